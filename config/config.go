@@ -1,0 +1,270 @@
+// Package config loads jabberd's TOML configuration, fills in defaults and
+// validates every value, so that the rest of the server can trust it.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// DefaultTOML is the configuration used when no file is given. It is also the
+// base every file is decoded onto, so a file only needs the keys it changes.
+//
+//go:embed default.toml
+var DefaultTOML []byte
+
+// Config is the whole server configuration.
+type Config struct {
+	Domain   string     `toml:"domain"`
+	StateDir string     `toml:"state_dir"`
+	Listen   []Listener `toml:"listen"`
+	TLS      TLS        `toml:"tls"`
+	Limits   Limits     `toml:"limits"`
+	Log      Log        `toml:"log"`
+	Users    []User     `toml:"user"`
+}
+
+// Listener is one [[listen]] entry: a TCP address and its STARTTLS policy.
+type Listener struct {
+	Address string    `toml:"address"`
+	TLS     TLSPolicy `toml:"tls"`
+}
+
+// TLSPolicy says whether a listener offers STARTTLS and whether it insists on it.
+type TLSPolicy string
+
+// The three listener policies.
+const (
+	TLSRequired TLSPolicy = "required" // STARTTLS offered; nothing else accepted before it
+	TLSOptional TLSPolicy = "optional" // STARTTLS offered; the client may go on in plaintext
+	TLSDisabled TLSPolicy = "disabled" // STARTTLS not offered at all
+)
+
+// Available reports whether the listener offers STARTTLS.
+func (p TLSPolicy) Available() bool { return p != TLSDisabled }
+
+// TLS holds the server certificate and the client-certificate settings.
+type TLS struct {
+	// Cert and Key name the server certificate; both empty means "auto":
+	// generated into the state directory and signed by the lab CA.
+	Cert string `toml:"cert"`
+	Key  string `toml:"key"`
+	// ClientCAs are PEM files of CAs that client certificates must chain to.
+	// Empty means the state directory's lab CA.
+	ClientCAs []string `toml:"client_cas"`
+	// ClientCerts decides whether the handshake asks for a client certificate.
+	ClientCerts ClientCertMode `toml:"client_certs"`
+	// MinVersion is the lowest TLS version accepted: "1.2" or "1.3".
+	MinVersion string `toml:"min_version"`
+	// KeyType is the key type of generated certificates.
+	KeyType string `toml:"key_type"`
+}
+
+// ClientCertMode is how hard the TLS handshake asks for a client certificate.
+// Whether a shown certificate may log in (SASL EXTERNAL) is a separate
+// decision taken after the handshake, against ClientCAs.
+type ClientCertMode string
+
+// The client-certificate modes.
+const (
+	ClientCertNone    ClientCertMode = "none"    // never asked
+	ClientCertRequest ClientCertMode = "request" // asked for; the handshake goes on without one
+	ClientCertRequire ClientCertMode = "require" // the handshake fails without a certificate that verifies
+)
+
+// Limits bound what one connection may cost.
+type Limits struct {
+	MaxStanzaBytes     int      `toml:"max_stanza_bytes"`
+	MaxDepth           int      `toml:"max_depth"`
+	NegotiationTimeout Duration `toml:"negotiation_timeout"`
+	HandshakeTimeout   Duration `toml:"handshake_timeout"`
+	IdleTimeout        Duration `toml:"idle_timeout"`
+	MaxConnsPerIP      int      `toml:"max_connections_per_ip"`
+	ShutdownGrace      Duration `toml:"shutdown_grace"`
+}
+
+// Log selects the log level and output format.
+type Log struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"` // "console" or "json"
+}
+
+// User is an account defined in the configuration.
+type User struct {
+	Name     string `toml:"name"`
+	Password string `toml:"password"`
+}
+
+// Duration is a time.Duration written as "30s" or "2m" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like \"30s\" or \"2m\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back in Go syntax.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Default returns the embedded default configuration.
+func Default() *Config {
+	c, err := Parse(nil, "default")
+	if err != nil {
+		panic("config: embedded default is invalid: " + err.Error()) // a build defect, not input
+	}
+	return c
+}
+
+// Load reads the file at path on top of the defaults.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes data (TOML) on top of the embedded default. name is used in
+// error messages. Unknown keys and invalid values are errors naming the key.
+func Parse(data []byte, name string) (*Config, error) {
+	c := &Config{}
+	if _, err := toml.NewDecoder(bytes.NewReader(DefaultTOML)).Decode(c); err != nil {
+		return nil, fmt.Errorf("embedded default configuration: %w", err)
+	}
+	if len(data) > 0 {
+		// The decoder replaces a list the file names rather than appending to
+		// the default's. Listeners fall back to the default; the lab accounts
+		// never do, so that a real deployment does not inherit them.
+		c.Users = nil
+		md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			keys := make([]string, len(und))
+			for i, k := range und {
+				keys[i] = k.String()
+			}
+			return nil, fmt.Errorf("%s: unknown key %s", name, strings.Join(keys, ", "))
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Validate checks every value and names the key of the first bad one.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if c.Domain == "" || strings.ContainsAny(c.Domain, "@/ ") {
+		bad("domain", "%q is not a domain name", c.Domain)
+	}
+	if c.StateDir == "" {
+		bad("state_dir", "must not be empty")
+	}
+	if len(c.Listen) == 0 {
+		bad("listen", "at least one [[listen]] entry is needed")
+	}
+	for i, l := range c.Listen {
+		key := fmt.Sprintf("listen[%d]", i)
+		if l.Address == "" {
+			bad(key+".address", "must not be empty")
+		}
+		switch l.TLS {
+		case TLSRequired, TLSOptional, TLSDisabled:
+		default:
+			bad(key+".tls", "%q is not one of required, optional, disabled", l.TLS)
+		}
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		bad("tls.cert", "tls.cert and tls.key go together: give both, or neither for a generated certificate")
+	}
+	switch c.TLS.ClientCerts {
+	case ClientCertNone, ClientCertRequest, ClientCertRequire:
+	default:
+		bad("tls.client_certs", "%q is not one of none, request, require", c.TLS.ClientCerts)
+	}
+	switch c.TLS.MinVersion {
+	case "1.2", "1.3":
+	default:
+		bad("tls.min_version", "%q is not one of \"1.2\", \"1.3\"", c.TLS.MinVersion)
+	}
+	switch c.TLS.KeyType {
+	case "ecdsa-p256", "rsa-2048", "rsa-4096":
+	default:
+		bad("tls.key_type", "%q is not one of ecdsa-p256, rsa-2048, rsa-4096", c.TLS.KeyType)
+	}
+	l := c.Limits
+	if l.MaxStanzaBytes < 1024 {
+		bad("limits.max_stanza_bytes", "%d is below the minimum of 1024", l.MaxStanzaBytes)
+	}
+	if l.MaxDepth < 4 || l.MaxDepth > 1000 {
+		bad("limits.max_depth", "%d is outside 4..1000", l.MaxDepth)
+	}
+	for key, d := range map[string]Duration{
+		"limits.negotiation_timeout": l.NegotiationTimeout,
+		"limits.handshake_timeout":   l.HandshakeTimeout,
+		"limits.idle_timeout":        l.IdleTimeout,
+		"limits.shutdown_grace":      l.ShutdownGrace,
+	} {
+		if d.Duration <= 0 {
+			bad(key, "must be a positive duration")
+		}
+	}
+	if l.MaxConnsPerIP < 0 {
+		bad("limits.max_connections_per_ip", "must not be negative (0 means no limit)")
+	}
+	switch c.Log.Level {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not one of trace, debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "console", "json":
+	default:
+		bad("log.format", "%q is not one of console, json", c.Log.Format)
+	}
+	seen := map[string]bool{}
+	for i, u := range c.Users {
+		key := fmt.Sprintf("user[%d]", i)
+		if err := CheckUserName(u.Name); err != nil {
+			bad(key+".name", "%v", err)
+		}
+		if u.Password == "" {
+			bad(key+".password", "must not be empty")
+		}
+		if seen[u.Name] {
+			bad(key+".name", "%q is defined twice", u.Name)
+		}
+		seen[u.Name] = true
+	}
+	return errors.Join(errs...)
+}
+
+// CheckUserName refuses names that cannot be the local part of a JID or a
+// file name in the state directory.
+func CheckUserName(name string) error {
+	if name == "" {
+		return errors.New("user name must not be empty")
+	}
+	if strings.ContainsAny(name, "@/\\\"&'<>: \t\r\n") || name == "." || name == ".." {
+		return fmt.Errorf("%q is not a valid user name (no spaces, @ / \\ \" & ' < > :)", name)
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package negotiation
+
+import (
+	"crypto/x509"
+
+	"github.com/beevik/etree"
+
+	"jabberd/stream"
+)
+
+// Event is something that happened to the connection: the tokenizer's output,
+// or the outcome of work the connection did for the machine.
+type Event interface{ event() }
+
+// HeaderEvent is the client's opening stream tag.
+type HeaderEvent struct{ Header *stream.Header }
+
+// ElementEvent is one complete depth-1 element, with its resolved namespace.
+type ElementEvent struct {
+	Element *etree.Element
+	Space   string
+}
+
+// CloseEvent is the client's </stream:stream>.
+type CloseEvent struct{}
+
+// FaultEvent is a tokenizer fault (malformed or forbidden XML, a limit).
+type FaultEvent struct{ Err *stream.Error }
+
+// TLSEvent reports the STARTTLS handshake the machine asked for.
+type TLSEvent struct {
+	Info *TLSInfo // nil when the handshake failed
+	Err  error
+}
+
+// TimeoutEvent: a deadline passed while waiting for the client.
+type TimeoutEvent struct{ Waiting string }
+
+// ShutdownEvent: the server is stopping.
+type ShutdownEvent struct{}
+
+func (HeaderEvent) event()   {}
+func (ElementEvent) event()  {}
+func (CloseEvent) event()    {}
+func (FaultEvent) event()    {}
+func (TLSEvent) event()      {}
+func (TimeoutEvent) event()  {}
+func (ShutdownEvent) event() {}
+
+// TLSInfo is what the machine needs to know about an established TLS layer.
+type TLSInfo struct {
+	Version     uint16
+	CipherSuite uint16
+	ServerName  string
+	// PeerCertificates is the chain the client showed (leaf first), if any.
+	PeerCertificates []*x509.Certificate
+	// ClientVerified says the client certificate chained to a configured
+	// client CA. Only then may EXTERNAL be offered.
+	ClientVerified bool
+	// Channel-binding data for SCRAM-*-PLUS.
+	Exporter       []byte // tls-exporter (RFC 9266); nil where the TLS version has none
+	ServerEndPoint []byte // tls-server-end-point (RFC 5929)
+}
+
+// ActionKind says what the connection must do.
+type ActionKind int
+
+// The actions, performed by the connection in the order given.
+const (
+	// Send writes Data to the client.
+	Send ActionKind = iota + 1
+	// StartTLS flushes, hands the bytes after the request to the TLS
+	// handshake, starts a fresh tokenizer on the TLS connection and reports
+	// the outcome with a TLSEvent.
+	StartTLS
+	// Restart starts a fresh tokenizer on the same connection.
+	Restart
+	// Close flushes and closes the connection. Reason is for the log.
+	Close
+)
+
+func (k ActionKind) String() string {
+	switch k {
+	case Send:
+		return "send"
+	case StartTLS:
+		return "starttls"
+	case Restart:
+		return "restart"
+	case Close:
+		return "close"
+	}
+	return "unknown"
+}
+
+// Action is one instruction from the machine to its connection.
+type Action struct {
+	Kind   ActionKind
+	Data   []byte // Send
+	Reason string // Close
+}

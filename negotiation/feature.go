@@ -1,0 +1,53 @@
+package negotiation
+
+import (
+	"bytes"
+
+	"github.com/beevik/etree"
+)
+
+// A Feature is one negotiable stream feature. Like a feature in mellium/xmpp
+// it is a value: the facts it needs and forbids decide when it is offered,
+// and the same decision is checked again when the client asks for it (the
+// Prosody rule: what was not advertised is refused with policy-violation).
+type Feature struct {
+	Name    string
+	Needs   Facts
+	Forbids Facts
+	// Available adds conditions beyond the facts (listener policy, a
+	// verified certificate). nil means always.
+	Available func(m *Machine) bool
+	// Refusal explains, for the stream error, why a request for this feature
+	// is refused when it is not offered.
+	Refusal func(m *Machine) string
+	// Advertise writes the RFC 6120 <stream:features> child.
+	Advertise func(m *Machine, b *bytes.Buffer)
+	// LegacyNS is the namespace a legacy client declares in its header to
+	// ask for the feature, and which the server echoes to offer it.
+	LegacyNS string
+	// Requests are the elements (namespace, local name) this feature handles.
+	Requests []Request
+	// Negotiate acts on a request; it is only called when offered.
+	Negotiate func(m *Machine, el *etree.Element, space string)
+}
+
+// Request names an element by namespace URI and local name: prefixes never
+// matter (<t:starttls xmlns:t='…rfc2595.txt'/> is <tls:starttls/>).
+type Request struct{ Space, Local string }
+
+// offered reports whether the feature may be used now.
+func (f *Feature) offered(m *Machine) bool {
+	if m.facts&f.Needs != f.Needs || m.facts&f.Forbids != 0 {
+		return false
+	}
+	return f.Available == nil || f.Available(m)
+}
+
+func (f *Feature) handles(space, local string) bool {
+	for _, r := range f.Requests {
+		if r.Space == space && r.Local == local {
+			return true
+		}
+	}
+	return false
+}

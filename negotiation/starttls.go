@@ -1,0 +1,53 @@
+package negotiation
+
+import (
+	"bytes"
+
+	"github.com/beevik/etree"
+
+	"jabberd/config"
+)
+
+// The two STARTTLS namespaces: the RFC 6120 one and XEP-0035's, which
+// borrowed RFC 2595's URI.
+const (
+	NSTLS       = "urn:ietf:params:xml:ns:xmpp-tls"
+	NSLegacyTLS = "http://www.ietf.org/rfc/rfc2595.txt"
+)
+
+// startTLS is the STARTTLS feature in both flavours. Each request is answered
+// in its own namespace, whatever the header's dialect: scanners send
+// version='1.0' headers declaring the legacy namespace and then the RFC 6120
+// request, and each must get the answer it asked for.
+func startTLS() *Feature {
+	return &Feature{
+		Name:      "starttls",
+		Forbids:   Secure,
+		Available: func(m *Machine) bool { return m.cfg.TLS.Available() },
+		Refusal: func(m *Machine) string {
+			if m.facts&Secure != 0 {
+				return "TLS is already active on this stream"
+			}
+			return "STARTTLS is not available on this listener"
+		},
+		Advertise: func(m *Machine, b *bytes.Buffer) {
+			if m.cfg.TLS == config.TLSRequired {
+				b.WriteString("<starttls xmlns='" + NSTLS + "'><required/></starttls>")
+				return
+			}
+			b.WriteString("<starttls xmlns='" + NSTLS + "'/>")
+		},
+		LegacyNS: NSLegacyTLS,
+		Requests: []Request{{NSTLS, "starttls"}, {NSLegacyTLS, "starttls"}},
+		Negotiate: func(m *Machine, _ *etree.Element, space string) {
+			if space == NSTLS {
+				m.send([]byte("<proceed xmlns='" + NSTLS + "'/>"))
+			} else {
+				// XEP-0035: the server closes the XML stream and keeps the
+				// TCP connection for the handshake.
+				m.send([]byte("</stream:stream>"))
+			}
+			m.beginTLS()
+		},
+	}
+}

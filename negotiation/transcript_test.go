@@ -1,0 +1,284 @@
+package negotiation
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"jabberd/config"
+	"jabberd/stream"
+)
+
+// Transcripts in testdata/transcripts replay a client's side of a stream
+// through the real tokenizer into the machine and compare what it does.
+//
+//	# comment
+//	@ tls=optional            listener settings (tls, domain, max_bytes, max_depth)
+//	C: <bytes>                client sends; a "quoted" payload is Go-unquoted
+//	S: <bytes>                the server's output since the last input, exactly;
+//	                          several S: lines are joined; none means nothing
+//	A: starttls               the non-send actions since the last input, in order
+//	E: <bytes>                bytes handed to the TLS handshake (default: none)
+//	T: ok [verified] | fail   outcome of the handshake the machine asked for
+//
+// Checks are strict: output with no S: line, or an action with no A: line,
+// fails the transcript.
+func TestTranscripts(t *testing.T) {
+	files, err := filepath.Glob("../testdata/transcripts/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts found: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
+			runTranscript(t, f)
+		})
+	}
+}
+
+type step struct {
+	line       int
+	kind, text string
+}
+
+func parseTranscript(t *testing.T, path string) (opts map[string]string, steps []step) {
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	opts = map[string]string{}
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case strings.TrimSpace(line) == "", strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "@ "):
+			for _, kv := range strings.Fields(line[2:]) {
+				k, v, _ := strings.Cut(kv, "=")
+				opts[k] = v
+			}
+		case len(line) >= 2 && line[1] == ':':
+			text := strings.TrimPrefix(line[2:], " ")
+			if strings.HasPrefix(text, `"`) {
+				u, err := strconv.Unquote(text)
+				if err != nil {
+					t.Fatalf("%s:%d: bad quoted payload: %v", path, n, err)
+				}
+				text = u
+			}
+			steps = append(steps, step{n, line[:1], text})
+		default:
+			t.Fatalf("%s:%d: cannot read line %q", path, n, line)
+		}
+	}
+	return opts, steps
+}
+
+// tokenizer runs a stream.Reader over bytes pushed by the test, one event per
+// request, reporting "starved" when it needs bytes that were not pushed yet.
+type tokenizer struct {
+	chunks chan []byte
+	req    chan struct{}
+	resp   chan tokResult
+	r      *stream.Reader
+	cur    []byte
+	asked  bool
+}
+
+type tokResult struct {
+	ev      stream.Event
+	err     error
+	starved bool
+}
+
+func newTokenizer(lim stream.Limits) *tokenizer {
+	tk := &tokenizer{chunks: make(chan []byte), req: make(chan struct{}), resp: make(chan tokResult)}
+	tk.r = stream.NewReader(tk, lim, 64)
+	go func() {
+		for range tk.req {
+			ev, err := tk.r.Next()
+			tk.resp <- tokResult{ev: ev, err: err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return tk
+}
+
+func (tk *tokenizer) Read(p []byte) (int, error) {
+	if len(tk.cur) == 0 {
+		tk.resp <- tokResult{starved: true}
+		c, ok := <-tk.chunks
+		if !ok {
+			return 0, io.EOF
+		}
+		tk.cur = c
+	}
+	n := copy(p, tk.cur)
+	tk.cur = tk.cur[n:]
+	return n, nil
+}
+
+// push hands the tokenizer more input once it is waiting for some.
+func (tk *tokenizer) push(b []byte) {
+	if !tk.asked {
+		if res := tk.next(); !res.starved {
+			panic("tokenizer produced an event without input")
+		}
+	}
+	tk.chunks <- b
+}
+
+// next returns the next event, or starved=true when more input is needed.
+func (tk *tokenizer) next() tokResult {
+	if !tk.asked {
+		tk.req <- struct{}{}
+		tk.asked = true
+	}
+	res := <-tk.resp
+	if !res.starved {
+		tk.asked = false
+	}
+	return res
+}
+
+func runTranscript(t *testing.T, path string) {
+	opts, steps := parseTranscript(t, path)
+	cfg := &Config{Domain: "localhost", TLS: config.TLSOptional}
+	if v, ok := opts["tls"]; ok {
+		cfg.TLS = config.TLSPolicy(v)
+	}
+	if v, ok := opts["domain"]; ok {
+		cfg.Domain = v
+	}
+	lim := stream.Limits{MaxBytes: 4096, MaxDepth: 8}
+	if v, ok := opts["max_bytes"]; ok {
+		lim.MaxBytes, _ = strconv.Atoi(v)
+	}
+	if v, ok := opts["max_depth"]; ok {
+		lim.MaxDepth, _ = strconv.Atoi(v)
+	}
+	ids := 0
+	cfg.NewID = func() string { ids++; return "s" + strconv.Itoa(ids) }
+	m := New(cfg)
+	tk := newTokenizer(lim)
+	tlsPending := false
+
+	var out strings.Builder
+	var acts, early []string
+	// feed hands one event to the machine and collects what it does.
+	feed := func(ev Event) {
+		for _, a := range m.Handle(ev) {
+			switch a.Kind {
+			case Send:
+				out.Write(a.Data)
+			case StartTLS:
+				acts = append(acts, "starttls")
+				// What TLS reads first: the tokenizer's buffer, then
+				// whatever of the input it had not read yet.
+				if r := append(tk.r.Rest(), tk.cur...); len(r) > 0 {
+					early = append(early, string(r))
+				}
+				close(tk.req)
+				tk = newTokenizer(lim)
+				tlsPending = true
+			case Restart:
+				acts = append(acts, "restart")
+				close(tk.req)
+				tk = newTokenizer(lim)
+			case Close:
+				acts = append(acts, "close")
+			}
+		}
+	}
+	drain := func(line int) {
+		for !tlsPending && m.State() != Closed {
+			res := tk.next()
+			if res.starved {
+				return
+			}
+			var serr *stream.Error
+			switch {
+			case res.err == nil:
+				switch res.ev.Kind {
+				case stream.KindHeader:
+					feed(HeaderEvent{res.ev.Header})
+				case stream.KindElement:
+					feed(ElementEvent{res.ev.Element, res.ev.Space})
+				case stream.KindClose:
+					feed(CloseEvent{})
+				}
+			case errors.As(res.err, &serr):
+				feed(FaultEvent{serr})
+			default:
+				t.Fatalf("line %d: tokenizer: %v", line, res.err)
+			}
+		}
+	}
+	// check compares what happened since the last input with the
+	// expectations that followed it.
+	var wantOut strings.Builder
+	var wantActs, wantEarly []string
+	check := func(line int) {
+		t.Helper()
+		if got, want := out.String(), wantOut.String(); got != want {
+			t.Errorf("before line %d: server sent\n  %q\nwant\n  %q", line, got, want)
+		}
+		if got, want := strings.Join(acts, ","), strings.Join(wantActs, ","); got != want {
+			t.Errorf("before line %d: actions [%s], want [%s]", line, got, want)
+		}
+		if got, want := strings.Join(early, ""), strings.Join(wantEarly, ""); got != want {
+			t.Errorf("before line %d: bytes handed to TLS %q, want %q", line, got, want)
+		}
+		out.Reset()
+		wantOut.Reset()
+		acts, wantActs, early, wantEarly = nil, nil, nil, nil
+	}
+	for _, s := range steps {
+		switch s.kind {
+		case "S":
+			wantOut.WriteString(s.text)
+		case "A":
+			wantActs = append(wantActs, strings.Fields(s.text)...)
+		case "E":
+			wantEarly = append(wantEarly, s.text)
+		case "C":
+			check(s.line)
+			if tlsPending {
+				t.Fatalf("line %d: client data while the TLS handshake is pending (missing T: line)", s.line)
+			}
+			if m.State() == Closed {
+				t.Fatalf("line %d: client data after the stream closed", s.line)
+			}
+			tk.push([]byte(s.text))
+			drain(s.line)
+		case "T":
+			check(s.line)
+			if !tlsPending {
+				t.Fatalf("line %d: T: without a pending STARTTLS", s.line)
+			}
+			tlsPending = false
+			if strings.HasPrefix(s.text, "ok") {
+				info := &TLSInfo{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256}
+				info.ClientVerified = strings.Contains(s.text, "verified")
+				feed(TLSEvent{Info: info})
+			} else {
+				feed(TLSEvent{Err: errors.New("handshake failed")})
+			}
+			drain(s.line)
+		default:
+			t.Fatalf("line %d: unknown step %q", s.line, s.kind)
+		}
+	}
+	check(len(steps) + 1)
+	close(tk.req)
+}

@@ -1,0 +1,110 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/certs"
+	"jabberd/config"
+	"jabberd/tlsext"
+)
+
+// Setup is a server built from a configuration, with what start-up made.
+type Setup struct {
+	Server *Server
+	State  *certs.State
+	// ServerCert and ServerKey are the files the server certificate came
+	// from (the state directory's, or the configured ones).
+	ServerCert, ServerKey string
+}
+
+// FromConfig prepares everything a configuration asks for: the state
+// directory with its lab CA and certificates, the TLS configuration and the
+// client-certificate verifier. It is the one path from configuration to a
+// server, used by the binary and by the end-to-end tests alike.
+func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
+	kt, err := certs.ParseKeyType(cfg.TLS.KeyType)
+	if err != nil {
+		return nil, fmt.Errorf("tls.key_type: %w", err)
+	}
+	users := make([]string, len(cfg.Users))
+	for i, u := range cfg.Users {
+		users[i] = u.Name
+	}
+	names := []string{cfg.Domain, "localhost", "127.0.0.1", "::1"}
+	st, err := certs.EnsureState(cfg.StateDir, cfg.Domain, names, users, kt)
+	if err != nil {
+		return nil, fmt.Errorf("prepare state directory %s: %w", cfg.StateDir, err)
+	}
+	set := &Setup{State: st}
+
+	var serverCert tls.Certificate
+	if cfg.TLS.Cert != "" {
+		p, err := certs.Load(cfg.TLS.Cert, cfg.TLS.Key)
+		if err != nil {
+			return nil, fmt.Errorf("tls.cert: %w", err)
+		}
+		serverCert = p.TLSCertificate()
+		set.ServerCert, set.ServerKey = cfg.TLS.Cert, cfg.TLS.Key
+	} else {
+		serverCert = st.Server.TLSCertificate()
+		set.ServerCert, set.ServerKey = filepath.Join(st.Dir, certs.ServerCertFile), filepath.Join(st.Dir, certs.ServerKeyFile)
+	}
+
+	roots, err := clientRoots(cfg.TLS.ClientCAs, st.CA.Cert)
+	if err != nil {
+		return nil, err
+	}
+	verify := func(chain []*x509.Certificate) error {
+		if len(chain) == 0 {
+			return errors.New("no client certificate")
+		}
+		inter := x509.NewCertPool()
+		for _, c := range chain[1:] {
+			inter.AddCert(c)
+		}
+		_, err := certs.VerifyClient(chain[0], inter, roots, time.Now())
+		return err
+	}
+	tcfg, err := tlsext.ServerConfig(serverCert, cfg.TLS, verify)
+	if err != nil {
+		return nil, err
+	}
+	up, err := tlsext.NewServer(tcfg, cfg.Limits.HandshakeTimeout.Duration)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	set.Server = srv
+	return set, nil
+}
+
+// clientRoots loads the configured client CAs, or trusts the lab CA when
+// none are configured.
+func clientRoots(files []string, labCA *x509.Certificate) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	if len(files) == 0 {
+		pool.AddCert(labCA)
+		return pool, nil
+	}
+	for _, f := range files {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("tls.client_cas: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.client_cas: %s holds no PEM certificate", f)
+		}
+	}
+	return pool, nil
+}

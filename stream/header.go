@@ -1,0 +1,90 @@
+package stream
+
+import (
+	"bytes"
+	"encoding/xml"
+)
+
+// Header is a client's opening <stream:stream> tag as it was sent: the
+// element name with its prefix, every plain attribute, and the namespace
+// declarations (prefix → URI, "" for the default namespace).
+type Header struct {
+	Prefix string // prefix of the element name, normally "stream"
+	Local  string // local name, normally "stream"
+	Space  string // namespace URI the prefix resolved to
+	Attrs  []xml.Attr
+	Decls  map[string]string
+}
+
+// Attr returns the value of a plain attribute given as "name" or
+// "prefix:name" (e.g. "xml:lang"), or "".
+func (h *Header) Attr(name string) string {
+	for _, a := range h.Attrs {
+		if attrKey(a.Name) == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// HasAttr reports whether the attribute was present at all, empty or not.
+func (h *Header) HasAttr(name string) bool {
+	for _, a := range h.Attrs {
+		if attrKey(a.Name) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Declares reports whether any prefix (or the default) is bound to uri.
+func (h *Header) Declares(uri string) bool {
+	for _, u := range h.Decls {
+		if u == uri {
+			return true
+		}
+	}
+	return false
+}
+
+// PrefixFor returns a prefix the client bound to uri, preferring want.
+func (h *Header) PrefixFor(uri, want string) (string, bool) {
+	if h.Decls[want] == uri {
+		return want, true
+	}
+	for p, u := range h.Decls {
+		if u == uri && p != "" {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+func attrKey(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
+
+// Attr is one attribute of a header the server writes, in the order given.
+type Attr struct{ Key, Value string }
+
+// OpenTag writes the server's <stream:stream …> with attributes in order.
+// The tag is left open: it is closed by CloseTag when the stream ends.
+func OpenTag(attrs ...Attr) []byte {
+	var b bytes.Buffer
+	b.WriteString("<stream:stream")
+	for _, a := range attrs {
+		b.WriteByte(' ')
+		b.WriteString(a.Key)
+		b.WriteString("='")
+		escapeAttr(&b, a.Value)
+		b.WriteByte('\'')
+	}
+	b.WriteByte('>')
+	return b.Bytes()
+}
+
+// CloseTag ends the XML stream.
+const CloseTag = "</stream:stream>"

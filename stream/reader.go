@@ -1,0 +1,321 @@
+// Package stream turns the bytes of an XMPP stream into events — the opening
+// header, each complete depth-1 element, the closing tag — under the
+// restricted XML profile of RFC 6120 §11, and writes the server's side.
+package stream
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// Kind says what an Event carries.
+type Kind int
+
+// The event kinds.
+const (
+	KindHeader  Kind = iota + 1 // the client's <stream:stream>
+	KindElement                 // one complete depth-1 element
+	KindClose                   // the client's </stream:stream>
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindHeader:
+		return "header"
+	case KindElement:
+		return "element"
+	case KindClose:
+		return "close"
+	}
+	return "unknown"
+}
+
+// Event is one unit of a client's stream.
+type Event struct {
+	Kind    Kind
+	Header  *Header        // KindHeader
+	Element *etree.Element // KindElement
+	// Space is the namespace URI of Element ("" is never returned for an
+	// element: an undeclared default resolves to the stream's content
+	// namespace, as declared in the header).
+	Space string
+	// End is the byte offset just past the event's last byte, counted from
+	// the start of this Reader's input.
+	End int64
+}
+
+// Limits bound what one element may cost. Zero means no limit.
+type Limits struct {
+	MaxBytes int // bytes in one header or depth-1 element, including leading whitespace
+	MaxDepth int // nesting depth of a depth-1 element's tree (1 = no children)
+}
+
+// Reader tokenizes one XML stream. Start a new Reader on every stream
+// restart and on the TLS connection after STARTTLS.
+type Reader struct {
+	src    *source
+	dec    *xml.Decoder
+	lim    Limits
+	ns     scope
+	tokens int  // top-level tokens read; the XML declaration must be the first
+	opened bool // header seen
+	closed bool
+	err    error // sticky: once the stream is broken it stays broken
+}
+
+// NewReader starts a tokenizer on r. bufSize is the read buffer (small for
+// idle connections; it is not the element limit).
+func NewReader(r io.Reader, lim Limits, bufSize int) *Reader {
+	if bufSize <= 0 {
+		bufSize = 4096
+	}
+	src := newSource(r, bufSize)
+	dec := xml.NewDecoder(src)
+	dec.Strict = true
+	return &Reader{src: src, dec: dec, lim: lim}
+}
+
+// Rest returns the bytes received after the last event that the tokenizer
+// has not parsed: after a STARTTLS request they belong to the TLS handshake.
+// Call it only right after an event, before Next.
+func (r *Reader) Rest() []byte { return r.src.rest(r.dec.InputOffset()) }
+
+// Next returns the next event. Protocol faults are returned as *Error with
+// the RFC 6120 condition; I/O errors (io.EOF, timeouts) are returned as is.
+func (r *Reader) Next() (Event, error) {
+	if r.err != nil {
+		return Event{}, r.err
+	}
+	ev, err := r.next()
+	if err != nil {
+		r.err = err
+	}
+	return ev, err
+}
+
+func (r *Reader) next() (Event, error) {
+	if r.closed {
+		return Event{}, io.EOF
+	}
+	if r.lim.MaxBytes > 0 {
+		r.src.limit = r.src.consumed + int64(r.lim.MaxBytes)
+	}
+	for {
+		tok, err := r.dec.RawToken()
+		if err != nil {
+			return Event{}, r.translate(err)
+		}
+		r.tokens++
+		switch t := tok.(type) {
+		case xml.ProcInst:
+			// The XML declaration may open the stream; nothing else may.
+			if t.Target == "xml" && !r.opened && r.tokens == 1 {
+				continue
+			}
+			return Event{}, Errorf(RestrictedXML, "processing instructions are not allowed in XMPP (<?%s …?>)", t.Target)
+		case xml.Directive:
+			return Event{}, Errorf(RestrictedXML, "a DTD or other <!…> declaration is not allowed in XMPP")
+		case xml.Comment:
+			return Event{}, Errorf(RestrictedXML, "XML comments are not allowed in XMPP")
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return Event{}, Errorf(BadFormat, "text outside of any element: %q", abbreviate(string(t)))
+			}
+			// Whitespace between elements is a keepalive: ignore it, and do
+			// not charge it to the next element's size budget.
+			if r.lim.MaxBytes > 0 {
+				r.src.limit = r.src.consumed + int64(r.lim.MaxBytes)
+			}
+		case xml.EndElement:
+			// The only end tag seen at this level is the stream's own.
+			if !r.opened {
+				return Event{}, Errorf(NotWellFormed, "closing tag </%s> before the stream was opened", qname(t.Name))
+			}
+			r.closed = true
+			return Event{Kind: KindClose, End: r.dec.InputOffset()}, nil
+		case xml.StartElement:
+			if !r.opened {
+				return r.header(t)
+			}
+			return r.element(t)
+		}
+	}
+}
+
+// header declares the stream's namespaces and returns the header event.
+func (r *Reader) header(t xml.StartElement) (Event, error) {
+	h := &Header{Prefix: t.Name.Space, Local: t.Name.Local, Decls: map[string]string{}}
+	for _, a := range t.Attr {
+		switch {
+		case a.Name.Space == "xmlns":
+			h.Decls[a.Name.Local] = a.Value
+			r.ns.push(a.Name.Local, a.Value, 0)
+		case a.Name.Space == "" && a.Name.Local == "xmlns":
+			h.Decls[""] = a.Value
+			r.ns.push("", a.Value, 0)
+		default:
+			h.Attrs = append(h.Attrs, a)
+		}
+	}
+	uri, _, ok := r.ns.lookup(h.Prefix)
+	if !ok {
+		return Event{}, Errorf(BadNamespacePrefix, "the stream header uses the undeclared prefix %q", h.Prefix)
+	}
+	h.Space = uri
+	for _, a := range h.Attrs {
+		if _, _, ok := r.ns.lookup(a.Name.Space); a.Name.Space != "" && !ok {
+			return Event{}, Errorf(BadNamespacePrefix, "the stream header uses the undeclared prefix %q", a.Name.Space)
+		}
+	}
+	r.opened = true
+	return Event{Kind: KindHeader, Header: h, End: r.dec.InputOffset()}, nil
+}
+
+// element reads one depth-1 element completely into a tree. Declarations the
+// element relies on from the stream header are copied onto its root, so the
+// tree stands alone when it is routed or serialized elsewhere.
+func (r *Reader) element(start xml.StartElement) (Event, error) {
+	root, space, err := r.open(start, nil, 1)
+	if err != nil {
+		return Event{}, err
+	}
+	cur, depth := root, 1
+	for depth > 0 {
+		tok, err := r.dec.RawToken()
+		if err != nil {
+			return Event{}, r.translate(err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if r.lim.MaxDepth > 0 && depth >= r.lim.MaxDepth {
+				return Event{}, Errorf(PolicyViolation, "elements nested deeper than %d levels", r.lim.MaxDepth)
+			}
+			depth++
+			child, _, err := r.open(t, root, depth)
+			if err != nil {
+				return Event{}, err
+			}
+			cur.AddChild(child)
+			cur = child
+		case xml.EndElement:
+			if t.Name.Space != cur.Space || t.Name.Local != cur.Tag {
+				return Event{}, Errorf(NotWellFormed, "</%s> does not close <%s>", qname(t.Name), cur.FullTag())
+			}
+			r.ns.pop(depth)
+			depth--
+			if p := cur.Parent(); p != nil {
+				cur = p
+			}
+		case xml.CharData:
+			cur.CreateText(string(t))
+		case xml.ProcInst:
+			return Event{}, Errorf(RestrictedXML, "processing instructions are not allowed in XMPP (<?%s …?>)", t.Target)
+		case xml.Directive:
+			return Event{}, Errorf(RestrictedXML, "a DTD or other <!…> declaration is not allowed in XMPP")
+		case xml.Comment:
+			return Event{}, Errorf(RestrictedXML, "XML comments are not allowed in XMPP")
+		}
+	}
+	return Event{Kind: KindElement, Element: root, Space: space, End: r.dec.InputOffset()}, nil
+}
+
+// open makes the etree element for a start tag at depth, pushing its
+// declarations and checking every prefix it uses is bound. For the root of a
+// depth-1 element, bindings inherited from the header are copied onto it.
+func (r *Reader) open(t xml.StartElement, root *etree.Element, depth int) (*etree.Element, string, error) {
+	el := etree.NewElement(t.Name.Local)
+	el.Space = t.Name.Space
+	for _, a := range t.Attr {
+		switch {
+		case a.Name.Space == "xmlns":
+			if a.Value == "" {
+				return nil, "", Errorf(NotWellFormed, "the prefix %q cannot be bound to the empty namespace", a.Name.Local)
+			}
+			r.ns.push(a.Name.Local, a.Value, depth)
+		case a.Name.Space == "" && a.Name.Local == "xmlns":
+			r.ns.push("", a.Value, depth)
+		}
+	}
+	for _, a := range t.Attr {
+		el.CreateAttr(qname(a.Name), a.Value)
+	}
+	uri, err := r.resolve(t.Name.Space, root, el, depth)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, a := range t.Attr {
+		if a.Name.Space == "" || a.Name.Space == "xmlns" {
+			continue
+		}
+		if _, err := r.resolve(a.Name.Space, root, el, depth); err != nil {
+			return nil, "", err
+		}
+	}
+	return el, uri, nil
+}
+
+// resolve looks prefix up; when it was bound by the header and we are building
+// a depth-1 tree, the binding is declared on that tree's root.
+func (r *Reader) resolve(prefix string, root, el *etree.Element, depth int) (string, error) {
+	uri, at, ok := r.ns.lookup(prefix)
+	if !ok {
+		return "", Errorf(BadNamespacePrefix, "the prefix %q is used but was never declared", prefix)
+	}
+	if at == 0 && prefix != "" {
+		if root == nil {
+			root = el
+		}
+		if root.SelectAttr("xmlns:"+prefix) == nil {
+			root.CreateAttr("xmlns:"+prefix, uri)
+		}
+	}
+	if uri == "" && depth >= 1 {
+		return "", nil
+	}
+	return uri, nil
+}
+
+// translate maps decoder and source errors to stream errors. I/O errors from
+// the connection pass through unchanged.
+func (r *Reader) translate(err error) error {
+	var syn *xml.SyntaxError
+	switch {
+	case errors.Is(err, errTooLarge):
+		return Errorf(PolicyViolation, "an element is larger than the limit of %d bytes", r.lim.MaxBytes)
+	case errors.As(err, &syn):
+		msg := syn.Msg
+		switch {
+		case strings.HasPrefix(msg, "invalid character entity"):
+			// encoding/xml in strict mode knows only the five predefined
+			// entities and character references: anything else is an
+			// entity XMPP forbids (RFC 6120 §11.1).
+			return Errorf(RestrictedXML, "only the five predefined XML entities are allowed (%s)", msg)
+		case msg == "unexpected EOF":
+			return io.ErrUnexpectedEOF
+		}
+		return Errorf(NotWellFormed, "the XML is not well-formed: %s", msg)
+	case strings.Contains(err.Error(), "CharsetReader"):
+		return Errorf(UnsupportedEncoding, "XMPP streams are UTF-8 only")
+	}
+	return err
+}
+
+func qname(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
+
+func abbreviate(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -1,0 +1,82 @@
+package stream
+
+import (
+	"errors"
+	"io"
+)
+
+// errTooLarge is returned by source when an element runs past its byte budget.
+// It stops encoding/xml from buffering an unbounded token.
+var errTooLarge = errors.New("element exceeds the size limit")
+
+// source is the byte-at-a-time reader handed to encoding/xml. Because it is
+// an io.ByteReader the decoder reads through it directly, without a bufio
+// layer of its own, so source knows exactly which bytes the tokenizer has
+// consumed and which are still only buffered: the latter are what a STARTTLS
+// upgrade must hand to TLS instead of to the parser.
+type source struct {
+	r        io.Reader
+	buf      []byte
+	pos, end int   // buf[pos:end] is read from r but not yet consumed
+	consumed int64 // bytes handed to the decoder so far
+	limit    int64 // consumed may not pass this; <0 means no limit
+	err      error // sticky read error from r
+}
+
+func newSource(r io.Reader, size int) *source {
+	return &source{r: r, buf: make([]byte, size), limit: -1}
+}
+
+func (s *source) ReadByte() (byte, error) {
+	if s.limit >= 0 && s.consumed >= s.limit {
+		return 0, errTooLarge
+	}
+	if s.pos == s.end {
+		if s.err != nil {
+			return 0, s.err
+		}
+		// The decoder may ungetc the last byte it read; that byte is always
+		// buf[pos-1] because a refill happens only here, before a byte is
+		// returned, so starting over at 0 loses nothing still needed.
+		s.pos, s.end = 0, 0
+		for s.end == 0 {
+			n, err := s.r.Read(s.buf)
+			s.end = n
+			if err != nil {
+				s.err = err
+				if n == 0 {
+					return 0, err
+				}
+			}
+		}
+	}
+	c := s.buf[s.pos]
+	s.pos++
+	s.consumed++
+	return c, nil
+}
+
+// rest returns a copy of the bytes received but not part of any token up to
+// offset: the last `consumed-offset` consumed bytes (at most one, a byte the
+// decoder read ahead) followed by everything still buffered.
+func (s *source) rest(offset int64) []byte {
+	back := int(s.consumed - offset)
+	if back < 0 || back > s.pos {
+		back = 0
+	}
+	return append([]byte(nil), s.buf[s.pos-back:s.end]...)
+}
+
+// Read exists so that source is an io.Reader for xml.NewDecoder; the decoder
+// itself uses ReadByte.
+func (s *source) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	c, err := s.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	p[0] = c
+	return 1, nil
+}

@@ -1,0 +1,117 @@
+// Package tlsext performs the server side of a STARTTLS upgrade for any
+// line- or stream-oriented protocol (XMPP, IRC): it replays the bytes the
+// protocol reader had buffered past the request into the handshake, bounds
+// the handshake with a deadline and reports what was negotiated.
+package tlsext
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"time"
+)
+
+// Result describes an established TLS connection.
+type Result struct {
+	Conn        *tls.Conn
+	Version     uint16
+	CipherSuite uint16
+	ServerName  string // SNI, "" if none
+	ALPN        string
+	// PeerCertificates is the client's chain as sent (leaf first).
+	PeerCertificates []*x509.Certificate
+	// Exporter is tls-exporter channel-binding data (RFC 9266); nil when the
+	// connection has none (TLS 1.2 without extended master secret).
+	Exporter []byte
+	// ServerEndPoint is tls-server-end-point channel-binding data (RFC 5929).
+	ServerEndPoint []byte
+}
+
+// VersionName returns "TLS 1.3" and the like.
+func (r *Result) VersionName() string { return tls.VersionName(r.Version) }
+
+// CipherName returns the IANA name of the cipher suite.
+func (r *Result) CipherName() string { return tls.CipherSuiteName(r.CipherSuite) }
+
+// Server upgrades connections with one TLS configuration. What can be
+// computed once (the channel-binding hash of our certificate) is, here.
+type Server struct {
+	cfg      *tls.Config
+	timeout  time.Duration
+	endPoint []byte
+}
+
+// NewServer prepares upgrades with cfg, which must hold exactly one
+// certificate (the one whose hash tls-server-end-point carries).
+func NewServer(cfg *tls.Config, handshakeTimeout time.Duration) (*Server, error) {
+	if len(cfg.Certificates) != 1 || len(cfg.Certificates[0].Certificate) == 0 {
+		return nil, fmt.Errorf("TLS configuration must hold exactly one server certificate, has %d", len(cfg.Certificates))
+	}
+	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
+	if err != nil {
+		return nil, fmt.Errorf("parse server certificate: %w", err)
+	}
+	return &Server{cfg: cfg, timeout: handshakeTimeout, endPoint: serverEndPoint(leaf)}, nil
+}
+
+// Config returns the TLS configuration (shared; do not modify).
+func (s *Server) Config() *tls.Config { return s.cfg }
+
+// Upgrade runs the server side of the handshake on conn. early are the bytes
+// that arrived after the STARTTLS request and were buffered by the protocol
+// reader: they are the start of the client's handshake (a pipelined
+// ClientHello) and are given to TLS, never to the protocol parser. Plaintext
+// injected there therefore fails the handshake instead of being obeyed.
+func (s *Server) Upgrade(ctx context.Context, conn net.Conn, early []byte) (*Result, error) {
+	if timeout := s.timeout; timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+		// The deadline also bounds reads and writes under the handshake, so
+		// that a silent peer cannot hold the goroutine past the timeout even
+		// if the context is not watched at some point.
+		_ = conn.SetDeadline(time.Now().Add(timeout))
+		defer conn.SetDeadline(time.Time{})
+	}
+	tc := tls.Server(&replayConn{Conn: conn, early: early}, s.cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, fmt.Errorf("TLS handshake: %w", err)
+	}
+	r := describe(tc)
+	r.ServerEndPoint = s.endPoint
+	return r, nil
+}
+
+// describe collects what was negotiated.
+func describe(tc *tls.Conn) *Result {
+	cs := tc.ConnectionState()
+	r := &Result{
+		Conn:             tc,
+		Version:          cs.Version,
+		CipherSuite:      cs.CipherSuite,
+		ServerName:       cs.ServerName,
+		ALPN:             cs.NegotiatedProtocol,
+		PeerCertificates: cs.PeerCertificates,
+	}
+	if ekm, err := cs.ExportKeyingMaterial("EXPORTER-Channel-Binding", nil, 32); err == nil {
+		r.Exporter = ekm
+	}
+	return r
+}
+
+// replayConn reads early first, then the connection.
+type replayConn struct {
+	net.Conn
+	early []byte
+}
+
+func (c *replayConn) Read(p []byte) (int, error) {
+	if len(c.early) > 0 {
+		n := copy(p, c.early)
+		c.early = c.early[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
