@@ -1,0 +1,466 @@
+package server_test
+
+// The end-to-end harness: a real server from server.FromConfig on a loopback
+// port, its JSON log in a buffer the tests can wait on, and a client that
+// speaks raw bytes over TCP and then real TLS.
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/certs"
+	"jabberd/config"
+	"jabberd/server"
+)
+
+// ioTimeout bounds every client read and write: a broken server fails the
+// test instead of hanging it.
+const ioTimeout = 5 * time.Second
+
+// Wire texts. {ID} stands for the random stream id in expected headers.
+const (
+	legacyHeader = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:tls='http://www.ietf.org/rfc/rfc2595.txt' to='localhost'>"
+	// legacyAnswerTLS echoes xmlns:tls: STARTTLS is on offer.
+	legacyAnswerTLS = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:tls='http://www.ietf.org/rfc/rfc2595.txt' id='{ID}' from='localhost'>"
+	// legacyAnswer is the header without the echo (no STARTTLS on offer).
+	legacyAnswer = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{ID}' from='localhost'>"
+	rfcHeader    = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+	rfcAnswer    = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{ID}' from='localhost' version='1.0' xml:lang='en'>"
+	// errorHeader precedes a stream error when the client sent no header
+	// (RFC 6120 §4.9.1.1); without a client header the dialect is not
+	// legacy, so it carries version='1.0'.
+	errorHeader = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='{ID}' from='localhost' version='1.0'>"
+
+	legacyStartTLS = "<tls:starttls/>"
+	rfcStartTLS    = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+	rfcProceed     = "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+	closeTag       = "</stream:stream>"
+)
+
+// streamError is a <stream:error> with text (already XML-escaped) and the
+// closing tag that follows it.
+func streamError(condition, escapedText string) string {
+	return "<stream:error><" + condition + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" +
+		"<text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>" + escapedText + "</text></stream:error>" + closeTag
+}
+
+// ---- log buffer ----
+
+// logBuffer collects zerolog's JSON lines; Write signals waiters.
+type logBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newLogBuffer() *logBuffer { return &logBuffer{changed: make(chan struct{})} }
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	close(b.changed)
+	b.changed = make(chan struct{})
+	return len(p), nil
+}
+
+// logEntry is one JSON log line.
+type logEntry map[string]any
+
+func (e logEntry) str(k string) string {
+	s, _ := e[k].(string)
+	return s
+}
+
+func (e logEntry) String() string {
+	b, _ := json.Marshal(map[string]any(e))
+	return string(b)
+}
+
+// snapshot parses every line so far and returns the channel closed by the
+// next write.
+func (b *logBuffer) snapshot(t testing.TB) ([]logEntry, <-chan struct{}) {
+	b.mu.Lock()
+	data := bytes.Clone(b.buf.Bytes())
+	ch := b.changed
+	b.mu.Unlock()
+	var out []logEntry
+	for line := range bytes.Lines(data) {
+		var e logEntry
+		if err := json.Unmarshal(line, &e); err != nil {
+			t.Fatalf("log line is not JSON: %v: %q", err, line)
+		}
+		out = append(out, e)
+	}
+	return out, ch
+}
+
+func (b *logBuffer) text() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// match selects log entries: by message and by fields (string values).
+type match struct {
+	msg    string
+	fields map[string]string
+}
+
+func (m match) ok(e logEntry) bool {
+	if m.msg != "" && e.str("message") != m.msg {
+		return false
+	}
+	for k, v := range m.fields {
+		if e.str(k) != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *logBuffer) all(t testing.TB, m match) []logEntry {
+	entries, _ := b.snapshot(t)
+	var out []logEntry
+	for _, e := range entries {
+		if m.ok(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// waitN waits (on log writes, not on a clock) until n entries match and
+// returns them.
+func (b *logBuffer) waitN(t testing.TB, n int, m match) []logEntry {
+	t.Helper()
+	timer := time.NewTimer(ioTimeout)
+	defer timer.Stop()
+	for {
+		entries, changed := b.snapshot(t)
+		var got []logEntry
+		for _, e := range entries {
+			if m.ok(e) {
+				got = append(got, e)
+			}
+		}
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			t.Fatalf("log: waited %v for %d entries %q %v, have %d; log:\n%s", ioTimeout, n, m.msg, m.fields, len(got), b.text())
+		}
+	}
+}
+
+func (b *logBuffer) wait(t testing.TB, m match) logEntry {
+	t.Helper()
+	return b.waitN(t, 1, m)[0]
+}
+
+// ---- server ----
+
+type harness struct {
+	t     *testing.T
+	cfg   *config.Config
+	set   *server.Setup
+	addr  string
+	logs  *logBuffer
+	roots *x509.CertPool
+
+	shutdownOnce sync.Once
+}
+
+// start runs a server from config.Default() with a temporary state
+// directory, one listener on 127.0.0.1:0 and a debug-level JSON log; mod
+// changes the configuration further before the server is built.
+func start(t *testing.T, mod func(*config.Config)) *harness {
+	t.Helper()
+	cfg := config.Default()
+	cfg.StateDir = t.TempDir()
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
+	cfg.Log.Level = "debug"
+	cfg.Log.Format = "json"
+	if mod != nil {
+		mod(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test configuration: %v", err)
+	}
+	level, err := zerolog.ParseLevel(cfg.Log.Level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := newLogBuffer()
+	log := zerolog.New(logs).Level(level).With().Timestamp().Logger()
+	set, err := server.FromConfig(cfg, log)
+	if err != nil {
+		t.Fatalf("FromConfig: %v", err)
+	}
+	addrs, err := set.Server.Listen()
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	if len(addrs) != 1 {
+		t.Fatalf("Listen returned %d addresses, want 1", len(addrs))
+	}
+	h := &harness{t: t, cfg: cfg, set: set, addr: addrs[0].String(), logs: logs, roots: x509.NewCertPool()}
+	h.roots.AddCert(set.State.CA.Cert)
+	t.Cleanup(h.cleanup)
+	return h
+}
+
+// shutdown stops the server once; later calls return nil.
+func (h *harness) shutdown(ctx context.Context) error {
+	err := errors.New("already shut down")
+	h.shutdownOnce.Do(func() { err = h.set.Server.Shutdown(ctx) })
+	return err
+}
+
+// cleanup shuts down and checks what must hold after every test: a clean
+// shutdown, no connection left, nothing logged at error level (a panic, an
+// accept failure).
+func (h *harness) cleanup() {
+	t := h.t
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	if err := h.shutdown(ctx); err != nil && err.Error() != "already shut down" {
+		t.Errorf("Shutdown at cleanup: %v", err)
+	}
+	if n := h.set.Server.ConnCount(); n != 0 {
+		t.Errorf("ConnCount after Shutdown = %d, want 0", n)
+	}
+	entries, _ := h.logs.snapshot(t)
+	for _, e := range entries {
+		if lv := e.str("level"); lv == "error" || lv == "fatal" || lv == "panic" {
+			t.Errorf("unexpected %s log entry: %s", lv, e)
+		}
+	}
+	if t.Failed() {
+		t.Logf("server log:\n%s", h.logs.text())
+	}
+}
+
+// tlsConfig is the client side: trust the lab CA, name "localhost".
+func (h *harness) tlsConfig(cert *tls.Certificate) *tls.Config {
+	cfg := &tls.Config{ServerName: "localhost", RootCAs: h.roots}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	return cfg
+}
+
+// clientCert loads the state directory's certificate for user.
+func (h *harness) clientCert(user string) (tls.Certificate, *x509.Certificate) {
+	h.t.Helper()
+	crt, key := certs.ClientPaths(h.set.State.Dir, user)
+	p, err := certs.Load(crt, key)
+	if err != nil {
+		h.t.Fatalf("load client certificate %s: %v", user, err)
+	}
+	return p.TLSCertificate(), p.Cert
+}
+
+// waitConnCount polls the server's connection count (there is no event
+// for a connection being forgotten) for up to ioTimeout.
+func (h *harness) waitConnCount(t testing.TB, want int) {
+	t.Helper()
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		n := h.set.Server.ConnCount()
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ConnCount = %d after %v, want %d", n, ioTimeout, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// connLogs are the log entries of the connection whose client end is c.
+func (h *harness) connMatch(c *client, msg string) match {
+	return match{msg: msg, fields: map[string]string{"remote": c.remote}}
+}
+
+// ---- client ----
+
+type client struct {
+	t      testing.TB
+	tcp    net.Conn
+	conn   net.Conn // tcp, then the TLS connection over it
+	remote string   // our address as the server logs it
+}
+
+func (h *harness) dial(t testing.TB) *client {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", h.addr, ioTimeout)
+	if err != nil {
+		t.Fatalf("dial %s: %v", h.addr, err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &client{t: t, tcp: nc, conn: nc, remote: nc.LocalAddr().String()}
+}
+
+func (c *client) send(s string) {
+	c.t.Helper()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(ioTimeout))
+	if _, err := io.WriteString(c.conn, s); err != nil {
+		c.t.Fatalf("write %q: %v", s, err)
+	}
+}
+
+// expect reads exactly len(want) bytes and compares them with want.
+func (c *client) expect(want string) {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(ioTimeout))
+	got := make([]byte, len(want))
+	n, err := io.ReadFull(c.conn, got)
+	if err != nil {
+		c.t.Fatalf("reading %q: got %q, then %v", want, got[:n], err)
+	}
+	if string(got) != want {
+		c.t.Fatalf("server sent\n  %q\nwant\n  %q", got, want)
+	}
+}
+
+var streamIDRe = regexp.MustCompile(`id='([0-9a-f]{16,64})'`)
+
+// expectHeader reads one stream header (up to its '>'), takes the stream id
+// out, and compares the rest exactly with want, in which {ID} stands for it.
+func (c *client) expectHeader(want string) (id string) {
+	c.t.Helper()
+	got := c.readTag()
+	m := streamIDRe.FindStringSubmatch(got)
+	if m == nil {
+		c.t.Fatalf("server header has no hex stream id: %q (want %q)", got, want)
+	}
+	if norm := strings.Replace(got, m[0], "id='{ID}'", 1); norm != want {
+		c.t.Fatalf("server header\n  %q\nwant\n  %q", norm, want)
+	}
+	return m[1]
+}
+
+// readTag reads byte by byte (nothing buffered past it, so TLS can take
+// over the connection) up to and including the first '>'.
+func (c *client) readTag() string {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(ioTimeout))
+	var b []byte
+	one := make([]byte, 1)
+	for len(b) < 4096 {
+		if _, err := io.ReadFull(c.conn, one); err != nil {
+			c.t.Fatalf("reading a tag: got %q, then %v", b, err)
+		}
+		b = append(b, one[0])
+		if one[0] == '>' {
+			return string(b)
+		}
+	}
+	c.t.Fatalf("no '>' in 4096 bytes: %q", b)
+	return ""
+}
+
+// readUntilClosed returns everything the server sends until it closes the
+// connection, and the error that ended the reading (io.EOF for a clean
+// close). A read deadline fails the test.
+func (c *client) readUntilClosed() (string, error) {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(ioTimeout))
+	var b bytes.Buffer
+	_, err := io.Copy(&b, c.conn)
+	if err == nil {
+		err = io.EOF // io.Copy swallows EOF
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.t.Fatalf("server did not close the connection within %v; it sent %q", ioTimeout, b.String())
+	}
+	return b.String(), err
+}
+
+// expectClosed asserts the server closes the connection with nothing more.
+func (c *client) expectClosed() {
+	c.t.Helper()
+	rest, err := c.readUntilClosed()
+	if rest != "" || err != io.EOF {
+		c.t.Fatalf("want a clean close (EOF, no data); got %q, %v", rest, err)
+	}
+}
+
+// upgrade runs the client side of the TLS handshake on the TCP connection.
+func (c *client) upgrade(cfg *tls.Config) tls.ConnectionState {
+	c.t.Helper()
+	tc := tls.Client(c.tcp, cfg)
+	_ = c.tcp.SetDeadline(time.Now().Add(ioTimeout))
+	if err := tc.Handshake(); err != nil {
+		c.t.Fatalf("client TLS handshake: %v", err)
+	}
+	_ = c.tcp.SetDeadline(time.Time{})
+	c.conn = tc
+	return tc.ConnectionState()
+}
+
+// legacyOpen sends the legacy header asking for STARTTLS and checks the echo.
+func (c *client) legacyOpen() (id string) {
+	c.t.Helper()
+	c.send(legacyHeader)
+	return c.expectHeader(legacyAnswerTLS)
+}
+
+// legacyUpgrade runs the whole XEP-0035 upgrade on a fresh connection and
+// opens the stream over TLS; it returns both stream ids.
+func (c *client) legacyUpgrade(cfg *tls.Config) (id1, id2 string, cs tls.ConnectionState) {
+	c.t.Helper()
+	id1 = c.legacyOpen()
+	c.send(legacyStartTLS)
+	c.expect(closeTag)
+	cs = c.upgrade(cfg)
+	c.send(legacyHeader)
+	id2 = c.expectHeader(legacyAnswer)
+	return id1, id2, cs
+}
+
+// clientHello returns a real ClientHello record as crypto/tls sends it,
+// captured over a pipe.
+func clientHello(t testing.TB, cfg *tls.Config) []byte {
+	t.Helper()
+	a, b := net.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = tls.Client(a, cfg).Handshake() // fails once the pipe closes
+	}()
+	_ = b.SetReadDeadline(time.Now().Add(ioTimeout))
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(b, hdr); err != nil {
+		t.Fatalf("capture ClientHello: %v", err)
+	}
+	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+	if _, err := io.ReadFull(b, body); err != nil {
+		t.Fatalf("capture ClientHello: %v", err)
+	}
+	b.Close()
+	a.Close()
+	<-done
+	if hdr[0] != 22 || body[0] != 1 {
+		t.Fatalf("captured record is not a ClientHello: % x", hdr)
+	}
+	return append(hdr, body...)
+}
+
