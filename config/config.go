@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type Config struct {
 	StateDir string     `toml:"state_dir"`
 	Listen   []Listener `toml:"listen"`
 	TLS      TLS        `toml:"tls"`
+	Auth     Auth       `toml:"auth"`
 	Limits   Limits     `toml:"limits"`
 	Log      Log        `toml:"log"`
 	Users    []User     `toml:"user"`
@@ -78,6 +80,33 @@ const (
 	ClientCertRequest ClientCertMode = "request" // asked for; the handshake goes on without one
 	ClientCertRequire ClientCertMode = "require" // the handshake fails without a certificate that verifies
 )
+
+// Auth is the authentication policy.
+type Auth struct {
+	// Mechanisms are the SASL mechanisms offered, in this order (each only
+	// where its conditions hold: EXTERNAL with a verified certificate,
+	// password mechanisms after TLS).
+	Mechanisms []string `toml:"mechanisms"`
+	// InsecureAllowPasswordsWithoutTLS offers password authentication on
+	// unencrypted streams: passwords then cross the network in the clear.
+	InsecureAllowPasswordsWithoutTLS bool `toml:"insecure_allow_passwords_without_tls"`
+	// MaxFailures ends a stream after this many failed attempts.
+	MaxFailures int `toml:"max_failures"`
+	// ExternalIdentity is the certificate-to-account mapping policy:
+	// "xmppaddr", "xmppaddr+email" or "xmppaddr+cn".
+	ExternalIdentity string `toml:"external_identity"`
+	// ExternalAutoProvision lets a certificate identity of this domain log
+	// in without an existing account.
+	ExternalAutoProvision bool `toml:"external_auto_provision"`
+	// LegacyDigest enables the XEP-0078 <digest/> login, which requires the
+	// server to keep each password itself in memory.
+	LegacyDigest bool `toml:"legacy_digest"`
+	// ScramIterations is the PBKDF2 iteration count of stored credentials.
+	ScramIterations int `toml:"scram_iterations"`
+}
+
+// KnownMechanisms are the SASL mechanisms jabberd implements.
+var KnownMechanisms = []string{"EXTERNAL", "PLAIN"}
 
 // Limits bound what one connection may cost.
 type Limits struct {
@@ -209,6 +238,22 @@ func (c *Config) Validate() error {
 	case "ecdsa-p256", "rsa-2048", "rsa-4096":
 	default:
 		bad("tls.key_type", "%q is not one of ecdsa-p256, rsa-2048, rsa-4096", c.TLS.KeyType)
+	}
+	for i, m := range c.Auth.Mechanisms {
+		if !slices.Contains(KnownMechanisms, m) {
+			bad(fmt.Sprintf("auth.mechanisms[%d]", i), "%q is not one of %s", m, strings.Join(KnownMechanisms, ", "))
+		}
+	}
+	if c.Auth.MaxFailures < 1 {
+		bad("auth.max_failures", "must be at least 1")
+	}
+	switch c.Auth.ExternalIdentity {
+	case "xmppaddr", "xmppaddr+email", "xmppaddr+cn":
+	default:
+		bad("auth.external_identity", "%q is not one of xmppaddr, xmppaddr+email, xmppaddr+cn", c.Auth.ExternalIdentity)
+	}
+	if c.Auth.ScramIterations < 4096 {
+		bad("auth.scram_iterations", "%d is below the minimum of 4096 (RFC 7677)", c.Auth.ScramIterations)
 	}
 	l := c.Limits
 	if l.MaxStanzaBytes < 1024 {

@@ -36,16 +36,17 @@ type TLSEvent struct {
 // TimeoutEvent: a deadline passed while waiting for the client.
 type TimeoutEvent struct{ Waiting string }
 
-// ShutdownEvent: the server is stopping.
-type ShutdownEvent struct{}
+// StopEvent: the server ends the stream (system-shutdown when it stops,
+// conflict when a newer session took this one's JID).
+type StopEvent struct{ Err *stream.Error }
 
-func (HeaderEvent) event()   {}
-func (ElementEvent) event()  {}
-func (CloseEvent) event()    {}
-func (FaultEvent) event()    {}
-func (TLSEvent) event()      {}
-func (TimeoutEvent) event()  {}
-func (ShutdownEvent) event() {}
+func (HeaderEvent) event()  {}
+func (ElementEvent) event() {}
+func (CloseEvent) event()   {}
+func (FaultEvent) event()   {}
+func (TLSEvent) event()     {}
+func (TimeoutEvent) event() {}
+func (StopEvent) event()    {}
 
 // TLSInfo is what the machine needs to know about an established TLS layer.
 type TLSInfo struct {
@@ -57,6 +58,9 @@ type TLSInfo struct {
 	// ClientVerified says the client certificate chained to a configured
 	// client CA. Only then may EXTERNAL be offered.
 	ClientVerified bool
+	// ExternalIdentities are the accounts the verified certificate maps to
+	// (XEP-0178). EXTERNAL is offered only when there is at least one.
+	ExternalIdentities []string
 	// Channel-binding data for SCRAM-*-PLUS.
 	Exporter       []byte // tls-exporter (RFC 9266); nil where the TLS version has none
 	ServerEndPoint []byte // tls-server-end-point (RFC 5929)
@@ -77,6 +81,15 @@ const (
 	Restart
 	// Close flushes and closes the connection. Reason is for the log.
 	Close
+	// LoggedIn reports a login (JID, Mechanism) for the log.
+	LoggedIn
+	// LoginFailed reports a failed attempt (Mechanism, Reason) for the log.
+	LoginFailed
+	// Bind registers the session under JID (a full JID) with the router;
+	// an older session with the same JID is replaced.
+	Bind
+	// Route hands a stanza, its from stamped, to the router.
+	Route
 )
 
 func (k ActionKind) String() string {
@@ -89,6 +102,14 @@ func (k ActionKind) String() string {
 		return "restart"
 	case Close:
 		return "close"
+	case LoggedIn:
+		return "logged-in"
+	case LoginFailed:
+		return "login-failed"
+	case Bind:
+		return "bind"
+	case Route:
+		return "route"
 	}
 	return "unknown"
 }
@@ -97,5 +118,11 @@ func (k ActionKind) String() string {
 type Action struct {
 	Kind   ActionKind
 	Data   []byte // Send
-	Reason string // Close
+	Redact bool   // Send: the data carries a SASL payload; do not log it
+	Reason string // Close, LoginFailed
+	// JID is the authenticated bare JID (LoggedIn) or the bound full
+	// JID (Bind).
+	JID       string
+	Mechanism string         // LoggedIn, LoginFailed
+	Element   *etree.Element // Route
 }

@@ -20,13 +20,22 @@ type Feature struct {
 	// Refusal explains, for the stream error, why a request for this feature
 	// is refused when it is not offered.
 	Refusal func(m *Machine) string
+	// Refuse, when set, answers a request that is not offered in the
+	// feature's own terms (a SASL failure rather than a stream error).
+	Refuse func(m *Machine, el *etree.Element, space string)
 	// Advertise writes the RFC 6120 <stream:features> child.
 	Advertise func(m *Machine, b *bytes.Buffer)
 	// LegacyNS is the namespace a legacy client declares in its header to
 	// ask for the feature, and which the server echoes to offer it.
 	LegacyNS string
+	// AdvertiseLegacy writes what follows a legacy header that echoed
+	// LegacyNS (XEP-0034's <sasl:mechanisms>), using the client's prefix.
+	AdvertiseLegacy func(m *Machine, b *bytes.Buffer, prefix string)
 	// Requests are the elements (namespace, local name) this feature handles.
 	Requests []Request
+	// Matches, when set, decides instead of Requests (for requests that are
+	// stanzas, such as an <iq/> carrying a given payload).
+	Matches func(el *etree.Element, space string) bool
 	// Negotiate acts on a request; it is only called when offered.
 	Negotiate func(m *Machine, el *etree.Element, space string)
 }
@@ -43,9 +52,12 @@ func (f *Feature) offered(m *Machine) bool {
 	return f.Available == nil || f.Available(m)
 }
 
-func (f *Feature) handles(space, local string) bool {
+func (f *Feature) handles(el *etree.Element, space string) bool {
+	if f.Matches != nil {
+		return f.Matches(el, space)
+	}
 	for _, r := range f.Requests {
-		if r.Space == space && r.Local == local {
+		if r.Space == space && r.Local == el.Tag {
 			return true
 		}
 	}

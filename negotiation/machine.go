@@ -11,7 +11,9 @@ import (
 
 	"github.com/beevik/etree"
 
+	"jabberd/accounts"
 	"jabberd/config"
+	"jabberd/sasl"
 	"jabberd/stream"
 )
 
@@ -21,6 +23,24 @@ type Config struct {
 	TLS    config.TLSPolicy
 	// NewID returns a fresh stream id; nil means random. Tests fix it.
 	NewID func() string
+	// Auth configures authentication; nil offers none.
+	Auth *Auth
+}
+
+// Auth is the authentication policy of a listener.
+type Auth struct {
+	// Mechanisms in the order they are advertised.
+	Mechanisms []sasl.Mechanism
+	Accounts   accounts.Store
+	// AllowPlaintext permits password authentication before TLS. The
+	// configuration key that sets it says the risk in its name.
+	AllowPlaintext bool
+	// MaxFailures ends the stream with policy-violation after this many
+	// failed attempts (0: 3).
+	MaxFailures int
+	// Digest enables the XEP-0078 <digest/> login, which needs the password
+	// form of the credential.
+	Digest bool
 }
 
 // Machine negotiates one connection. It is not safe for concurrent use: the
@@ -37,6 +57,9 @@ type Machine struct {
 	header   *stream.Header // the client's current header
 	sentOpen bool           // our header for the current stream is out
 
+	auth authState
+	jid  string // the bound full JID
+
 	out     bytes.Buffer
 	actions []Action
 }
@@ -44,7 +67,7 @@ type Machine struct {
 // New returns a machine waiting for the client's first header.
 func New(cfg *Config) *Machine {
 	m := &Machine{cfg: cfg}
-	m.features = []*Feature{startTLS()}
+	m.features = []*Feature{startTLS(), saslFeature(), iqAuth(), bindFeature()}
 	return m
 }
 
@@ -59,6 +82,9 @@ func (m *Machine) Facts() Facts { return m.facts }
 
 // StreamID returns the id of the current stream ("" before the first header).
 func (m *Machine) StreamID() string { return m.streamID }
+
+// JID returns the bound full JID, or "".
+func (m *Machine) JID() string { return m.jid }
 
 // TLS returns the established TLS layer, or nil.
 func (m *Machine) TLS() *TLSInfo { return m.tls }
@@ -84,8 +110,8 @@ func (m *Machine) Handle(ev Event) []Action {
 		m.onTLS(ev)
 	case TimeoutEvent:
 		m.fail(stream.Errorf(stream.ConnectionTimeout, "no data while waiting for %s", ev.Waiting))
-	case ShutdownEvent:
-		m.fail(stream.Errorf(stream.SystemShutdown, "the server is shutting down"))
+	case StopEvent:
+		m.fail(ev.Err)
 	}
 	m.flush()
 	return m.actions
@@ -117,6 +143,15 @@ func (m *Machine) onHeader(h *stream.Header) {
 	m.sentOpen = true
 	if m.dialect == RFC6120 {
 		m.advertise()
+		return
+	}
+	for _, f := range m.features {
+		if f.AdvertiseLegacy == nil || f.LegacyNS == "" || !f.offered(m) {
+			continue
+		}
+		if p, ok := h.PrefixFor(f.LegacyNS, ""); ok {
+			f.AdvertiseLegacy(m, &m.out, p)
+		}
 	}
 }
 
@@ -139,26 +174,35 @@ func (m *Machine) onElement(el *etree.Element, space string) {
 	if space == "" {
 		space = m.header.Decls[""]
 	}
-	for _, f := range m.features {
-		if !f.handles(space, el.Tag) {
-			continue
-		}
-		if !f.offered(m) {
-			m.fail(stream.Errorf(stream.PolicyViolation, "%s", f.Refusal(m)))
-			return
-		}
-		f.Negotiate(m, el, space)
+	if m.facts&Bound != 0 && space == stream.NSClient && isStanza(el.Tag) {
+		m.onStanza(el)
 		return
 	}
-	if m.cfg.TLS == config.TLSRequired && m.facts&Secure == 0 {
+	var feature *Feature
+	for _, f := range m.features {
+		if f.handles(el, space) {
+			feature = f
+			break
+		}
+	}
+	if m.cfg.TLS == config.TLSRequired && m.facts&Secure == 0 && (feature == nil || feature.Name != "starttls") {
 		m.fail(stream.Errorf(stream.PolicyViolation, "TLS is required on this server: send STARTTLS before <%s/>", el.Tag))
 		return
 	}
-	if space == stream.NSClient && isStanza(el.Tag) && m.facts&Authenticated == 0 {
+	switch {
+	case feature != nil && feature.offered(m):
+		feature.Negotiate(m, el, space)
+	case feature != nil && feature.Refuse != nil:
+		feature.Refuse(m, el, space)
+	case feature != nil:
+		m.fail(stream.Errorf(stream.PolicyViolation, "%s", feature.Refusal(m)))
+	case space == stream.NSClient && isStanza(el.Tag) && m.facts&Authenticated == 0:
 		m.fail(stream.Errorf(stream.NotAuthorized, "authenticate before sending <%s/> stanzas", el.Tag))
-		return
+	case space == stream.NSClient && isStanza(el.Tag):
+		m.fail(stream.Errorf(stream.NotAuthorized, "bind a resource before sending <%s/> stanzas", el.Tag))
+	default:
+		m.fail(stream.Errorf(stream.UnsupportedStanzaType, "<%s xmlns='%s'/> is not supported here", el.Tag, space))
 	}
-	m.fail(stream.Errorf(stream.UnsupportedStanzaType, "<%s xmlns='%s'/> is not supported here", el.Tag, space))
 }
 
 func isStanza(local string) bool {

@@ -10,9 +10,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
+	"jabberd/accounts"
 	"jabberd/config"
+	"jabberd/sasl"
 	"jabberd/stream"
 )
 
@@ -20,13 +23,21 @@ import (
 // through the real tokenizer into the machine and compare what it does.
 //
 //	# comment
-//	@ tls=optional            listener settings (tls, domain, max_bytes, max_depth)
+//	@ tls=optional            listener settings (tls, domain, max_bytes, max_depth,
+//	                          auth=on: accounts alice/alice-pw and bob/bob-pw,
+//	                          mechanisms=EXTERNAL,PLAIN, plaintext=allow,
+//	                          digest=on, max_failures=N)
 //	C: <bytes>                client sends; a "quoted" payload is Go-unquoted
 //	S: <bytes>                the server's output since the last input, exactly;
 //	                          several S: lines are joined; none means nothing
-//	A: starttls               the non-send actions since the last input, in order
+//	A: starttls               the non-send actions since the last input, in order:
+//	                          starttls restart close login:MECH:JID
+//	                          login-failed:MECH bind:JID route
+//	R: <bytes>                a routed stanza, serialized (one line per route)
 //	E: <bytes>                bytes handed to the TLS handshake (default: none)
-//	T: ok [verified] | fail   outcome of the handshake the machine asked for
+//	T: ok [verified] [ids=a,b] | fail
+//	                          outcome of the handshake the machine asked for;
+//	                          ids are the accounts the certificate maps to
 //
 // Checks are strict: output with no S: line, or an action with no A: line,
 // fails the transcript.
@@ -167,6 +178,9 @@ func runTranscript(t *testing.T, path string) {
 	if v, ok := opts["max_depth"]; ok {
 		lim.MaxDepth, _ = strconv.Atoi(v)
 	}
+	if opts["auth"] == "on" {
+		cfg.Auth = transcriptAuth(t, opts)
+	}
 	ids := 0
 	cfg.NewID = func() string { ids++; return "s" + strconv.Itoa(ids) }
 	m := New(cfg)
@@ -174,7 +188,7 @@ func runTranscript(t *testing.T, path string) {
 	tlsPending := false
 
 	var out strings.Builder
-	var acts, early []string
+	var acts, early, routed []string
 	// feed hands one event to the machine and collects what it does.
 	feed := func(ev Event) {
 		for _, a := range m.Handle(ev) {
@@ -197,6 +211,15 @@ func runTranscript(t *testing.T, path string) {
 				tk = newTokenizer(lim)
 			case Close:
 				acts = append(acts, "close")
+			case LoggedIn:
+				acts = append(acts, "login:"+a.Mechanism+":"+a.JID)
+			case LoginFailed:
+				acts = append(acts, "login-failed:"+a.Mechanism)
+			case Bind:
+				acts = append(acts, "bind:"+a.JID)
+			case Route:
+				acts = append(acts, "route")
+				routed = append(routed, string(stream.Marshal(a.Element)))
 			}
 		}
 	}
@@ -227,7 +250,7 @@ func runTranscript(t *testing.T, path string) {
 	// check compares what happened since the last input with the
 	// expectations that followed it.
 	var wantOut strings.Builder
-	var wantActs, wantEarly []string
+	var wantActs, wantEarly, wantRouted []string
 	check := func(line int) {
 		t.Helper()
 		if got, want := out.String(), wantOut.String(); got != want {
@@ -239,9 +262,12 @@ func runTranscript(t *testing.T, path string) {
 		if got, want := strings.Join(early, ""), strings.Join(wantEarly, ""); got != want {
 			t.Errorf("before line %d: bytes handed to TLS %q, want %q", line, got, want)
 		}
+		if got, want := strings.Join(routed, "\n"), strings.Join(wantRouted, "\n"); got != want {
+			t.Errorf("before line %d: routed\n  %s\nwant\n  %s", line, got, want)
+		}
 		out.Reset()
 		wantOut.Reset()
-		acts, wantActs, early, wantEarly = nil, nil, nil, nil
+		acts, wantActs, early, wantEarly, routed, wantRouted = nil, nil, nil, nil, nil, nil
 	}
 	for _, s := range steps {
 		switch s.kind {
@@ -251,6 +277,8 @@ func runTranscript(t *testing.T, path string) {
 			wantActs = append(wantActs, strings.Fields(s.text)...)
 		case "E":
 			wantEarly = append(wantEarly, s.text)
+		case "R":
+			wantRouted = append(wantRouted, s.text)
 		case "C":
 			check(s.line)
 			if tlsPending {
@@ -270,6 +298,11 @@ func runTranscript(t *testing.T, path string) {
 			if strings.HasPrefix(s.text, "ok") {
 				info := &TLSInfo{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256}
 				info.ClientVerified = strings.Contains(s.text, "verified")
+				for _, f := range strings.Fields(s.text) {
+					if v, ok := strings.CutPrefix(f, "ids="); ok {
+						info.ExternalIdentities = strings.Split(v, ",")
+					}
+				}
 				feed(TLSEvent{Info: info})
 			} else {
 				feed(TLSEvent{Err: errors.New("handshake failed")})
@@ -281,4 +314,48 @@ func runTranscript(t *testing.T, path string) {
 	}
 	check(len(steps) + 1)
 	close(tk.req)
+}
+
+// transcriptAuth is the authentication policy of transcripts with auth=on.
+// The accounts are built once: deriving credentials is deliberately slow.
+func transcriptAuth(t *testing.T, opts map[string]string) *Auth {
+	store := testAccounts(t, opts["digest"] == "on")
+	a := &Auth{
+		Accounts:       store,
+		AllowPlaintext: opts["plaintext"] == "allow",
+		Digest:         opts["digest"] == "on",
+	}
+	if v, ok := opts["max_failures"]; ok {
+		a.MaxFailures, _ = strconv.Atoi(v)
+	}
+	mechs := "EXTERNAL,PLAIN"
+	if v, ok := opts["mechanisms"]; ok {
+		mechs = v
+	}
+	for _, name := range strings.Split(mechs, ",") {
+		switch name {
+		case "EXTERNAL":
+			a.Mechanisms = append(a.Mechanisms, sasl.External{})
+		case "PLAIN":
+			a.Mechanisms = append(a.Mechanisms, sasl.Plain{Accounts: store})
+		default:
+			t.Fatalf("unknown mechanism %q", name)
+		}
+	}
+	return a
+}
+
+var testStores sync.Map // bool (keep password) → *accounts.Memory
+
+func testAccounts(t *testing.T, keepPassword bool) *accounts.Memory {
+	if s, ok := testStores.Load(keepPassword); ok {
+		return s.(*accounts.Memory)
+	}
+	s, err := accounts.FromUsers([]accounts.User{{Name: "alice", Password: "alice-pw"}, {Name: "bob", Password: "bob-pw"}},
+		accounts.Options{Iterations: 4096, KeepPassword: keepPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testStores.Store(keepPassword, s)
+	return s
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
 
 	"jabberd/negotiation"
@@ -21,9 +22,13 @@ import (
 // readBufferSize is small on purpose: an idle connection holds it forever.
 const readBufferSize = 2048
 
+// writeTimeout bounds every write: a client that stops reading cannot hold
+// a goroutine (its own or a sender's) for longer.
+const writeTimeout = 10 * time.Second
+
 // conn is one client connection and the goroutine that serves it. Only that
 // goroutine touches the machine and the reader; other goroutines may only
-// call interrupt and kill.
+// call Deliver, Replace, stopWith and kill.
 type conn struct {
 	srv       *Server
 	id        uint64
@@ -33,13 +38,16 @@ type conn struct {
 	r         *stream.Reader
 	overLimit bool // over the per-IP limit: refused at once
 
-	mu      sync.Mutex
-	nc      net.Conn // the current transport: TCP, then TLS over it
-	tcp     net.Conn
-	stopped atomic.Bool // shutdown asked for
+	mu  sync.Mutex // guards nc
+	nc  net.Conn   // the current transport: TCP, then TLS over it
+	tcp net.Conn
+	wmu sync.Mutex // serializes writes: the machine's and routed stanzas
+
+	stop  atomic.Pointer[stream.Error] // why the server ends this stream
+	jid   atomic.Pointer[string]       // bound full JID
+	phase string                       // "plaintext" or "tls", for the debug log
 
 	deadline time.Time // end of the negotiation
-	phase    string    // "plaintext" or "tls", for the debug log
 }
 
 func newConn(s *Server, nc net.Conn, mcfg *negotiation.Config, id uint64, ip string) *conn {
@@ -57,6 +65,7 @@ func newConn(s *Server, nc net.Conn, mcfg *negotiation.Config, id uint64, ip str
 func (c *conn) serve() {
 	defer c.srv.forget(c)
 	defer c.tcp.Close()
+	defer c.unbind()
 	defer func() {
 		if v := recover(); v != nil {
 			c.log.Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Msg("connection handler panicked; connection closed")
@@ -88,13 +97,18 @@ func (c *conn) transport() net.Conn {
 	return c.nc
 }
 
-// read waits for the next stream event under the negotiation deadline and
-// turns it into a machine event; nil means the client is gone.
+// read waits for the next stream event and turns it into a machine event;
+// nil means the client is gone. Before a session is bound the negotiation
+// deadline applies; after, the idle timeout.
 func (c *conn) read() negotiation.Event {
-	if c.stopped.Load() {
-		return negotiation.ShutdownEvent{}
+	if err := c.stop.Load(); err != nil {
+		return negotiation.StopEvent{Err: err}
 	}
-	_ = c.transport().SetReadDeadline(c.deadline)
+	deadline := c.deadline
+	if c.m.Facts()&negotiation.Bound != 0 {
+		deadline = time.Now().Add(c.srv.cfg.Limits.IdleTimeout.Duration)
+	}
+	_ = c.transport().SetReadDeadline(deadline)
 	ev, err := c.r.Next()
 	if err == nil {
 		c.logIn(ev)
@@ -110,12 +124,15 @@ func (c *conn) read() negotiation.Event {
 	var serr *stream.Error
 	var nerr net.Error
 	switch {
-	case c.stopped.Load():
-		return negotiation.ShutdownEvent{}
+	case c.stop.Load() != nil:
+		return negotiation.StopEvent{Err: c.stop.Load()}
 	case errors.As(err, &serr):
 		c.log.Info().Str("condition", string(serr.Condition)).Str("text", serr.Text).Msg("bad input from client")
 		return negotiation.FaultEvent{Err: serr}
 	case errors.As(err, &nerr) && nerr.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
+		if c.m.Facts()&negotiation.Bound != 0 {
+			return negotiation.TimeoutEvent{Waiting: "anything from an idle session"}
+		}
 		return negotiation.TimeoutEvent{Waiting: "stream negotiation to finish"}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		c.log.Info().Msg("client disconnected")
@@ -137,7 +154,7 @@ func (c *conn) run(ev negotiation.Event) bool {
 		for _, a := range actions {
 			switch a.Kind {
 			case negotiation.Send:
-				if err := c.write(a.Data); err != nil {
+				if err := c.write(a.Data, a.Redact); err != nil {
 					c.log.Info().Err(err).Msg("write failed; closing")
 					return false
 				}
@@ -145,6 +162,17 @@ func (c *conn) run(ev negotiation.Event) bool {
 				ev = c.startTLS()
 			case negotiation.Restart:
 				c.r = c.newReader()
+			case negotiation.LoggedIn:
+				c.log.Info().Str("mechanism", a.Mechanism).Str("jid", a.JID).Msg("authenticated")
+			case negotiation.LoginFailed:
+				c.log.Info().Str("mechanism", a.Mechanism).Str("reason", a.Reason).Msg("authentication failed")
+			case negotiation.Bind:
+				c.jid.Store(&a.JID)
+				c.log = c.log.With().Str("jid", a.JID).Logger()
+				c.log.Info().Msg("session bound")
+				c.srv.router.Bind(c)
+			case negotiation.Route:
+				c.srv.router.Route(c, a.Element)
 			case negotiation.Close:
 				c.log.Info().Str("reason", a.Reason).Msg("closing")
 				return false
@@ -160,18 +188,44 @@ func (c *conn) logDialect() {
 	}
 }
 
-// writeTimeout bounds every write: a client that stops reading cannot hold
-// the goroutine.
-const writeTimeout = 10 * time.Second
-
-func (c *conn) write(b []byte) error {
-	nc := c.transport()
+func (c *conn) write(b []byte, redact bool) error {
 	if c.log.Debug().Enabled() {
-		c.log.Debug().Str("phase", c.phase).Str("out", string(b)).Msg("sent")
+		out := string(b)
+		if redact {
+			out = "[SASL payload redacted]"
+		}
+		c.log.Debug().Str("phase", c.phase).Str("out", out).Msg("sent")
 	}
+	nc := c.transport()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	_ = nc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := nc.Write(b)
 	return err
+}
+
+// JID implements session.Session.
+func (c *conn) JID() string {
+	if p := c.jid.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// Deliver implements session.Session: a stanza routed to this client.
+func (c *conn) Deliver(el *etree.Element) error {
+	return c.write(stream.Marshal(el), false)
+}
+
+// Replace implements session.Session: a newer session bound the same JID.
+func (c *conn) Replace() {
+	c.stopWith(stream.Errorf(stream.Conflict, "replaced by a new session for the same resource"))
+}
+
+func (c *conn) unbind() {
+	if c.JID() != "" {
+		c.srv.router.Unbind(c)
+	}
 }
 
 // startTLS hands the connection to the TLS handshake: the bytes the
@@ -185,28 +239,7 @@ func (c *conn) startTLS() negotiation.Event {
 		c.log.Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
 		return negotiation.TLSEvent{Err: err}
 	}
-	info := &negotiation.TLSInfo{
-		Version: res.Version, CipherSuite: res.CipherSuite, ServerName: res.ServerName,
-		PeerCertificates: res.PeerCertificates,
-		Exporter:         res.Exporter, ServerEndPoint: res.ServerEndPoint,
-	}
-	ev := c.log.Info().Str("version", res.VersionName()).Str("cipher", res.CipherName()).Int("early_bytes", len(early))
-	if res.ServerName != "" {
-		ev = ev.Str("sni", res.ServerName)
-	}
-	if len(res.PeerCertificates) > 0 {
-		leaf := res.PeerCertificates[0]
-		ev = ev.Str("client_cert", leaf.Subject.String())
-		if v := c.srv.opt.VerifyClient; v != nil {
-			if verr := v(res.PeerCertificates); verr != nil {
-				ev = ev.Str("client_cert_error", verr.Error())
-			} else {
-				info.ClientVerified = true
-			}
-		}
-		ev = ev.Bool("client_cert_verified", info.ClientVerified)
-	}
-	ev.Msg("TLS established")
+	info := c.describeTLS(res, len(early))
 	c.mu.Lock()
 	c.nc = res.Conn
 	c.mu.Unlock()
@@ -215,10 +248,10 @@ func (c *conn) startTLS() negotiation.Event {
 	return negotiation.TLSEvent{Info: info}
 }
 
-// interrupt asks the connection to end its stream with system-shutdown: the
-// pending read returns at once and the serve loop sees the flag.
-func (c *conn) interrupt() {
-	c.stopped.Store(true)
+// stopWith asks the connection to end its stream with err: the pending read
+// returns at once and the serve loop sees the reason. The first reason wins.
+func (c *conn) stopWith(err *stream.Error) {
+	c.stop.CompareAndSwap(nil, err)
 	_ = c.transport().SetReadDeadline(time.Now())
 }
 

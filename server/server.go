@@ -14,8 +14,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/auth/external"
 	"jabberd/config"
 	"jabberd/negotiation"
+	"jabberd/session"
 	"jabberd/stream"
 	"jabberd/tlsext"
 )
@@ -31,6 +33,11 @@ type Options struct {
 	Log          zerolog.Logger
 	// NewID overrides stream-id generation (tests).
 	NewID func() string
+	// Auth is the authentication policy handed to every machine; nil
+	// offers no authentication.
+	Auth *negotiation.Auth
+	// Identities maps a verified client certificate to accounts (EXTERNAL).
+	Identities *external.Mapper
 }
 
 // Server is a running jabberd.
@@ -45,6 +52,8 @@ type Server struct {
 	listeners []net.Listener
 	conns     map[*conn]struct{}
 	perIP     map[string]int
+
+	router *session.Router
 
 	connWG   sync.WaitGroup
 	acceptWG sync.WaitGroup
@@ -65,6 +74,7 @@ func New(opt Options) (*Server, error) {
 		opt: opt, cfg: opt.Config, log: opt.Log,
 		ctx: ctx, cancel: cancel,
 		conns: map[*conn]struct{}{}, perIP: map[string]int{},
+		router: session.NewRouter(opt.Config.Domain),
 	}, nil
 }
 
@@ -90,7 +100,7 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	s.mu.Lock()
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
-	mcfg := &negotiation.Config{Domain: s.cfg.Domain, TLS: lc.TLS, NewID: s.opt.NewID}
+	mcfg := &negotiation.Config{Domain: s.cfg.Domain, TLS: lc.TLS, NewID: s.opt.NewID, Auth: s.opt.Auth}
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
 	s.acceptWG.Add(1)
 	go func() {
@@ -153,6 +163,9 @@ func (s *Server) forget(c *conn) {
 	s.connWG.Done()
 }
 
+// Router returns the table of bound sessions.
+func (s *Server) Router() *session.Router { return s.router }
+
 // ConnCount returns the number of open connections.
 func (s *Server) ConnCount() int {
 	s.mu.Lock()
@@ -183,7 +196,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.acceptWG.Wait()
 	s.log.Info().Int("connections", len(conns)).Msg("shutting down")
 	for _, c := range conns {
-		c.interrupt()
+		c.stopWith(stream.Errorf(stream.SystemShutdown, "the server is shutting down"))
 	}
 	done := make(chan struct{})
 	go func() { s.connWG.Wait(); close(done) }()

@@ -11,8 +11,12 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/accounts"
+	"jabberd/auth/external"
 	"jabberd/certs"
 	"jabberd/config"
+	"jabberd/negotiation"
+	"jabberd/sasl"
 	"jabberd/tlsext"
 )
 
@@ -81,7 +85,14 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log})
+	auth, mapper, err := authFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Auth.InsecureAllowPasswordsWithoutTLS {
+		log.Warn().Msg("auth.insecure_allow_passwords_without_tls is on: passwords may cross the network in the clear")
+	}
+	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper})
 	if err != nil {
 		return nil, err
 	}
@@ -107,4 +118,42 @@ func clientRoots(files []string, labCA *x509.Certificate) (*x509.CertPool, error
 		}
 	}
 	return pool, nil
+}
+
+// authFromConfig builds the account store, the mechanisms in configured
+// order and the certificate-to-account mapper.
+func authFromConfig(cfg *config.Config) (*negotiation.Auth, *external.Mapper, error) {
+	users := make([]accounts.User, len(cfg.Users))
+	for i, u := range cfg.Users {
+		users[i] = accounts.User{Name: u.Name, Password: u.Password}
+	}
+	store, err := accounts.FromUsers(users, accounts.Options{
+		Iterations:   cfg.Auth.ScramIterations,
+		KeepPassword: cfg.Auth.LegacyDigest,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	policy, err := external.ParsePolicy(cfg.Auth.ExternalIdentity)
+	if err != nil {
+		return nil, nil, fmt.Errorf("auth.external_identity: %w", err)
+	}
+	mapper := &external.Mapper{Domain: cfg.Domain, Policy: policy, Accounts: store, AutoProvision: cfg.Auth.ExternalAutoProvision}
+	auth := &negotiation.Auth{
+		Accounts:       store,
+		AllowPlaintext: cfg.Auth.InsecureAllowPasswordsWithoutTLS,
+		MaxFailures:    cfg.Auth.MaxFailures,
+		Digest:         cfg.Auth.LegacyDigest,
+	}
+	for _, name := range cfg.Auth.Mechanisms {
+		switch name {
+		case "EXTERNAL":
+			auth.Mechanisms = append(auth.Mechanisms, sasl.External{})
+		case "PLAIN":
+			auth.Mechanisms = append(auth.Mechanisms, sasl.Plain{Accounts: store})
+		default:
+			return nil, nil, fmt.Errorf("auth.mechanisms: %q is not implemented", name)
+		}
+	}
+	return auth, mapper, nil
 }

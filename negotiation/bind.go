@@ -1,0 +1,70 @@
+package negotiation
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+
+	"github.com/beevik/etree"
+
+	"jabberd/accounts"
+	"jabberd/stream"
+)
+
+// Namespaces of RFC 6120 resource binding and the RFC 3921 session.
+const (
+	NSBind    = "urn:ietf:params:xml:ns:xmpp-bind"
+	NSSession = "urn:ietf:params:xml:ns:xmpp-session"
+)
+
+// bindFeature is RFC 6120 §7 resource binding, with the RFC 3921 session
+// feature advertised as optional for old clients.
+func bindFeature() *Feature {
+	return &Feature{
+		Name:    "bind",
+		Needs:   Authenticated,
+		Forbids: Bound,
+		Available: func(m *Machine) bool {
+			return m.dialect == RFC6120
+		},
+		Refusal: func(m *Machine) string {
+			if m.facts&Authenticated == 0 {
+				return "authenticate before binding a resource"
+			}
+			return "a resource is already bound on this stream"
+		},
+		Advertise: func(m *Machine, b *bytes.Buffer) {
+			b.WriteString("<bind xmlns='" + NSBind + "'/>")
+			b.WriteString("<session xmlns='" + NSSession + "'><optional/></session>")
+		},
+		Matches: func(el *etree.Element, space string) bool {
+			return space == stream.NSClient && iqChild(el, NSBind, "bind") != nil
+		},
+		Negotiate: func(m *Machine, el *etree.Element, _ string) { m.onBind(el) },
+	}
+}
+
+func (m *Machine) onBind(el *etree.Element) {
+	if el.SelectAttrValue("type", "") != "set" {
+		m.replyError(el, ErrBadRequest.WithText("resource binding takes type set"))
+		return
+	}
+	res := childText(iqChild(el, NSBind, "bind"), "resource")
+	if res == "" {
+		// RFC 6120 §7.6: the server generates one when none is asked for.
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		res = "jabberd-" + hex.EncodeToString(b[:])
+	}
+	prepared, err := accounts.PrepareResource(res)
+	if err != nil {
+		m.replyError(el, ErrBadRequest.WithText("the resource is not valid"))
+		return
+	}
+	r := resultFor(el)
+	b := r.CreateElement("bind")
+	b.CreateAttr("xmlns", NSBind)
+	b.CreateElement("jid").SetText(m.auth.user + "@" + m.cfg.Domain + "/" + prepared)
+	m.sendElement(r)
+	m.bind(prepared)
+}

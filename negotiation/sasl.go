@@ -1,0 +1,242 @@
+package negotiation
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+
+	"github.com/beevik/etree"
+
+	"jabberd/config"
+	"jabberd/sasl"
+	"jabberd/stream"
+)
+
+// authState is the SASL exchange in progress and its history.
+type authState struct {
+	session   sasl.Session
+	mechanism string
+	profile   sasl.Profile
+	failures  int
+	user      string // the authenticated account (prepared local part)
+}
+
+// saslFeature is SASL in both wire profiles: RFC 6120 §6 on version='1.0'
+// streams, XEP-0034 on legacy streams whose header declared its namespace.
+func saslFeature() *Feature {
+	return &Feature{
+		Name:      "sasl",
+		Forbids:   Authenticated,
+		Available: func(m *Machine) bool { return len(m.mechanisms()) > 0 },
+		Refusal:   func(*Machine) string { return "authentication is not available now" },
+		Refuse:    refuseSASL,
+		Advertise: func(m *Machine, b *bytes.Buffer) { sasl.RFC6120.Mechanisms(b, m.mechanisms()) },
+		LegacyNS:  sasl.NSLegacy,
+		AdvertiseLegacy: func(m *Machine, b *bytes.Buffer, prefix string) {
+			sasl.Profile{Legacy: true, Prefix: prefix}.Mechanisms(b, m.mechanisms())
+		},
+		Requests: []Request{
+			{sasl.NS, "auth"}, {sasl.NS, "response"}, {sasl.NS, "abort"},
+			{sasl.NSLegacy, "auth"}, {sasl.NSLegacy, "response"}, {sasl.NSLegacy, "abort"},
+		},
+		Negotiate: func(m *Machine, el *etree.Element, space string) { m.onSASL(el, space) },
+	}
+}
+
+// mechanisms lists the mechanisms offered now, in configured order: none
+// under a TLS-required policy before TLS, no password mechanism before TLS
+// unless explicitly allowed, EXTERNAL only for a certificate that verified
+// and maps to an account, -PLUS only with channel-binding data.
+func (m *Machine) mechanisms() []string {
+	a := m.cfg.Auth
+	if a == nil || m.facts&Authenticated != 0 {
+		return nil
+	}
+	secure := m.facts&Secure != 0
+	if !secure && m.cfg.TLS == config.TLSRequired {
+		return nil
+	}
+	var names []string
+	for _, mech := range a.Mechanisms {
+		name := mech.Name()
+		switch {
+		case name == "EXTERNAL":
+			if m.tls == nil || !m.tls.ClientVerified || len(m.tls.ExternalIdentities) == 0 {
+				continue
+			}
+		case strings.HasSuffix(name, "-PLUS"):
+			if m.tls == nil || (m.tls.Exporter == nil && m.tls.ServerEndPoint == nil) {
+				continue
+			}
+		default:
+			if !secure && !a.AllowPlaintext {
+				continue
+			}
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// profileFor picks the wire profile of a request by its namespace. A legacy
+// request is valid only if the header declared (and we echoed) the legacy
+// namespace; an RFC 6120 request only on a version='1.0' stream.
+func (m *Machine) profileFor(space string) (sasl.Profile, bool) {
+	if space == sasl.NS {
+		return sasl.RFC6120, m.dialect == RFC6120
+	}
+	p, ok := m.header.PrefixFor(sasl.NSLegacy, "sasl")
+	return sasl.Profile{Legacy: true, Prefix: p}, ok && m.dialect == Legacy
+}
+
+// refuseSASL answers a SASL request when SASL is not offered.
+func refuseSASL(m *Machine, el *etree.Element, space string) {
+	p, ok := m.profileFor(space)
+	switch {
+	case !ok:
+		m.fail(stream.Errorf(stream.PolicyViolation, "SASL in namespace %s was not offered on this stream", space))
+	case m.facts&Authenticated != 0 && p.Legacy:
+		// XEP-0034: after success any new <auth> gets a bare failure.
+		p.Failure(&m.out, nil)
+	case m.facts&Authenticated != 0:
+		m.fail(stream.Errorf(stream.PolicyViolation, "already authenticated"))
+	case m.facts&Secure == 0 && m.cfg.Auth != nil:
+		p.Failure(&m.out, sasl.Fail(sasl.EncryptionRequired, "use STARTTLS before authenticating"))
+	default:
+		m.fail(stream.Errorf(stream.PolicyViolation, "authentication is not available on this listener"))
+	}
+}
+
+func (m *Machine) onSASL(el *etree.Element, space string) {
+	p, ok := m.profileFor(space)
+	if !ok {
+		refuseSASL(m, el, space)
+		return
+	}
+	switch el.Tag {
+	case "auth":
+		m.startAuth(p, el)
+	case "response":
+		if m.auth.session == nil {
+			m.saslFailed(p, sasl.Fail(sasl.MalformedRequest, "no authentication is in progress"))
+			return
+		}
+		data, absent, f := sasl.Decode(strings.TrimSpace(el.Text()))
+		if f != nil {
+			m.saslFailed(p, f)
+			return
+		}
+		if absent {
+			data = []byte{}
+		}
+		m.saslStep(p, data)
+	case "abort":
+		m.auth.session = nil
+		p.Failure(&m.out, sasl.Fail(sasl.Aborted, "authentication aborted by the client"))
+	}
+}
+
+func (m *Machine) startAuth(p sasl.Profile, el *etree.Element) {
+	name := el.SelectAttrValue("mechanism", "")
+	var mech sasl.Mechanism
+	for _, offered := range m.mechanisms() {
+		if offered == name {
+			for _, c := range m.cfg.Auth.Mechanisms {
+				if c.Name() == name {
+					mech = c
+				}
+			}
+		}
+	}
+	m.auth.mechanism = name
+	if mech == nil {
+		m.auth.session = nil
+		m.saslFailed(p, sasl.Fail(sasl.InvalidMechanism, "mechanism %q is not offered on this stream", name))
+		return
+	}
+	data, absent, f := sasl.Decode(strings.TrimSpace(el.Text()))
+	if f != nil {
+		m.saslFailed(p, f)
+		return
+	}
+	if absent {
+		data = nil
+	}
+	m.auth.session = mech.Start(m.saslContext())
+	m.saslStep(p, data)
+}
+
+func (m *Machine) saslContext() *sasl.Context {
+	c := &sasl.Context{Domain: m.cfg.Domain, Secure: m.facts&Secure != 0}
+	if m.tls != nil {
+		if m.tls.ClientVerified {
+			c.ExternalIdentities = m.tls.ExternalIdentities
+		}
+		c.TLSExporter, c.TLSServerEndPoint = m.tls.Exporter, m.tls.ServerEndPoint
+	}
+	return c
+}
+
+func (m *Machine) saslStep(p sasl.Profile, data []byte) {
+	chal, done, err := m.auth.session.Next(data)
+	if !done {
+		p.Challenge(&m.out, chal)
+		m.redactNext()
+		return
+	}
+	sess := m.auth.session
+	m.auth.session = nil
+	if err != nil {
+		var f *sasl.Failure
+		if !errors.As(err, &f) {
+			f = sasl.Fail(sasl.TemporaryAuthFailure, "authentication could not be completed")
+		}
+		m.saslFailed(p, f)
+		return
+	}
+	m.auth.user = sess.Identity().Username
+	m.facts |= Authenticated
+	p.Success(&m.out, sess.SuccessData())
+	m.redactNext()
+	m.actions = append(m.actions, Action{Kind: LoggedIn, JID: m.auth.user + "@" + m.cfg.Domain, Mechanism: m.auth.mechanism})
+	if !p.Legacy {
+		// RFC 6120 §6.4.6: both sides restart the stream after success.
+		m.restart()
+	}
+}
+
+// saslFailed answers a failure and ends the stream after too many.
+func (m *Machine) saslFailed(p sasl.Profile, f *sasl.Failure) {
+	m.auth.failures++
+	m.flush()
+	m.actions = append(m.actions, Action{Kind: LoginFailed, Mechanism: m.auth.mechanism, Reason: string(f.Condition) + ": " + f.Text})
+	p.Failure(&m.out, f)
+	if m.auth.failures >= m.maxFailures() {
+		m.fail(streamErrTooMany(m.auth.failures))
+	}
+}
+
+func (m *Machine) maxFailures() int {
+	if m.cfg.Auth == nil || m.cfg.Auth.MaxFailures <= 0 {
+		return 3
+	}
+	return m.cfg.Auth.MaxFailures
+}
+
+// restart flushes and asks for a fresh tokenizer: the next event is the
+// client's new header.
+func (m *Machine) restart() {
+	m.state = AwaitHeader
+	m.sentOpen = false
+	m.flush()
+	m.actions = append(m.actions, Action{Kind: Restart})
+}
+
+// redactNext marks the output so far as carrying a SASL payload, so that it
+// is not logged.
+func (m *Machine) redactNext() {
+	m.flush()
+	if n := len(m.actions); n > 0 && m.actions[n-1].Kind == Send {
+		m.actions[n-1].Redact = true
+	}
+}
