@@ -172,7 +172,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	if _, err := toml.NewDecoder(bytes.NewReader(DefaultTOML)).Decode(c); err != nil {
 		return nil, fmt.Errorf("embedded default configuration: %w", err)
 	}
-	if len(data) > 0 {
+	if data != nil { // a file, even an empty one, is not the default
 		// The decoder replaces a list the file names rather than appending to
 		// the default's. Listeners fall back to the default; the lab accounts
 		// never do, so that a real deployment does not inherit them.
@@ -180,6 +180,13 @@ func Parse(data []byte, name string) (*Config, error) {
 		md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for i := range c.Listen {
+			if c.Listen[i].TLS == "" {
+				// A [[listen]] table without tls gets the default policy,
+				// whatever its position in the list.
+				c.Listen[i].TLS = TLSOptional
+			}
 		}
 		if und := md.Undecoded(); len(und) > 0 {
 			keys := make([]string, len(und))
@@ -239,6 +246,9 @@ func (c *Config) Validate() error {
 	default:
 		bad("tls.key_type", "%q is not one of ecdsa-p256, rsa-2048, rsa-4096", c.TLS.KeyType)
 	}
+	if len(c.Auth.Mechanisms) == 0 {
+		bad("auth.mechanisms", "at least one mechanism is needed (%s)", strings.Join(KnownMechanisms, ", "))
+	}
 	for i, m := range c.Auth.Mechanisms {
 		if !slices.Contains(KnownMechanisms, m) {
 			bad(fmt.Sprintf("auth.mechanisms[%d]", i), "%q is not one of %s", m, strings.Join(KnownMechanisms, ", "))
@@ -262,14 +272,17 @@ func (c *Config) Validate() error {
 	if l.MaxDepth < 4 || l.MaxDepth > 1000 {
 		bad("limits.max_depth", "%d is outside 4..1000", l.MaxDepth)
 	}
-	for key, d := range map[string]Duration{
-		"limits.negotiation_timeout": l.NegotiationTimeout,
-		"limits.handshake_timeout":   l.HandshakeTimeout,
-		"limits.idle_timeout":        l.IdleTimeout,
-		"limits.shutdown_grace":      l.ShutdownGrace,
+	for _, d := range []struct {
+		key string
+		d   Duration
+	}{
+		{"limits.negotiation_timeout", l.NegotiationTimeout},
+		{"limits.handshake_timeout", l.HandshakeTimeout},
+		{"limits.idle_timeout", l.IdleTimeout},
+		{"limits.shutdown_grace", l.ShutdownGrace},
 	} {
-		if d.Duration <= 0 {
-			bad(key, "must be a positive duration")
+		if d.d.Duration <= 0 {
+			bad(d.key, "must be a positive duration")
 		}
 	}
 	if l.MaxConnsPerIP < 0 {

@@ -171,9 +171,6 @@ func (m *Machine) onElement(el *etree.Element, space string) {
 		m.fail(stream.Errorf(stream.InternalServerError, "unexpected element in state %s", m.state))
 		return
 	}
-	if space == "" {
-		space = m.header.Decls[""]
-	}
 	if m.facts&Bound != 0 && space == stream.NSClient && isStanza(el.Tag) {
 		m.onStanza(el)
 		return

@@ -2,7 +2,8 @@ package stream
 
 import "bytes"
 
-// escapeText escapes character data.
+// escapeText escapes character data. A carriage return is written as a
+// reference: a parser turns a literal one into a line feed.
 func escapeText(b *bytes.Buffer, s string) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -12,13 +13,17 @@ func escapeText(b *bytes.Buffer, s string) {
 			b.WriteString("&lt;")
 		case '>':
 			b.WriteString("&gt;")
+		case '\r':
+			b.WriteString("&#xD;")
 		default:
 			b.WriteByte(c)
 		}
 	}
 }
 
-// escapeAttr escapes a value for a single-quoted attribute.
+// escapeAttr escapes a value for a single-quoted attribute. Tab, line feed
+// and carriage return are written as references: a parser normalizes literal
+// ones to spaces (XML 1.0 §3.3.3) or a carriage return to a line feed.
 func escapeAttr(b *bytes.Buffer, s string) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -30,6 +35,12 @@ func escapeAttr(b *bytes.Buffer, s string) {
 			b.WriteString("&apos;")
 		case '"':
 			b.WriteString("&quot;")
+		case '\t':
+			b.WriteString("&#x9;")
+		case '\n':
+			b.WriteString("&#xA;")
+		case '\r':
+			b.WriteString("&#xD;")
 		default:
 			b.WriteByte(c)
 		}

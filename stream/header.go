@@ -47,17 +47,20 @@ func (h *Header) Declares(uri string) bool {
 	return false
 }
 
-// PrefixFor returns a prefix the client bound to uri, preferring want.
+// PrefixFor returns a prefix the client bound to uri, preferring want;
+// otherwise the first in byte order, so that the answer (which the server
+// echoes) does not depend on map order. The default namespace has no prefix.
 func (h *Header) PrefixFor(uri, want string) (string, bool) {
-	if h.Decls[want] == uri {
+	if u, ok := h.Decls[want]; ok && want != "" && u == uri {
 		return want, true
 	}
+	best, found := "", false
 	for p, u := range h.Decls {
-		if u == uri && p != "" {
-			return p, true
+		if u == uri && p != "" && (!found || p < best) {
+			best, found = p, true
 		}
 	}
-	return "", false
+	return best, found
 }
 
 func attrKey(n xml.Name) string {

@@ -7,8 +7,11 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/beevik/etree"
 )
@@ -40,9 +43,10 @@ type Event struct {
 	Kind    Kind
 	Header  *Header        // KindHeader
 	Element *etree.Element // KindElement
-	// Space is the namespace URI of Element ("" is never returned for an
-	// element: an undeclared default resolves to the stream's content
-	// namespace, as declared in the header).
+	// Space is the namespace URI of Element. An element in the default
+	// namespace declared by the header gets that namespace (normally
+	// jabber:client); Space is "" only for an element in no namespace: the
+	// header declared no default, or the element undeclared it (xmlns='').
 	Space string
 	// End is the byte offset just past the event's last byte, counted from
 	// the start of this Reader's input.
@@ -51,7 +55,7 @@ type Event struct {
 
 // Limits bound what one element may cost. Zero means no limit.
 type Limits struct {
-	MaxBytes int // bytes in one header or depth-1 element, including leading whitespace
+	MaxBytes int // bytes in one header or depth-1 element; a run of whitespace between elements has a budget of its own
 	MaxDepth int // nesting depth of a depth-1 element's tree (1 = no children)
 }
 
@@ -62,8 +66,9 @@ type Reader struct {
 	dec    *xml.Decoder
 	lim    Limits
 	ns     scope
-	tokens int  // top-level tokens read; the XML declaration must be the first
-	opened bool // header seen
+	tokens int      // top-level tokens read; the XML declaration must be the first
+	opened bool     // header seen
+	stream xml.Name // the header's name, which only the closing tag may use
 	closed bool
 	err    error // sticky: once the stream is broken it stays broken
 }
@@ -123,7 +128,7 @@ func (r *Reader) next() (Event, error) {
 		case xml.Comment:
 			return Event{}, Errorf(RestrictedXML, "XML comments are not allowed in XMPP")
 		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
+			if len(bytes.Trim(t, xmlSpace)) > 0 {
 				return Event{}, Errorf(BadFormat, "text outside of any element: %q", abbreviate(string(t)))
 			}
 			// Whitespace between elements is a keepalive: ignore it, and do
@@ -135,6 +140,9 @@ func (r *Reader) next() (Event, error) {
 			// The only end tag seen at this level is the stream's own.
 			if !r.opened {
 				return Event{}, Errorf(NotWellFormed, "closing tag </%s> before the stream was opened", qname(t.Name))
+			}
+			if t.Name != r.stream {
+				return Event{}, Errorf(NotWellFormed, "</%s> does not close <%s>", qname(t.Name), qname(r.stream))
 			}
 			r.closed = true
 			return Event{Kind: KindClose, End: r.dec.InputOffset()}, nil
@@ -149,10 +157,16 @@ func (r *Reader) next() (Event, error) {
 
 // header declares the stream's namespaces and returns the header event.
 func (r *Reader) header(t xml.StartElement) (Event, error) {
+	if err := checkNames(t); err != nil {
+		return Event{}, err
+	}
 	h := &Header{Prefix: t.Name.Space, Local: t.Name.Local, Decls: map[string]string{}}
 	for _, a := range t.Attr {
 		switch {
 		case a.Name.Space == "xmlns":
+			if a.Value == "" {
+				return Event{}, Errorf(NotWellFormed, "the prefix %q cannot be bound to the empty namespace", a.Name.Local)
+			}
 			h.Decls[a.Name.Local] = a.Value
 			r.ns.push(a.Name.Local, a.Value, 0)
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
@@ -173,6 +187,7 @@ func (r *Reader) header(t xml.StartElement) (Event, error) {
 		}
 	}
 	r.opened = true
+	r.stream = t.Name
 	return Event{Kind: KindHeader, Header: h, End: r.dec.InputOffset()}, nil
 }
 
@@ -188,7 +203,11 @@ func (r *Reader) element(start xml.StartElement) (Event, error) {
 	for depth > 0 {
 		tok, err := r.dec.RawToken()
 		if err != nil {
-			return Event{}, r.translate(err)
+			if err = r.translate(err); err == io.EOF {
+				// Between two tokens of an unfinished element.
+				err = io.ErrUnexpectedEOF
+			}
+			return Event{}, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -228,6 +247,9 @@ func (r *Reader) element(start xml.StartElement) (Event, error) {
 // declarations and checking every prefix it uses is bound. For the root of a
 // depth-1 element, bindings inherited from the header are copied onto it.
 func (r *Reader) open(t xml.StartElement, root *etree.Element, depth int) (*etree.Element, string, error) {
+	if err := checkNames(t); err != nil {
+		return nil, "", err
+	}
 	el := etree.NewElement(t.Name.Local)
 	el.Space = t.Name.Space
 	for _, a := range t.Attr {
@@ -280,11 +302,54 @@ func (r *Reader) resolve(prefix string, root, el *etree.Element, depth int) (str
 	return uri, nil
 }
 
+// maxAttributes bounds attributes (with namespace declarations) per element:
+// building a tree costs time quadratic in their number, so one element made
+// of attributes could otherwise hold a CPU for a second within the size
+// limit. Real stanzas carry a handful.
+const maxAttributes = 64
+
+// checkNames refuses what encoding/xml lets through but XML namespaces and
+// XMPP forbid: a name with a colon that is not prefix:local (etree would
+// silently rename it), and an attribute given twice (which one counts would
+// depend on who reads the element).
+func checkNames(t xml.StartElement) error {
+	if len(t.Attr) > maxAttributes {
+		return Errorf(PolicyViolation, "<%s> has %d attributes; at most %d are accepted", qname(t.Name), len(t.Attr), maxAttributes)
+	}
+	if strings.Contains(t.Name.Local, ":") {
+		return Errorf(NotWellFormed, "%q is not a valid element name in XMPP (a prefix and a local name around one colon)", t.Name.Local)
+	}
+	// A map only for many attributes: comparing each with those before it
+	// would cost quadratic time in what one client may send.
+	var seen map[xml.Name]bool
+	if len(t.Attr) > 8 {
+		seen = make(map[xml.Name]bool, len(t.Attr))
+	}
+	for i, a := range t.Attr {
+		if strings.Contains(a.Name.Local, ":") {
+			return Errorf(NotWellFormed, "%q is not a valid attribute name in XMPP (a prefix and a local name around one colon)", a.Name.Local)
+		}
+		dup := seen[a.Name]
+		if seen != nil {
+			seen[a.Name] = true
+		} else {
+			dup = slices.ContainsFunc(t.Attr[:i], func(b xml.Attr) bool { return b.Name == a.Name })
+		}
+		if dup {
+			return Errorf(NotWellFormed, "the attribute %q appears twice in <%s>", qname(a.Name), qname(t.Name))
+		}
+	}
+	return nil
+}
+
 // translate maps decoder and source errors to stream errors. I/O errors from
-// the connection pass through unchanged.
+// the connection pass through unchanged; every other error is the decoder's
+// verdict on the input.
 func (r *Reader) translate(err error) error {
 	var syn *xml.SyntaxError
 	switch {
+	case err == r.src.err:
+		return err // the connection's own error: io.EOF, a timeout, a reset
 	case errors.Is(err, errTooLarge):
 		return Errorf(PolicyViolation, "an element is larger than the limit of %d bytes", r.lim.MaxBytes)
 	case errors.As(err, &syn):
@@ -295,15 +360,23 @@ func (r *Reader) translate(err error) error {
 			// entities and character references: anything else is an
 			// entity XMPP forbids (RFC 6120 §11.1).
 			return Errorf(RestrictedXML, "only the five predefined XML entities are allowed (%s)", msg)
-		case msg == "unexpected EOF":
+		case strings.HasPrefix(msg, "unexpected EOF"): // also "… in CDATA section"
 			return io.ErrUnexpectedEOF
 		}
 		return Errorf(NotWellFormed, "the XML is not well-formed: %s", msg)
 	case strings.Contains(err.Error(), "CharsetReader"):
 		return Errorf(UnsupportedEncoding, "XMPP streams are UTF-8 only")
 	}
-	return err
+	var ver string
+	if _, scanErr := fmt.Sscanf(err.Error(), "xml: unsupported version %q", &ver); scanErr == nil {
+		return Errorf(NotWellFormed, "XMPP streams are XML 1.0 only (the declaration says version %q)", ver)
+	}
+	return Errorf(NotWellFormed, "the XML is not well-formed: %s", strings.TrimPrefix(err.Error(), "xml: "))
 }
+
+// xmlSpace is the whitespace of XML (S in XML 1.0 §2.3): keepalives are made
+// of it, and nothing else may stand between elements.
+const xmlSpace = " \t\r\n"
 
 func qname(n xml.Name) string {
 	if n.Space == "" {
@@ -312,10 +385,16 @@ func qname(n xml.Name) string {
 	return n.Space + ":" + n.Local
 }
 
+// abbreviate shortens text quoted in an error to about 40 bytes, cutting
+// between characters.
 func abbreviate(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.Trim(s, xmlSpace)
 	if len(s) > 40 {
-		return s[:40] + "…"
+		i := 40
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		return s[:i] + "…"
 	}
 	return s
 }
