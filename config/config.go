@@ -106,7 +106,11 @@ type Auth struct {
 }
 
 // KnownMechanisms are the SASL mechanisms jabberd implements.
-var KnownMechanisms = []string{"EXTERNAL", "PLAIN"}
+var KnownMechanisms = []string{
+	"EXTERNAL",
+	"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
+	"PLAIN",
+}
 
 // Limits bound what one connection may cost.
 type Limits struct {

@@ -26,7 +26,7 @@ func wantDefault() *Config {
 			KeyType:     "ecdsa-p256",
 		},
 		Auth: Auth{
-			Mechanisms:       []string{"EXTERNAL", "PLAIN"},
+			Mechanisms:       []string{"EXTERNAL", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1", "PLAIN"},
 			MaxFailures:      3,
 			ExternalIdentity: "xmppaddr",
 			ScramIterations:  4096,
@@ -236,7 +236,7 @@ func TestInvalidValues(t *testing.T) {
 		{"[tls]\nmin_version = \"1.1\"\n", "tls.min_version", `"1.1"`},
 		{"[tls]\nmin_version = \"\"\n", "tls.min_version", `""`},
 		{"[tls]\nkey_type = \"dsa\"\n", "tls.key_type", `"dsa" is not one of ecdsa-p256, rsa-2048, rsa-4096`},
-		{"[auth]\nmechanisms = [\"PLAIN\", \"DIGEST-MD5\"]\n", "auth.mechanisms[1]", `"DIGEST-MD5" is not one of EXTERNAL, PLAIN`},
+		{"[auth]\nmechanisms = [\"PLAIN\", \"DIGEST-MD5\"]\n", "auth.mechanisms[1]", `"DIGEST-MD5" is not one of EXTERNAL, SCRAM-SHA-256-PLUS, SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, PLAIN`},
 		{"[auth]\nmax_failures = 0\n", "auth.max_failures", "must be at least 1"},
 		{"[auth]\nexternal_identity = \"cn\"\n", "auth.external_identity", `"cn" is not one of xmppaddr, xmppaddr+email, xmppaddr+cn`},
 		{"[auth]\nscram_iterations = 4095\n", "auth.scram_iterations", "4095 is below the minimum of 4096"},

@@ -30,7 +30,7 @@ func saslFeature() *Feature {
 		Available: func(m *Machine) bool { return len(m.mechanisms()) > 0 },
 		Refusal:   func(*Machine) string { return "authentication is not available now" },
 		Refuse:    refuseSASL,
-		Advertise: func(m *Machine, b *bytes.Buffer) { sasl.RFC6120.Mechanisms(b, m.mechanisms()) },
+		Advertise: advertiseSASL,
 		LegacyNS:  sasl.NSLegacy,
 		AdvertiseLegacy: func(m *Machine, b *bytes.Buffer, prefix string) {
 			sasl.Profile{Legacy: true, Prefix: prefix}.Mechanisms(b, m.mechanisms())
@@ -76,6 +76,31 @@ func (m *Machine) mechanisms() []string {
 		names = append(names, name)
 	}
 	return names
+}
+
+// NSChannelBinding is XEP-0440's namespace.
+const NSChannelBinding = "urn:xmpp:sasl-cb:0"
+
+// advertiseSASL writes <mechanisms/> and, when -PLUS mechanisms are among
+// them, the channel-binding types this connection supports (XEP-0440).
+func advertiseSASL(m *Machine, b *bytes.Buffer) {
+	names := m.mechanisms()
+	sasl.RFC6120.Mechanisms(b, names)
+	plus := false
+	for _, n := range names {
+		plus = plus || strings.HasSuffix(n, "-PLUS")
+	}
+	if !plus {
+		return
+	}
+	b.WriteString("<sasl-channel-binding xmlns='" + NSChannelBinding + "'>")
+	if m.tls.Exporter != nil {
+		b.WriteString("<channel-binding type='" + sasl.BindingTLSExporter + "'/>")
+	}
+	if m.tls.ServerEndPoint != nil {
+		b.WriteString("<channel-binding type='" + sasl.BindingTLSServerEndPoint + "'/>")
+	}
+	b.WriteString("</sasl-channel-binding>")
 }
 
 // profileFor picks the wire profile of a request by its namespace. A legacy
@@ -168,6 +193,9 @@ func (m *Machine) startAuth(p sasl.Profile, el *etree.Element) {
 
 func (m *Machine) saslContext() *sasl.Context {
 	c := &sasl.Context{Domain: m.cfg.Domain, Secure: m.facts&Secure != 0}
+	for _, n := range m.mechanisms() {
+		c.PlusAdvertised = c.PlusAdvertised || strings.HasSuffix(n, "-PLUS")
+	}
 	if m.tls != nil {
 		if m.tls.ClientVerified {
 			c.ExternalIdentities = m.tls.ExternalIdentities

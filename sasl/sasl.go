@@ -71,4 +71,7 @@ type Context struct {
 	// Channel binding data, for SCRAM-*-PLUS.
 	TLSExporter       []byte
 	TLSServerEndPoint []byte
+	// PlusAdvertised: -PLUS mechanisms were offered, so a client that says
+	// it could bind but thinks the server cannot ("y") was downgraded.
+	PlusAdvertised bool
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -151,6 +152,9 @@ func authFromConfig(cfg *config.Config) (*negotiation.Auth, *external.Mapper, er
 			auth.Mechanisms = append(auth.Mechanisms, sasl.External{})
 		case "PLAIN":
 			auth.Mechanisms = append(auth.Mechanisms, sasl.Plain{Accounts: store})
+		case "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS":
+			hash := strings.TrimSuffix(strings.TrimPrefix(name, "SCRAM-"), "-PLUS")
+			auth.Mechanisms = append(auth.Mechanisms, sasl.SCRAM{Hash: hash, Plus: strings.HasSuffix(name, "-PLUS"), Accounts: store})
 		default:
 			return nil, nil, fmt.Errorf("auth.mechanisms: %q is not implemented", name)
 		}
