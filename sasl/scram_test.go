@@ -80,7 +80,9 @@ func TestSCRAM(t *testing.T) {
 		want   Condition
 	}{
 		{"SHA-256", SCRAM{Hash: "SHA-256", Accounts: store}, tlsCtx,
-			func() *scram.ClientConversation { return newClient(t, scram.SHA256, "alice", "pencil").NewConversation() }, ""},
+			func() *scram.ClientConversation {
+				return newClient(t, scram.SHA256, "alice", "pencil").NewConversation()
+			}, ""},
 		{"SHA-1", SCRAM{Hash: "SHA-1", Accounts: store}, tlsCtx,
 			func() *scram.ClientConversation { return newClient(t, scram.SHA1, "Alice", "pencil").NewConversation() }, ""},
 		{"wrong password", SCRAM{Hash: "SHA-256", Accounts: store}, tlsCtx,
@@ -103,7 +105,9 @@ func TestSCRAM(t *testing.T) {
 					scram.ChannelBinding{Type: scram.ChannelBindingTLSExporter, Data: bytes.Repeat([]byte{1}, 32)})
 			}, NotAuthorized},
 		{"PLUS without binding", SCRAM{Hash: "SHA-256", Plus: true, Accounts: store}, tlsCtx,
-			func() *scram.ClientConversation { return newClient(t, scram.SHA256, "alice", "pencil").NewConversation() }, MalformedRequest},
+			func() *scram.ClientConversation {
+				return newClient(t, scram.SHA256, "alice", "pencil").NewConversation()
+			}, MalformedRequest},
 		{"PLUS with tls-unique", SCRAM{Hash: "SHA-256", Plus: true, Accounts: store}, tlsCtx,
 			func() *scram.ClientConversation {
 				return newClient(t, scram.SHA256, "alice", "pencil").NewConversationWithChannelBinding(
