@@ -47,10 +47,16 @@ const (
 	TLSRequired TLSPolicy = "required" // STARTTLS offered; nothing else accepted before it
 	TLSOptional TLSPolicy = "optional" // STARTTLS offered; the client may go on in plaintext
 	TLSDisabled TLSPolicy = "disabled" // STARTTLS not offered at all
+	// TLSDirect starts TLS at once, before any XML (XEP-0368, "direct
+	// TLS", usually port 5223); the stream inside needs no STARTTLS.
+	TLSDirect TLSPolicy = "direct"
 )
 
 // Available reports whether the listener offers STARTTLS.
-func (p TLSPolicy) Available() bool { return p != TLSDisabled }
+func (p TLSPolicy) Available() bool { return p == TLSRequired || p == TLSOptional }
+
+// UsesTLS reports whether the listener needs a TLS configuration.
+func (p TLSPolicy) UsesTLS() bool { return p != TLSDisabled }
 
 // TLS holds the server certificate and the client-certificate settings.
 type TLS struct {
@@ -227,9 +233,9 @@ func (c *Config) Validate() error {
 			bad(key+".address", "must not be empty")
 		}
 		switch l.TLS {
-		case TLSRequired, TLSOptional, TLSDisabled:
+		case TLSRequired, TLSOptional, TLSDisabled, TLSDirect:
 		default:
-			bad(key+".tls", "%q is not one of required, optional, disabled", l.TLS)
+			bad(key+".tls", "%q is not one of required, optional, disabled, direct", l.TLS)
 		}
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {

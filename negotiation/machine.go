@@ -71,6 +71,13 @@ func New(cfg *Config) *Machine {
 	return m
 }
 
+// StartSecure tells a machine that has not seen a header yet that TLS is
+// already established (XEP-0368 direct TLS): no STARTTLS will be offered.
+func (m *Machine) StartSecure(info *TLSInfo) {
+	m.tls = info
+	m.facts |= Secure
+}
+
 // State returns the machine's current state.
 func (m *Machine) State() State { return m.state }
 

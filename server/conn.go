@@ -17,6 +17,7 @@ import (
 
 	"jabberd/negotiation"
 	"jabberd/stream"
+	"jabberd/tlsext"
 )
 
 // readBufferSize is small on purpose: an idle connection holds it forever.
@@ -37,6 +38,7 @@ type conn struct {
 	m         *negotiation.Machine
 	r         *stream.Reader
 	overLimit bool // over the per-IP limit: refused at once
+	direct    bool // XEP-0368: TLS before any XML
 
 	mu  sync.Mutex // guards nc
 	nc  net.Conn   // the current transport: TCP, then TLS over it
@@ -73,6 +75,9 @@ func (c *conn) serve() {
 	}()
 	c.log.Info().Str("local", c.tcp.LocalAddr().String()).Msg("connected")
 	c.deadline = time.Now().Add(c.srv.cfg.Limits.NegotiationTimeout.Duration)
+	if c.direct && !c.directTLS() {
+		return
+	}
 	c.r = c.newReader()
 	if c.overLimit {
 		c.run(negotiation.FaultEvent{Err: stream.Errorf(stream.PolicyViolation,
@@ -239,13 +244,19 @@ func (c *conn) startTLS() negotiation.Event {
 		c.log.Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
 		return negotiation.TLSEvent{Err: err}
 	}
-	info := c.describeTLS(res, len(early))
+	info := c.useTLS(res, len(early))
+	c.r = c.newReader()
+	return negotiation.TLSEvent{Info: info}
+}
+
+// useTLS makes the TLS connection the transport and describes it.
+func (c *conn) useTLS(res *tlsext.Result, early int) *negotiation.TLSInfo {
+	info := c.describeTLS(res, early)
 	c.mu.Lock()
 	c.nc = res.Conn
 	c.mu.Unlock()
 	c.phase = "tls"
-	c.r = c.newReader()
-	return negotiation.TLSEvent{Info: info}
+	return info
 }
 
 // stopWith asks the connection to end its stream with err: the pending read

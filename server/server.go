@@ -64,7 +64,7 @@ type Server struct {
 func New(opt Options) (*Server, error) {
 	if opt.TLS == nil {
 		for _, l := range opt.Config.Listen {
-			if l.TLS.Available() {
+			if l.TLS.UsesTLS() {
 				return nil, fmt.Errorf("listener %s offers TLS (tls = %q) but no TLS configuration was given", l.Address, l.TLS)
 			}
 		}
@@ -101,15 +101,16 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
 	mcfg := &negotiation.Config{Domain: s.cfg.Domain, TLS: lc.TLS, NewID: s.opt.NewID, Auth: s.opt.Auth}
+	direct := lc.TLS == config.TLSDirect
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
 	s.acceptWG.Add(1)
 	go func() {
 		defer s.acceptWG.Done()
-		s.accept(l, mcfg)
+		s.accept(l, mcfg, direct)
 	}()
 }
 
-func (s *Server) accept(l net.Listener, mcfg *negotiation.Config) {
+func (s *Server) accept(l net.Listener, mcfg *negotiation.Config, direct bool) {
 	var backoff time.Duration
 	for {
 		nc, err := l.Accept()
@@ -129,6 +130,7 @@ func (s *Server) accept(l net.Listener, mcfg *negotiation.Config) {
 		if c == nil {
 			continue
 		}
+		c.direct = direct
 		go c.serve()
 	}
 }
