@@ -2,8 +2,6 @@ package negotiation
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 
 	"github.com/beevik/etree"
 
@@ -52,9 +50,7 @@ func (m *Machine) onBind(el *etree.Element) {
 	res := childText(iqChild(el, NSBind, "bind"), "resource")
 	if res == "" {
 		// RFC 6120 §7.6: the server generates one when none is asked for.
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		res = "jabberd-" + hex.EncodeToString(b[:])
+		res = "jabberd-" + m.newID()
 	}
 	prepared, err := accounts.PrepareResource(res)
 	if err != nil {
