@@ -25,6 +25,9 @@ type Config struct {
 	NewID func() string
 	// Auth configures authentication; nil offers none.
 	Auth *Auth
+	// TLSReady reports a server-side TLS problem (an expired certificate)
+	// found when a client asks for STARTTLS; nil means always ready.
+	TLSReady func() error
 }
 
 // Auth is the authentication policy of a listener.

@@ -6,6 +6,7 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/config"
+	"jabberd/stream"
 )
 
 // The two STARTTLS namespaces: the RFC 6120 one and XEP-0035's, which
@@ -40,6 +41,12 @@ func startTLS() *Feature {
 		LegacyNS: NSLegacyTLS,
 		Requests: []Request{{NSTLS, "starttls"}, {NSLegacyTLS, "starttls"}},
 		Negotiate: func(m *Machine, _ *etree.Element, space string) {
+			if ready := m.cfg.TLSReady; ready != nil {
+				if err := ready(); err != nil {
+					m.tlsUnavailable(space, err)
+					return
+				}
+			}
 			if space == NSTLS {
 				m.send([]byte("<proceed xmlns='" + NSTLS + "'/>"))
 			} else {
@@ -50,4 +57,17 @@ func startTLS() *Feature {
 			m.beginTLS()
 		},
 	}
+}
+
+// tlsUnavailable refuses a STARTTLS request the server cannot honour: RFC
+// 6120 §5.4.2.2 answers <failure/> and closes the stream and the connection;
+// XEP-0035 has no failure element, so a stream error says why.
+func (m *Machine) tlsUnavailable(space string, err error) {
+	if space != NSTLS {
+		m.fail(stream.Errorf(stream.InternalServerError, "TLS is unavailable on this server: %v", err))
+		return
+	}
+	m.send([]byte("<failure xmlns='" + NSTLS + "'/>"))
+	m.send([]byte(stream.CloseTag))
+	m.close("TLS is unavailable: " + err.Error())
 }

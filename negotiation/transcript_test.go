@@ -26,7 +26,9 @@ import (
 //	@ tls=optional            listener settings (tls, domain, max_bytes, max_depth,
 //	                          auth=on: accounts alice/alice-pw and bob/bob-pw,
 //	                          mechanisms=EXTERNAL,PLAIN, plaintext=allow,
-//	                          digest=on, max_failures=N)
+//	                          digest=on, max_failures=N,
+//	                          tls_ready=expired: STARTTLS finds the server
+//	                          certificate expired)
 //	C: <bytes>                client sends; a "quoted" payload is Go-unquoted
 //	S: <bytes>                the server's output since the last input, exactly;
 //	                          several S: lines are joined; none means nothing
@@ -177,6 +179,9 @@ func runTranscript(t *testing.T, path string) {
 	}
 	if v, ok := opts["max_depth"]; ok {
 		lim.MaxDepth, _ = strconv.Atoi(v)
+	}
+	if opts["tls_ready"] == "expired" {
+		cfg.TLSReady = func() error { return errors.New("the server certificate expired on 2020-01-01T00:00:00Z") }
 	}
 	if opts["auth"] == "on" {
 		cfg.Auth = transcriptAuth(t, opts)

@@ -101,6 +101,9 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
 	mcfg := &negotiation.Config{Domain: s.cfg.Domain, TLS: lc.TLS, NewID: s.opt.NewID, Auth: s.opt.Auth}
+	if s.opt.TLS != nil {
+		mcfg.TLSReady = s.opt.TLS.Ready
+	}
 	direct := lc.TLS == config.TLSDirect
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
 	s.acceptWG.Add(1)

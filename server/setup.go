@@ -86,6 +86,9 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := up.Ready(); err != nil {
+		log.Warn().Err(err).Msg("STARTTLS requests will be refused until the server certificate is replaced")
+	}
 	auth, mapper, err := authFromConfig(cfg)
 	if err != nil {
 		return nil, err

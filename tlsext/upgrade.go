@@ -40,6 +40,7 @@ func (r *Result) CipherName() string { return tls.CipherSuiteName(r.CipherSuite)
 type Server struct {
 	cfg      *tls.Config
 	timeout  time.Duration
+	leaf     *x509.Certificate
 	endPoint []byte
 }
 
@@ -53,7 +54,21 @@ func NewServer(cfg *tls.Config, handshakeTimeout time.Duration) (*Server, error)
 	if err != nil {
 		return nil, fmt.Errorf("parse server certificate: %w", err)
 	}
-	return &Server{cfg: cfg, timeout: handshakeTimeout, endPoint: serverEndPoint(leaf)}, nil
+	return &Server{cfg: cfg, timeout: handshakeTimeout, leaf: leaf, endPoint: serverEndPoint(leaf)}, nil
+}
+
+// Ready reports a server-side problem that would make every handshake fail
+// or be refused by correct clients: a server certificate that has expired
+// or is not valid yet.
+func (s *Server) Ready() error {
+	now := time.Now()
+	switch {
+	case now.After(s.leaf.NotAfter):
+		return fmt.Errorf("the server certificate expired on %s", s.leaf.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(s.leaf.NotBefore):
+		return fmt.Errorf("the server certificate is not valid before %s", s.leaf.NotBefore.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // Config returns the TLS configuration (shared; do not modify).
