@@ -3,6 +3,7 @@ package negotiation
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -146,15 +147,10 @@ func (m *Machine) onSASL(el *etree.Element, space string) {
 			m.saslFailed(p, sasl.Fail(sasl.MalformedRequest, "no authentication is in progress"))
 			return
 		}
-		data, absent, f := sasl.Decode(strings.TrimSpace(el.Text()))
-		if f != nil {
-			m.saslFailed(p, f)
-			return
+		// An empty <response/> is an empty answer, not a missing one.
+		if data, ok := m.payload(p, el, []byte{}); ok {
+			m.saslStep(p, data)
 		}
-		if absent {
-			data = []byte{}
-		}
-		m.saslStep(p, data)
 	case "abort":
 		m.auth.session = nil
 		p.Failure(&m.out, sasl.Fail(sasl.Aborted, "authentication aborted by the client"))
@@ -163,32 +159,38 @@ func (m *Machine) onSASL(el *etree.Element, space string) {
 
 func (m *Machine) startAuth(p sasl.Profile, el *etree.Element) {
 	name := el.SelectAttrValue("mechanism", "")
-	var mech sasl.Mechanism
-	for _, offered := range m.mechanisms() {
-		if offered == name {
-			for _, c := range m.cfg.Auth.Mechanisms {
-				if c.Name() == name {
-					mech = c
-				}
-			}
-		}
-	}
 	m.auth.mechanism = name
-	if mech == nil {
-		m.auth.session = nil
+	m.auth.session = nil
+	if !slices.Contains(m.mechanisms(), name) {
 		m.saslFailed(p, sasl.Fail(sasl.InvalidMechanism, "mechanism %q is not offered on this stream", name))
 		return
 	}
-	data, absent, f := sasl.Decode(strings.TrimSpace(el.Text()))
-	if f != nil {
-		m.saslFailed(p, f)
+	// No text inside <auth/> means no initial response (nil), which the
+	// mechanism tells apart from an empty one ("=").
+	data, ok := m.payload(p, el, nil)
+	if !ok {
 		return
 	}
-	if absent {
-		data = nil
+	for _, mech := range m.cfg.Auth.Mechanisms {
+		if mech.Name() == name {
+			m.auth.session = mech.Start(m.saslContext())
+		}
 	}
-	m.auth.session = mech.Start(m.saslContext())
 	m.saslStep(p, data)
+}
+
+// payload decodes the base64 text of <auth/> or <response/>; false means it
+// was answered with a failure. An element with no text yields absent.
+func (m *Machine) payload(p sasl.Profile, el *etree.Element, absent []byte) ([]byte, bool) {
+	data, none, f := sasl.Decode(strings.TrimSpace(el.Text()))
+	if f != nil {
+		m.saslFailed(p, f)
+		return nil, false
+	}
+	if none {
+		return absent, true
+	}
+	return data, true
 }
 
 func (m *Machine) saslContext() *sasl.Context {
