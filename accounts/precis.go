@@ -10,6 +10,11 @@ import (
 // which is what RFC 7622 prescribes for the localpart of a JID, and refuses
 // what can never be a localpart.
 func PrepareUsername(name string) (string, error) {
+	if name == "" {
+		// x/text's UsernameCaseMapped profile lets "" through; RFC 7622
+		// §3.3 does not.
+		return "", fmt.Errorf("%q is not a valid user name: it is empty", name)
+	}
 	p, err := precis.UsernameCaseMapped.String(name)
 	if err != nil {
 		return "", fmt.Errorf("%q is not a valid user name: %w", name, err)

@@ -38,9 +38,12 @@ func (r *Router) Route(from Session, el *etree.Element) {
 func (r *Router) toUser(from Session, el *etree.Element, bare, res string) {
 	if res != "" {
 		if s := r.Lookup(bare + "/" + res); s != nil {
-			if err := s.Deliver(el); err == nil {
-				return
+			// The addressed session gets one try; its failure is the
+			// sender's answer, not a reason to copy it to the others.
+			if s.Deliver(el) != nil && el.Tag != "presence" {
+				r.bounce(from, el, negotiation.ErrServiceUnavailable)
 			}
+			return
 		}
 		if el.Tag == "iq" {
 			// IQs go to one resource only: no fallback to the bare JID.
