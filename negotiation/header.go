@@ -39,6 +39,9 @@ func (m *Machine) checkHeader(h *stream.Header) (Dialect, *stream.Error) {
 	return Legacy, nil // version='0.x': the pre-1.0 protocol
 }
 
+// xmlDecl opens every RFC 6120 stream the server sends.
+const xmlDecl = "<?xml version='1.0'?>"
+
 // parseVersion reads "major.minor" (RFC 6120 §4.7.5: each part a number).
 func parseVersion(v string) (major, minor int, ok bool) {
 	a, b, found := strings.Cut(v, ".")
@@ -80,6 +83,10 @@ func (m *Machine) serverHeader(h *stream.Header) []byte {
 			lang = "en"
 		}
 		attrs = append(attrs, stream.Attr{Key: "xml:lang", Value: lang})
+		// RFC 6120 §11.5: an XML declaration SHOULD precede the header,
+		// and some clients wait for it (gnutls-cli reads until "<?").
+		// Legacy streams get the header exactly as XEP-0035 shows it.
+		return append([]byte(xmlDecl), stream.OpenTag(attrs...)...)
 	}
 	return stream.OpenTag(attrs...)
 }
@@ -95,6 +102,7 @@ func (m *Machine) errorHeader() []byte {
 	}
 	if m.dialect != Legacy {
 		attrs = append(attrs, stream.Attr{Key: "version", Value: "1.0"})
+		return append([]byte(xmlDecl), stream.OpenTag(attrs...)...)
 	}
 	return stream.OpenTag(attrs...)
 }

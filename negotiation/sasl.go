@@ -237,7 +237,9 @@ func (m *Machine) saslStep(p sasl.Profile, data []byte) {
 
 // saslFailed answers a failure and ends the stream after too many.
 func (m *Machine) saslFailed(p sasl.Profile, f *sasl.Failure) {
-	m.auth.failures++
+	if !f.Negotiation {
+		m.auth.failures++
+	}
 	m.flush()
 	m.actions = append(m.actions, Action{Kind: LoginFailed, Mechanism: m.auth.mechanism, Reason: string(f.Condition) + ": " + f.Text})
 	p.Failure(&m.out, f)

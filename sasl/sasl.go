@@ -28,6 +28,10 @@ const (
 type Failure struct {
 	Condition Condition
 	Text      string
+	// Negotiation marks a failure before any credential was checked (a
+	// channel-binding mismatch): it does not count toward the limit of
+	// failed attempts, so that a client may go on to its next mechanism.
+	Negotiation bool
 }
 
 func (f *Failure) Error() string { return string(f.Condition) + ": " + f.Text }

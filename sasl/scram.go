@@ -78,6 +78,12 @@ func (s *scramSession) Next(data []byte) ([]byte, bool, error) {
 	return nil, true, nil
 }
 
+// negotiation marks f as a failure that tried no credential.
+func negotiation(f *Failure) *Failure {
+	f.Negotiation = true
+	return f
+}
+
 // start checks the GS2 header's channel-binding flag against the mechanism
 // (RFC 5802 §6) and makes the conversation with the binding the client named.
 func (s *scramSession) start(clientFirst string) *Failure {
@@ -94,19 +100,19 @@ func (s *scramSession) start(clientFirst string) *Failure {
 	case s.mech.Plus:
 		typ, ok := strings.CutPrefix(flag, "p=")
 		if !ok {
-			return Fail(MalformedRequest, "%s requires channel binding (gs2 flag p=)", s.mech.Name())
+			return negotiation(Fail(MalformedRequest, "%s requires channel binding (gs2 flag p=)", s.mech.Name()))
 		}
 		cb := s.binding(typ)
 		if !cb.IsSupported() {
-			return Fail(MalformedRequest, "channel binding %q is not supported here (use %s or %s)", typ, BindingTLSExporter, BindingTLSServerEndPoint)
+			return negotiation(Fail(MalformedRequest, "channel binding %q is not supported here (use %s or %s)", typ, BindingTLSExporter, BindingTLSServerEndPoint))
 		}
 		s.conv = srv.NewConversationWithChannelBindingRequired(cb)
 	case strings.HasPrefix(flag, "p="):
-		return Fail(MalformedRequest, "channel binding requested with %s; use %s-PLUS", s.mech.Name(), s.mech.Name())
+		return negotiation(Fail(MalformedRequest, "channel binding requested with %s; use %s-PLUS", s.mech.Name(), s.mech.Name()))
 	case flag == "y" && s.ctx.PlusAdvertised:
 		// The client could bind but believes we cannot: someone removed
 		// the -PLUS mechanisms on the way (RFC 5802 §6).
-		return Fail(NotAuthorized, "channel-binding downgrade detected: -PLUS mechanisms were offered")
+		return negotiation(Fail(NotAuthorized, "channel-binding downgrade detected: -PLUS mechanisms were offered"))
 	default:
 		s.conv = srv.NewConversation()
 	}

@@ -239,7 +239,9 @@ func (c *conn) unbind() {
 func (c *conn) startTLS() negotiation.Event {
 	early := c.r.Rest()
 	c.r = nil // nothing may parse the old stream again
-	res, err := c.srv.opt.TLS.Upgrade(c.srv.ctx, c.tcp, early)
+	// XML whitespace may stand between <starttls/> and the handshake: some
+	// clients (go-xmpp) send a newline after the request.
+	res, err := c.srv.opt.TLS.Upgrade(c.srv.ctx, c.tcp, early, " \t\r\n")
 	if err != nil {
 		c.log.Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
 		return negotiation.TLSEvent{Err: err}

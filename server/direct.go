@@ -13,13 +13,14 @@ import (
 // error saying so, in plaintext, instead of a silent hang or a TLS alert it
 // cannot read. It returns false when the connection is over.
 func (c *conn) directTLS() bool {
-	res, err := c.srv.opt.TLS.Upgrade(c.srv.ctx, c.tcp, nil)
+	res, err := c.srv.opt.TLS.Upgrade(c.srv.ctx, c.tcp, nil, "")
 	if err != nil {
 		var rh tls.RecordHeaderError
 		if errors.As(err, &rh) && rh.Conn != nil {
 			msg := stream.OpenTag(
 				stream.Attr{Key: "xmlns", Value: stream.NSClient},
 				stream.Attr{Key: "xmlns:stream", Value: stream.NSStreams},
+				stream.Attr{Key: "id", Value: c.m.NewStreamID()},
 				stream.Attr{Key: "from", Value: c.srv.cfg.Domain},
 				stream.Attr{Key: "version", Value: "1.0"},
 			)

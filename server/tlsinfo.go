@@ -14,6 +14,9 @@ func (c *conn) describeTLS(res *tlsext.Result, early int) *negotiation.TLSInfo {
 		Exporter:         res.Exporter, ServerEndPoint: res.ServerEndPoint,
 	}
 	ev := c.log.Info().Str("version", res.VersionName()).Str("cipher", res.CipherName()).Int("early_bytes", early)
+	if res.Skipped > 0 {
+		ev = ev.Int("whitespace_skipped", res.Skipped)
+	}
 	if res.ServerName != "" {
 		ev = ev.Str("sni", res.ServerName)
 	}

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,8 @@ type Result struct {
 	Exporter []byte
 	// ServerEndPoint is tls-server-end-point channel-binding data (RFC 5929).
 	ServerEndPoint []byte
+	// Skipped counts the leading bytes dropped before the handshake.
+	Skipped int
 }
 
 // VersionName returns "TLS 1.3" and the like.
@@ -79,7 +82,12 @@ func (s *Server) Config() *tls.Config { return s.cfg }
 // reader: they are the start of the client's handshake (a pipelined
 // ClientHello) and are given to TLS, never to the protocol parser. Plaintext
 // injected there therefore fails the handshake instead of being obeyed.
-func (s *Server) Upgrade(ctx context.Context, conn net.Conn, early []byte) (*Result, error) {
+//
+// skip lists bytes the protocol allows between its request and the
+// handshake (XML whitespace for XMPP): leading ones are dropped, whether
+// buffered or still to come. A TLS record starts with 0x16, so nothing that
+// could be obeyed is ever dropped.
+func (s *Server) Upgrade(ctx context.Context, conn net.Conn, early []byte, skip string) (*Result, error) {
 	if timeout := s.timeout; timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -90,12 +98,14 @@ func (s *Server) Upgrade(ctx context.Context, conn net.Conn, early []byte) (*Res
 		_ = conn.SetDeadline(time.Now().Add(timeout))
 		defer conn.SetDeadline(time.Time{})
 	}
-	tc := tls.Server(&replayConn{Conn: conn, early: early}, s.cfg)
+	rc := &replayConn{Conn: conn, early: early, skip: skip}
+	tc := tls.Server(rc, s.cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
 	r := describe(tc)
 	r.ServerEndPoint = s.endPoint
+	r.Skipped = rc.skipped
 	return r, nil
 }
 
@@ -116,17 +126,39 @@ func describe(tc *tls.Conn) *Result {
 	return r
 }
 
-// replayConn reads early first, then the connection.
+// replayConn reads early first, then the connection, dropping leading
+// bytes found in skip until the first other byte.
 type replayConn struct {
 	net.Conn
-	early []byte
+	early   []byte
+	skip    string
+	skipped int
 }
 
 func (c *replayConn) Read(p []byte) (int, error) {
-	if len(c.early) > 0 {
-		n := copy(p, c.early)
-		c.early = c.early[n:]
-		return n, nil
+	for {
+		var n int
+		var err error
+		if len(c.early) > 0 {
+			n = copy(p, c.early)
+			c.early = c.early[n:]
+		} else {
+			n, err = c.Conn.Read(p)
+		}
+		if c.skip == "" || n == 0 {
+			return n, err
+		}
+		i := 0
+		for i < n && strings.IndexByte(c.skip, p[i]) >= 0 {
+			i++
+		}
+		c.skipped += i
+		if i < n {
+			c.skip = "" // the handshake has begun: nothing more is dropped
+			return copy(p, p[i:n]), err
+		}
+		if err != nil {
+			return 0, err
+		}
 	}
-	return c.Conn.Read(p)
 }
