@@ -81,10 +81,6 @@ func (m *Machine) StartSecure(info *TLSInfo) {
 	m.facts |= Secure
 }
 
-// NewStreamID returns a fresh stream id, for a header the connection writes
-// itself (the plaintext refusal on a direct-TLS port).
-func (m *Machine) NewStreamID() string { return m.newID() }
-
 // State returns the machine's current state.
 func (m *Machine) State() State { return m.state }
 

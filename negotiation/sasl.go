@@ -15,11 +15,12 @@ import (
 
 // authState is the SASL exchange in progress and its history.
 type authState struct {
-	session   sasl.Session
-	mechanism string
-	profile   sasl.Profile
-	failures  int
-	user      string // the authenticated account (prepared local part)
+	session    sasl.Session
+	mechanism  string
+	profile    sasl.Profile
+	failures   int    // failed attempts that checked a credential
+	mismatches int    // failed attempts that did not (channel binding)
+	user       string // the authenticated account (prepared local part)
 }
 
 // saslFeature is SASL in both wire profiles: RFC 6120 §6 on version='1.0'
@@ -237,7 +238,12 @@ func (m *Machine) saslStep(p sasl.Profile, data []byte) {
 
 // saslFailed answers a failure and ends the stream after too many.
 func (m *Machine) saslFailed(p sasl.Profile, f *sasl.Failure) {
-	if !f.Negotiation {
+	if f.Negotiation {
+		// Mismatches that tried no credential do not count as failed
+		// logins, but are bounded too: trying every mechanism twice is
+		// more than any client needs.
+		m.auth.mismatches++
+	} else {
 		m.auth.failures++
 	}
 	m.flush()
@@ -245,6 +251,8 @@ func (m *Machine) saslFailed(p sasl.Profile, f *sasl.Failure) {
 	p.Failure(&m.out, f)
 	if m.auth.failures >= m.maxFailures() {
 		m.fail(streamErrTooMany(m.auth.failures))
+	} else if m.auth.mismatches > 2*len(m.cfg.Auth.Mechanisms) {
+		m.fail(streamErrTooMany(m.auth.failures + m.auth.mismatches))
 	}
 }
 

@@ -37,9 +37,10 @@ import (
 //	                          login-failed:MECH bind:JID route
 //	R: <bytes>                a routed stanza, serialized (one line per route)
 //	E: <bytes>                bytes handed to the TLS handshake (default: none)
-//	T: ok [verified] [ids=a,b] | fail
+//	T: ok [verified] [ids=a,b] [cb] | fail
 //	                          outcome of the handshake the machine asked for;
-//	                          ids are the accounts the certificate maps to
+//	                          ids are the accounts the certificate maps to;
+//	                          cb gives the connection tls-exporter data
 //
 // Checks are strict: output with no S: line, or an action with no A: line,
 // fails the transcript.
@@ -303,6 +304,9 @@ func runTranscript(t *testing.T, path string) {
 			if strings.HasPrefix(s.text, "ok") {
 				info := &TLSInfo{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256}
 				info.ClientVerified = strings.Contains(s.text, "verified")
+				if strings.Contains(s.text, " cb") {
+					info.Exporter = []byte("exporter-data-32-bytes-long.....")
+				}
 				for _, f := range strings.Fields(s.text) {
 					if v, ok := strings.CutPrefix(f, "ids="); ok {
 						info.ExternalIdentities = strings.Split(v, ",")
@@ -343,6 +347,8 @@ func transcriptAuth(t *testing.T, opts map[string]string) *Auth {
 			a.Mechanisms = append(a.Mechanisms, sasl.External{})
 		case "PLAIN":
 			a.Mechanisms = append(a.Mechanisms, sasl.Plain{Accounts: store})
+		case "SCRAM-SHA-256-PLUS":
+			a.Mechanisms = append(a.Mechanisms, sasl.SCRAM{Hash: "SHA-256", Plus: true, Accounts: store})
 		default:
 			t.Fatalf("unknown mechanism %q", name)
 		}

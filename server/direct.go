@@ -3,8 +3,8 @@ package server
 import (
 	"crypto/tls"
 	"errors"
-	"time"
 
+	"jabberd/negotiation"
 	"jabberd/stream"
 )
 
@@ -17,18 +17,9 @@ func (c *conn) directTLS() bool {
 	if err != nil {
 		var rh tls.RecordHeaderError
 		if errors.As(err, &rh) && rh.Conn != nil {
-			msg := stream.OpenTag(
-				stream.Attr{Key: "xmlns", Value: stream.NSClient},
-				stream.Attr{Key: "xmlns:stream", Value: stream.NSStreams},
-				stream.Attr{Key: "id", Value: c.m.NewStreamID()},
-				stream.Attr{Key: "from", Value: c.srv.cfg.Domain},
-				stream.Attr{Key: "version", Value: "1.0"},
-			)
-			msg = append(msg, stream.Errorf(stream.PolicyViolation, "this port expects TLS at once (XEP-0368 direct TLS); use STARTTLS on the other port").Bytes()...)
-			msg = append(msg, stream.CloseTag...)
-			_ = rh.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-			_, _ = rh.Conn.Write(msg)
 			c.log.Info().Msg("plaintext on the direct-TLS port: refused with a stream error")
+			c.run(negotiation.FaultEvent{Err: stream.Errorf(stream.PolicyViolation,
+				"this port expects TLS at once (XEP-0368 direct TLS); use STARTTLS on the other port")})
 			return false
 		}
 		c.log.Info().Err(err).Msg("direct TLS handshake failed")

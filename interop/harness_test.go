@@ -1,0 +1,424 @@
+package interop
+
+// The harness: jabberd from server.FromConfig on loopback ports with its
+// JSON log in a buffer the tests can wait on, and helpers that run real
+// client programs with a deadline and keep everything they printed for the
+// failure message.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/certs"
+	"jabberd/config"
+	"jabberd/server"
+)
+
+const (
+	// clientTimeout bounds every external client run.
+	clientTimeout = 30 * time.Second
+	// logTimeout bounds a wait for a server log line.
+	logTimeout = 10 * time.Second
+
+	// requireEnv makes a missing client a failure instead of a skip.
+	requireEnv = "JABBERD_REQUIRE_CLIENTS"
+	// python is Debian's interpreter: python3 on PATH may be another one
+	// (pyenv) that does not see Debian's dist-packages, where slixmpp is.
+	python = "/usr/bin/python3"
+)
+
+// users are the accounts every test server has.
+var users = []config.User{
+	{Name: "alice", Password: "alice-pw"},
+	{Name: "bob", Password: "bob-pw"},
+	{Name: "carol", Password: "carol-pw"},
+}
+
+func password(name string) string {
+	for _, u := range users {
+		if u.Name == name {
+			return u.Password
+		}
+	}
+	panic("no test user " + name)
+}
+
+// ---- a buffer that announces writes ----
+
+// notifyBuffer collects bytes from a writer goroutine (zerolog, a child
+// process) and lets the test wait for content without polling a clock.
+type notifyBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newNotifyBuffer() *notifyBuffer { return &notifyBuffer{changed: make(chan struct{})} }
+
+func (b *notifyBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	close(b.changed)
+	b.changed = make(chan struct{})
+	return len(p), nil
+}
+
+func (b *notifyBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// snapshot returns the content so far and a channel closed by the next write.
+func (b *notifyBuffer) snapshot() (string, <-chan struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String(), b.changed
+}
+
+// waitFor waits until ok accepts the content or the timeout passes; it
+// reports whether ok accepted.
+func (b *notifyBuffer) waitFor(timeout time.Duration, ok func(string) bool) bool {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		s, changed := b.snapshot()
+		if ok(s) {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			s, _ := b.snapshot()
+			return ok(s)
+		}
+	}
+}
+
+// ---- server log ----
+
+// logEntry is one JSON line of the server log.
+type logEntry map[string]any
+
+func (e logEntry) str(k string) string {
+	s, _ := e[k].(string)
+	return s
+}
+
+func (e logEntry) strs(k string) []string {
+	raw, _ := e[k].([]any)
+	out := make([]string, 0, len(raw))
+	for _, v := range raw {
+		s, _ := v.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func (e logEntry) String() string {
+	b, _ := json.Marshal(map[string]any(e))
+	return string(b)
+}
+
+// fields selects log entries: "message" and any other string field.
+type fields map[string]string
+
+func (f fields) match(e logEntry) bool {
+	for k, v := range f {
+		if e.str(k) != v {
+			return false
+		}
+	}
+	return true
+}
+
+func parseLog(t testing.TB, text string) []logEntry {
+	t.Helper()
+	var out []logEntry
+	for line := range strings.Lines(text) {
+		var e logEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("server log line is not JSON: %v: %q", err, line)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// ---- the server ----
+
+type jabberd struct {
+	t      *testing.T
+	set    *server.Setup
+	addr   string // the STARTTLS listener (tls = "optional")
+	direct string // the direct-TLS listener (XEP-0368), when asked for
+	log    *notifyBuffer
+	state  string
+	debug  bool // the log has debug entries ("sent", "received")
+
+	stopOnce sync.Once
+}
+
+type serverOptions struct {
+	direct bool // add a listener with tls = "direct"
+}
+
+// startJabberd runs jabberd in-process from config.Default(): a temporary
+// state directory, the test users, 127.0.0.1:0 with optional STARTTLS (and
+// a direct-TLS listener when asked), a debug-level JSON log.
+func startJabberd(t *testing.T, opt serverOptions) *jabberd {
+	t.Helper()
+	cfg := config.Default()
+	cfg.StateDir = t.TempDir()
+	cfg.Users = slices.Clone(users)
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
+	if opt.direct {
+		cfg.Listen = append(cfg.Listen, config.Listener{Address: "127.0.0.1:0", TLS: config.TLSDirect})
+	}
+	cfg.Log.Level = "debug"
+	cfg.Log.Format = "json"
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test configuration: %v", err)
+	}
+	logs := newNotifyBuffer()
+	logger := zerolog.New(logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	set, err := server.FromConfig(cfg, logger)
+	if err != nil {
+		t.Fatalf("server.FromConfig: %v", err)
+	}
+	addrs, err := set.Server.Listen()
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	if len(addrs) != len(cfg.Listen) {
+		t.Fatalf("Listen returned %d addresses for %d listeners", len(addrs), len(cfg.Listen))
+	}
+	j := &jabberd{t: t, set: set, addr: addrs[0].String(), log: logs, state: set.State.Dir,
+		debug: logger.GetLevel() <= zerolog.DebugLevel && zerolog.GlobalLevel() <= zerolog.DebugLevel}
+	if opt.direct {
+		j.direct = addrs[1].String()
+	}
+	t.Cleanup(j.stop)
+	return j
+}
+
+// stop shuts the server down and checks what must hold after any client:
+// a clean shutdown and nothing logged at error level (a panic, an accept
+// failure). On failure the whole server log goes into the test output.
+func (j *jabberd) stop() {
+	j.stopOnce.Do(func() {
+		t := j.t
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := j.set.Server.Shutdown(ctx); err != nil {
+			t.Errorf("server Shutdown: %v", err)
+		}
+		for _, e := range parseLog(t, j.log.String()) {
+			if lv := e.str("level"); lv == "error" || lv == "fatal" || lv == "panic" {
+				t.Errorf("server logged at %s level: %s", lv, e)
+			}
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", j.log.String())
+		}
+	})
+}
+
+// caFile is the lab CA that signed the server certificate.
+func (j *jabberd) caFile() string { return filepath.Join(j.state, certs.CACertFile) }
+
+// clientCert is the certificate and key the state directory holds for user.
+func (j *jabberd) clientCert(user string) (crt, key string) {
+	return certs.ClientPaths(j.state, user)
+}
+
+// entries returns the log entries so far that match f.
+func (j *jabberd) entries(f fields) []logEntry {
+	var out []logEntry
+	for _, e := range parseLog(j.t, j.log.String()) {
+		if f.match(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// waitLog waits for n entries matching f and returns them; it fails the
+// test (with the log) when they do not come.
+func (j *jabberd) waitLog(t testing.TB, n int, f fields) []logEntry {
+	t.Helper()
+	var got []logEntry
+	ok := j.log.waitFor(logTimeout, func(string) bool {
+		got = j.entries(f)
+		return len(got) >= n
+	})
+	if !ok {
+		t.Fatalf("server log: waited %v for %d entries matching %v, found %d", logTimeout, n, f, len(got))
+	}
+	return got
+}
+
+// ---- clients ----
+
+// needClient makes sure a client program is there. A missing one fails
+// the test when JABBERD_REQUIRE_CLIENTS is set (CI) and skips it, saying
+// what to install, otherwise.
+func needClient(t *testing.T, command, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(command)
+	if err != nil {
+		missingClient(t, fmt.Sprintf("%s not found (%v)", command, err), pkg)
+	}
+	return path
+}
+
+// needSlixmpp checks that Debian's python3 can import slixmpp and returns
+// its version.
+func needSlixmpp(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(python); err != nil {
+		missingClient(t, fmt.Sprintf("%s not found (%v)", python, err), "python3-slixmpp")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, python, "-c", "import slixmpp; print(slixmpp.__version__)").CombinedOutput()
+	if err != nil {
+		missingClient(t, fmt.Sprintf("%s cannot import slixmpp: %v\n%s", python, err, out), "python3-slixmpp")
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func missingClient(t *testing.T, why, pkg string) {
+	t.Helper()
+	if os.Getenv(requireEnv) != "" {
+		t.Fatalf("%s; %s is set, so a missing client is a failure: apt-get install %s", why, requireEnv, pkg)
+	}
+	t.Skipf("%s; install it with apt-get install %s (with %s set this is a failure)", why, pkg, requireEnv)
+}
+
+// run is one client process: its command line, what it printed, how it
+// ended.
+type run struct {
+	args   []string
+	stdout *notifyBuffer
+	stderr *notifyBuffer
+	cmd    *exec.Cmd
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // after done
+}
+
+// String is the whole story of the run, for failure messages.
+func (r *run) String() string {
+	state := "still running"
+	select {
+	case <-r.done:
+		state = fmt.Sprintf("exit: %v", r.err)
+		if r.err == nil {
+			state = "exit: 0"
+		}
+		if errors.Is(r.ctx.Err(), context.DeadlineExceeded) {
+			state += fmt.Sprintf(" (killed after %v)", clientTimeout)
+		}
+	default:
+	}
+	return fmt.Sprintf("$ %s\n%s\n--- stdout ---\n%s--- stderr ---\n%s--- end ---",
+		shellQuote(r.args), state, r.stdout.String(), r.stderr.String())
+}
+
+func shellQuote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " '\"\\$<>|&;()*?") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		q[i] = a
+	}
+	return strings.Join(q, " ")
+}
+
+type runOptions struct {
+	stdin string   // fed to the process, then EOF
+	env   []string // added to the environment
+}
+
+// start launches a client with the clientTimeout deadline; wait collects it.
+func start(t *testing.T, opt runOptions, args ...string) *run {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	r := &run{args: args, stdout: newNotifyBuffer(), stderr: newNotifyBuffer(), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	r.cmd = exec.CommandContext(ctx, args[0], args[1:]...)
+	r.cmd.Stdin = strings.NewReader(opt.stdin)
+	r.cmd.Stdout = r.stdout
+	r.cmd.Stderr = r.stderr
+	r.cmd.WaitDelay = 5 * time.Second
+	if opt.env != nil {
+		r.cmd.Env = append(os.Environ(), opt.env...)
+	}
+	if err := r.cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start %s: %v", shellQuote(args), err)
+	}
+	go func() {
+		r.err = r.cmd.Wait()
+		cancel()
+		close(r.done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	return r
+}
+
+// wait waits for the process to end (the deadline kills it) and returns
+// its exit error.
+func (r *run) wait() error {
+	<-r.done
+	return r.err
+}
+
+// runClient runs a client to its end.
+func runClient(t *testing.T, opt runOptions, args ...string) *run {
+	t.Helper()
+	r := start(t, opt, args...)
+	r.wait()
+	return r
+}
+
+// exitCode is the process's exit status, -1 when it did not exit normally.
+func (r *run) exitCode() int {
+	var ee *exec.ExitError
+	switch {
+	case r.err == nil:
+		return 0
+	case errors.As(r.err, &ee):
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// portOf is the port of a host:port address.
+func portOf(addr string) string {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
