@@ -43,7 +43,7 @@ func printBanner(w io.Writer, cfg *config.Config, set *server.Setup, addrs []net
 		fmt.Fprintln(w, "  configuration: embedded default (lab accounts; use -config for anything else)")
 	}
 	for i, a := range addrs {
-		fmt.Fprintf(w, "  listening:     %s (STARTTLS %s)\n", a, cfg.Listen[i].TLS)
+		fmt.Fprintf(w, "  listening:     %s (tls = %s)\n", a, cfg.Listen[i].TLS)
 	}
 	fmt.Fprintf(w, "  state dir:     %s\n", st.Dir)
 	if len(st.Created) > 0 {
