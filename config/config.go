@@ -28,6 +28,7 @@ type Config struct {
 	Listen   []Listener `toml:"listen"`
 	TLS      TLS        `toml:"tls"`
 	Auth     Auth       `toml:"auth"`
+	Chat     Chat       `toml:"chat"`
 	Limits   Limits     `toml:"limits"`
 	Log      Log        `toml:"log"`
 	Users    []User     `toml:"user"`
@@ -109,6 +110,16 @@ type Auth struct {
 	LegacyDigest bool `toml:"legacy_digest"`
 	// ScramIterations is the PBKDF2 iteration count of stored credentials.
 	ScramIterations int `toml:"scram_iterations"`
+}
+
+// Chat configures the chat server above the streams.
+type Chat struct {
+	// OfflineQuota is how many messages are kept for an offline user (0:
+	// no limit).
+	OfflineQuota int `toml:"offline_quota"`
+	// AutoRoster makes every local user a mutual contact of every other,
+	// for quick lab tests. Off by default.
+	AutoRoster bool `toml:"auto_roster"`
 }
 
 // KnownMechanisms are the SASL mechanisms jabberd implements.
@@ -274,6 +285,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.ScramIterations < 4096 {
 		bad("auth.scram_iterations", "%d is below the minimum of 4096 (RFC 7677)", c.Auth.ScramIterations)
+	}
+	if c.Chat.OfflineQuota < 0 {
+		bad("chat.offline_quota", "must not be negative (0 means no limit)")
 	}
 	l := c.Limits
 	if l.MaxStanzaBytes < 1024 {

@@ -31,6 +31,7 @@ func wantDefault() *Config {
 			ExternalIdentity: "xmppaddr",
 			ScramIterations:  4096,
 		},
+		Chat: Chat{OfflineQuota: 100},
 		Limits: Limits{
 			MaxStanzaBytes:     262144,
 			MaxDepth:           32,

@@ -34,6 +34,8 @@ func bindFeature() *Feature {
 		Advertise: func(m *Machine, b *bytes.Buffer) {
 			b.WriteString("<bind xmlns='" + NSBind + "'/>")
 			b.WriteString("<session xmlns='" + NSSession + "'><optional/></session>")
+			// RFC 6121 §2.6: roster versioning is supported.
+			b.WriteString("<ver xmlns='urn:xmpp:features:rosterver'/>")
 		},
 		Matches: func(el *etree.Element, space string) bool {
 			return space == stream.NSClient && iqChild(el, NSBind, "bind") != nil

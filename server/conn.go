@@ -40,10 +40,11 @@ type conn struct {
 	overLimit bool // over the per-IP limit: refused at once
 	direct    bool // XEP-0368: TLS before any XML
 
-	mu  sync.Mutex // guards nc
-	nc  net.Conn   // the current transport: TCP, then TLS over it
-	tcp net.Conn
-	wmu sync.Mutex // serializes writes: the machine's and routed stanzas
+	mu     sync.Mutex // guards nc
+	nc     net.Conn   // the current transport: TCP, then TLS over it
+	tcp    net.Conn
+	wmu    sync.Mutex // serializes writes: the machine's and routed stanzas
+	closed bool       // under wmu: the stream is closed; Deliver refuses
 
 	stop  atomic.Pointer[stream.Error] // why the server ends this stream
 	jid   atomic.Pointer[string]       // bound full JID
@@ -68,6 +69,7 @@ func (c *conn) serve() {
 	defer c.srv.forget(c)
 	defer c.tcp.Close()
 	defer c.unbind()
+	defer c.markClosed()
 	defer func() {
 		if v := recover(); v != nil {
 			c.log.Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Msg("connection handler panicked; connection closed")
@@ -86,6 +88,9 @@ func (c *conn) serve() {
 	}
 	for c.m.State() != negotiation.Closed {
 		ev := c.read()
+		if h := c.srv.testHookEvent; h != nil && ev != nil {
+			h(ev)
+		}
 		if ev == nil || !c.run(ev) {
 			return
 		}
@@ -114,6 +119,11 @@ func (c *conn) read() negotiation.Event {
 		deadline = time.Now().Add(c.srv.cfg.Limits.IdleTimeout.Duration)
 	}
 	_ = c.transport().SetReadDeadline(deadline)
+	if err := c.stop.Load(); err != nil {
+		// stopWith ran between the check above and the deadline, which
+		// then overwrote its immediate one.
+		return negotiation.StopEvent{Err: err}
+	}
 	ev, err := c.r.Next()
 	if err == nil {
 		c.logIn(ev)
@@ -156,10 +166,14 @@ func (c *conn) run(ev negotiation.Event) bool {
 		}
 		actions := c.m.Handle(ev)
 		ev = nil
-		for _, a := range actions {
+		for i, a := range actions {
 			switch a.Kind {
 			case negotiation.Send:
-				if err := c.write(a.Data, a.Redact); err != nil {
+				// The send before a close carries </stream:stream>: after it
+				// nothing routed may be written, or the client would never
+				// read it (it goes to offline storage instead).
+				final := i+1 < len(actions) && actions[i+1].Kind == negotiation.Close
+				if err := c.writeFinal(a.Data, a.Redact, final); err != nil {
 					c.log.Info().Err(err).Msg("write failed; closing")
 					return false
 				}
@@ -180,6 +194,7 @@ func (c *conn) run(ev negotiation.Event) bool {
 				c.srv.router.Route(c, a.Element)
 			case negotiation.Close:
 				c.log.Info().Str("reason", a.Reason).Msg("closing")
+				c.linger()
 				return false
 			}
 		}
@@ -193,7 +208,14 @@ func (c *conn) logDialect() {
 	}
 }
 
-func (c *conn) write(b []byte, redact bool) error {
+// errClosed refuses a delivery to a stream that has ended.
+var errClosed = errors.New("the stream is closed")
+
+func (c *conn) write(b []byte, redact bool) error { return c.writeFinal(b, redact, false) }
+
+// writeFinal writes b; final marks the stream closed for deliveries once b
+// (which ends the stream) is written.
+func (c *conn) writeFinal(b []byte, redact, final bool) error {
 	if c.log.Debug().Enabled() {
 		out := string(b)
 		if redact {
@@ -204,9 +226,38 @@ func (c *conn) write(b []byte, redact bool) error {
 	nc := c.transport()
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.closed {
+		return errClosed
+	}
 	_ = nc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := nc.Write(b)
+	if final || err != nil {
+		c.closed = true
+	}
 	return err
+}
+
+// lingerTime bounds how long a closing connection drains unread input.
+const lingerTime = 500 * time.Millisecond
+
+// linger half-closes the TCP connection and drains what the client still
+// sends for a moment, so that closing with unread input does not make the
+// kernel answer with a reset that could discard the stream error just
+// written (as net/http does).
+func (c *conn) linger() {
+	tcp, ok := c.tcp.(*net.TCPConn)
+	if !ok || tcp.CloseWrite() != nil {
+		return
+	}
+	_ = tcp.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.CopyN(io.Discard, tcp, 256<<10)
+}
+
+// markClosed refuses further deliveries: the connection is ending.
+func (c *conn) markClosed() {
+	c.wmu.Lock()
+	c.closed = true
+	c.wmu.Unlock()
 }
 
 // JID implements session.Session.

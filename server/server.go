@@ -38,6 +38,10 @@ type Options struct {
 	Auth *negotiation.Auth
 	// Identities maps a verified client certificate to accounts (EXTERNAL).
 	Identities *external.Mapper
+	// Data holds accounts, rosters and offline messages for the router.
+	Data session.Data
+	// Version is reported by jabber:iq:version.
+	Version string
 }
 
 // Server is a running jabberd.
@@ -54,6 +58,10 @@ type Server struct {
 	perIP     map[string]int
 
 	router *session.Router
+
+	// testHookEvent is called on a connection's goroutine with every event
+	// read from its client. nil except in tests, which set it before Listen.
+	testHookEvent func(negotiation.Event)
 
 	connWG   sync.WaitGroup
 	acceptWG sync.WaitGroup
@@ -74,7 +82,10 @@ func New(opt Options) (*Server, error) {
 		opt: opt, cfg: opt.Config, log: opt.Log,
 		ctx: ctx, cancel: cancel,
 		conns: map[*conn]struct{}{}, perIP: map[string]int{},
-		router: session.NewRouter(opt.Config.Domain),
+		router: session.NewRouter(opt.Config.Domain, opt.Data, session.Options{
+			OfflineQuota: opt.Config.Chat.OfflineQuota,
+			Version:      opt.Version,
+		}, opt.Log),
 	}, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"jabberd/config"
 	"jabberd/negotiation"
 	"jabberd/sasl"
+	"jabberd/store"
 	"jabberd/tlsext"
 )
 
@@ -25,6 +26,8 @@ import (
 type Setup struct {
 	Server *Server
 	State  *certs.State
+	// Store is the embedded database; close it after Shutdown.
+	Store *store.DB
 	// ServerCert and ServerKey are the files the server certificate came
 	// from (the state directory's, or the configured ones).
 	ServerCert, ServerKey string
@@ -89,15 +92,22 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if err := up.Ready(); err != nil {
 		log.Warn().Err(err).Msg("STARTTLS requests will be refused until the server certificate is replaced")
 	}
-	auth, mapper, err := authFromConfig(cfg)
+	db, err := openStore(cfg, log)
 	if err != nil {
+		return nil, err
+	}
+	set.Store = db
+	auth, mapper, err := authFromConfig(cfg, db)
+	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	if cfg.Auth.InsecureAllowPasswordsWithoutTLS {
 		log.Warn().Msg("auth.insecure_allow_passwords_without_tls is on: passwords may cross the network in the clear")
 	}
-	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper})
+	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db})
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	set.Server = srv
@@ -124,20 +134,65 @@ func clientRoots(files []string, labCA *x509.Certificate) (*x509.CertPool, error
 	return pool, nil
 }
 
-// authFromConfig builds the account store, the mechanisms in configured
-// order and the certificate-to-account mapper.
-func authFromConfig(cfg *config.Config) (*negotiation.Auth, *external.Mapper, error) {
+// openStore opens the database in the state directory and seeds the
+// configured users into it: the configuration wins on conflict.
+func openStore(cfg *config.Config, log zerolog.Logger) (*store.DB, error) {
+	db, err := store.Open(store.Path(cfg.StateDir))
+	if err != nil {
+		return nil, err
+	}
 	users := make([]accounts.User, len(cfg.Users))
 	for i, u := range cfg.Users {
 		users[i] = accounts.User{Name: u.Name, Password: u.Password}
 	}
-	store, err := accounts.FromUsers(users, accounts.Options{
-		Iterations:   cfg.Auth.ScramIterations,
-		KeepPassword: cfg.Auth.LegacyDigest,
-	})
+	changed, err := db.SeedUsers(users, accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest})
 	if err != nil {
-		return nil, nil, err
+		db.Close()
+		return nil, fmt.Errorf("seed configured users: %w", err)
 	}
+	if len(changed) > 0 {
+		log.Info().Strs("users", changed).Msg("configured users written to the store")
+	}
+	if cfg.Chat.AutoRoster {
+		if err := mutualRosters(db, cfg.Domain); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("chat.auto_roster: %w", err)
+		}
+	}
+	return db, nil
+}
+
+// mutualRosters makes every account a contact of every other with
+// subscription both (the auto_roster lab switch).
+func mutualRosters(db *store.DB, domain string) error {
+	names, err := db.ListAccounts()
+	if err != nil {
+		return err
+	}
+	for _, a := range names {
+		for _, b := range names {
+			if a == b {
+				continue
+			}
+			_, _, _, err := db.UpdateRosterItem(a, b+"@"+domain, func(it store.RosterItem, found bool) (store.RosterItem, bool) {
+				if !found {
+					it = store.RosterItem{JID: b + "@" + domain}
+				}
+				it.Subscription, it.Ask, it.Hidden = store.SubBoth, false, false
+				it.PendingIn, it.PendingInStanza = false, nil
+				return it, true
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// authFromConfig builds the mechanisms in configured order and the
+// certificate-to-account mapper over the account store.
+func authFromConfig(cfg *config.Config, store accounts.Store) (*negotiation.Auth, *external.Mapper, error) {
 	policy, err := external.ParsePolicy(cfg.Auth.ExternalIdentity)
 	if err != nil {
 		return nil, nil, fmt.Errorf("auth.external_identity: %w", err)

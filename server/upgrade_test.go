@@ -149,19 +149,38 @@ func TestLegacyStartTLSClientCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Over TLS the client asks for XEP-0034 SASL; EXTERNAL is offered, and
+	// works, only with the certificate that verified.
+	const saslHeader = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:sasl='http://www.iana.org/assignments/sasl-mechanisms' to='localhost'>"
+	const saslAnswer = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:sasl='http://www.iana.org/assignments/sasl-mechanisms' id='{ID}' from='localhost'>"
+	const passwordMechs = "<sasl:mechanism>SCRAM-SHA-256-PLUS</sasl:mechanism><sasl:mechanism>SCRAM-SHA-256</sasl:mechanism>" +
+		"<sasl:mechanism>SCRAM-SHA-1-PLUS</sasl:mechanism><sasl:mechanism>SCRAM-SHA-1</sasl:mechanism><sasl:mechanism>PLAIN</sasl:mechanism></sasl:mechanisms>"
 	for _, tc := range []struct {
-		name     string
-		cert     tls.Certificate
-		leaf     *x509.Certificate
-		verified bool
+		name           string
+		cert           tls.Certificate
+		leaf           *x509.Certificate
+		verified       bool
+		mechs, outcome string
 	}{
-		{"lab CA", alice, aliceLeaf, true},
-		{"other CA", mallory.TLSCertificate(), mallory.Cert, false},
+		{"lab CA", alice, aliceLeaf, true,
+			"<sasl:mechanisms><sasl:mechanism>EXTERNAL</sasl:mechanism>" + passwordMechs,
+			"<sasl:success/>"},
+		{"other CA", mallory.TLSCertificate(), mallory.Cert, false,
+			"<sasl:mechanisms>" + passwordMechs,
+			`<sasl:failure>mechanism "EXTERNAL" is not offered on this stream</sasl:failure>`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := h.dial(t)
-			id1, id2, cs := c.legacyUpgrade(h.tlsConfig(&tc.cert))
+			id1 := c.legacyOpen()
+			c.send(legacyStartTLS)
+			c.expect(closeTag)
+			cs := c.upgrade(h.tlsConfig(&tc.cert))
 			checkClientState(t, h, cs)
+			c.send(saslHeader)
+			id2 := c.expectHeader(saslAnswer)
+			c.expect(tc.mechs)
+			c.send("<sasl:auth mechanism='EXTERNAL'/>")
+			c.expect(tc.outcome)
 			c.send(closeTag)
 			c.expect(closeTag)
 			c.expectClosed()
@@ -182,6 +201,25 @@ func TestLegacyStartTLSClientCertificate(t *testing.T) {
 				t.Errorf("client_cert_error %q, want the unknown-authority failure", est.str("client_cert_error"))
 			}
 			checkOpened(t, h, c, "legacy", []string{id1, id2}, []string{"plaintext", "tls"})
+			if tc.verified {
+				if got := fmt.Sprint(est["client_cert_accounts"]); got != "[alice]" {
+					t.Errorf("client_cert_accounts %s, want [alice]", got)
+				}
+				e := h.logs.wait(t, h.connMatch(c, "authenticated"))
+				if e.str("mechanism") != "EXTERNAL" || e.str("jid") != "alice@localhost" {
+					t.Errorf("authenticated: %s", e)
+				}
+			} else {
+				if _, ok := est["client_cert_accounts"]; ok {
+					t.Errorf("accounts mapped from an unverified certificate: %s", est)
+				}
+				if e := h.logs.wait(t, h.connMatch(c, "authentication failed")); e.str("mechanism") != "EXTERNAL" {
+					t.Errorf("authentication failed: %s", e)
+				}
+				if n := len(h.logs.all(t, h.connMatch(c, "authenticated"))); n != 0 {
+					t.Errorf("logged in with a certificate from another CA")
+				}
+			}
 		})
 	}
 }
@@ -201,8 +239,13 @@ func TestRFC6120StartTLS(t *testing.T) {
 
 	c.send(rfcHeader)
 	id2 := c.expectHeader(rfcAnswer)
-	// No STARTTLS over TLS; SASL does not exist yet, so nothing else.
-	c.expect("<stream:features></stream:features>")
+	// No STARTTLS over TLS; the default mechanisms without EXTERNAL (no
+	// client certificate), with XEP-0440 channel-binding types.
+	c.expect("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" +
+		"<mechanism>SCRAM-SHA-256-PLUS</mechanism><mechanism>SCRAM-SHA-256</mechanism>" +
+		"<mechanism>SCRAM-SHA-1-PLUS</mechanism><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms>" +
+		"<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-exporter'/><channel-binding type='tls-server-end-point'/></sasl-channel-binding>" +
+		"</stream:features>")
 	if id1 == id2 {
 		t.Errorf("stream id %q reused after TLS", id2)
 	}
@@ -347,4 +390,3 @@ func TestLegacyStartTLSQuickstart(t *testing.T) {
 	checkEstablished(t, est, cs, int(early))
 	checkOpened(t, h, c, "legacy", []string{id1, id2}, []string{"plaintext", "tls"})
 }
-

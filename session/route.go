@@ -1,90 +1,77 @@
 package session
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/beevik/etree"
 
+	"jabberd/accounts"
 	"jabberd/negotiation"
 )
 
-// NSPing is XEP-0199.
-const NSPing = "urn:xmpp:ping"
-
-// Route delivers a stanza whose from the sender's stream has stamped. What
-// cannot be delivered is answered to the sender with a stanza error.
+// Route handles a stanza a bound session sent, its from already stamped by
+// the session's stream. What cannot be delivered is answered to the sender
+// with a stanza error.
 func (r *Router) Route(from Session, el *etree.Element) {
 	to := el.SelectAttrValue("to", "")
-	bareTo, res := split(to)
-	local, domain, hasLocal := strings.Cut(bareTo, "@")
-	if !hasLocal {
-		domain, local = bareTo, ""
+	bareTo, _ := split(to)
+	switch el.Tag {
+	case "presence":
+		r.presence(from, el, to)
+	case "message":
+		r.addressed(from, el, bareTo, r.message)
+	case "iq":
+		if to == "" || bareTo == r.domain || (bareTo == bareOf(from.JID()) && !strings.Contains(to, "/")) {
+			// IQs to the server, and to one's own bare JID, are answered by
+			// the server for the account (RFC 6120 §10.3.3).
+			r.serverIQ(from, el)
+			return
+		}
+		r.addressed(from, el, bareTo, r.iqToUser)
 	}
+}
+
+// addressed checks the recipient's domain and account before handing a
+// message or IQ on.
+func (r *Router) addressed(from Session, el *etree.Element, bareTo string, deliver func(Session, *etree.Element, string)) {
+	local := r.localOf(bareTo)
 	switch {
-	case to == "" || (local == "" && domain == r.domain):
-		r.toServer(from, el)
-	case domain != r.domain:
+	case local == "" && !strings.HasSuffix(bareTo, "@"+r.domain) && bareTo != r.domain:
 		// No server-to-server links: every other domain is unreachable.
+		_, domain, _ := strings.Cut(bareTo, "@")
+		if domain == "" {
+			domain = bareTo
+		}
 		r.bounce(from, el, negotiation.ErrRemoteNotFound.WithText("this server does not federate; "+domain+" is not reachable"))
-	case el.Tag == "iq" && res == "" && bareTo == bareOf(from.JID()):
-		// An IQ to one's own bare JID is answered by the server for the
-		// account (RFC 6120 §10.3.3).
-		r.toServer(from, el)
-	default:
-		r.toUser(from, el, bareTo, res)
-	}
-}
-
-func (r *Router) toUser(from Session, el *etree.Element, bare, res string) {
-	if res != "" {
-		if s := r.Lookup(bare + "/" + res); s != nil {
-			// The addressed session gets one try; its failure is the
-			// sender's answer, not a reason to copy it to the others.
-			if s.Deliver(el) != nil && el.Tag != "presence" {
-				r.bounce(from, el, negotiation.ErrServiceUnavailable)
-			}
-			return
-		}
-		if el.Tag == "iq" {
-			// IQs go to one resource only: no fallback to the bare JID.
-			r.bounce(from, el, negotiation.ErrServiceUnavailable)
-			return
-		}
-	}
-	delivered := false
-	for _, s := range r.Resources(bare) {
-		if el.Tag == "iq" {
-			break
-		}
-		if s.Deliver(el) == nil {
-			delivered = true
-		}
-	}
-	if !delivered && el.Tag != "presence" {
+	case local == "":
 		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+	case !r.exists(local):
+		// RFC 6121 §8.5.1: no such account.
+		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+	default:
+		deliver(from, el, local)
 	}
 }
 
-// toServer answers stanzas addressed to the server (or to the account, for
-// IQs): XEP-0199 ping; everything else is service-unavailable.
-func (r *Router) toServer(from Session, el *etree.Element) {
-	if el.Tag != "iq" {
-		return // messages and presence to the server: nothing to do yet
+// exists reports whether local is an account here.
+func (r *Router) exists(local string) bool {
+	_, err := r.data.Lookup(local)
+	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+		r.log.Error().Err(err).Str("account", local).Msg("account lookup failed")
 	}
-	typ := el.SelectAttrValue("type", "")
-	if typ == "result" || typ == "error" {
-		return
-	}
-	if typ == "get" && hasChild(el, NSPing, "ping") {
-		res := etree.NewElement("iq")
-		res.CreateAttr("type", "result")
-		if id := el.SelectAttr("id"); id != nil {
-			res.CreateAttr("id", id.Value)
+	return err == nil
+}
+
+// iqToUser delivers an IQ to exactly one session: a full JID that is bound.
+// An IQ to another user's bare JID is the server's to answer on the
+// account's behalf, and it supports nothing there.
+func (r *Router) iqToUser(from Session, el *etree.Element, _ string) {
+	to := el.SelectAttrValue("to", "")
+	if s := r.Lookup(to); s != nil && strings.Contains(to, "/") {
+		if s.Deliver(el) == nil {
+			return
 		}
-		res.CreateAttr("from", orDefault(el.SelectAttrValue("to", ""), r.domain))
-		res.CreateAttr("to", from.JID())
-		_ = from.Deliver(res)
-		return
 	}
 	r.bounce(from, el, negotiation.ErrServiceUnavailable)
 }
@@ -99,25 +86,4 @@ func (r *Router) bounce(from Session, el *etree.Element, e negotiation.StanzaErr
 		reply.CreateAttr("from", r.domain)
 	}
 	_ = from.Deliver(reply)
-}
-
-func hasChild(el *etree.Element, ns, local string) bool {
-	for _, c := range el.ChildElements() {
-		if c.Tag == local && c.NamespaceURI() == ns {
-			return true
-		}
-	}
-	return false
-}
-
-func bareOf(jid string) string {
-	b, _ := split(jid)
-	return b
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }

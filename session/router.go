@@ -1,5 +1,7 @@
-// Package session routes stanzas between the bound sessions of this server
-// and answers the ones addressed to the server itself.
+// Package session is the server above the streams: the table of bound
+// sessions, and what happens to every stanza they send — routing to other
+// sessions, offline storage, presence and subscriptions, rosters, and the
+// IQs the server answers itself.
 package session
 
 import (
@@ -7,28 +9,72 @@ import (
 	"sync"
 
 	"github.com/beevik/etree"
+	"github.com/rs/zerolog"
+
+	"jabberd/accounts"
+	"jabberd/store"
 )
 
 // Session is a bound client stream as the router sees it.
 type Session interface {
 	// JID is the bound full JID.
 	JID() string
-	// Deliver writes el to the client. It is safe to call from any goroutine.
+	// Deliver writes el to the client. It is safe to call from any
+	// goroutine. An error means the stanza did not reach the session's
+	// socket (it is closing): the router then stores it, so nothing the
+	// server accepted is lost.
 	Deliver(el *etree.Element) error
 	// Replace ends the session because a newer one bound the same JID.
 	Replace()
 }
 
-// Router is the table of bound sessions: bare JID → resource → session.
+// Data is what the router keeps across sessions: accounts, rosters and
+// offline messages. *store.DB implements it.
+type Data interface {
+	Lookup(name string) (*accounts.Account, error)
+	Roster(owner string) ([]store.RosterItem, uint64, error)
+	RosterItem(owner, jid string) (store.RosterItem, bool, error)
+	UpdateRosterItem(owner, jid string, fn func(store.RosterItem, bool) (store.RosterItem, bool)) (store.RosterItem, bool, uint64, error)
+	StoreOffline(owner string, stanza []byte, quota int) error
+	TakeOffline(owner string) ([]store.Offline, error)
+}
+
+// Options tune the router.
+type Options struct {
+	// OfflineQuota is the number of messages kept per offline user; past
+	// it the sender gets service-unavailable.
+	OfflineQuota int
+	// Version is what jabber:iq:version reports.
+	Version string
+	// ExtraFeatures are disco#info features beyond the router's own (for
+	// example jabber:iq:register when in-band registration is on).
+	ExtraFeatures []string
+}
+
+// Router is the table of bound sessions: bare JID → resource → entry.
 type Router struct {
 	domain string
-	mu     sync.RWMutex
-	byBare map[string]map[string]Session
+	data   Data
+	opt    Options
+	log    zerolog.Logger
+
+	mu     sync.Mutex
+	byBare map[string]map[string]*entry
+}
+
+// entry is a bound session and its presence, as the server tracks it.
+type entry struct {
+	s         Session
+	available bool           // sent initial presence, not yet unavailable
+	priority  int            // of the last available presence
+	presence  *etree.Element // the last broadcast available presence
+	roster    bool           // requested the roster: gets roster pushes
+	directed  map[string]bool
 }
 
 // NewRouter returns an empty table for domain.
-func NewRouter(domain string) *Router {
-	return &Router{domain: strings.ToLower(domain), byBare: map[string]map[string]Session{}}
+func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Router {
+	return &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{}}
 }
 
 // Bind registers s. A session already bound to the same full JID is
@@ -38,54 +84,69 @@ func (r *Router) Bind(s Session) {
 	r.mu.Lock()
 	m := r.byBare[bare]
 	if m == nil {
-		m = map[string]Session{}
+		m = map[string]*entry{}
 		r.byBare[bare] = m
 	}
 	old := m[res]
-	m[res] = s
+	m[res] = &entry{s: s}
 	r.mu.Unlock()
-	if old != nil && old != s {
-		old.Replace()
+	if old != nil && old.s != s {
+		old.s.Replace()
+		// The replaced session's presence ends with it; its resource is
+		// taken, so the unavailable goes out now, from the old entry.
+		if old.available {
+			r.broadcastUnavailable(old)
+		}
 	}
 }
 
-// Unbind removes s, unless a newer session has taken its place.
+// Unbind removes s, unless a newer session has taken its place, and
+// broadcasts its unavailable presence if it was available.
 func (r *Router) Unbind(s Session) {
 	bare, res := split(s.JID())
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if m := r.byBare[bare]; m != nil && m[res] == s {
-		delete(m, res)
-		if len(m) == 0 {
-			delete(r.byBare, bare)
-		}
+	e := r.byBare[bare][res]
+	if e == nil || e.s != s {
+		r.mu.Unlock()
+		return
+	}
+	delete(r.byBare[bare], res)
+	if len(r.byBare[bare]) == 0 {
+		delete(r.byBare, bare)
+	}
+	r.mu.Unlock()
+	if e.available {
+		r.broadcastUnavailable(e)
 	}
 }
 
 // Lookup returns the session bound to a full JID.
 func (r *Router) Lookup(full string) Session {
 	bare, res := split(full)
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.byBare[bare][res]
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e := r.byBare[bare][res]; e != nil {
+		return e.s
+	}
+	return nil
 }
 
 // Resources returns the sessions bound for a bare JID.
 func (r *Router) Resources(bare string) []Session {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	m := r.byBare[strings.ToLower(bare)]
 	out := make([]Session, 0, len(m))
-	for _, s := range m {
-		out = append(out, s)
+	for _, e := range m {
+		out = append(out, e.s)
 	}
 	return out
 }
 
 // Count returns the number of bound sessions.
 func (r *Router) Count() int {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	n := 0
 	for _, m := range r.byBare {
 		n += len(m)
@@ -93,9 +154,60 @@ func (r *Router) Count() int {
 	return n
 }
 
-// split cuts a full JID into its bare part (lower-cased: local parts are
-// PRECIS case-mapped and domains are case-insensitive) and resource.
+// entryOf returns the entry of a bound session (nil if not bound). Call
+// with r.mu held.
+func (r *Router) entryOf(s Session) *entry {
+	bare, res := split(s.JID())
+	if e := r.byBare[bare][res]; e != nil && e.s == s {
+		return e
+	}
+	return nil
+}
+
+// available returns the available sessions of a bare JID with their
+// presence, under the lock; the caller delivers without it.
+func (r *Router) available(bare string) []*entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*entry
+	for _, e := range r.byBare[bare] {
+		if e.available {
+			out = append(out, &entry{s: e.s, priority: e.priority, presence: e.presence})
+		}
+	}
+	return out
+}
+
+// withRoster returns the sessions of bare that requested the roster.
+func (r *Router) withRoster(bare string) []Session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Session
+	for _, e := range r.byBare[bare] {
+		if e.roster {
+			out = append(out, e.s)
+		}
+	}
+	return out
+}
+
+// split cuts a JID into its bare part (lower-cased: local parts are PRECIS
+// case-mapped and domains are case-insensitive) and resource.
 func split(jid string) (bare, resource string) {
 	bare, resource, _ = strings.Cut(jid, "/")
 	return strings.ToLower(bare), resource
+}
+
+func bareOf(jid string) string {
+	b, _ := split(jid)
+	return b
+}
+
+// localOf returns the local part of a bare JID of this domain, or "".
+func (r *Router) localOf(bare string) string {
+	local, domain, ok := strings.Cut(bare, "@")
+	if !ok || domain != r.domain {
+		return ""
+	}
+	return local
 }

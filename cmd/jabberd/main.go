@@ -22,6 +22,7 @@ const usage = `jabberd — an XMPP server for testing STARTTLS (XEP-0035 and RFC
 usage:
   jabberd [serve] [flags]     run the server (the default)
   jabberd certs <command>     make lab certificates (run "jabberd certs" for the commands)
+  jabberd users <command>     add, delete, list accounts, set passwords, with the server stopped (run "jabberd users")
 
 serve flags (they override the configuration file):
 `
@@ -35,6 +36,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "certs":
 			return runCerts(args[1:], stdout, stderr)
+		case "users":
+			return runUsers(args[1:], os.Stdin, stdout, stderr)
 		case "serve":
 			args = args[1:]
 		case "help":
@@ -104,6 +107,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	addrs, err := set.Server.Listen()
 	if err != nil {
+		set.Store.Close()
 		fmt.Fprintf(stderr, "jabberd: %v\n", err)
 		return 1
 	}
@@ -117,6 +121,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	if err := set.Server.Shutdown(ctx); err != nil {
 		log.Warn().Err(err).Msg("some connections did not close in time and were cut")
+	}
+	// After every session ended (and stored what it could not deliver).
+	if err := set.Store.Close(); err != nil {
+		log.Error().Err(err).Msg("closing the store failed")
 	}
 	log.Info().Msg("stopped")
 	return 0

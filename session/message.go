@@ -1,0 +1,143 @@
+package session
+
+import (
+	"time"
+
+	"github.com/beevik/etree"
+
+	"jabberd/negotiation"
+	"jabberd/store"
+	"jabberd/stream"
+)
+
+// NSDelay is XEP-0203, which stamps messages delivered from offline storage.
+const NSDelay = "urn:xmpp:delay"
+
+// message delivers a message to a local account (RFC 6121 §8.5.2-3): to the
+// addressed resource if it is bound, else to the available resource(s) of
+// highest non-negative priority, else to offline storage — for chat and
+// normal messages; headlines are dropped and groupchat is an error.
+func (r *Router) message(from Session, el *etree.Element, local string) {
+	typ := el.SelectAttrValue("type", "normal")
+	if typ == "error" {
+		r.deliverOrDrop(el, local)
+		return
+	}
+	to := el.SelectAttrValue("to", "")
+	if _, res := split(to); res != "" {
+		if s := r.Lookup(to); s != nil && s.Deliver(el) == nil {
+			return
+		}
+		if typ == "groupchat" {
+			r.bounce(from, el, negotiation.ErrServiceUnavailable)
+			return
+		}
+	}
+	if r.deliverToBest(el, local) {
+		return
+	}
+	switch typ {
+	case "chat", "normal":
+		r.storeOffline(from, el, local)
+	case "groupchat":
+		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+	default: // headline and unknown types: not stored (RFC 6121 §8.5.2.1.1)
+	}
+}
+
+// deliverToBest sends el to the available sessions of local with the
+// highest non-negative priority; false if none took it.
+func (r *Router) deliverToBest(el *etree.Element, local string) bool {
+	best := -1
+	var targets []Session
+	for _, e := range r.available(local + "@" + r.domain) {
+		switch {
+		case e.priority < 0 || e.priority < best:
+		case e.priority > best:
+			best, targets = e.priority, []Session{e.s}
+		default:
+			targets = append(targets, e.s)
+		}
+	}
+	delivered := false
+	for _, s := range targets {
+		if s.Deliver(el) == nil {
+			delivered = true
+		}
+	}
+	return delivered
+}
+
+// deliverOrDrop delivers an error message if anyone can take it; errors are
+// never stored or bounced.
+func (r *Router) deliverOrDrop(el *etree.Element, local string) {
+	if s := r.Lookup(el.SelectAttrValue("to", "")); s != nil && s.Deliver(el) == nil {
+		return
+	}
+	r.deliverToBest(el, local)
+}
+
+// storeOffline commits el to the recipient's offline storage, or answers
+// the sender when it cannot (quota, store failure).
+func (r *Router) storeOffline(from Session, el *etree.Element, local string) {
+	err := r.data.StoreOffline(local, stream.Marshal(el), r.opt.OfflineQuota)
+	switch {
+	case err == nil:
+		return
+	case err == store.ErrQuotaExceeded:
+		r.bounce(from, el, negotiation.ErrServiceUnavailable.WithText("the recipient's offline storage is full"))
+	default:
+		r.log.Error().Err(err).Str("account", local).Msg("storing an offline message failed")
+		r.bounce(from, el, negotiation.StanzaError{Code: "500", Type: "wait", Condition: "internal-server-error", Text: "the message could not be stored"})
+	}
+}
+
+// StoreUndeliverable is for stanzas that were on their way to a session
+// that closed: messages of the kinds that are stored go offline.
+func (r *Router) StoreUndeliverable(el *etree.Element) {
+	if el.Tag != "message" {
+		return
+	}
+	switch el.SelectAttrValue("type", "normal") {
+	case "chat", "normal":
+	default:
+		return
+	}
+	local := r.localOf(bareOf(el.SelectAttrValue("to", "")))
+	if local == "" {
+		return
+	}
+	if err := r.data.StoreOffline(local, stream.Marshal(el), r.opt.OfflineQuota); err != nil {
+		r.log.Error().Err(err).Str("account", local).Msg("a message for a closing session could not be stored")
+	}
+}
+
+// deliverOffline sends s the messages stored for its account, each with a
+// delay stamp of when it was stored (XEP-0203). What cannot be delivered
+// goes back to storage.
+func (r *Router) deliverOffline(s Session) {
+	local := r.localOf(bareOf(s.JID()))
+	msgs, err := r.data.TakeOffline(local)
+	if err != nil {
+		r.log.Error().Err(err).Str("account", local).Msg("reading offline messages failed")
+		return
+	}
+	for _, m := range msgs {
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(m.Stanza); err != nil || doc.Root() == nil {
+			r.log.Error().Err(err).Str("account", local).Msg("a stored offline message is unreadable; dropped")
+			continue
+		}
+		el := doc.Root()
+		d := el.CreateElement("delay")
+		d.CreateAttr("xmlns", NSDelay)
+		d.CreateAttr("from", r.domain)
+		d.CreateAttr("stamp", m.Stored.UTC().Format(time.RFC3339))
+		d.SetText("Offline Storage")
+		if s.Deliver(el) != nil {
+			// Put it back as it was: stored again, it keeps no stamp of ours.
+			el.RemoveChild(d)
+			r.StoreUndeliverable(el)
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package session
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+
+	"jabberd/store"
+)
+
+// presence handles a presence stanza from a session (RFC 6121 §3-4).
+func (r *Router) presence(from Session, el *etree.Element, to string) {
+	typ := el.SelectAttrValue("type", "")
+	switch typ {
+	case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
+		r.subscription(from, el, typ, bareOf(to))
+		return
+	case "probe", "error":
+		return // probes are the server's business; errors are not routed here
+	case "", "unavailable":
+	default:
+		return
+	}
+	if to != "" {
+		r.directed(from, el, to, typ)
+		return
+	}
+	r.broadcast(from, el, typ)
+}
+
+// broadcast handles presence without a 'to': the session's own
+// availability, sent to its subscribers and its other resources.
+func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
+	r.mu.Lock()
+	e := r.entryOf(from)
+	if e == nil {
+		r.mu.Unlock()
+		return
+	}
+	initial := typ == "" && !e.available
+	var directed []string
+	if typ == "" {
+		e.available = true
+		e.priority = priorityOf(el)
+		e.presence = el.Copy()
+	} else {
+		e.available = false
+		e.presence = nil
+		for jid := range e.directed {
+			directed = append(directed, jid)
+		}
+		e.directed = nil
+	}
+	r.mu.Unlock()
+
+	owner := r.localOf(bareOf(from.JID()))
+	items, _, err := r.data.Roster(owner)
+	if err != nil {
+		r.log.Error().Err(err).Str("account", owner).Msg("reading the roster failed")
+	}
+	sent := map[string]bool{}
+	for _, it := range items {
+		if it.Subscription == store.SubFrom || it.Subscription == store.SubBoth {
+			r.toAvailable(it.JID, el, from)
+			sent[it.JID] = true
+		}
+	}
+	// The user's available resources see it too, the sender included
+	// (RFC 6121 §4.2.2, §4.4.2): that echo tells a client its presence
+	// was processed.
+	if typ == "" {
+		r.toAvailable(bareOf(from.JID()), el, nil)
+	} else {
+		r.toAvailable(bareOf(from.JID()), el, from)
+	}
+	for _, jid := range directed {
+		if !sent[bareOf(jid)] {
+			r.deliverPresence(jid, el)
+		}
+	}
+	if !initial {
+		return
+	}
+	// Initial presence: probe the contacts the user is subscribed to (all
+	// local: their current presence is known), then hand over what waited.
+	for _, it := range items {
+		if it.Subscription == store.SubTo || it.Subscription == store.SubBoth {
+			r.sendPresenceOf(it.JID, from)
+		}
+	}
+	r.sendOwnResources(from)
+	r.redeliverRequests(from, items)
+	r.deliverOffline(from)
+}
+
+// directed sends presence to one JID and remembers it, so that the
+// recipient learns of the unavailable too (RFC 6121 §4.6).
+func (r *Router) directed(from Session, el *etree.Element, to, typ string) {
+	r.mu.Lock()
+	if e := r.entryOf(from); e != nil {
+		if typ == "" {
+			if e.directed == nil {
+				e.directed = map[string]bool{}
+			}
+			e.directed[to] = true
+		} else {
+			delete(e.directed, to)
+		}
+	}
+	r.mu.Unlock()
+	r.deliverPresence(to, el)
+}
+
+// deliverPresence sends presence to a JID of this server: a full JID's
+// session, or a bare JID's available sessions. Presence is never stored.
+func (r *Router) deliverPresence(to string, el *etree.Element) {
+	if _, res := split(to); res != "" {
+		if s := r.Lookup(to); s != nil {
+			_ = s.Deliver(el)
+		}
+		return
+	}
+	r.toAvailable(bareOf(to), el, nil)
+}
+
+// toAvailable sends el to the available sessions of bare, except skip.
+func (r *Router) toAvailable(bare string, el *etree.Element, skip Session) {
+	for _, e := range r.available(bare) {
+		if e.s != skip {
+			_ = e.s.Deliver(el)
+		}
+	}
+}
+
+// sendPresenceOf sends s the current presence of each available resource
+// of contact (the answer to a probe).
+func (r *Router) sendPresenceOf(contact string, s Session) {
+	for _, e := range r.available(contact) {
+		if e.presence != nil {
+			_ = s.Deliver(withTo(e.presence, s.JID()))
+		}
+	}
+}
+
+// sendOwnResources tells a session that just became available about the
+// user's other available resources.
+func (r *Router) sendOwnResources(s Session) {
+	for _, e := range r.available(bareOf(s.JID())) {
+		if e.s != s && e.presence != nil {
+			_ = s.Deliver(withTo(e.presence, s.JID()))
+		}
+	}
+}
+
+// broadcastUnavailable announces that a session went away, for any reason.
+func (r *Router) broadcastUnavailable(e *entry) {
+	el := etree.NewElement("presence")
+	el.CreateAttr("from", e.s.JID())
+	el.CreateAttr("type", "unavailable")
+	owner := r.localOf(bareOf(e.s.JID()))
+	items, _, err := r.data.Roster(owner)
+	if err != nil {
+		r.log.Error().Err(err).Str("account", owner).Msg("reading the roster failed")
+	}
+	sent := map[string]bool{}
+	for _, it := range items {
+		if it.Subscription == store.SubFrom || it.Subscription == store.SubBoth {
+			r.toAvailable(it.JID, el, nil)
+			sent[it.JID] = true
+		}
+	}
+	r.toAvailable(bareOf(e.s.JID()), el, e.s)
+	for jid := range e.directed {
+		if !sent[bareOf(jid)] {
+			r.deliverPresence(jid, el)
+		}
+	}
+}
+
+// unavailableTo tells contact's sessions that every resource of owner is
+// gone, after a subscription was cancelled.
+func (r *Router) unavailableTo(ownerBare, contact string) {
+	for _, e := range r.available(ownerBare) {
+		el := etree.NewElement("presence")
+		el.CreateAttr("from", e.s.JID())
+		el.CreateAttr("to", contact)
+		el.CreateAttr("type", "unavailable")
+		r.toAvailable(contact, el, nil)
+	}
+}
+
+func priorityOf(el *etree.Element) int {
+	p := el.SelectElement("priority")
+	if p == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(p.Text()))
+	if err != nil || n < -128 || n > 127 {
+		return 0
+	}
+	return n
+}
+
+// withTo returns a copy of a presence addressed to jid.
+func withTo(el *etree.Element, jid string) *etree.Element {
+	c := el.Copy()
+	if a := c.SelectAttr("to"); a != nil {
+		a.Value = jid
+	} else {
+		c.CreateAttr("to", jid)
+	}
+	return c
+}

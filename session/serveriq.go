@@ -1,0 +1,97 @@
+package session
+
+import (
+	"github.com/beevik/etree"
+
+	"jabberd/negotiation"
+)
+
+// Namespaces of the IQs the server answers itself.
+const (
+	NSPing      = "urn:xmpp:ping"
+	NSDiscoInfo = "http://jabber.org/protocol/disco#info"
+	NSDiscoItem = "http://jabber.org/protocol/disco#items"
+	NSVersion   = "jabber:iq:version"
+)
+
+// serverIQ answers IQs to the server, or to the sender's own bare JID:
+// roster, ping (XEP-0199), disco (XEP-0030), version (XEP-0092); anything
+// else is service-unavailable.
+func (r *Router) serverIQ(from Session, el *etree.Element) {
+	typ := el.SelectAttrValue("type", "")
+	if typ == "result" || typ == "error" {
+		return
+	}
+	toServer := bareOf(el.SelectAttrValue("to", "")) == r.domain
+	q := firstChild(el)
+	if q == nil {
+		r.bounce(from, el, negotiation.ErrBadRequest.WithText("an IQ carries exactly one payload"))
+		return
+	}
+	ns := q.NamespaceURI()
+	switch {
+	case ns == NSRoster && !toServer:
+		r.rosterIQ(from, el, q)
+	case ns == NSPing && q.Tag == "ping" && typ == "get":
+		_ = from.Deliver(r.reply(el, from))
+	case ns == NSDiscoInfo && typ == "get" && toServer:
+		res := r.reply(el, from)
+		info := res.CreateElement("query")
+		info.CreateAttr("xmlns", NSDiscoInfo)
+		id := info.CreateElement("identity")
+		id.CreateAttr("category", "server")
+		id.CreateAttr("type", "im")
+		id.CreateAttr("name", "jabberd")
+		for _, f := range r.features() {
+			info.CreateElement("feature").CreateAttr("var", f)
+		}
+		_ = from.Deliver(res)
+	case ns == NSDiscoItem && typ == "get" && toServer:
+		res := r.reply(el, from)
+		res.CreateElement("query").CreateAttr("xmlns", NSDiscoItem)
+		_ = from.Deliver(res)
+	case ns == NSVersion && typ == "get" && toServer:
+		res := r.reply(el, from)
+		v := res.CreateElement("query")
+		v.CreateAttr("xmlns", NSVersion)
+		v.CreateElement("name").SetText("jabberd")
+		v.CreateElement("version").SetText(r.opt.Version)
+		_ = from.Deliver(res)
+	default:
+		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+	}
+}
+
+// features are what disco#info lists: only what is implemented.
+func (r *Router) features() []string {
+	f := []string{
+		NSDiscoInfo, NSDiscoItem, NSPing, NSVersion,
+		"jabber:iq:roster", "urn:xmpp:features:rosterver",
+		"http://jabber.org/protocol/msgoffline", NSDelay,
+	}
+	return append(f, r.opt.ExtraFeatures...)
+}
+
+// reply builds the empty result of an IQ to the server.
+func (r *Router) reply(el *etree.Element, from Session) *etree.Element {
+	res := etree.NewElement("iq")
+	if id := el.SelectAttr("id"); id != nil {
+		res.CreateAttr("id", id.Value)
+	}
+	res.CreateAttr("type", "result")
+	to := el.SelectAttrValue("to", "")
+	if to == "" {
+		to = bareOf(from.JID())
+	}
+	res.CreateAttr("from", to)
+	res.CreateAttr("to", from.JID())
+	return res
+}
+
+func firstChild(el *etree.Element) *etree.Element {
+	kids := el.ChildElements()
+	if len(kids) != 1 {
+		return nil
+	}
+	return kids[0]
+}

@@ -1,0 +1,205 @@
+package session
+
+import (
+	"github.com/beevik/etree"
+
+	"jabberd/store"
+	"jabberd/stream"
+)
+
+// subscription runs a subscription request or answer from user (the
+// sender's account) about contact (RFC 6121 §3 and the state tables of its
+// Appendix A). Both ends are accounts of this server, so the user's
+// outbound side and the contact's inbound side are handled here together.
+func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare string) {
+	user := r.localOf(bareOf(from.JID()))
+	userBare := user + "@" + r.domain
+	contact := r.localOf(contactBare)
+	if contact == "" || !r.exists(contact) || contact == user {
+		if typ == "subscribe" && contact != user {
+			// RFC 6121 §3.1.3: no such contact: the request is answered
+			// as if it had been denied, so the ask state clears.
+			r.inboundUnsubscribed(user, contactBare)
+		}
+		return
+	}
+	// Subscription stanzas carry the sender's bare JID (RFC 6121 §3.1.2).
+	out := etree.NewElement("presence")
+	out.CreateAttr("from", userBare)
+	out.CreateAttr("to", contactBare)
+	out.CreateAttr("type", typ)
+	for _, c := range el.ChildElements() {
+		out.AddChild(c.Copy())
+	}
+	switch typ {
+	case "subscribe":
+		r.update(user, contactBare, func(it store.RosterItem) store.RosterItem {
+			if it.Subscription != store.SubTo && it.Subscription != store.SubBoth {
+				it.Ask = true
+				it.Hidden = false
+			}
+			return it
+		})
+		cur, _, _ := r.data.RosterItem(contact, userBare)
+		if cur.Subscription == store.SubFrom || cur.Subscription == store.SubBoth {
+			// Already approved: the contact's server answers by itself.
+			r.inboundSubscribed(user, contactBare)
+			return
+		}
+		r.update(contact, userBare, func(it store.RosterItem) store.RosterItem {
+			if !it.PendingIn && it.Subscription == "" {
+				it.Hidden = true // a request is not a roster item yet
+			}
+			it.PendingIn = true
+			it.PendingInStanza = stream.Marshal(out)
+			return it
+		})
+		r.toAvailable(contactBare, out, nil)
+	case "subscribed":
+		approved := false
+		r.update(user, contactBare, func(it store.RosterItem) store.RosterItem {
+			if !it.PendingIn {
+				return it // no request to approve: ignored (no pre-approval)
+			}
+			approved = true
+			it.PendingIn, it.PendingInStanza, it.Hidden = false, nil, false
+			it.Subscription = addFrom(it.Subscription)
+			return it
+		})
+		if approved {
+			r.inboundSubscribed(contact, userBare)
+		}
+	case "unsubscribe":
+		r.update(user, contactBare, func(it store.RosterItem) store.RosterItem {
+			it.Subscription = removeTo(it.Subscription)
+			it.Ask = false
+			return it
+		})
+		r.update(contact, userBare, func(it store.RosterItem) store.RosterItem {
+			it.Subscription = removeFrom(it.Subscription)
+			it.PendingIn, it.PendingInStanza = false, nil
+			return it
+		})
+		r.toAvailable(contactBare, out, nil)
+		// The user no longer sees the contact: its resources go away.
+		r.unavailableTo(contactBare, userBare)
+	case "unsubscribed":
+		r.update(user, contactBare, func(it store.RosterItem) store.RosterItem {
+			it.Subscription = removeFrom(it.Subscription)
+			it.PendingIn, it.PendingInStanza = false, nil
+			return it
+		})
+		r.inboundUnsubscribed(contact, userBare)
+		r.toAvailable(contactBare, out, nil)
+		r.unavailableTo(userBare, contactBare)
+	}
+}
+
+// inboundSubscribed: owner's request to see contactBare was approved.
+func (r *Router) inboundSubscribed(owner, contactBare string) {
+	ownerBare := owner + "@" + r.domain
+	changed := false
+	r.update(owner, contactBare, func(it store.RosterItem) store.RosterItem {
+		if it.Ask {
+			it.Ask = false
+			it.Subscription = addTo(it.Subscription)
+			changed = true
+		}
+		return it
+	})
+	if !changed {
+		return
+	}
+	note := etree.NewElement("presence")
+	note.CreateAttr("from", contactBare)
+	note.CreateAttr("to", ownerBare)
+	note.CreateAttr("type", "subscribed")
+	r.toAvailable(ownerBare, note, nil)
+	// Now subscribed, the owner's sessions learn the contact's presence.
+	for _, e := range r.available(ownerBare) {
+		r.sendPresenceOf(contactBare, e.s)
+	}
+}
+
+// inboundUnsubscribed: owner's subscription to contactBare ended or was
+// denied.
+func (r *Router) inboundUnsubscribed(owner, contactBare string) {
+	r.update(owner, contactBare, func(it store.RosterItem) store.RosterItem {
+		it.Subscription = removeTo(it.Subscription)
+		it.Ask = false
+		return it
+	})
+}
+
+// update changes owner's item for jid with fn, deletes an item left with
+// nothing in it, and pushes a visible change to owner's roster sessions.
+func (r *Router) update(owner, jid string, fn func(store.RosterItem) store.RosterItem) {
+	item, kept, ver, err := r.data.UpdateRosterItem(owner, jid, func(it store.RosterItem, found bool) (store.RosterItem, bool) {
+		before := it
+		if !found {
+			it = store.RosterItem{JID: jid, Subscription: store.SubNone}
+		}
+		it = fn(it)
+		if it.Subscription == "" {
+			it.Subscription = store.SubNone
+		}
+		empty := it.Subscription == store.SubNone && !it.Ask && !it.PendingIn && it.Hidden
+		if !found && empty {
+			return before, false
+		}
+		return it, !empty
+	})
+	if err != nil {
+		r.log.Error().Err(err).Str("account", owner).Str("contact", jid).Msg("updating the roster failed")
+		return
+	}
+	if kept && !item.Hidden {
+		r.push(owner, item, ver)
+	}
+}
+
+func addTo(s store.Subscription) store.Subscription {
+	switch s {
+	case store.SubFrom, store.SubBoth:
+		return store.SubBoth
+	}
+	return store.SubTo
+}
+
+func addFrom(s store.Subscription) store.Subscription {
+	switch s {
+	case store.SubTo, store.SubBoth:
+		return store.SubBoth
+	}
+	return store.SubFrom
+}
+
+func removeTo(s store.Subscription) store.Subscription {
+	switch s {
+	case store.SubBoth, store.SubFrom:
+		return store.SubFrom
+	}
+	return store.SubNone
+}
+
+func removeFrom(s store.Subscription) store.Subscription {
+	switch s {
+	case store.SubBoth, store.SubTo:
+		return store.SubTo
+	}
+	return store.SubNone
+}
+
+// redeliverRequests hands a session that became available the subscription
+// requests that wait for an answer (RFC 6121 §3.1.3).
+func (r *Router) redeliverRequests(s Session, items []store.RosterItem) {
+	for _, it := range items {
+		if !it.PendingIn || len(it.PendingInStanza) == 0 {
+			continue
+		}
+		doc := etree.NewDocument()
+		if doc.ReadFromBytes(it.PendingInStanza) == nil && doc.Root() != nil {
+			_ = s.Deliver(doc.Root())
+		}
+	}
+}
