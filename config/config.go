@@ -110,6 +110,9 @@ type Auth struct {
 	LegacyDigest bool `toml:"legacy_digest"`
 	// ScramIterations is the PBKDF2 iteration count of stored credentials.
 	ScramIterations int `toml:"scram_iterations"`
+	// InBandRegistration lets clients create accounts (XEP-0077), only over
+	// TLS. Off by default.
+	InBandRegistration bool `toml:"in_band_registration"`
 }
 
 // Chat configures the chat server above the streams.

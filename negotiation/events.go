@@ -85,6 +85,8 @@ const (
 	LoggedIn
 	// LoginFailed reports a failed attempt (Mechanism, Reason) for the log.
 	LoginFailed
+	// Registered reports an account created in band (JID) for the log.
+	Registered
 	// Bind registers the session under JID (a full JID) with the router;
 	// an older session with the same JID is replaced.
 	Bind
@@ -106,6 +108,8 @@ func (k ActionKind) String() string {
 		return "logged-in"
 	case LoginFailed:
 		return "login-failed"
+	case Registered:
+		return "registered"
 	case Bind:
 		return "bind"
 	case Route:

@@ -44,6 +44,9 @@ type Auth struct {
 	// Digest enables the XEP-0078 <digest/> login, which needs the password
 	// form of the credential.
 	Digest bool
+	// Register creates an account (XEP-0077 in-band registration); nil
+	// disables registration. ErrAccountExists for a taken name.
+	Register func(name, password string) error
 }
 
 // Machine negotiates one connection. It is not safe for concurrent use: the
@@ -70,7 +73,7 @@ type Machine struct {
 // New returns a machine waiting for the client's first header.
 func New(cfg *Config) *Machine {
 	m := &Machine{cfg: cfg}
-	m.features = []*Feature{startTLS(), saslFeature(), iqAuth(), bindFeature()}
+	m.features = []*Feature{startTLS(), saslFeature(), register(), iqAuth(), bindFeature()}
 	return m
 }
 

@@ -26,7 +26,8 @@ import (
 //	@ tls=optional            listener settings (tls, domain, max_bytes, max_depth,
 //	                          auth=on: accounts alice/alice-pw and bob/bob-pw,
 //	                          mechanisms=EXTERNAL,PLAIN, plaintext=allow,
-//	                          digest=on, max_failures=N,
+//	                          digest=on, max_failures=N, register=on
+//	                          (XEP-0077; alice and bob are taken),
 //	                          tls_ready=expired: STARTTLS finds the server
 //	                          certificate expired)
 //	C: <bytes>                client sends; a "quoted" payload is Go-unquoted
@@ -34,7 +35,7 @@ import (
 //	                          several S: lines are joined; none means nothing
 //	A: starttls               the non-send actions since the last input, in order:
 //	                          starttls restart close login:MECH:JID
-//	                          login-failed:MECH bind:JID route
+//	                          login-failed:MECH registered:JID bind:JID route
 //	R: <bytes>                a routed stanza, serialized (one line per route)
 //	E: <bytes>                bytes handed to the TLS handshake (default: none)
 //	T: ok [verified] [ids=a,b] [cb] | fail
@@ -221,6 +222,8 @@ func runTranscript(t *testing.T, path string) {
 				acts = append(acts, "login:"+a.Mechanism+":"+a.JID)
 			case LoginFailed:
 				acts = append(acts, "login-failed:"+a.Mechanism)
+			case Registered:
+				acts = append(acts, "registered:"+a.JID)
 			case Bind:
 				acts = append(acts, "bind:"+a.JID)
 			case Route:
@@ -333,6 +336,14 @@ func transcriptAuth(t *testing.T, opts map[string]string) *Auth {
 		Accounts:       store,
 		AllowPlaintext: opts["plaintext"] == "allow",
 		Digest:         opts["digest"] == "on",
+	}
+	if opts["register"] == "on" {
+		a.Register = func(name, password string) error {
+			if _, err := store.Lookup(name); err == nil {
+				return ErrAccountExists
+			}
+			return nil
+		}
 	}
 	if v, ok := opts["max_failures"]; ok {
 		a.MaxFailures, _ = strconv.Atoi(v)

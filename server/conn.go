@@ -183,6 +183,8 @@ func (c *conn) run(ev negotiation.Event) bool {
 				c.r = c.newReader()
 			case negotiation.LoggedIn:
 				c.log.Info().Str("mechanism", a.Mechanism).Str("jid", a.JID).Msg("authenticated")
+			case negotiation.Registered:
+				c.log.Info().Str("jid", a.JID).Msg("account registered in band")
 			case negotiation.LoginFailed:
 				c.log.Info().Str("mechanism", a.Mechanism).Str("reason", a.Reason).Msg("authentication failed")
 			case negotiation.Bind:

@@ -42,6 +42,8 @@ type Options struct {
 	Data session.Data
 	// Version is reported by jabber:iq:version.
 	Version string
+	// ExtraFeatures are disco#info features of optional parts that are on.
+	ExtraFeatures []string
 }
 
 // Server is a running jabberd.
@@ -83,8 +85,9 @@ func New(opt Options) (*Server, error) {
 		ctx: ctx, cancel: cancel,
 		conns: map[*conn]struct{}{}, perIP: map[string]int{},
 		router: session.NewRouter(opt.Config.Domain, opt.Data, session.Options{
-			OfflineQuota: opt.Config.Chat.OfflineQuota,
-			Version:      opt.Version,
+			OfflineQuota:  opt.Config.Chat.OfflineQuota,
+			Version:       opt.Version,
+			ExtraFeatures: opt.ExtraFeatures,
 		}, opt.Log),
 	}, nil
 }

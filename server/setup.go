@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,6 +22,9 @@ import (
 	"jabberd/store"
 	"jabberd/tlsext"
 )
+
+// Version is the server's version, reported by jabber:iq:version.
+const Version = "0.1.0"
 
 // Setup is a server built from a configuration, with what start-up made.
 type Setup struct {
@@ -102,10 +106,15 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		db.Close()
 		return nil, err
 	}
+	var extra []string
+	if cfg.Auth.InBandRegistration {
+		auth.Register = registrar(cfg, db)
+		extra = append(extra, negotiation.NSRegister)
+	}
 	if cfg.Auth.InsecureAllowPasswordsWithoutTLS {
 		log.Warn().Msg("auth.insecure_allow_passwords_without_tls is on: passwords may cross the network in the clear")
 	}
-	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db})
+	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -218,4 +227,27 @@ func authFromConfig(cfg *config.Config, store accounts.Store) (*negotiation.Auth
 		}
 	}
 	return auth, mapper, nil
+}
+
+// registrar creates accounts for XEP-0077 in-band registration.
+func registrar(cfg *config.Config, db *store.DB) func(name, password string) error {
+	var mu sync.Mutex // lookup and put must not interleave for one name
+	return func(name, password string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, err := db.Lookup(name); err == nil {
+			return negotiation.ErrAccountExists
+		}
+		a, err := accounts.NewAccount(name, password, accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest})
+		if err != nil {
+			return err
+		}
+		if err := db.PutAccount(a); err != nil {
+			return err
+		}
+		if cfg.Chat.AutoRoster {
+			return mutualRosters(db, cfg.Domain)
+		}
+		return nil
+	}
 }
