@@ -22,6 +22,7 @@ const usage = `jabberd — an XMPP server for testing STARTTLS (XEP-0035 and RFC
 usage:
   jabberd [serve] [flags]     run the server (the default)
   jabberd certs <command>     make lab certificates (run "jabberd certs" for the commands)
+  jabberd bench <scenario>    load a running server: login, idle, messages (run "jabberd bench -h")
   jabberd users <command>     add, delete, list accounts, set passwords, with the server stopped (run "jabberd users")
 
 serve flags (they override the configuration file):
@@ -36,6 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "certs":
 			return runCerts(args[1:], stdout, stderr)
+		case "bench":
+			return runBench(args[1:], stdout, stderr)
 		case "users":
 			return runUsers(args[1:], os.Stdin, stdout, stderr)
 		case "serve":

@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/config"
+	"jabberd/server"
+)
+
+// startServer runs an in-process jabberd with the account bench/bench-pw.
+func startServer(t *testing.T) (Target, *tls.Config) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.StateDir = t.TempDir()
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
+	cfg.Users = []config.User{{Name: "bench", Password: "bench-pw"}}
+	set, err := server.FromConfig(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := set.Server.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = set.Server.Shutdown(ctx)
+		set.Store.Close()
+	})
+	roots := x509.NewCertPool()
+	roots.AddCert(set.State.CA.Cert)
+	ct := &tls.Config{ServerName: "localhost", RootCAs: roots}
+	st := &tls.Config{Certificates: []tls.Certificate{set.State.Server.TLSCertificate()}}
+	return Target{Addr: addrs[0].String(), Domain: "localhost", User: "bench", Password: "bench-pw", TLS: ct, Timeout: 5 * time.Second}, st
+}
+
+// TestScenarios runs every scenario briefly: they must complete work with
+// no error, and read the server's CPU and memory when given a pid (here the
+// test process, which is the server).
+func TestScenarios(t *testing.T) {
+	tg, serverTLS := startServer(t)
+	ctx := context.Background()
+	pid := os.Getpid()
+	for _, flow := range []string{"rfc6120", "legacy"} {
+		r := Login(ctx, tg, flow, 2, 500*time.Millisecond, pid, nil)
+		if r.Done == 0 || r.Errors != 0 || r.ServerCPU < 0 || r.P50 <= 0 || r.P99 < r.P50 {
+			t.Fatalf("login %s: %+v", flow, r)
+		}
+	}
+	raw, err := TLSRaw(ctx, serverTLS, tg.TLS, 2, 300*time.Millisecond, nil)
+	if err != nil || raw.Done == 0 || raw.Errors != 0 {
+		t.Fatalf("tlsraw: %+v %v", raw, err)
+	}
+	idle := Idle(ctx, tg, 20, 4, 10*time.Millisecond, pid, nil)
+	if idle.Opened != 20 || idle.Errors != 0 || idle.RSSBefore <= 0 || idle.RSSAfter <= 0 {
+		t.Fatalf("idle: %+v", idle)
+	}
+	m, err := Messages(ctx, tg, 2, 8, 2*time.Second, pid, func(int64, int64) {})
+	if err != nil || m.Delivered == 0 || m.RTTP50 <= 0 || m.ServerCPU < 0 {
+		t.Fatalf("messages: %+v %v", m, err)
+	}
+}
+
+// TestLoginFailureIsCounted: a wrong password is an error, not a login.
+func TestLoginFailureIsCounted(t *testing.T) {
+	tg, _ := startServer(t)
+	tg.Password = "wrong"
+	r := Login(context.Background(), tg, "rfc6120", 1, 300*time.Millisecond, 0, nil)
+	if r.Done != 0 || r.Errors == 0 || r.FirstError == "" || r.ServerCPU != -1 {
+		t.Fatalf("%+v", r)
+	}
+}

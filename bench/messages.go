@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// MessagesResult is what the messages scenario measures.
+type MessagesResult struct {
+	Pairs      int
+	Delivered  int64
+	Elapsed    time.Duration
+	RTTP50     time.Duration
+	RTTP99     time.Duration
+	ServerCPU  time.Duration // -1 when unknown
+	FirstError string
+}
+
+// Rate is messages delivered per second.
+func (r MessagesResult) Rate() float64 { return float64(r.Delivered) / r.Elapsed.Seconds() }
+
+// CPUPer is the server CPU per routed message, or -1.
+func (r MessagesResult) CPUPer() time.Duration {
+	if r.ServerCPU < 0 || r.Delivered == 0 {
+		return -1
+	}
+	return r.ServerCPU / time.Duration(r.Delivered)
+}
+
+// Messages runs pairs of sessions streaming chat messages to each other's
+// full JID, each sender keeping at most window messages in flight, plus a
+// ping-pong pair measuring the round trip under that load.
+func Messages(ctx context.Context, t Target, pairs, window int, d time.Duration, pid int, progress func(done, errs int64)) (MessagesResult, error) {
+	res := MessagesResult{Pairs: pairs}
+	type pair struct{ snd, rcv *client }
+	ps := make([]pair, pairs)
+	for i := range ps {
+		snd, err := login(t, "rfc6120", "snd-"+strconv.Itoa(i))
+		if err != nil {
+			return res, err
+		}
+		rcv, err := login(t, "rfc6120", "rcv-"+strconv.Itoa(i))
+		if err != nil {
+			return res, err
+		}
+		ps[i] = pair{snd, rcv}
+	}
+	ping, err := login(t, "rfc6120", "ping")
+	if err != nil {
+		return res, err
+	}
+	pong, err := login(t, "rfc6120", "pong")
+	if err != nil {
+		return res, err
+	}
+	bare := t.User + "@" + t.Domain
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var delivered atomic.Int64
+	var wg sync.WaitGroup
+	cpu := startCPU(pid)
+	start := time.Now()
+	for i, p := range ps {
+		msg := []byte("<message type='chat' to='" + bare + "/rcv-" + strconv.Itoa(i) + "'><body>load</body></message>")
+		var got atomic.Int64
+		wg.Add(2)
+		go func() { // receiver: counts messages as they arrive
+			defer wg.Done()
+			countMessages(ctx, p.rcv, func() { got.Add(1); delivered.Add(1) })
+		}()
+		go func() { // sender: keeps the window full
+			defer wg.Done()
+			var sent int64
+			for ctx.Err() == nil {
+				if sent-got.Load() >= int64(window) {
+					time.Sleep(50 * time.Microsecond)
+					continue
+				}
+				_ = p.snd.c.SetWriteDeadline(time.Now().Add(t.Timeout))
+				if _, err := p.snd.c.Write(msg); err != nil {
+					return
+				}
+				sent++
+			}
+		}()
+	}
+	rtt := &latencies{}
+	wg.Add(2)
+	echo := []byte("<message type='chat' to='" + bare + "/ping'><body>pong</body></message>")
+	go func() { // pong: answers every message
+		defer wg.Done()
+		countMessages(ctx, pong, func() { _, _ = pong.c.Write(echo) })
+	}()
+	go func() { // ping: one message at a time, timing the round trip
+		defer wg.Done()
+		msg := []byte("<message type='chat' to='" + bare + "/pong'><body>ping</body></message>")
+		back := make(chan struct{}, 1)
+		go countMessages(ctx, ping, func() { back <- struct{}{} })
+		for ctx.Err() == nil {
+			t0 := time.Now()
+			if _, err := ping.c.Write(msg); err != nil {
+				return
+			}
+			select {
+			case <-back:
+				rtt.add(time.Since(t0))
+			case <-ctx.Done():
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	stop := make(chan struct{})
+	go tickProgress(stop, func() { progress(delivered.Load(), 0) })
+	<-ctx.Done()
+	close(stop)
+	res.Elapsed = time.Since(start)
+	res.ServerCPU = cpu.used()
+	res.Delivered = delivered.Load()
+	for _, p := range ps {
+		p.snd.c.Close()
+		p.rcv.c.Close()
+	}
+	ping.c.Close()
+	pong.c.Close()
+	wg.Wait()
+	res.RTTP50, res.RTTP99 = rtt.percentile(50), rtt.percentile(99)
+	if res.Delivered == 0 {
+		res.FirstError = fmt.Sprintf("no message delivered in %v", d)
+	}
+	return res, nil
+}
+
+// countMessages reads cl until ctx ends, calling f for every </message>.
+func countMessages(ctx context.Context, cl *client, f func()) {
+	const end = "</message>"
+	buf := make([]byte, 32<<10)
+	carry := 0 // bytes of a possible split marker kept at buf's start
+	for ctx.Err() == nil {
+		_ = cl.c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := cl.c.Read(buf[carry:])
+		data := buf[:carry+n]
+		for i := bytes.Index(data, []byte(end)); i >= 0; i = bytes.Index(data, []byte(end)) {
+			f()
+			data = data[i+len(end):]
+		}
+		carry = copy(buf, data[max(0, len(data)-len(end)+1):])
+		if err != nil && !isTimeout(err) {
+			return
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	type timeout interface{ Timeout() bool }
+	t, ok := err.(timeout)
+	return ok && t.Timeout()
+}
