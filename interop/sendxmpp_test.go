@@ -80,7 +80,10 @@ func assertAliceGot(t *testing.T, recv *run, body string) {
 	if recv.exitCode() != 0 {
 		t.Fatalf("slixmpp (alice) did not receive a message (exit %d):\n%s", recv.exitCode(), recv)
 	}
-	msgs := find(parseSlixmpp(t, recv), "message", "receiver")
+	events := parseSlixmpp(t, recv)
+	// Alice was available, her initial presence echoed, before "ready".
+	assertOnline(t, recv, events, "receiver", assertSession(t, recv, events, "receiver", "alice@localhost"))
+	msgs := find(events, "message", "receiver")
 	if len(msgs) != 1 {
 		t.Fatalf("alice received %d messages, want 1:\n%s", len(msgs), recv)
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,6 +32,32 @@ type slixEvent struct {
 	Type      string `json:"type"`
 	Body      string `json:"body"`
 	Error     string `json:"error"`
+
+	// presence
+	Priority int `json:"priority"`
+	// message: the XEP-0203 delay element, when there is one
+	DelayStamp  string `json:"delay_stamp"`  // the stamp attribute as sent
+	DelayParsed string `json:"delay_parsed"` // what slixmpp's xep_0203 parsed (ISO 8601)
+	DelayFrom   string `json:"delay_from"`
+	DelayText   string `json:"delay_text"`
+	// roster result or push: Query is false for a result without <query/>
+	Query bool         `json:"query"`
+	Ver   string       `json:"ver"`
+	Items []rosterItem `json:"items"`
+	// roster_view: one item of slixmpp's own roster
+	Subscription string   `json:"subscription"`
+	Ask          string   `json:"ask"`
+	Name         string   `json:"name"`
+	Groups       []string `json:"groups"`
+}
+
+// rosterItem is a roster item as the script prints it.
+type rosterItem struct {
+	JID          string   `json:"jid"`
+	Name         string   `json:"name"`
+	Subscription string   `json:"subscription"`
+	Ask          string   `json:"ask"`
+	Groups       []string `json:"groups"`
 }
 
 func parseSlixmpp(t *testing.T, r *run) []slixEvent {
@@ -133,7 +160,15 @@ func TestSlixmppMessageScramAndPlain(t *testing.T) {
 	assertMechanism(t, r, events, "sender", "SCRAM-SHA-256")
 	assertMechanism(t, r, events, "receiver", "PLAIN")
 	aliceJID := assertSession(t, r, events, "sender", "alice@localhost")
-	assertSession(t, r, events, "receiver", "bob@localhost")
+	bobJID := assertSession(t, r, events, "receiver", "bob@localhost")
+	// Bob was available (his initial presence echoed) before alice logged
+	// in: a message to a bare JID goes to available resources only.
+	assertOnline(t, r, events, "receiver", bobJID)
+	online := slices.IndexFunc(events, func(e slixEvent) bool { return e.Event == "online" && e.Who == "receiver" })
+	aliceIn := slices.IndexFunc(events, func(e slixEvent) bool { return e.Event == "session" && e.Who == "sender" })
+	if aliceIn < online {
+		t.Errorf("slixmpp: alice's session started before bob was online:\n%s", r)
+	}
 
 	msgs := find(events, "message", "receiver")
 	if len(msgs) != 1 {
@@ -152,6 +187,7 @@ func TestSlixmppMessageScramAndPlain(t *testing.T) {
 	if bounced := find(events, "message", "sender"); len(bounced) > 0 {
 		t.Errorf("alice got messages back (errors?): %v", bounced)
 	}
+	noErrors(t, r, events)
 
 	assertAuthenticated(t, j, "alice@localhost", "SCRAM-SHA-256")
 	assertAuthenticated(t, j, "bob@localhost", "PLAIN")

@@ -124,11 +124,12 @@ func (r *Router) deliverPresence(to string, el *etree.Element) {
 	r.toAvailable(bareOf(to), el, nil)
 }
 
-// toAvailable sends el to the available sessions of bare, except skip.
+// toAvailable sends el to the available sessions of bare, except skip,
+// each copy addressed to its session's full JID.
 func (r *Router) toAvailable(bare string, el *etree.Element, skip Session) {
 	for _, e := range r.available(bare) {
 		if e.s != skip {
-			_ = e.s.Deliver(el)
+			_ = e.s.Deliver(withTo(el, e.s.JID()))
 		}
 	}
 }

@@ -102,7 +102,7 @@ func (r *Router) rosterSet(from Session, el, q *etree.Element, owner string) {
 	}
 	// RFC 6121 §2.1.2.5: a 'subscription' other than remove is ignored,
 	// and 'ask' is the server's to set.
-	r.update(owner, jid, func(cur store.RosterItem) store.RosterItem {
+	r.update(owner, jid, func(cur store.RosterItem, _ bool) store.RosterItem {
 		cur.Name, cur.Groups, cur.Hidden = name, groups, false
 		return cur
 	})

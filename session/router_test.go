@@ -4,18 +4,40 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
+	"github.com/rs/zerolog"
 
+	"jabberd/accounts"
 	"jabberd/session"
+	"jabberd/store"
 	"jabberd/stream"
 )
 
-const domain = "example.com"
+const (
+	domain = "example.com"
 
-// fake is a Session that records what it is given.
+	aliceBare = "alice@example.com"
+	bobBare   = "bob@example.com"
+	carolBare = "carol@example.com"
+	daveBare  = "dave@example.com"
+
+	aliceL = "alice@example.com/laptop"
+	aliceP = "alice@example.com/phone"
+	bobD   = "bob@example.com/desk"
+	carolC = "carol@example.com/cell"
+	daveT  = "dave@example.com/tab"
+
+	// The stanza error children the router sends, as serialized.
+	errSvc = `<error code='503' type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>`
+)
+
+// fake is a Session that records what it is given, serialized.
 type fake struct {
 	jid string
 
@@ -53,10 +75,25 @@ func (f *fake) Replace() {
 	}
 }
 
-func (f *fake) delivered() []string {
+func (f *fake) setFail(v bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]string(nil), f.got...)
+	f.fail = v
+}
+
+func (f *fake) tries() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.attempts
+}
+
+// take returns what was delivered since the last take, and forgets it.
+func (f *fake) take() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	got := f.got
+	f.got, f.attempts = nil, 0
+	return got
 }
 
 func (f *fake) replaces() int {
@@ -65,13 +102,7 @@ func (f *fake) replaces() int {
 	return f.replaced
 }
 
-func (f *fake) reset() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.got, f.attempts = nil, 0
-}
-
-func parse(t *testing.T, s string) *etree.Element {
+func parse(t testing.TB, s string) *etree.Element {
 	t.Helper()
 	doc := etree.NewDocument()
 	if err := doc.ReadFromString(s); err != nil {
@@ -81,43 +112,219 @@ func parse(t *testing.T, s string) *etree.Element {
 	if el == nil {
 		t.Fatalf("parse %s: no root", s)
 	}
-	// Detach so that the element is what a stream reader would hand over.
+	// Detached, as a stream reader hands it over.
 	doc.RemoveChild(el)
 	return el
 }
 
-func wantGot(t *testing.T, who string, f *fake, want ...string) {
+var (
+	pushID    = regexp.MustCompile(`id='push-(\d+)-\d+'`)
+	delayTime = regexp.MustCompile(`stamp='([^']*)'`)
+)
+
+// normalize makes two things comparable that the router leaves open: the
+// index in a roster push id (sessions are walked in map order) and the
+// time of a delay stamp, which it checks here and replaces by STAMP.
+func normalize(t testing.TB, s string) string {
 	t.Helper()
-	got := f.delivered()
-	if len(want) == 0 {
-		want = nil
+	s = pushID.ReplaceAllString(s, "id='push-$1-N'")
+	return delayTime.ReplaceAllStringFunc(s, func(m string) string {
+		v := delayTime.FindStringSubmatch(m)[1]
+		if v == "STAMP" {
+			return m
+		}
+		ts, err := time.Parse(time.RFC3339, v)
+		switch {
+		case err != nil:
+			t.Errorf("delay stamp %q is not RFC 3339: %v", v, err)
+		case !strings.HasSuffix(v, "Z"):
+			t.Errorf("delay stamp %q is not in UTC", v)
+		case time.Since(ts) > time.Minute || time.Until(ts) > time.Second:
+			t.Errorf("delay stamp %q is not about now (%s)", v, time.Now().UTC().Format(time.RFC3339))
+		}
+		return "stamp='STAMP'"
+	})
+}
+
+// expect checks what f received since the last take, in order.
+func expect(t testing.TB, who string, f *fake, want ...string) {
+	t.Helper()
+	got := f.take()
+	for i := range got {
+		got[i] = normalize(t, got[i])
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s received:\n got %q\nwant %q", who, got, want)
+	w := make([]string, len(want))
+	for i := range want {
+		w[i] = normalize(t, want[i])
+	}
+	if len(got) == 0 && len(w) == 0 {
+		return
+	}
+	if !reflect.DeepEqual(got, w) {
+		t.Errorf("%s received:\n got %d:\n  %s\nwant %d:\n  %s", who, len(got), strings.Join(got, "\n  "), len(w), strings.Join(w, "\n  "))
 	}
 }
 
+// env is a router over a fresh store in a temporary directory.
+type env struct {
+	t  testing.TB
+	db *store.DB
+	r  *session.Router
+}
+
+func openStore(t testing.TB, users ...string) *store.DB {
+	t.Helper()
+	db, err := store.Open(store.Path(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, u := range users {
+		// No password: a certificate-only account, quick to create.
+		a, err := accounts.NewAccount(u, "", accounts.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutAccount(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+// newEnv has the accounts alice, bob, carol and dave.
+func newEnv(t testing.TB, opt session.Options) *env {
+	t.Helper()
+	db := openStore(t, "alice", "bob", "carol", "dave")
+	return &env{t: t, db: db, r: session.NewRouter(domain, db, opt, zerolog.Nop())}
+}
+
+// bind binds a new session for a full JID.
+func (e *env) bind(jid string) *fake {
+	f := newFake(jid)
+	e.r.Bind(f)
+	return f
+}
+
+// send routes a stanza from s, as its stream hands it over.
+func (e *env) send(s *fake, xml string) {
+	e.t.Helper()
+	e.r.Route(s, parse(e.t, xml))
+}
+
+// online binds a session, sends its initial presence and forgets what it
+// received. Sessions bound before it may receive its presence: callers
+// take that themselves.
+func (e *env) online(jid string, priority ...int) *fake {
+	e.t.Helper()
+	f := e.bind(jid)
+	if len(priority) > 0 {
+		e.send(f, fmt.Sprintf(`<presence from='%s'><priority>%d</priority></presence>`, jid, priority[0]))
+	} else {
+		e.send(f, fmt.Sprintf(`<presence from='%s'/>`, jid))
+	}
+	f.take()
+	return f
+}
+
+// rosterGet asks for the roster, so that s gets roster pushes, and forgets
+// the answer.
+func (e *env) rosterGet(s *fake) {
+	e.t.Helper()
+	e.send(s, `<iq id='rg' type='get'><query xmlns='jabber:iq:roster'/></iq>`)
+	if len(s.take()) != 1 {
+		e.t.Fatalf("%s: no answer to the roster get", s.jid)
+	}
+}
+
+// setItem writes a roster item straight to the store.
+func (e *env) setItem(owner string, it store.RosterItem) {
+	e.t.Helper()
+	_, _, _, err := e.db.UpdateRosterItem(owner, it.JID, func(store.RosterItem, bool) (store.RosterItem, bool) { return it, true })
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// subscribe makes owner's item for contact have sub, and contact's for
+// owner the mirror state, straight in the store.
+func (e *env) relate(owner, contact string, sub store.Subscription) {
+	e.t.Helper()
+	mirror := map[store.Subscription]store.Subscription{
+		store.SubNone: store.SubNone, store.SubTo: store.SubFrom,
+		store.SubFrom: store.SubTo, store.SubBoth: store.SubBoth,
+	}[sub]
+	e.setItem(owner, store.RosterItem{JID: contact + "@" + domain, Subscription: sub})
+	e.setItem(contact, store.RosterItem{JID: owner + "@" + domain, Subscription: mirror})
+}
+
+// item reads owner's roster item for jid from the store.
+func (e *env) item(owner, jid string) (store.RosterItem, bool) {
+	e.t.Helper()
+	it, found, err := e.db.RosterItem(owner, jid)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return it, found
+}
+
+// wantItem checks owner's stored item for jid; a nil want means absent.
+func (e *env) wantItem(owner, jid string, want *store.RosterItem) {
+	e.t.Helper()
+	it, found := e.item(owner, jid)
+	switch {
+	case want == nil && found:
+		e.t.Errorf("%s's roster has %s: %+v; want none", owner, jid, it)
+	case want == nil:
+	case !found:
+		e.t.Errorf("%s's roster has no item %s; want %+v", owner, jid, *want)
+	default:
+		w := *want
+		w.JID = jid
+		if it.PendingIn && w.PendingIn && w.PendingInStanza == nil {
+			w.PendingInStanza = it.PendingInStanza // checked by the caller if it cares
+		}
+		if !reflect.DeepEqual(it, w) {
+			e.t.Errorf("%s's item %s:\n got %+v\nwant %+v", owner, jid, it, w)
+		}
+	}
+}
+
+func (e *env) version(owner string) uint64 {
+	e.t.Helper()
+	_, v, err := e.db.Roster(owner)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+func (e *env) offline(owner string) int {
+	e.t.Helper()
+	n, err := e.db.CountOffline(owner)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
 func TestBindLookup(t *testing.T) {
-	r := session.NewRouter(domain)
+	e := newEnv(t, session.Options{})
+	r := e.r
 	if r.Count() != 0 {
 		t.Fatalf("Count() = %d on a new router", r.Count())
 	}
-	a := newFake("alice@example.com/laptop")
-	b := newFake("alice@example.com/phone")
-	c := newFake("bob@example.com/desk")
-	r.Bind(a)
-	r.Bind(b)
-	r.Bind(c)
-	if got := r.Lookup("alice@example.com/laptop"); got != a {
+	a, b, c := e.bind(aliceL), e.bind(aliceP), e.bind(bobD)
+	if got := r.Lookup(aliceL); got != a {
 		t.Errorf("Lookup(laptop) = %v, want a", got)
 	}
-	if got := r.Lookup("alice@example.com/phone"); got != b {
+	if got := r.Lookup(aliceP); got != b {
 		t.Errorf("Lookup(phone) = %v, want b", got)
 	}
 	if got := r.Lookup("Alice@Example.com/phone"); got != b {
-		t.Errorf("Lookup with bare JID in other case = %v, want b", got)
+		t.Errorf("Lookup with the bare JID in another case = %v, want b", got)
 	}
-	for _, jid := range []string{"alice@example.com/Laptop", "alice@example.com", "alice@example.com/", "carol@example.com/x", ""} {
+	for _, jid := range []string{"alice@example.com/Laptop", aliceBare, "alice@example.com/", "carol@example.com/x", ""} {
 		if got := r.Lookup(jid); got != nil {
 			t.Errorf("Lookup(%q) = %v, want nil", jid, got)
 		}
@@ -125,7 +332,7 @@ func TestBindLookup(t *testing.T) {
 	if n := r.Count(); n != 3 {
 		t.Errorf("Count() = %d, want 3", n)
 	}
-	res := r.Resources("alice@example.com")
+	res := r.Resources(aliceBare)
 	if len(res) != 2 || !((res[0] == a && res[1] == b) || (res[0] == b && res[1] == a)) {
 		t.Errorf("Resources(alice) = %v", res)
 	}
@@ -139,56 +346,55 @@ func TestBindLookup(t *testing.T) {
 		if f.replaces() != 0 {
 			t.Errorf("%s replaced %d times", f.jid, f.replaces())
 		}
+		expect(t, f.jid, f) // binding alone sends nothing
 	}
 }
 
 func TestBindReplaces(t *testing.T) {
-	r := session.NewRouter(domain)
-	old := newFake("alice@example.com/laptop")
-	other := newFake("alice@example.com/phone")
-	r.Bind(old)
-	r.Bind(other)
-	nw := newFake("alice@example.com/laptop")
-	r.Bind(nw)
+	e := newEnv(t, session.Options{})
+	r := e.r
+	old, other := e.bind(aliceL), e.bind(aliceP)
+	nw := e.bind(aliceL)
 	if old.replaces() != 1 {
 		t.Errorf("old Replace called %d times, want 1", old.replaces())
 	}
 	if nw.replaces() != 0 || other.replaces() != 0 {
 		t.Errorf("Replace called on new (%d) or other (%d)", nw.replaces(), other.replaces())
 	}
-	if got := r.Lookup("alice@example.com/laptop"); got != nw {
+	if got := r.Lookup(aliceL); got != nw {
 		t.Errorf("Lookup returns %p, want the new session %p", got, nw)
 	}
 	if r.Count() != 2 {
 		t.Errorf("Count() = %d, want 2", r.Count())
 	}
 
-	// The old session's teardown unbinds it: the new one stays.
+	// The old session's teardown unbinds it: a no-op, the new one stays.
 	r.Unbind(old)
-	if got := r.Lookup("alice@example.com/laptop"); got != nw {
+	if got := r.Lookup(aliceL); got != nw {
 		t.Errorf("after Unbind(old), Lookup = %v, want the new session", got)
 	}
 	if r.Count() != 2 {
 		t.Errorf("after Unbind(old), Count() = %d, want 2", r.Count())
 	}
-
 	// Binding the very same session again is not a replacement.
 	r.Bind(nw)
 	if nw.replaces() != 0 {
 		t.Errorf("rebinding the same session called Replace %d times", nw.replaces())
 	}
+	for _, f := range []*fake{old, nw, other} {
+		expect(t, f.jid, f) // none of them was available: no presence
+	}
 }
 
 func TestReplaceMayCallRouter(t *testing.T) {
-	// A real session's Replace closes the stream and unbinds: it must not
+	// A real session's Replace closes the stream and unbinds: that must not
 	// deadlock with Bind and must not remove the newer session.
-	r := session.NewRouter(domain)
-	old := newFake("alice@example.com/laptop")
-	old.onReplace = func() { r.Unbind(old) }
-	r.Bind(old)
-	nw := newFake("alice@example.com/laptop")
-	r.Bind(nw)
-	if got := r.Lookup("alice@example.com/laptop"); got != nw {
+	e := newEnv(t, session.Options{})
+	old := newFake(aliceL)
+	old.onReplace = func() { e.r.Unbind(old) }
+	e.r.Bind(old)
+	nw := e.bind(aliceL)
+	if got := e.r.Lookup(aliceL); got != nw {
 		t.Errorf("Lookup = %v, want the new session", got)
 	}
 	if old.replaces() != 1 {
@@ -196,397 +402,117 @@ func TestReplaceMayCallRouter(t *testing.T) {
 	}
 }
 
+func TestReplacedAvailableSessionBroadcastsUnavailable(t *testing.T) {
+	e := newEnv(t, session.Options{})
+	e.relate("alice", "bob", store.SubFrom) // bob sees alice
+	e.relate("alice", "carol", store.SubTo) // carol does not
+	b, c := e.online(bobD), e.online(carolC)
+	old := e.online(aliceL)
+	phone := e.online(aliceP)
+	old.take()
+	b.take()
+
+	nw := e.bind(aliceL)
+	if old.replaces() != 1 {
+		t.Fatalf("old Replace called %d times", old.replaces())
+	}
+	const unavail = `<presence from='alice@example.com/laptop' type='unavailable'/>`
+	expect(t, "bob (subscribed)", b, unavail)
+	expect(t, "alice's phone", phone, unavail)
+	expect(t, "carol (not subscribed)", c)
+	expect(t, "the new session", nw)
+	expect(t, "the old session", old)
+
+	// The old session's teardown changes nothing, and says nothing twice.
+	e.r.Unbind(old)
+	expect(t, "bob after Unbind(old)", b)
+	expect(t, "phone after Unbind(old)", phone)
+	if e.r.Lookup(aliceL) != nw || e.r.Count() != 4 {
+		t.Errorf("Unbind of the replaced session changed the table: Count %d", e.r.Count())
+	}
+
+	// The new session is not available yet: a message to the bare JID goes
+	// to the phone only.
+	e.send(b, `<message from='bob@example.com/desk' to='alice@example.com' id='m'><body>x</body></message>`)
+	expect(t, "phone", phone, `<message from='bob@example.com/desk' to='alice@example.com' id='m'><body>x</body></message>`)
+	expect(t, "new laptop", nw)
+}
+
 func TestUnbind(t *testing.T) {
-	r := session.NewRouter(domain)
-	a := newFake("alice@example.com/laptop")
-	b := newFake("alice@example.com/phone")
-	c := newFake("bob@example.com/desk")
-	r.Bind(a)
-	r.Bind(b)
-	r.Bind(c)
+	e := newEnv(t, session.Options{})
+	r := e.r
+	a, b, c := e.bind(aliceL), e.bind(aliceP), e.bind(bobD)
 	r.Unbind(a)
-	if r.Lookup("alice@example.com/laptop") != nil {
+	if r.Lookup(aliceL) != nil {
 		t.Error("a still bound")
 	}
-	if r.Lookup("alice@example.com/phone") != b || r.Count() != 2 {
+	if r.Lookup(aliceP) != b || r.Count() != 2 {
 		t.Errorf("Unbind(a) disturbed others: Count %d", r.Count())
 	}
 	r.Unbind(b)
 	if r.Count() != 1 {
 		t.Errorf("Count() = %d, want 1", r.Count())
 	}
-	if res := r.Resources("alice@example.com"); len(res) != 0 {
+	if res := r.Resources(aliceBare); len(res) != 0 {
 		t.Errorf("Resources(alice) = %v after unbinding all", res)
 	}
 	// Unbinding twice, or a session never bound, is harmless.
 	r.Unbind(b)
 	r.Unbind(newFake("carol@example.com/x"))
-	r.Unbind(newFake("bob@example.com/desk")) // same JID, other session
-	if r.Lookup("bob@example.com/desk") != c || r.Count() != 1 {
+	r.Unbind(newFake(bobD)) // same JID, another session
+	if r.Lookup(bobD) != c || r.Count() != 1 {
 		t.Error("Unbind of a stranger with c's JID removed c")
 	}
 	r.Unbind(c)
 	if r.Count() != 0 {
 		t.Errorf("Count() = %d, want 0", r.Count())
 	}
-	// Rebinding after everything went away works.
 	r.Bind(a)
-	if r.Lookup("alice@example.com/laptop") != a || r.Count() != 1 {
+	if r.Lookup(aliceL) != a || r.Count() != 1 {
 		t.Error("rebinding after empty failed")
 	}
 }
 
-// world is a router with alice (two resources) and bob (one).
-type world struct {
-	r          *session.Router
-	a1, a2, b1 *fake
-}
+func TestUnbindAvailableBroadcastsUnavailable(t *testing.T) {
+	e := newEnv(t, session.Options{})
+	e.relate("alice", "bob", store.SubBoth)
+	e.relate("alice", "dave", store.SubTo) // alice sees dave; dave does not see alice
+	b, c, d := e.online(bobD), e.online(carolC), e.online(daveT)
+	a := e.online(aliceL)
+	phone := e.online(aliceP)
+	// Directed presence to carol, who has no subscription.
+	e.send(a, `<presence from='alice@example.com/laptop' to='carol@example.com'/>`)
+	expect(t, "carol, directed", c, `<presence from='alice@example.com/laptop' to='carol@example.com'/>`)
+	a.take()
+	b.take()
+	d.take()
 
-func newWorld() *world {
-	w := &world{
-		r:  session.NewRouter(domain),
-		a1: newFake("alice@example.com/laptop"),
-		a2: newFake("alice@example.com/phone"),
-		b1: newFake("bob@example.com/desk"),
-	}
-	w.r.Bind(w.a1)
-	w.r.Bind(w.a2)
-	w.r.Bind(w.b1)
-	return w
-}
+	e.r.Unbind(a)
+	const unavail = `<presence from='alice@example.com/laptop' type='unavailable'/>`
+	expect(t, "bob (both)", b, unavail)
+	expect(t, "phone (own resource)", phone, unavail)
+	expect(t, "carol (directed)", c, unavail)
+	expect(t, "dave (to only)", d)
+	expect(t, "the unbound session", a)
 
-func TestRouteMessageToFullJID(t *testing.T) {
-	w := newWorld()
-	in := `<message from='bob@example.com/desk' to='alice@example.com/phone' id='m1' type='chat'><body>hi &amp; &lt;bye&gt;</body></message>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a2", w.a2, in)
-	wantGot(t, "a1", w.a1)
-	wantGot(t, "b1 (sender)", w.b1)
-}
-
-func TestRouteMessageToUnboundResource(t *testing.T) {
-	w := newWorld()
-	in := `<message from='bob@example.com/desk' to='alice@example.com/tablet' id='m2' type='chat'><body>x</body></message>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a1", w.a1, in)
-	wantGot(t, "a2", w.a2, in)
-	wantGot(t, "b1 (sender)", w.b1)
-}
-
-func TestRouteMessageToBareJID(t *testing.T) {
-	w := newWorld()
-	in := `<message from='bob@example.com/desk' to='alice@example.com' id='m3'><body>x</body></message>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a1", w.a1, in)
-	wantGot(t, "a2", w.a2, in)
-	wantGot(t, "b1 (sender)", w.b1)
-
-	// Case of the bare JID does not matter.
-	w = newWorld()
-	in = `<message from='bob@example.com/desk' to='Alice@EXAMPLE.com' id='m4'><body>x</body></message>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a1", w.a1, in)
-	wantGot(t, "a2", w.a2, in)
-}
-
-func TestRouteMessageToUnknownUser(t *testing.T) {
-	w := newWorld()
-	in := `<message from='alice@example.com/laptop' to='nobody@example.com' id='m5' type='chat'><body>anyone?</body></message>`
-	w.r.Route(w.a1, parse(t, in))
-	wantGot(t, "a1 (sender)", w.a1,
-		`<message id='m5' type='error' from='nobody@example.com' to='alice@example.com/laptop'><body>anyone?</body>`+
-			`<error code='503' type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`)
-	wantGot(t, "a2", w.a2)
-	wantGot(t, "b1", w.b1)
-
-	// Unknown full JID of an unknown user: same.
-	w = newWorld()
-	in = `<message from='alice@example.com/laptop' to='nobody@example.com/res'><body>x</body></message>`
-	w.r.Route(w.a1, parse(t, in))
-	wantGot(t, "a1 (sender), no id", w.a1,
-		`<message type='error' from='nobody@example.com/res' to='alice@example.com/laptop'><body>x</body>`+
-			`<error code='503' type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`)
-}
-
-func TestRouteToAnotherDomain(t *testing.T) {
-	w := newWorld()
-	in := `<message from='alice@example.com/laptop' to='carol@other.org' id='m6' type='chat'><body>hello</body></message>`
-	w.r.Route(w.a1, parse(t, in))
-	wantGot(t, "a1 (sender)", w.a1,
-		`<message id='m6' type='error' from='carol@other.org' to='alice@example.com/laptop'><body>hello</body>`+
-			`<error code='404' type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>`+
-			`<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>this server does not federate; other.org is not reachable</text></error></message>`)
-	wantGot(t, "a2", w.a2)
-	wantGot(t, "b1", w.b1)
-
-	// An iq to another server's domain.
-	w = newWorld()
-	in = `<iq from='alice@example.com/laptop' to='other.org' id='i1' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`
-	w.r.Route(w.a1, parse(t, in))
-	wantGot(t, "a1 (sender), iq", w.a1,
-		`<iq id='i1' type='error' from='other.org' to='alice@example.com/laptop'><ping xmlns='urn:xmpp:ping'/>`+
-			`<error code='404' type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>`+
-			`<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>this server does not federate; other.org is not reachable</text></error></iq>`)
-
-	// A subdomain of ours is another domain.
-	w = newWorld()
-	in = `<message from='alice@example.com/laptop' to='muc.example.com' id='m7'/>`
-	w.r.Route(w.a1, parse(t, in))
-	wantGot(t, "a1 (sender), subdomain", w.a1,
-		`<message id='m7' type='error' from='muc.example.com' to='alice@example.com/laptop'>`+
-			`<error code='404' type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>`+
-			`<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>this server does not federate; muc.example.com is not reachable</text></error></message>`)
-}
-
-func TestErrorsAreNeverBounced(t *testing.T) {
-	for _, in := range []string{
-		`<message from='alice@example.com/laptop' to='nobody@example.com' id='e1' type='error'><error type='cancel'/></message>`,
-		`<message from='alice@example.com/laptop' to='carol@other.org' id='e2' type='error'><error type='cancel'/></message>`,
-		`<iq from='alice@example.com/laptop' to='bob@example.com/gone' id='e3' type='error'><error type='cancel'/></iq>`,
-		`<iq from='alice@example.com/laptop' to='example.com' id='e4' type='error'><error type='cancel'/></iq>`,
-		`<presence from='alice@example.com/laptop' to='carol@other.org' type='error'/>`,
-	} {
-		w := newWorld()
-		w.r.Route(w.a1, parse(t, in))
-		wantGot(t, "a1 (sender) for "+in, w.a1)
-		wantGot(t, "a2 for "+in, w.a2)
-		wantGot(t, "b1 for "+in, w.b1)
-	}
-}
-
-func TestRouteIQToUnboundFullJID(t *testing.T) {
-	w := newWorld()
-	in := `<iq from='bob@example.com/desk' to='alice@example.com/tablet' id='i2' type='get'><query xmlns='jabber:iq:version'/></iq>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a1", w.a1)
-	wantGot(t, "a2", w.a2)
-	wantGot(t, "b1 (sender)", w.b1,
-		`<iq id='i2' type='error' from='alice@example.com/tablet' to='bob@example.com/desk'><query xmlns='jabber:iq:version'/>`+
-			`<error code='503' type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`)
-
-	// An iq to a bound full JID is delivered to that one only.
-	w = newWorld()
-	in = `<iq from='bob@example.com/desk' to='alice@example.com/laptop' id='i3' type='get'><query xmlns='jabber:iq:version'/></iq>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a1", w.a1, in)
-	wantGot(t, "a2", w.a2)
-	wantGot(t, "b1 (sender)", w.b1)
-}
-
-func TestRouteIQToOtherUsersBareJID(t *testing.T) {
-	// The server answers for the account; IQs are never fanned out.
-	w := newWorld()
-	in := `<iq from='bob@example.com/desk' to='alice@example.com' id='i4' type='get'><query xmlns='jabber:iq:version'/></iq>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a1", w.a1)
-	wantGot(t, "a2", w.a2)
-	wantGot(t, "b1 (sender)", w.b1,
-		`<iq id='i4' type='error' from='alice@example.com' to='bob@example.com/desk'><query xmlns='jabber:iq:version'/>`+
-			`<error code='503' type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`)
-}
-
-func TestPing(t *testing.T) {
-	for _, tc := range []struct {
-		name, in, want string
-	}{
-		{"to the domain",
-			`<iq from='alice@example.com/laptop' to='example.com' id='p1' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`,
-			`<iq type='result' id='p1' from='example.com' to='alice@example.com/laptop'/>`},
-		{"no to",
-			`<iq from='alice@example.com/laptop' id='p2' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`,
-			`<iq type='result' id='p2' from='example.com' to='alice@example.com/laptop'/>`},
-		{"own bare JID",
-			`<iq from='alice@example.com/laptop' to='alice@example.com' id='p3' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`,
-			`<iq type='result' id='p3' from='alice@example.com' to='alice@example.com/laptop'/>`},
-		{"domain in other case",
-			`<iq from='alice@example.com/laptop' to='EXAMPLE.COM' id='p4' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`,
-			`<iq type='result' id='p4' from='EXAMPLE.COM' to='alice@example.com/laptop'/>`},
-		{"prefixed ping",
-			`<iq from='alice@example.com/laptop' to='example.com' id='p5' type='get'><p:ping xmlns:p='urn:xmpp:ping'/></iq>`,
-			`<iq type='result' id='p5' from='example.com' to='alice@example.com/laptop'/>`},
-		{"no id",
-			`<iq from='alice@example.com/laptop' to='example.com' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`,
-			`<iq type='result' from='example.com' to='alice@example.com/laptop'/>`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld()
-			w.r.Route(w.a1, parse(t, tc.in))
-			wantGot(t, "a1 (sender)", w.a1, tc.want)
-			wantGot(t, "a2", w.a2)
-			wantGot(t, "b1", w.b1)
-		})
-	}
-}
-
-func TestIQToServer(t *testing.T) {
-	const svc = `<error code='503' type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>`
-	for _, tc := range []struct {
-		name, in string
-		want     []string
-	}{
-		{"unknown get",
-			`<iq from='alice@example.com/laptop' to='example.com' id='v1' type='get'><query xmlns='jabber:iq:version'/></iq>`,
-			[]string{`<iq id='v1' type='error' from='example.com' to='alice@example.com/laptop'><query xmlns='jabber:iq:version'/>` + svc + `</iq>`}},
-		{"unknown get, no to",
-			`<iq from='alice@example.com/laptop' id='v2' type='get'><query xmlns='jabber:iq:version'/></iq>`,
-			[]string{`<iq id='v2' type='error' to='alice@example.com/laptop' from='example.com'><query xmlns='jabber:iq:version'/>` + svc + `</iq>`}},
-		{"unknown set to own bare JID",
-			`<iq from='alice@example.com/laptop' to='alice@example.com' id='v3' type='set'><query xmlns='jabber:iq:roster'/></iq>`,
-			[]string{`<iq id='v3' type='error' from='alice@example.com' to='alice@example.com/laptop'><query xmlns='jabber:iq:roster'/>` + svc + `</iq>`}},
-		{"ping as set",
-			`<iq from='alice@example.com/laptop' to='example.com' id='v4' type='set'><ping xmlns='urn:xmpp:ping'/></iq>`,
-			[]string{`<iq id='v4' type='error' from='example.com' to='alice@example.com/laptop'><ping xmlns='urn:xmpp:ping'/>` + svc + `</iq>`}},
-		{"ping in the wrong namespace",
-			`<iq from='alice@example.com/laptop' to='example.com' id='v5' type='get'><ping xmlns='urn:xmpp:pong'/></iq>`,
-			[]string{`<iq id='v5' type='error' from='example.com' to='alice@example.com/laptop'><ping xmlns='urn:xmpp:pong'/>` + svc + `</iq>`}},
-		{"result", `<iq from='alice@example.com/laptop' to='example.com' id='r1' type='result'/>`, nil},
-		{"result, no to", `<iq from='alice@example.com/laptop' id='r2' type='result'/>`, nil},
-		{"error", `<iq from='alice@example.com/laptop' to='example.com' id='r3' type='error'/>`, nil},
-		{"presence", `<presence from='alice@example.com/laptop' to='example.com'/>`, nil},
-		{"presence, no to", `<presence from='alice@example.com/laptop'/>`, nil},
-		{"presence unavailable", `<presence from='alice@example.com/laptop' type='unavailable'/>`, nil},
-		{"message", `<message from='alice@example.com/laptop' to='example.com' id='x'><body>hi</body></message>`, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld()
-			w.r.Route(w.a1, parse(t, tc.in))
-			wantGot(t, "a1 (sender)", w.a1, tc.want...)
-			wantGot(t, "a2", w.a2)
-			wantGot(t, "b1", w.b1)
-		})
-	}
-}
-
-func TestPresenceToUnknownUserIsNotBounced(t *testing.T) {
-	w := newWorld()
-	w.r.Route(w.a1, parse(t, `<presence from='alice@example.com/laptop' to='nobody@example.com' type='subscribe'/>`))
-	wantGot(t, "a1 (sender)", w.a1)
-	wantGot(t, "b1", w.b1)
-
-	in := `<presence from='alice@example.com/laptop' to='bob@example.com'/>`
-	w.r.Route(w.a1, parse(t, in))
-	wantGot(t, "b1", w.b1, in)
-	wantGot(t, "a1 (sender)", w.a1)
-}
-
-func TestDeliverFailure(t *testing.T) {
-	// The only resource cannot take the message: the sender hears about it.
-	w := newWorld()
-	w.b1.mu.Lock()
-	w.b1.fail = true
-	w.b1.mu.Unlock()
-	in := `<message from='alice@example.com/laptop' to='bob@example.com/desk' id='f1' type='chat'><body>x</body></message>`
-	w.r.Route(w.a1, parse(t, in))
-	wantGot(t, "b1", w.b1)
-	wantGot(t, "a1 (sender)", w.a1,
-		`<message id='f1' type='error' from='bob@example.com/desk' to='alice@example.com/laptop'><body>x</body>`+
-			`<error code='503' type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`)
-
-	// One of two resources fails: the other one gets the message to the
-	// bare JID, and no error goes back.
-	w = newWorld()
-	w.a1.fail = true
-	in = `<message from='bob@example.com/desk' to='alice@example.com' id='f2'><body>x</body></message>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a2", w.a2, in)
-	wantGot(t, "b1 (sender)", w.b1)
-
-	// An iq whose target fails to take it: service-unavailable, no fan-out.
-	w = newWorld()
-	w.a1.fail = true
-	in = `<iq from='bob@example.com/desk' to='alice@example.com/laptop' id='f3' type='get'><query xmlns='jabber:iq:version'/></iq>`
-	w.r.Route(w.b1, parse(t, in))
-	wantGot(t, "a2", w.a2)
-	wantGot(t, "b1 (sender)", w.b1,
-		`<iq id='f3' type='error' from='alice@example.com/laptop' to='bob@example.com/desk'><query xmlns='jabber:iq:version'/>`+
-			`<error code='503' type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`)
+	// An unavailable session's Unbind says nothing.
+	idle := e.bind("alice@example.com/idle")
+	e.r.Unbind(idle)
+	expect(t, "bob after an idle unbind", b)
+	expect(t, "phone after an idle unbind", phone)
 }
 
 func TestNewRouterDomainCase(t *testing.T) {
-	r := session.NewRouter("Example.COM")
-	a := newFake("alice@example.com/laptop")
+	db := openStore(t, "alice")
+	r := session.NewRouter("Example.COM", db, session.Options{}, zerolog.Nop())
+	a := newFake(aliceL)
 	r.Bind(a)
 	r.Route(a, parse(t, `<iq from='alice@example.com/laptop' to='example.com' id='p' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`))
-	wantGot(t, "a", a, `<iq type='result' id='p' from='example.com' to='alice@example.com/laptop'/>`)
-	a.reset()
-	r.Route(a, parse(t, `<iq from='alice@example.com/laptop' id='p' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`))
-	wantGot(t, "a (no to)", a, `<iq type='result' id='p' from='example.com' to='alice@example.com/laptop'/>`)
-}
-
-func TestConcurrentBindUnbindRoute(t *testing.T) {
-	r := session.NewRouter(domain)
-	const users, resources, rounds = 8, 4, 50
-	var wg sync.WaitGroup
-	for u := 0; u < users; u++ {
-		for res := 0; res < resources; res++ {
-			wg.Add(1)
-			go func(u, res int) {
-				defer wg.Done()
-				jid := fmt.Sprintf("user%d@example.com/r%d", u, res)
-				for i := 0; i < rounds; i++ {
-					s := newFake(jid)
-					r.Bind(s)
-					to := fmt.Sprintf("user%d@example.com", (u+1)%users)
-					if i%2 == 0 {
-						to += fmt.Sprintf("/r%d", res)
-					}
-					el := etree.NewElement("message")
-					el.CreateAttr("from", jid)
-					el.CreateAttr("to", to)
-					el.CreateElement("body").SetText("x")
-					r.Route(s, el)
-					iq := etree.NewElement("iq")
-					iq.CreateAttr("from", jid)
-					iq.CreateAttr("type", "get")
-					iq.CreateAttr("id", "p")
-					iq.CreateElement("ping").CreateAttr("xmlns", session.NSPing)
-					r.Route(s, iq)
-					_ = r.Lookup(jid)
-					_ = r.Resources(to)
-					_ = r.Count()
-					r.Unbind(s)
-				}
-			}(u, res)
-		}
-	}
-	wg.Wait()
-	if n := r.Count(); n != 0 {
-		t.Errorf("Count() = %d after every session unbound, want 0", n)
-	}
-}
-
-func TestConcurrentBindSameJID(t *testing.T) {
-	r := session.NewRouter(domain)
-	const n = 64
-	all := make([]*fake, n)
-	var wg sync.WaitGroup
-	for i := range all {
-		all[i] = newFake("same@example.com/r")
-		wg.Add(1)
-		go func(f *fake) {
-			defer wg.Done()
-			r.Bind(f)
-		}(all[i])
-	}
-	wg.Wait()
-	winner, ok := r.Lookup("same@example.com/r").(*fake)
-	if !ok {
-		t.Fatal("nothing bound")
-	}
-	total := 0
-	for _, f := range all {
-		total += f.replaces()
-		if f.replaces() > 1 {
-			t.Errorf("a session was replaced %d times", f.replaces())
-		}
-	}
-	if total != n-1 {
-		t.Errorf("Replace called %d times in all, want %d", total, n-1)
-	}
-	if winner.replaces() != 0 {
-		t.Error("the bound session was told it is replaced")
-	}
-	if r.Count() != 1 {
-		t.Errorf("Count() = %d, want 1", r.Count())
+	expect(t, "a", a, `<iq id='p' type='result' from='example.com' to='alice@example.com/laptop'/>`)
+	// Messages to the account are local.
+	r.Route(a, parse(t, `<message from='alice@example.com/laptop' to='alice@EXAMPLE.com' id='m'><body>x</body></message>`))
+	expect(t, "a (not available)", a)
+	if n, _ := db.CountOffline("alice"); n != 1 {
+		t.Errorf("%d offline messages, want 1", n)
 	}
 }

@@ -33,7 +33,7 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 	}
 	switch typ {
 	case "subscribe":
-		r.update(user, contactBare, func(it store.RosterItem) store.RosterItem {
+		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
 			if it.Subscription != store.SubTo && it.Subscription != store.SubBoth {
 				it.Ask = true
 				it.Hidden = false
@@ -46,8 +46,8 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 			r.inboundSubscribed(user, contactBare)
 			return
 		}
-		r.update(contact, userBare, func(it store.RosterItem) store.RosterItem {
-			if !it.PendingIn && it.Subscription == "" {
+		r.update(contact, userBare, func(it store.RosterItem, found bool) store.RosterItem {
+			if !found {
 				it.Hidden = true // a request is not a roster item yet
 			}
 			it.PendingIn = true
@@ -57,7 +57,7 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 		r.toAvailable(contactBare, out, nil)
 	case "subscribed":
 		approved := false
-		r.update(user, contactBare, func(it store.RosterItem) store.RosterItem {
+		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
 			if !it.PendingIn {
 				return it // no request to approve: ignored (no pre-approval)
 			}
@@ -70,12 +70,12 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 			r.inboundSubscribed(contact, userBare)
 		}
 	case "unsubscribe":
-		r.update(user, contactBare, func(it store.RosterItem) store.RosterItem {
+		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
 			it.Subscription = removeTo(it.Subscription)
 			it.Ask = false
 			return it
 		})
-		r.update(contact, userBare, func(it store.RosterItem) store.RosterItem {
+		r.update(contact, userBare, func(it store.RosterItem, _ bool) store.RosterItem {
 			it.Subscription = removeFrom(it.Subscription)
 			it.PendingIn, it.PendingInStanza = false, nil
 			return it
@@ -84,14 +84,18 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 		// The user no longer sees the contact: its resources go away.
 		r.unavailableTo(contactBare, userBare)
 	case "unsubscribed":
-		r.update(user, contactBare, func(it store.RosterItem) store.RosterItem {
+		subscribed := false // the contact saw the user's presence until now
+		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
+			subscribed = it.Subscription == store.SubFrom || it.Subscription == store.SubBoth
 			it.Subscription = removeFrom(it.Subscription)
 			it.PendingIn, it.PendingInStanza = false, nil
 			return it
 		})
 		r.inboundUnsubscribed(contact, userBare)
 		r.toAvailable(contactBare, out, nil)
-		r.unavailableTo(userBare, contactBare)
+		if subscribed {
+			r.unavailableTo(userBare, contactBare)
+		}
 	}
 }
 
@@ -99,7 +103,7 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 func (r *Router) inboundSubscribed(owner, contactBare string) {
 	ownerBare := owner + "@" + r.domain
 	changed := false
-	r.update(owner, contactBare, func(it store.RosterItem) store.RosterItem {
+	r.update(owner, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
 		if it.Ask {
 			it.Ask = false
 			it.Subscription = addTo(it.Subscription)
@@ -124,22 +128,23 @@ func (r *Router) inboundSubscribed(owner, contactBare string) {
 // inboundUnsubscribed: owner's subscription to contactBare ended or was
 // denied.
 func (r *Router) inboundUnsubscribed(owner, contactBare string) {
-	r.update(owner, contactBare, func(it store.RosterItem) store.RosterItem {
+	r.update(owner, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
 		it.Subscription = removeTo(it.Subscription)
 		it.Ask = false
 		return it
 	})
 }
 
-// update changes owner's item for jid with fn, deletes an item left with
-// nothing in it, and pushes a visible change to owner's roster sessions.
-func (r *Router) update(owner, jid string, fn func(store.RosterItem) store.RosterItem) {
+// update changes owner's item for jid with fn (found says whether it
+// existed), deletes an item left with nothing in it, and pushes a visible
+// change to owner's roster sessions.
+func (r *Router) update(owner, jid string, fn func(it store.RosterItem, found bool) store.RosterItem) {
 	item, kept, ver, err := r.data.UpdateRosterItem(owner, jid, func(it store.RosterItem, found bool) (store.RosterItem, bool) {
 		before := it
 		if !found {
 			it = store.RosterItem{JID: jid, Subscription: store.SubNone}
 		}
-		it = fn(it)
+		it = fn(it, found)
 		if it.Subscription == "" {
 			it.Subscription = store.SubNone
 		}

@@ -8,11 +8,30 @@ say how far it got), 2 on bad arguments.
 
 Scenarios:
 
-  login    one account logs in (password or client certificate) and leaves
-  chat     a sender and a receiver log in; the sender sends the receiver's
-           bare JID a message; the receiver reports what arrived
-  receive  one account logs in, prints {"event": "ready"}, waits for one
-           message, reports it and leaves (used with go-sendxmpp)
+  login      one account logs in (password or client certificate) and leaves
+  chat       a receiver logs in and becomes available; then a sender logs in
+             and sends the receiver's bare JID a message; the receiver
+             reports what arrived
+  receive    one account logs in, becomes available, prints
+             {"event": "ready"}, waits for one message, reports it and leaves
+             (used with go-sendxmpp)
+  roster     one account logs in and fetches its roster, adds a contact with
+             a name and groups (roster set), leaves; a fresh login fetches
+             the roster again
+  subscribe  a contact logs in and becomes available; a user logs in, becomes
+             available and asks to subscribe to the contact's presence; the
+             contact approves; then fresh logins of both fetch their rosters
+  offline    a sender logs in, sends the (offline) receiver a message and
+             leaves; the receiver logs in, becomes available and reports the
+             message and its delay stamp (XEP-0203); a second login of the
+             receiver checks that nothing is delivered twice
+
+"Available" is RFC 6121 section 4.2: the client sends initial presence and
+waits until the server echoes it back (its own presence, from its own full
+JID), as real clients do. A server routes messages to a bare JID only to
+available resources (section 8.5.2), so a receiver reports {"event": "online"}
+(and "ready") only after that echo. Every presence, roster result and roster
+push a client gets is printed too.
 
 An account is given as --jid JID with either --password PW or --cert/--key
 (then no password is given to slixmpp at all, so only EXTERNAL can work), and
@@ -29,6 +48,7 @@ import asyncio
 import json
 import logging
 import sys
+import xml.etree.ElementTree as ET
 
 import slixmpp
 
@@ -59,6 +79,13 @@ def make_client(acct, args, loop, label):
         client.certfile = acct.cert
         client.keyfile = acct.key
     client.whitespace_keepalive = False
+    # XEP-0203: msg['delay'] on messages that come from offline storage.
+    client.register_plugin("xep_0203")
+    # Subscription requests are answered by the scenario, never by
+    # slixmpp's defaults (auto_authorize=True approves everything and
+    # auto_subscribe=True asks back).
+    client.auto_authorize = None
+    client.auto_subscribe = False
     mechs = client["feature_mechanisms"]
     if args.no_channel_binding:
         default_creds = mechs.sasl_callback
@@ -112,6 +139,21 @@ def make_client(acct, args, loop, label):
         emit("connection_failed", who=label, jid=acct.jid, error=str(err))
         settle(False, "connection failed: %s" % err)
 
+    def on_presence(pres):
+        emit("presence", **presence_fields(pres, label))
+
+    def on_roster_update(iq):
+        # A roster push (type set); results are printed by fetch_roster.
+        if iq["type"] == "set":
+            emit("roster_push", who=label, from_jid=iq["from"].full, **roster_fields(iq))
+
+    def on_message_error(msg):
+        emit("message_error", who=label, from_jid=msg["from"].full, to=msg["to"].full,
+             condition=msg["error"]["condition"], text=msg["error"]["text"])
+
+    client.add_event_handler("presence", on_presence)
+    client.add_event_handler("roster_update", on_roster_update)
+    client.add_event_handler("message_error", on_message_error)
     client.add_event_handler("tls_success", on_tls)
     client.add_event_handler("auth_success", on_auth_success)
     client.add_event_handler("failed_auth", on_failed_auth)
@@ -138,8 +180,96 @@ async def leave(*clients):
 
 
 def message_fields(msg, label):
-    return dict(who=label, from_jid=msg["from"].full, to=msg["to"].full,
-                type=msg["type"], body=msg["body"])
+    fields = dict(who=label, from_jid=msg["from"].full, to=msg["to"].full,
+                  type=msg["type"], body=msg["body"])
+    delay = msg.xml.find("{urn:xmpp:delay}delay")
+    if delay is not None:
+        # The attribute as sent, and what slixmpp's xep_0203 made of it.
+        stamp = msg["delay"]["stamp"]
+        fields.update(delay_stamp=delay.get("stamp", ""),
+                      delay_parsed=stamp.isoformat() if stamp is not None else "",
+                      delay_from=delay.get("from", ""),
+                      delay_text=msg["delay"]["text"] or "")
+    return fields
+
+
+def presence_fields(pres, label):
+    return dict(who=label, from_jid=pres["from"].full, to=pres["to"].full,
+                type=pres["type"], priority=pres["priority"])
+
+
+def roster_fields(iq):
+    """The roster in an IQ as the server sent it: query is false for a
+    result without <query/> (roster versioning: nothing changed)."""
+    query = iq.xml.find("{jabber:iq:roster}query")
+    if query is None:
+        return dict(query=False, ver="", items=[])
+    items = []
+    for jid, item in sorted(iq["roster"]["items"].items(), key=lambda kv: str(kv[0])):
+        items.append(dict(jid=str(jid), name=item.get("name") or "",
+                          subscription=item.get("subscription") or "",
+                          ask=item.get("ask") or "",
+                          groups=sorted(item.get("groups") or [])))
+    return dict(query=True, ver=query.get("ver", ""), items=items)
+
+
+async def fetch_roster(client, label):
+    """client.get_roster(), printed as {"event": "roster"}."""
+    iq = await client.get_roster()
+    emit("roster", who=label, type=iq["type"], **roster_fields(iq))
+    return iq
+
+
+async def go_online(client, label, timeout):
+    """Send initial presence and wait for the server's echo of it: our own
+    available presence from our own full JID (RFC 6121 section 4.2.2).
+    Until then the server may not count the session as available."""
+    echoed = asyncio.get_running_loop().create_future()
+
+    def on_presence(pres):
+        if (pres["from"].full == client.boundjid.full and pres["type"] == "available"
+                and not echoed.done()):
+            echoed.set_result(True)
+
+    client.add_event_handler("presence", on_presence)
+    try:
+        client.send_presence()
+        try:
+            await asyncio.wait_for(echoed, timeout)
+        except asyncio.TimeoutError:
+            raise ScenarioFailed("%s: the server did not echo initial presence within %ss" % (label, timeout))
+    finally:
+        client.del_event_handler("presence", on_presence)
+    emit("online", who=label, jid=client.boundjid.full)
+
+
+async def ping_server(client, label, timeout):
+    """An IQ round trip to the server: everything the server sent before
+    its answer (offline messages after initial presence) has arrived."""
+    iq = client.Iq()
+    iq["type"] = "get"
+    iq["to"] = client.boundjid.domain
+    iq.xml.append(ET.Element("{urn:xmpp:ping}ping"))
+    resp = await iq.send(timeout=timeout)
+    emit("pong", who=label, type=resp["type"])
+
+
+def when(pred):
+    """A future and an event handler that completes it with the first
+    stanza pred accepts."""
+    fut = asyncio.get_running_loop().create_future()
+
+    def handler(stanza):
+        if not fut.done() and pred(stanza):
+            fut.set_result(stanza)
+    return fut, handler
+
+
+async def wait(fut, timeout, what):
+    try:
+        return await asyncio.wait_for(fut, timeout)
+    except asyncio.TimeoutError:
+        raise ScenarioFailed("%s within %ss" % (what, timeout))
 
 
 async def start(client, started, args, label):
@@ -181,8 +311,10 @@ async def scenario_chat(args, loop):
     r.add_event_handler("message", on_message)
     s.add_event_handler("message", on_sender_message)
     try:
-        # The receiver first, so that the message has a session to go to.
+        # The receiver first, and available (its initial presence echoed),
+        # so that the message to its bare JID has a session to go to.
         await start(r, r_started, args, "receiver")
+        await go_online(r, "receiver", args.timeout)
         await start(s, s_started, args, "sender")
         to = slixmpp.JID(receiver.jid).bare
         s.send_message(mto=to, mbody=args.body, mtype="chat")
@@ -208,9 +340,9 @@ async def scenario_receive(args, loop):
     client.add_event_handler("message", on_message)
     try:
         await start(client, started, args, "receiver")
-        # Presence is not needed for routing to a bound session, but a real
-        # client sends it; jabberd must not mind.
-        client.send_presence()
+        # Messages to the bare JID go to available resources only (RFC 6121
+        # section 8.5.2): ready once the server echoed initial presence.
+        await go_online(client, "receiver", args.timeout)
         emit("ready", who="receiver", jid=client.boundjid.full)
         try:
             await asyncio.wait_for(got, args.timeout)
@@ -218,6 +350,143 @@ async def scenario_receive(args, loop):
             raise ScenarioFailed("receiver: no message within %ss" % args.timeout)
     finally:
         await leave(client)
+
+
+async def scenario_roster(args, loop):
+    acct = Account(args.jid, args.password, mech=args.mech)
+    contact = slixmpp.JID(args.contact).bare
+
+    first, started = make_client(acct, args, loop, "first")
+    try:
+        await start(first, started, args, "first")
+        await fetch_roster(first, "first")
+        # The server pushes the new item to every session that fetched the
+        # roster, this one included, before it answers the set.
+        pushed, on_push = when(lambda iq: iq["type"] == "set" and contact in
+                               {str(j) for j in iq["roster"]["items"]})
+        first.add_event_handler("roster_update", on_push)
+        resp = await first.update_roster(contact, name=args.name, groups=args.group)
+        emit("roster_set", who="first", type=resp["type"], jid=contact)
+        await wait(pushed, args.timeout, "first: no roster push for %s" % contact)
+    finally:
+        await leave(first)
+
+    second, started = make_client(acct, args, loop, "second")
+    try:
+        await start(second, started, args, "second")
+        await fetch_roster(second, "second")
+    finally:
+        await leave(second)
+
+
+def roster_view(client, label, contact):
+    """The contact's item in slixmpp's roster: what the client made of the
+    results and pushes it got."""
+    item = client.client_roster[contact]
+    emit("roster_view", who=label, jid=contact, subscription=item["subscription"],
+         ask="subscribe" if item["pending_out"] else "",
+         name=item["name"] or "", groups=sorted(item["groups"] or []))
+
+
+async def scenario_subscribe(args, loop):
+    user = Account(args.user, args.user_password, mech=args.user_mech)
+    contact = Account(args.contact, args.contact_password, mech=args.contact_mech)
+    user_bare = slixmpp.JID(user.jid).bare
+    contact_bare = slixmpp.JID(contact.jid).bare
+    u, u_started = make_client(user, args, loop, "user")
+    c, c_started = make_client(contact, args, loop, "contact")
+
+    # What each side waits for.
+    request, on_request = when(lambda p: p["type"] == "subscribe" and p["from"].bare == user_bare)
+    c.add_event_handler("presence", on_request)
+    c_push, on_c_push = when(lambda iq: iq["type"] == "set" and any(
+        str(j) == user_bare and it["subscription"] == "from" for j, it in iq["roster"]["items"].items()))
+    c.add_event_handler("roster_update", on_c_push)
+    subscribed, on_subscribed = when(lambda p: p["type"] == "subscribed" and p["from"].bare == contact_bare)
+    u.add_event_handler("presence", on_subscribed)
+    contact_available, on_available = when(lambda p: p["type"] == "available" and
+                                           p["from"].bare == contact_bare and p["from"].resource)
+    u.add_event_handler("presence", on_available)
+    u_push, on_u_push = when(lambda iq: iq["type"] == "set" and any(
+        str(j) == contact_bare and it["subscription"] == "to" for j, it in iq["roster"]["items"].items()))
+    u.add_event_handler("roster_update", on_u_push)
+
+    try:
+        # As a client starts: the roster (so roster pushes come), then
+        # initial presence.
+        await start(c, c_started, args, "contact")
+        await fetch_roster(c, "contact")
+        await go_online(c, "contact", args.timeout)
+        await start(u, u_started, args, "user")
+        await fetch_roster(u, "user")
+        await go_online(u, "user", args.timeout)
+
+        u.send_presence_subscription(pto=contact_bare)
+        emit("sent_presence", who="user", to=contact_bare, type="subscribe")
+        await wait(request, args.timeout, "contact: no subscription request from %s" % user_bare)
+        c.send_presence(pto=user_bare, ptype="subscribed")
+        emit("sent_presence", who="contact", to=user_bare, type="subscribed")
+
+        await wait(c_push, args.timeout, "contact: no roster push with subscription 'from'")
+        await wait(u_push, args.timeout, "user: no roster push with subscription 'to'")
+        await wait(subscribed, args.timeout, "user: no 'subscribed' from %s" % contact_bare)
+        await wait(contact_available, args.timeout, "user: no presence from %s's resource" % contact_bare)
+        roster_view(u, "user", contact_bare)
+        roster_view(c, "contact", user_bare)
+    finally:
+        await leave(u, c)
+
+    # What the server stored: a fresh login of each fetches the roster.
+    u2, u2_started = make_client(user, args, loop, "user_again")
+    c2, c2_started = make_client(contact, args, loop, "contact_again")
+    try:
+        await asyncio.gather(start(u2, u2_started, args, "user_again"),
+                             start(c2, c2_started, args, "contact_again"))
+        await asyncio.gather(fetch_roster(u2, "user_again"), fetch_roster(c2, "contact_again"))
+    finally:
+        await leave(u2, c2)
+
+
+async def scenario_offline(args, loop):
+    sender = Account(args.sender, args.sender_password, mech=args.sender_mech)
+    receiver = Account(args.receiver, args.receiver_password, mech=args.receiver_mech)
+    to = slixmpp.JID(receiver.jid).bare
+
+    s, s_started = make_client(sender, args, loop, "sender")
+    s.add_event_handler("message", lambda msg: emit("message", **message_fields(msg, "sender")))
+    try:
+        await start(s, s_started, args, "sender")
+        s.send_message(mto=to, mbody=args.body, mtype="chat")
+        emit("sent", who="sender", to=to, body=args.body, from_jid=s.boundjid.full)
+    finally:
+        # The server routes the message before it reads </stream:stream>.
+        await leave(s)
+
+    r, r_started = make_client(receiver, args, loop, "receiver")
+    got, on_got = when(lambda msg: msg["body"] == args.body)
+    r.add_event_handler("message", lambda msg: emit("message", **message_fields(msg, "receiver")))
+    r.add_event_handler("message", on_got)
+    try:
+        await start(r, r_started, args, "receiver")
+        # The handler is in place before the presence that releases the
+        # stored messages.
+        await go_online(r, "receiver", args.timeout)
+        await wait(got, args.timeout, "receiver: no message with the body %r" % args.body)
+        await ping_server(r, "receiver", args.timeout)
+    finally:
+        await leave(r)
+
+    # Delivered means taken out of storage: the next login gets nothing.
+    # Offline messages follow the presence echo, and the ping's answer
+    # follows them.
+    again, again_started = make_client(receiver, args, loop, "receiver_again")
+    again.add_event_handler("message", lambda msg: emit("message", **message_fields(msg, "receiver_again")))
+    try:
+        await start(again, again_started, args, "receiver_again")
+        await go_online(again, "receiver_again", args.timeout)
+        await ping_server(again, "receiver_again", args.timeout)
+    finally:
+        await leave(again)
 
 
 def account_args(p):
@@ -246,6 +515,28 @@ def main():
     chat.add_argument("--receiver-password", required=True)
     chat.add_argument("--receiver-mech")
     chat.add_argument("--body", required=True)
+    roster = sub.add_parser("roster")
+    roster.add_argument("--jid", required=True)
+    roster.add_argument("--password", required=True)
+    roster.add_argument("--mech")
+    roster.add_argument("--contact", required=True, help="bare JID to add")
+    roster.add_argument("--name", required=True, help="the contact's name in the roster")
+    roster.add_argument("--group", action="append", default=[], help="a roster group (repeatable)")
+    subscribe = sub.add_parser("subscribe")
+    subscribe.add_argument("--user", required=True, help="asks to see the contact's presence")
+    subscribe.add_argument("--user-password", required=True)
+    subscribe.add_argument("--contact", required=True, help="approves the request")
+    subscribe.add_argument("--contact-password", required=True)
+    subscribe.add_argument("--user-mech")
+    subscribe.add_argument("--contact-mech")
+    offline = sub.add_parser("offline")
+    offline.add_argument("--sender", required=True)
+    offline.add_argument("--sender-password", required=True)
+    offline.add_argument("--receiver", required=True)
+    offline.add_argument("--receiver-password", required=True)
+    offline.add_argument("--sender-mech")
+    offline.add_argument("--receiver-mech")
+    offline.add_argument("--body", required=True)
     args = ap.parse_args()
     if args.scenario in ("login", "receive"):
         if bool(args.cert) != bool(args.key):
@@ -259,7 +550,9 @@ def main():
                         format="%(levelname)s %(name)s: %(message)s")
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    run = {"login": scenario_login, "chat": scenario_chat, "receive": scenario_receive}[args.scenario]
+    run = {"login": scenario_login, "chat": scenario_chat, "receive": scenario_receive,
+           "roster": scenario_roster, "subscribe": scenario_subscribe,
+           "offline": scenario_offline}[args.scenario]
     emit("start", scenario=args.scenario, slixmpp=slixmpp.__version__)
     try:
         loop.run_until_complete(run(args, loop))
