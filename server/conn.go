@@ -173,6 +173,12 @@ func (c *conn) run(ev negotiation.Event) bool {
 				// nothing routed may be written, or the client would never
 				// read it (it goes to offline storage instead).
 				final := i+1 < len(actions) && actions[i+1].Kind == negotiation.Close
+				if final {
+					// The session leaves the router before the client can
+					// read the close: its presence ends and messages go
+					// elsewhere from that moment.
+					c.unbind()
+				}
 				if err := c.writeFinal(a.Data, a.Redact, final); err != nil {
 					c.log.Info().Err(err).Msg("write failed; closing")
 					return false
@@ -196,6 +202,8 @@ func (c *conn) run(ev negotiation.Event) bool {
 				c.srv.router.Route(c, a.Element)
 			case negotiation.Close:
 				c.log.Info().Str("reason", a.Reason).Msg("closing")
+				c.markClosed()
+				c.unbind()
 				c.linger()
 				return false
 			}
@@ -218,18 +226,18 @@ func (c *conn) write(b []byte, redact bool) error { return c.writeFinal(b, redac
 // writeFinal writes b; final marks the stream closed for deliveries once b
 // (which ends the stream) is written.
 func (c *conn) writeFinal(b []byte, redact, final bool) error {
+	nc := c.transport()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return errClosed
+	}
 	if c.log.Debug().Enabled() {
 		out := string(b)
 		if redact {
 			out = "[SASL payload redacted]"
 		}
 		c.log.Debug().Str("phase", c.phase).Str("out", out).Msg("sent")
-	}
-	nc := c.transport()
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.closed {
-		return errClosed
 	}
 	_ = nc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := nc.Write(b)

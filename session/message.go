@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"time"
 
 	"github.com/beevik/etree"
@@ -28,10 +29,12 @@ func (r *Router) message(from Session, el *etree.Element, local string) {
 		if s := r.Lookup(to); s != nil && s.Deliver(el) == nil {
 			return
 		}
-		if typ == "groupchat" {
-			r.bounce(from, el, negotiation.ErrServiceUnavailable)
-			return
-		}
+	}
+	if typ == "groupchat" {
+		// RFC 6121 §8.5.2.1.1, §8.5.3.2.1: groupchat goes to the addressed
+		// resource only, never to a bare JID's resources or storage.
+		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+		return
 	}
 	if r.deliverToBest(el, local) {
 		return
@@ -39,8 +42,6 @@ func (r *Router) message(from Session, el *etree.Element, local string) {
 	switch typ {
 	case "chat", "normal":
 		r.storeOffline(from, el, local)
-	case "groupchat":
-		r.bounce(from, el, negotiation.ErrServiceUnavailable)
 	default: // headline and unknown types: not stored (RFC 6121 §8.5.2.1.1)
 	}
 }
@@ -68,6 +69,21 @@ func (r *Router) deliverToBest(el *etree.Element, local string) bool {
 	return delivered
 }
 
+// bestAvailable returns one available session of local with the highest
+// non-negative priority, or nil.
+func (r *Router) bestAvailable(local string) Session {
+	var best *entry
+	for _, e := range r.available(local + "@" + r.domain) {
+		if e.priority >= 0 && (best == nil || e.priority > best.priority) {
+			best = e
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.s
+}
+
 // deliverOrDrop delivers an error message if anyone can take it; errors are
 // never stored or bounced.
 func (r *Router) deliverOrDrop(el *etree.Element, local string) {
@@ -83,8 +99,15 @@ func (r *Router) storeOffline(from Session, el *etree.Element, local string) {
 	err := r.data.StoreOffline(local, stream.Marshal(el), r.opt.OfflineQuota)
 	switch {
 	case err == nil:
+		// A resource may have become available between the look for one
+		// and the commit, and taken the queue before this message was in
+		// it: hand the queue to such a resource now (taking is atomic, so
+		// nothing is delivered twice).
+		if s := r.bestAvailable(local); s != nil {
+			r.deliverOffline(s)
+		}
 		return
-	case err == store.ErrQuotaExceeded:
+	case errors.Is(err, store.ErrQuotaExceeded): // the store wraps it
 		r.bounce(from, el, negotiation.ErrServiceUnavailable.WithText("the recipient's offline storage is full"))
 	default:
 		r.log.Error().Err(err).Str("account", local).Msg("storing an offline message failed")

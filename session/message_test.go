@@ -158,7 +158,7 @@ func TestMessageNoAvailableResourceByType(t *testing.T) {
 	// and gone from the store.
 	a := e.bind(aliceL)
 	e.send(a, `<presence from='alice@example.com/laptop'/>`)
-	want := []string{`<presence from='alice@example.com/laptop'/>`}
+	want := []string{`<presence from='alice@example.com/laptop' to='alice@example.com/laptop'/>`}
 	for _, s := range stored {
 		want = append(want, s[:len(s)-len("</message>")]+
 			`<delay xmlns='urn:xmpp:delay' from='example.com' stamp='STAMP'>Offline Storage</delay></message>`)
@@ -169,10 +169,10 @@ func TestMessageNoAvailableResourceByType(t *testing.T) {
 	}
 	// Not again: on a later presence, or on another resource's.
 	e.send(a, `<presence from='alice@example.com/laptop'><show>away</show></presence>`)
-	expect(t, "laptop, second presence", a, `<presence from='alice@example.com/laptop'><show>away</show></presence>`)
+	expect(t, "laptop, second presence", a, `<presence from='alice@example.com/laptop' to='alice@example.com/laptop'><show>away</show></presence>`)
 	e.send(bound, `<presence from='alice@example.com/phone'/>`)
 	expect(t, "phone, initial presence", bound,
-		`<presence from='alice@example.com/phone'/>`,
+		`<presence from='alice@example.com/phone' to='alice@example.com/phone'/>`,
 		`<presence from='alice@example.com/laptop' to='alice@example.com/phone'><show>away</show></presence>`)
 	a.take()
 }
@@ -300,25 +300,27 @@ func TestDeliverFailureGoesOffline(t *testing.T) {
 		t.Errorf("%d offline messages, want 2", n)
 	}
 
-	// One of two failing: the other available resource gets it.
-	p := e.online(aliceP)
+	// The next initial presence, on another resource, gets them.
+	const stamp = `<delay xmlns='urn:xmpp:delay' from='example.com' stamp='STAMP'>Offline Storage</delay>`
+	p := e.bind(aliceP)
+	e.send(p, `<presence from='alice@example.com/phone'/>`)
+	expect(t, "phone", p,
+		`<presence from='alice@example.com/phone' to='alice@example.com/phone'/>`,
+		`<presence from='alice@example.com/laptop' to='alice@example.com/phone'/>`,
+		`<message from='bob@example.com/desk' to='alice@example.com' id='f1' type='chat'><body>one</body>`+stamp+`</message>`,
+		`<message from='bob@example.com/desk' to='alice@example.com/laptop' id='f2'><body>two</body>`+stamp+`</message>`)
+	if n := e.offline("alice"); n != 0 {
+		t.Errorf("%d offline messages, want 0", n)
+	}
+
+	// One of two (equal priority) failing: the other one gets it.
 	in4 := `<message from='bob@example.com/desk' to='alice@example.com' id='f4'><body>four</body></message>`
 	e.send(b, in4)
 	expect(t, "phone", p, in4)
-	if n := e.offline("alice"); n != 2 {
-		t.Errorf("%d offline messages, want 2", n)
+	expect(t, "bob (sender)", b)
+	if n := e.offline("alice"); n != 0 {
+		t.Errorf("%d offline messages, want 0", n)
 	}
-
-	// The failing session goes; a new one logs in and gets both.
-	e.r.Unbind(a)
-	e.r.Unbind(p)
-	nw := e.bind(aliceL)
-	e.send(nw, `<presence from='alice@example.com/laptop'/>`)
-	const stamp = `<delay xmlns='urn:xmpp:delay' from='example.com' stamp='STAMP'>Offline Storage</delay>`
-	expect(t, "new laptop", nw,
-		`<presence from='alice@example.com/laptop'/>`,
-		`<message from='bob@example.com/desk' to='alice@example.com' id='f1' type='chat'><body>one</body>`+stamp+`</message>`,
-		`<message from='bob@example.com/desk' to='alice@example.com/laptop' id='f2'><body>two</body>`+stamp+`</message>`)
 }
 
 func TestOfflineDeliveryFailureKeepsMessages(t *testing.T) {
@@ -339,7 +341,7 @@ func TestOfflineDeliveryFailureKeepsMessages(t *testing.T) {
 	const stamp = `<delay xmlns='urn:xmpp:delay' from='example.com' stamp='STAMP'>Offline Storage</delay>`
 	// Put back without our stamp, so one stamp only, order kept.
 	expect(t, "laptop", a,
-		`<presence from='alice@example.com/laptop'/>`,
+		`<presence from='alice@example.com/laptop' to='alice@example.com/laptop'/>`,
 		`<message from='bob@example.com/desk' to='alice@example.com' id='k1'><body>1</body>`+stamp+`</message>`,
 		`<message from='bob@example.com/desk' to='alice@example.com' id='k2'><body>2</body>`+stamp+`</message>`,
 		`<message from='bob@example.com/desk' to='alice@example.com' id='k3'><body>3</body>`+stamp+`</message>`)

@@ -79,19 +79,23 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 			r.deliverPresence(jid, el)
 		}
 	}
-	if !initial {
-		return
-	}
-	// Initial presence: probe the contacts the user is subscribed to (all
-	// local: their current presence is known), then hand over what waited.
-	for _, it := range items {
-		if it.Subscription == store.SubTo || it.Subscription == store.SubBoth {
-			r.sendPresenceOf(it.JID, from)
+	if initial {
+		// Initial presence: probe the contacts the user is subscribed to
+		// (all local: their current presence is known), hand over the
+		// requests that waited.
+		for _, it := range items {
+			if it.Subscription == store.SubTo || it.Subscription == store.SubBoth {
+				r.sendPresenceOf(it.JID, from)
+			}
 		}
+		r.sendOwnResources(from)
+		r.redeliverRequests(from, items)
 	}
-	r.sendOwnResources(from)
-	r.redeliverRequests(from, items)
-	r.deliverOffline(from)
+	// Offline messages go to a resource that can take messages: available
+	// with a non-negative priority (XEP-0160), at its first such presence.
+	if typ == "" && priorityOf(el) >= 0 {
+		r.deliverOffline(from)
+	}
 }
 
 // directed sends presence to one JID and remembers it, so that the

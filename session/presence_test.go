@@ -36,15 +36,16 @@ func TestInitialPresence(t *testing.T) {
 	// RFC 6121 §4.2.2: to the subscribers (from, both), and to the user's
 	// available resources, the sender included; §4.2.3: the contacts'
 	// presence comes back (to, both), then the other resources'.
+	// Each copy is addressed to the session it goes to.
 	expect(t, "laptop (sender)", a,
-		in,
+		`<presence from='alice@example.com/laptop' to='alice@example.com/laptop'><priority>1</priority></presence>`,
 		`<presence from='bob@example.com/desk' to='alice@example.com/laptop'/>`,
 		`<presence from='dave@example.com/tab' to='alice@example.com/laptop'/>`,
 		`<presence from='alice@example.com/phone' to='alice@example.com/laptop'/>`)
-	expect(t, "bob (both)", w.b, in)
-	expect(t, "carol (from)", w.c, in)
+	expect(t, "bob (both)", w.b, `<presence from='alice@example.com/laptop' to='bob@example.com/desk'><priority>1</priority></presence>`)
+	expect(t, "carol (from)", w.c, at(in, carolC))
 	expect(t, "dave (to: does not see alice)", w.d)
-	expect(t, "phone (own resource)", w.phone, in)
+	expect(t, "phone (own resource)", w.phone, at(in, aliceP))
 }
 
 func TestPresenceUpdateBroadcast(t *testing.T) {
@@ -56,11 +57,11 @@ func TestPresenceUpdateBroadcast(t *testing.T) {
 	in := `<presence from='alice@example.com/laptop'><show>away</show><status>lunch</status></presence>`
 	w.send(a, in)
 	// Not initial: no probes this time.
-	expect(t, "laptop (sender)", a, in)
-	expect(t, "bob", w.b, in)
-	expect(t, "carol", w.c, in)
+	expect(t, "laptop (sender)", a, at(in, aliceL))
+	expect(t, "bob", w.b, `<presence from='alice@example.com/laptop' to='bob@example.com/desk'><show>away</show><status>lunch</status></presence>`)
+	expect(t, "carol", w.c, at(in, carolC))
 	expect(t, "dave", w.d)
-	expect(t, "phone", w.phone, in)
+	expect(t, "phone", w.phone, at(in, aliceP))
 
 	// The latest presence is what a newcomer learns.
 	tab := w.bind("alice@example.com/tablet")
@@ -85,10 +86,10 @@ func TestUnavailablePresence(t *testing.T) {
 	in := `<presence from='alice@example.com/laptop' type='unavailable'><status>bye</status></presence>`
 	w.send(a, in)
 	expect(t, "laptop (sender)", a)
-	expect(t, "bob", w.b, in)
-	expect(t, "carol", w.c, in)
+	expect(t, "bob", w.b, `<presence from='alice@example.com/laptop' type='unavailable' to='bob@example.com/desk'><status>bye</status></presence>`)
+	expect(t, "carol", w.c, at(in, carolC))
 	expect(t, "dave", w.d)
-	expect(t, "phone", w.phone, in)
+	expect(t, "phone", w.phone, at(in, aliceP))
 
 	// No longer a target for the bare JID; still for its full JID.
 	msg := `<message from='bob@example.com/desk' to='alice@example.com' id='m'><body>x</body></message>`
@@ -111,7 +112,7 @@ func TestPresenceAvailableAgainIsInitial(t *testing.T) {
 	in := `<presence from='alice@example.com/laptop'/>`
 	w.send(a, in)
 	expect(t, "laptop (sender)", a,
-		in,
+		at(in, aliceL),
 		`<presence from='bob@example.com/desk' to='alice@example.com/laptop'/>`,
 		`<presence from='dave@example.com/tab' to='alice@example.com/laptop'/>`,
 		`<presence from='alice@example.com/phone' to='alice@example.com/laptop'/>`)
@@ -128,9 +129,9 @@ func TestDirectedPresence(t *testing.T) {
 	w.send(a, toDave)
 	expect(t, "dave", w.d, toDave)
 	// bob sees alice anyway: a directed presence reaches him too.
-	toBob := `<presence from='alice@example.com/laptop' to='bob@example.com'/>`
-	w.send(a, toBob)
-	expect(t, "bob", w.b, toBob)
+	// To a bare JID: to each available resource, addressed to it.
+	w.send(a, `<presence from='alice@example.com/laptop' to='bob@example.com'/>`)
+	expect(t, "bob", w.b, `<presence from='alice@example.com/laptop' to='bob@example.com/desk'/>`)
 	expect(t, "laptop (sender)", a)
 	expect(t, "phone", w.phone)
 	expect(t, "carol", w.c)
@@ -138,10 +139,10 @@ func TestDirectedPresence(t *testing.T) {
 	// Unavailable: once to each, the directed targets included.
 	unavail := `<presence from='alice@example.com/laptop' type='unavailable'/>`
 	w.send(a, unavail)
-	expect(t, "dave (directed)", w.d, unavail)
-	expect(t, "bob (both and directed: once)", w.b, unavail)
-	expect(t, "carol", w.c, unavail)
-	expect(t, "phone", w.phone, unavail)
+	expect(t, "dave (directed to his full JID)", w.d, unavail)
+	expect(t, "bob (both and directed: once)", w.b, at(unavail, bobD))
+	expect(t, "carol", w.c, at(unavail, carolC))
+	expect(t, "phone", w.phone, at(unavail, aliceP))
 
 	// Forgotten once sent: available and unavailable again do not reach
 	// dave.
@@ -157,8 +158,8 @@ func TestDirectedUnavailableIsForgotten(t *testing.T) {
 	w.send(a, `<presence from='alice@example.com/laptop' to='dave@example.com'/>`)
 	w.send(a, `<presence from='alice@example.com/laptop' to='dave@example.com' type='unavailable'/>`)
 	expect(t, "dave", w.d,
-		`<presence from='alice@example.com/laptop' to='dave@example.com'/>`,
-		`<presence from='alice@example.com/laptop' to='dave@example.com' type='unavailable'/>`)
+		`<presence from='alice@example.com/laptop' to='dave@example.com/tab'/>`,
+		`<presence from='alice@example.com/laptop' to='dave@example.com/tab' type='unavailable'/>`)
 	w.r.Unbind(a)
 	expect(t, "dave after unbind", w.d)
 }

@@ -16,6 +16,11 @@ import (
 func (r *Router) Route(from Session, el *etree.Element) {
 	to := el.SelectAttrValue("to", "")
 	bareTo, _ := split(to)
+	if to == "" && el.Tag == "message" {
+		// RFC 6120 §10.3.1: a message without 'to' is for the sender's
+		// own account.
+		bareTo = bareOf(from.JID())
+	}
 	switch el.Tag {
 	case "presence":
 		r.presence(from, el, to)
@@ -76,9 +81,10 @@ func (r *Router) iqToUser(from Session, el *etree.Element, _ string) {
 	r.bounce(from, el, negotiation.ErrServiceUnavailable)
 }
 
-// bounce returns an error reply to the sender (never for an error).
+// bounce returns an error reply to the sender (never for an error, nor
+// for an IQ result: RFC 6120 §8.2.3, a response is not answered).
 func (r *Router) bounce(from Session, el *etree.Element, e negotiation.StanzaError) {
-	if el.SelectAttrValue("type", "") == "error" {
+	if typ := el.SelectAttrValue("type", ""); typ == "error" || (el.Tag == "iq" && typ == "result") {
 		return
 	}
 	reply := negotiation.ErrorReply(el, e)

@@ -146,6 +146,24 @@ func normalize(t testing.TB, s string) string {
 	})
 }
 
+// at is stanza as the router hands it to one recipient: addressed to its
+// full JID ('to' replaced where the opening tag has one, else added last).
+func at(stanza, jid string) string {
+	end := strings.IndexByte(stanza, '>')
+	if end < 0 {
+		return stanza
+	}
+	open := stanza[:end]
+	if i := strings.Index(open, " to='"); i >= 0 {
+		j := strings.IndexByte(open[i+5:], '\'')
+		return stanza[:i+5] + jid + stanza[i+5+j:]
+	}
+	if strings.HasSuffix(open, "/") {
+		end--
+	}
+	return stanza[:end] + " to='" + jid + "'" + stanza[end:]
+}
+
 // expect checks what f received since the last take, in order.
 func expect(t testing.TB, who string, f *fake, want ...string) {
 	t.Helper()
@@ -228,9 +246,10 @@ func (e *env) online(jid string, priority ...int) *fake {
 }
 
 // rosterGet asks for the roster, so that s gets roster pushes, and forgets
-// the answer.
+// the answer and whatever s had received before.
 func (e *env) rosterGet(s *fake) {
 	e.t.Helper()
+	s.take()
 	e.send(s, `<iq id='rg' type='get'><query xmlns='jabber:iq:roster'/></iq>`)
 	if len(s.take()) != 1 {
 		e.t.Fatalf("%s: no answer to the roster get", s.jid)
@@ -246,7 +265,7 @@ func (e *env) setItem(owner string, it store.RosterItem) {
 	}
 }
 
-// subscribe makes owner's item for contact have sub, and contact's for
+// relate makes owner's item for contact have sub, and contact's for
 // owner the mirror state, straight in the store.
 func (e *env) relate(owner, contact string, sub store.Subscription) {
 	e.t.Helper()
@@ -417,8 +436,8 @@ func TestReplacedAvailableSessionBroadcastsUnavailable(t *testing.T) {
 		t.Fatalf("old Replace called %d times", old.replaces())
 	}
 	const unavail = `<presence from='alice@example.com/laptop' type='unavailable'/>`
-	expect(t, "bob (subscribed)", b, unavail)
-	expect(t, "alice's phone", phone, unavail)
+	expect(t, "bob (subscribed)", b, `<presence from='alice@example.com/laptop' type='unavailable' to='bob@example.com/desk'/>`)
+	expect(t, "alice's phone", phone, at(unavail, aliceP))
 	expect(t, "carol (not subscribed)", c)
 	expect(t, "the new session", nw)
 	expect(t, "the old session", old)
@@ -482,16 +501,16 @@ func TestUnbindAvailableBroadcastsUnavailable(t *testing.T) {
 	phone := e.online(aliceP)
 	// Directed presence to carol, who has no subscription.
 	e.send(a, `<presence from='alice@example.com/laptop' to='carol@example.com'/>`)
-	expect(t, "carol, directed", c, `<presence from='alice@example.com/laptop' to='carol@example.com'/>`)
+	expect(t, "carol, directed", c, `<presence from='alice@example.com/laptop' to='carol@example.com/cell'/>`)
 	a.take()
 	b.take()
 	d.take()
 
 	e.r.Unbind(a)
 	const unavail = `<presence from='alice@example.com/laptop' type='unavailable'/>`
-	expect(t, "bob (both)", b, unavail)
-	expect(t, "phone (own resource)", phone, unavail)
-	expect(t, "carol (directed)", c, unavail)
+	expect(t, "bob (both)", b, at(unavail, bobD))
+	expect(t, "phone (own resource)", phone, at(unavail, aliceP))
+	expect(t, "carol (directed to her bare JID)", c, at(unavail, carolC))
 	expect(t, "dave (to only)", d)
 	expect(t, "the unbound session", a)
 

@@ -70,7 +70,9 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 			r.inboundSubscribed(contact, userBare)
 		}
 	case "unsubscribe":
+		subscribed := false // the user saw the contact's presence until now
 		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
+			subscribed = it.Subscription == store.SubTo || it.Subscription == store.SubBoth
 			it.Subscription = removeTo(it.Subscription)
 			it.Ask = false
 			return it
@@ -81,8 +83,10 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 			return it
 		})
 		r.toAvailable(contactBare, out, nil)
-		// The user no longer sees the contact: its resources go away.
-		r.unavailableTo(contactBare, userBare)
+		if subscribed {
+			// The user no longer sees the contact: its resources go away.
+			r.unavailableTo(contactBare, userBare)
+		}
 	case "unsubscribed":
 		subscribed := false // the contact saw the user's presence until now
 		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
@@ -142,7 +146,10 @@ func (r *Router) update(owner, jid string, fn func(it store.RosterItem, found bo
 	item, kept, ver, err := r.data.UpdateRosterItem(owner, jid, func(it store.RosterItem, found bool) (store.RosterItem, bool) {
 		before := it
 		if !found {
-			it = store.RosterItem{JID: jid, Subscription: store.SubNone}
+			// A new item stays out of the roster (and is not created when
+			// fn leaves nothing in it) unless fn makes it visible: only a
+			// roster set or the user's own request adds a contact.
+			it = store.RosterItem{JID: jid, Subscription: store.SubNone, Hidden: true}
 		}
 		it = fn(it, found)
 		if it.Subscription == "" {
