@@ -59,10 +59,67 @@ func Messages(ctx context.Context, t Target, pairs, window int, d time.Duration,
 		return res, err
 	}
 	bare := t.User + "@" + t.Domain
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
+	all := []*client{ping, pong}
+	for _, p := range ps {
+		all = append(all, p.snd, p.rcv)
+	}
+	defer func() {
+		for _, c := range all {
+			c.c.Close()
+		}
+	}()
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
 	var delivered atomic.Int64
 	var wg sync.WaitGroup
+	// The ping-pong pair starts first and must complete one round trip
+	// before the load begins: an RTT measured under load needs a working
+	// measurement.
+	first := make(chan struct{})
+	var firstOnce sync.Once
+	var pongGot, pingSent atomic.Int64
+	rtt := &latencies{}
+	wg.Add(2)
+	echo := []byte("<message type='chat' to='" + bare + "/ping'><body>pong</body></message>")
+	go func() { // pong: answers every message
+		defer wg.Done()
+		countMessages(runCtx, pong, func() {
+			pongGot.Add(1)
+			_, _ = pong.c.Write(echo)
+		})
+	}()
+	go func() { // ping: one message at a time, timing the round trip
+		defer wg.Done()
+		msg := []byte("<message type='chat' to='" + bare + "/pong'><body>ping</body></message>")
+		back := make(chan struct{}, 1)
+		go countMessages(runCtx, ping, func() { back <- struct{}{} })
+		for runCtx.Err() == nil {
+			t0 := time.Now()
+			if _, err := ping.c.Write(msg); err != nil {
+				return
+			}
+			pingSent.Add(1)
+			select {
+			case <-back:
+				rtt.add(time.Since(t0))
+				firstOnce.Do(func() { close(first) })
+			case <-runCtx.Done():
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	warmup := max(d, 10*time.Second)
+	select {
+	case <-first:
+	case <-time.After(warmup):
+		stopRun()
+		wg.Wait()
+		return res, fmt.Errorf("the ping-pong pair got no answer within %v (pings sent %d, received by pong %d)", warmup, pingSent.Load(), pongGot.Load())
+	}
+	// The measured run: d from here.
+	ctx, cancel := context.WithTimeout(runCtx, d)
+	defer cancel()
 	cpu := startCPU(pid)
 	start := time.Now()
 	for i, p := range ps {
@@ -89,32 +146,6 @@ func Messages(ctx context.Context, t Target, pairs, window int, d time.Duration,
 			}
 		}()
 	}
-	rtt := &latencies{}
-	wg.Add(2)
-	echo := []byte("<message type='chat' to='" + bare + "/ping'><body>pong</body></message>")
-	go func() { // pong: answers every message
-		defer wg.Done()
-		countMessages(ctx, pong, func() { _, _ = pong.c.Write(echo) })
-	}()
-	go func() { // ping: one message at a time, timing the round trip
-		defer wg.Done()
-		msg := []byte("<message type='chat' to='" + bare + "/pong'><body>ping</body></message>")
-		back := make(chan struct{}, 1)
-		go countMessages(ctx, ping, func() { back <- struct{}{} })
-		for ctx.Err() == nil {
-			t0 := time.Now()
-			if _, err := ping.c.Write(msg); err != nil {
-				return
-			}
-			select {
-			case <-back:
-				rtt.add(time.Since(t0))
-			case <-ctx.Done():
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
 	stop := make(chan struct{})
 	go tickProgress(stop, func() { progress(delivered.Load(), 0) })
 	<-ctx.Done()
@@ -122,12 +153,10 @@ func Messages(ctx context.Context, t Target, pairs, window int, d time.Duration,
 	res.Elapsed = time.Since(start)
 	res.ServerCPU = cpu.used()
 	res.Delivered = delivered.Load()
-	for _, p := range ps {
-		p.snd.c.Close()
-		p.rcv.c.Close()
+	stopRun()
+	for _, c := range all {
+		c.c.Close()
 	}
-	ping.c.Close()
-	pong.c.Close()
 	wg.Wait()
 	res.RTTP50, res.RTTP99 = rtt.percentile(50), rtt.percentile(99)
 	if res.Delivered == 0 {

@@ -32,6 +32,7 @@ type Config struct {
 	Limits   Limits     `toml:"limits"`
 	Log      Log        `toml:"log"`
 	Users    []User     `toml:"user"`
+	IRC      IRC        `toml:"irc"`
 }
 
 // Listener is one [[listen]] entry: a TCP address and its STARTTLS policy.
@@ -141,6 +142,28 @@ type Limits struct {
 	IdleTimeout        Duration `toml:"idle_timeout"`
 	MaxConnsPerIP      int      `toml:"max_connections_per_ip"`
 	ShutdownGrace      Duration `toml:"shutdown_grace"`
+}
+
+// IRC is the optional IRC listener with the IRCv3 tls capability
+// (STARTTLS). It shares the server certificate, the client CAs and the
+// accounts with XMPP; its network is its own (no bridge to XMPP).
+type IRC struct {
+	Enabled bool   `toml:"enabled"`
+	Address string `toml:"address"`
+	// TLS is required, optional or disabled; direct TLS is not offered.
+	TLS TLSPolicy `toml:"tls"`
+	// Network is the name in ISUPPORT NETWORK= and the welcome.
+	Network string `toml:"network"`
+	// RegistrationTimeout bounds connect to the end of registration.
+	RegistrationTimeout Duration `toml:"registration_timeout"`
+	// IdleTimeout is the silence after which the server sends PING, and
+	// PingTimeout how long the client then has to send anything.
+	IdleTimeout Duration `toml:"idle_timeout"`
+	PingTimeout Duration `toml:"ping_timeout"`
+	// FloodBurst lines may come at once, then FloodRate lines per second;
+	// more ends the connection. FloodBurst 0 turns the limit off.
+	FloodBurst int `toml:"flood_burst"`
+	FloodRate  int `toml:"flood_rate"`
 }
 
 // Log selects the log level and output format.
@@ -315,6 +338,7 @@ func (c *Config) Validate() error {
 	if l.MaxConnsPerIP < 0 {
 		bad("limits.max_connections_per_ip", "must not be negative (0 means no limit)")
 	}
+	c.validateIRC(bad)
 	switch c.Log.Level {
 	case "trace", "debug", "info", "warn", "error":
 	default:
@@ -340,6 +364,41 @@ func (c *Config) Validate() error {
 		seen[u.Name] = true
 	}
 	return errors.Join(errs...)
+}
+
+// validateIRC checks the [irc] table. It is checked even when the listener
+// is off, so that turning it on cannot reveal an old mistake.
+func (c *Config) validateIRC(bad func(key, format string, args ...any)) {
+	i := c.IRC
+	if i.Address == "" {
+		bad("irc.address", "must not be empty")
+	}
+	switch i.TLS {
+	case TLSRequired, TLSOptional, TLSDisabled:
+	default:
+		bad("irc.tls", "%q is not one of required, optional, disabled", i.TLS)
+	}
+	if i.Network == "" || strings.ContainsAny(i.Network, " ,:\r\n\x00") {
+		bad("irc.network", "%q is not a network name (no spaces, commas or colons)", i.Network)
+	}
+	for _, d := range []struct {
+		key string
+		d   Duration
+	}{
+		{"irc.registration_timeout", i.RegistrationTimeout},
+		{"irc.idle_timeout", i.IdleTimeout},
+		{"irc.ping_timeout", i.PingTimeout},
+	} {
+		if d.d.Duration <= 0 {
+			bad(d.key, "must be a positive duration")
+		}
+	}
+	if i.FloodBurst < 0 {
+		bad("irc.flood_burst", "must not be negative (0 turns the flood limit off)")
+	}
+	if i.FloodBurst > 0 && i.FloodRate < 1 {
+		bad("irc.flood_rate", "must be at least 1 line per second while irc.flood_burst is on")
+	}
 }
 
 // CheckUserName refuses names that cannot be the local part of a JID or a

@@ -42,6 +42,13 @@ func wantDefault() *Config {
 			ShutdownGrace:      Duration{5 * time.Second},
 		},
 		Log: Log{Level: "info", Format: "console"},
+		IRC: IRC{
+			Address: ":6667", TLS: TLSOptional, Network: "jabberd",
+			RegistrationTimeout: Duration{30 * time.Second},
+			IdleTimeout:         Duration{2 * time.Minute},
+			PingTimeout:         Duration{time.Minute},
+			FloodBurst:          20, FloodRate: 5,
+		},
 		Users: []User{
 			{Name: "alice", Password: "alice-lab-password"},
 			{Name: "bob", Password: "bob-lab-password"},

@@ -16,6 +16,7 @@ import (
 
 	"jabberd/auth/external"
 	"jabberd/config"
+	"jabberd/irc"
 	"jabberd/negotiation"
 	"jabberd/session"
 	"jabberd/stream"
@@ -44,6 +45,9 @@ type Options struct {
 	Version string
 	// ExtraFeatures are disco#info features of optional parts that are on.
 	ExtraFeatures []string
+	// IRC is the IRC listener ([irc] enabled), nil when off. It starts
+	// and stops with the XMPP listeners.
+	IRC *irc.Server
 }
 
 // Server is a running jabberd.
@@ -105,6 +109,12 @@ func (s *Server) Listen() ([]net.Addr, error) {
 		}
 		addrs = append(addrs, l.Addr())
 		s.Serve(l, lc)
+	}
+	if s.opt.IRC != nil {
+		if _, err := s.opt.IRC.Listen(); err != nil {
+			s.closeListeners()
+			return nil, err
+		}
 	}
 	return addrs, nil
 }
@@ -201,9 +211,19 @@ func remoteIP(nc net.Conn) string {
 }
 
 // Shutdown stops accepting, asks every connection to end its stream with
-// system-shutdown, and waits for them until ctx ends; then it closes what is
-// left. It returns ctx's error if connections had to be cut.
+// system-shutdown (IRC connections with an ERROR line), and waits for them
+// until ctx ends; then it closes what is left. It returns ctx's error if
+// connections had to be cut.
 func (s *Server) Shutdown(ctx context.Context) error {
+	if s.opt.IRC == nil {
+		return s.shutdownXMPP(ctx)
+	}
+	ircErr := make(chan error, 1)
+	go func() { ircErr <- s.opt.IRC.Shutdown(ctx) }()
+	return errors.Join(s.shutdownXMPP(ctx), <-ircErr)
+}
+
+func (s *Server) shutdownXMPP(ctx context.Context) error {
 	s.mu.Lock()
 	s.cancel()
 	conns := make([]*conn, 0, len(s.conns))

@@ -17,6 +17,7 @@ import (
 	"jabberd/auth/external"
 	"jabberd/certs"
 	"jabberd/config"
+	"jabberd/irc"
 	"jabberd/negotiation"
 	"jabberd/sasl"
 	"jabberd/store"
@@ -35,6 +36,9 @@ type Setup struct {
 	// ServerCert and ServerKey are the files the server certificate came
 	// from (the state directory's, or the configured ones).
 	ServerCert, ServerKey string
+	// IRC is the IRC listener when [irc] is enabled, else nil. Server's
+	// Listen and Shutdown start and stop it.
+	IRC *irc.Server
 }
 
 // FromConfig prepares everything a configuration asks for: the state
@@ -114,7 +118,13 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if cfg.Auth.InsecureAllowPasswordsWithoutTLS {
 		log.Warn().Msg("auth.insecure_allow_passwords_without_tls is on: passwords may cross the network in the clear")
 	}
-	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version})
+	if cfg.IRC.Enabled {
+		if set.IRC, err = ircFromConfig(cfg, up, verify, mapper, db, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -227,6 +237,27 @@ func authFromConfig(cfg *config.Config, store accounts.Store) (*negotiation.Auth
 		}
 	}
 	return auth, mapper, nil
+}
+
+// ircFromConfig builds the IRC listener on the same TLS server, client
+// verifier, certificate mapper and accounts as XMPP. Of auth.mechanisms it
+// offers EXTERNAL and PLAIN, in that list's order.
+func ircFromConfig(cfg *config.Config, up *tlsext.Server, verify tlsext.VerifyFunc, mapper *external.Mapper, store accounts.Store, log zerolog.Logger) (*irc.Server, error) {
+	var mechs []sasl.Mechanism
+	for _, name := range cfg.Auth.Mechanisms {
+		switch name {
+		case "EXTERNAL":
+			mechs = append(mechs, sasl.External{})
+		case "PLAIN":
+			mechs = append(mechs, sasl.Plain{Accounts: store})
+		}
+	}
+	return irc.New(irc.Options{
+		Config: cfg.IRC, ServerName: cfg.Domain, Domain: cfg.Domain,
+		TLS: up, VerifyClient: verify, Identities: mapper,
+		Mechanisms: mechs, MaxFailures: cfg.Auth.MaxFailures, MaxConnsPerIP: cfg.Limits.MaxConnsPerIP,
+		Version: Version, Log: log,
+	})
 }
 
 // registrar creates accounts for XEP-0077 in-band registration.

@@ -45,6 +45,9 @@ func printBanner(w io.Writer, cfg *config.Config, set *server.Setup, addrs []net
 	for i, a := range addrs {
 		fmt.Fprintf(w, "  listening:     %s (tls = %s)\n", a, cfg.Listen[i].TLS)
 	}
+	if set.IRC != nil && set.IRC.Addr() != nil {
+		fmt.Fprintf(w, "  irc:           %s (tls = %s)\n", set.IRC.Addr(), cfg.IRC.TLS)
+	}
 	fmt.Fprintf(w, "  state dir:     %s\n", st.Dir)
 	if len(st.Created) > 0 {
 		fmt.Fprintf(w, "  generated now: %d files\n", len(st.Created))
@@ -69,5 +72,9 @@ func printBanner(w io.Writer, cfg *config.Config, set *server.Setup, addrs []net
 			fmt.Fprintf(w, " -cert %s -key %s", crt, key)
 		}
 		fmt.Fprintln(w)
+	}
+	if set.IRC != nil && set.IRC.Addr() != nil && cfg.IRC.TLS.Available() {
+		_, port, _ := net.SplitHostPort(set.IRC.Addr().String())
+		fmt.Fprintf(w, "  openssl s_client -starttls irc -connect localhost:%s -CAfile %s\n", port, ca)
 	}
 }

@@ -1,0 +1,376 @@
+package irc_test
+
+// The end-to-end harness: jabberd from server.FromConfig with the IRC
+// listener on a loopback port (the real wiring: shared TLS server, client
+// verification, mapper and accounts), its JSON log in a buffer the tests can
+// wait on, and a client that writes raw lines over TCP and then real TLS.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/certs"
+	"jabberd/config"
+	"jabberd/server"
+)
+
+// ioTimeout bounds every client read and write.
+const ioTimeout = 5 * time.Second
+
+// ---- log buffer ----
+
+type logBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newLogBuffer() *logBuffer { return &logBuffer{changed: make(chan struct{})} }
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	close(b.changed)
+	b.changed = make(chan struct{})
+	return len(p), nil
+}
+
+type logEntry map[string]any
+
+func (e logEntry) str(k string) string {
+	s, _ := e[k].(string)
+	return s
+}
+
+func (e logEntry) num(k string) float64 {
+	n, _ := e[k].(float64)
+	return n
+}
+
+func (e logEntry) String() string {
+	b, _ := json.Marshal(map[string]any(e))
+	return string(b)
+}
+
+func (b *logBuffer) snapshot(t testing.TB) ([]logEntry, <-chan struct{}) {
+	b.mu.Lock()
+	data := bytes.Clone(b.buf.Bytes())
+	ch := b.changed
+	b.mu.Unlock()
+	var out []logEntry
+	for line := range bytes.Lines(data) {
+		var e logEntry
+		if err := json.Unmarshal(line, &e); err != nil {
+			t.Fatalf("log line is not JSON: %v: %q", err, line)
+		}
+		out = append(out, e)
+	}
+	return out, ch
+}
+
+func (b *logBuffer) text() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// fields selects entries: every key must have this string value.
+type fields map[string]string
+
+func (f fields) match(e logEntry) bool {
+	for k, v := range f {
+		if e.str(k) != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *logBuffer) all(t testing.TB, f fields) []logEntry {
+	entries, _ := b.snapshot(t)
+	var out []logEntry
+	for _, e := range entries {
+		if f.match(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// wait returns the first entry matching f, waiting up to ioTimeout.
+func (b *logBuffer) wait(t testing.TB, f fields) logEntry {
+	t.Helper()
+	timer := time.NewTimer(ioTimeout)
+	defer timer.Stop()
+	for {
+		entries, changed := b.snapshot(t)
+		for _, e := range entries {
+			if f.match(e) {
+				return e
+			}
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			t.Fatalf("no log entry matching %v within %v", f, ioTimeout)
+		}
+	}
+}
+
+// ---- the server ----
+
+type harness struct {
+	t     *testing.T
+	cfg   *config.Config
+	set   *server.Setup
+	addr  string // the IRC listener
+	logs  *logBuffer
+	roots *x509.CertPool
+
+	allowedErrors map[string]bool
+	stopOnce      sync.Once
+}
+
+// start runs jabberd with IRC on 127.0.0.1:0 (tls optional) and XMPP on
+// 127.0.0.1:0; mod changes the configuration, before touches the setup
+// before Listen (test hooks).
+func start(t *testing.T, mod func(*config.Config), before func(*server.Setup)) *harness {
+	t.Helper()
+	cfg := config.Default()
+	cfg.StateDir = t.TempDir()
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
+	cfg.IRC.Enabled = true
+	cfg.IRC.Address = "127.0.0.1:0"
+	cfg.Log.Level = "debug"
+	cfg.Log.Format = "json"
+	if mod != nil {
+		mod(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test configuration: %v", err)
+	}
+	logs := newLogBuffer()
+	log := zerolog.New(logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	set, err := server.FromConfig(cfg, log)
+	if err != nil {
+		t.Fatalf("FromConfig: %v", err)
+	}
+	if set.IRC == nil {
+		t.Fatalf("FromConfig built no IRC listener although irc.enabled = true")
+	}
+	if before != nil {
+		before(set)
+	}
+	if _, err := set.Server.Listen(); err != nil {
+		set.Store.Close()
+		t.Fatalf("Listen: %v", err)
+	}
+	h := &harness{t: t, cfg: cfg, set: set, addr: set.IRC.Addr().String(), logs: logs, roots: x509.NewCertPool()}
+	h.roots.AddCert(set.State.CA.Cert)
+	t.Cleanup(h.stop)
+	return h
+}
+
+// stop shuts the server down (IRC with it) and fails the test on any
+// error-level log entry that was not allowed; on failure the log is shown.
+func (h *harness) stop() {
+	h.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := h.set.Server.Shutdown(ctx); err != nil {
+			h.t.Errorf("Shutdown: %v", err)
+		}
+		h.set.Store.Close()
+		for _, e := range h.logs.all(h.t, nil) {
+			if lv := e.str("level"); (lv == "error" || lv == "fatal") && !h.allowedErrors[e.str("message")] {
+				h.t.Errorf("server logged at %s: %s", lv, e)
+			}
+		}
+		if h.t.Failed() {
+			h.t.Logf("server log:\n%s", h.logs.text())
+		}
+	})
+}
+
+func (h *harness) allowError(msg string) {
+	if h.allowedErrors == nil {
+		h.allowedErrors = map[string]bool{}
+	}
+	h.allowedErrors[msg] = true
+}
+
+// tlsConfig is the client side: trust the lab CA, name "localhost".
+func (h *harness) tlsConfig(cert *tls.Certificate) *tls.Config {
+	cfg := &tls.Config{ServerName: "localhost", RootCAs: h.roots}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	return cfg
+}
+
+func (h *harness) clientCert(user string) *tls.Certificate {
+	h.t.Helper()
+	crt, key := certs.ClientPaths(h.set.State.Dir, user)
+	p, err := certs.Load(crt, key)
+	if err != nil {
+		h.t.Fatalf("load client certificate %s: %v", user, err)
+	}
+	c := p.TLSCertificate()
+	return &c
+}
+
+func (h *harness) waitConnCount(t testing.TB, want int) {
+	t.Helper()
+	deadline := time.Now().Add(ioTimeout)
+	for h.set.IRC.ConnCount() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("IRC ConnCount = %d after %v, want %d", h.set.IRC.ConnCount(), ioTimeout, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ---- the client ----
+
+type client struct {
+	t    testing.TB
+	tcp  net.Conn
+	conn net.Conn // tcp, then TLS over it
+	r    *bufio.Reader
+	id   string // the server's conn id, from the log
+}
+
+func (h *harness) dial(t testing.TB) *client {
+	t.Helper()
+	nc, err := net.Dial("tcp", h.addr)
+	if err != nil {
+		t.Fatalf("dial %s: %v", h.addr, err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	c := &client{t: t, tcp: nc, conn: nc, r: bufio.NewReader(nc)}
+	local := nc.LocalAddr().String()
+	for _, e := range []logEntry{h.logs.wait(t, fields{"message": "connected", "proto": "irc", "remote": local})} {
+		c.id = e.str("conn")
+	}
+	return c
+}
+
+// send writes the lines, each with CRLF, in one write.
+func (c *client) send(lines ...string) {
+	c.t.Helper()
+	c.write(strings.Join(lines, "\r\n") + "\r\n")
+}
+
+func (c *client) write(s string) {
+	c.t.Helper()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(ioTimeout))
+	if _, err := io.WriteString(c.conn, s); err != nil {
+		c.t.Fatalf("write %q: %v", s, err)
+	}
+}
+
+// line reads one line without CRLF.
+func (c *client) line() string {
+	c.t.Helper()
+	l, err := c.readLine()
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	return l
+}
+
+func (c *client) readLine() (string, error) {
+	_ = c.conn.SetReadDeadline(time.Now().Add(ioTimeout))
+	l, err := c.r.ReadString('\n')
+	if err != nil {
+		return l, err
+	}
+	if !strings.HasSuffix(l, "\r\n") {
+		return l, errors.New("line without CRLF: " + l)
+	}
+	return strings.TrimSuffix(l, "\r\n"), nil
+}
+
+// expect reads one line and checks it.
+func (c *client) expect(want string) {
+	c.t.Helper()
+	if got := c.line(); got != want {
+		c.t.Fatalf("server sent %q, want %q", got, want)
+	}
+}
+
+// sync sends a PING and returns every line before its PONG: whatever the
+// server had to say in between is all there.
+func (c *client) sync() []string {
+	c.t.Helper()
+	c.send("PING :sync")
+	var lines []string
+	for {
+		l := c.line()
+		if l == ":localhost PONG localhost :sync" {
+			return lines
+		}
+		lines = append(lines, l)
+	}
+}
+
+// readUntilClosed returns what the server sent until it closed.
+func (c *client) readUntilClosed() ([]string, error) {
+	var lines []string
+	for {
+		l, err := c.readLine()
+		if err != nil {
+			if l != "" {
+				lines = append(lines, l)
+			}
+			return lines, err
+		}
+		lines = append(lines, l)
+	}
+}
+
+// startTLS asks for STARTTLS and runs the client handshake.
+func (c *client) startTLS(cfg *tls.Config, nick string) tls.ConnectionState {
+	c.t.Helper()
+	c.send("STARTTLS")
+	c.expect(":localhost 670 " + nick + " :STARTTLS successful, proceed with TLS handshake")
+	if n := c.r.Buffered(); n != 0 {
+		c.t.Fatalf("%d bytes buffered after 670: the server sent something before the handshake", n)
+	}
+	tc := tls.Client(c.tcp, cfg)
+	_ = c.tcp.SetDeadline(time.Now().Add(ioTimeout))
+	if err := tc.Handshake(); err != nil {
+		c.t.Fatalf("TLS handshake after 670: %v", err)
+	}
+	_ = c.tcp.SetDeadline(time.Time{})
+	c.conn, c.r = tc, bufio.NewReader(tc)
+	return tc.ConnectionState()
+}
+
+// register sends NICK and USER and returns the welcome (through the last
+// NOTICE before a PONG).
+func (c *client) register(nick string) []string {
+	c.t.Helper()
+	c.send("NICK "+nick, "USER "+nick+" 0 * :"+nick)
+	lines := c.sync()
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], ":localhost 001 "+nick+" ") {
+		c.t.Fatalf("registration of %s: got %q", nick, lines)
+	}
+	return lines
+}
+
+func discard() zerolog.Logger { return zerolog.Nop() }

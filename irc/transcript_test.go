@@ -1,0 +1,326 @@
+package irc
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"jabberd/config"
+	"jabberd/sasl"
+)
+
+// Transcripts in testdata/irc replay a client's side of a connection
+// through the real line reader into the machine and compare everything it
+// does, strictly: output without an S: line, an action without an A: line
+// or a delivery without a D: line fails the transcript.
+//
+//	# comment
+//	@ key=value ...   settings: tls=optional|required|disabled,
+//	                  mechanisms=EXTERNAL,PLAIN (the default), max_failures=N,
+//	                  tls_ready=expired (STARTTLS finds the certificate expired),
+//	                  peer=NICK[:#chan,#chan] (a registered client already
+//	                  on the network, repeatable), behaviour=strip |
+//	                  fail:TEXT (underscores for spaces) | inject
+//	C: <line>         the client sends line and CRLF; a "quoted" payload is
+//	                  Go-unquoted and sent as it is (no CRLF added);
+//	                  {x*N} stands for N times x
+//	S: <line>         one line the server wrote since the last input, in
+//	                  order ("quoted": raw bytes written as they are)
+//	A: <kinds>        the other actions since the last input, in order:
+//	                  starttls close welcomed:NICK nick:NICK login:MECH:ACCOUNT
+//	                  login-failed:MECH refused
+//	D: <nick> <line>  a line the network delivered to a peer
+//	E: "<bytes>"      bytes handed to the TLS handshake by the last starttls
+//	T: ok [verified] [unverified] [ids=a,b] | fail
+//	                  outcome of the handshake the machine asked for
+//	X: ping | flood | timeout REASON | stop REASON | hangup REASON
+//	                  an event from the connection (deadlines, flood limit)
+func TestTranscripts(t *testing.T) {
+	files, err := filepath.Glob("../testdata/irc/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no IRC transcripts found: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
+			t.Parallel()
+			runTranscript(t, f)
+		})
+	}
+}
+
+type step struct {
+	line       int
+	kind, text string
+}
+
+var repeat = regexp.MustCompile(`\{(.)\*(\d+)\}`)
+
+func parseTranscript(t *testing.T, path string) (opts map[string][]string, steps []step) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts = map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case strings.TrimSpace(line) == "", strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "@ "):
+			for _, kv := range strings.Fields(line[2:]) {
+				k, v, _ := strings.Cut(kv, "=")
+				opts[k] = append(opts[k], v)
+			}
+		case len(line) >= 2 && line[1] == ':':
+			text := strings.TrimPrefix(line[2:], " ")
+			if strings.HasPrefix(text, `"`) {
+				u, err := strconv.Unquote(text)
+				if err != nil {
+					t.Fatalf("%s:%d: bad quoted payload: %v", path, n, err)
+				}
+				text = "\x00raw:" + u
+			}
+			text = repeat.ReplaceAllStringFunc(text, func(s string) string {
+				m := repeat.FindStringSubmatch(s)
+				k, _ := strconv.Atoi(m[2])
+				return strings.Repeat(m[1], k)
+			})
+			steps = append(steps, step{n, line[:1], text})
+		default:
+			t.Fatalf("%s:%d: cannot read line %q", path, n, line)
+		}
+	}
+	return opts, steps
+}
+
+// raw reports whether a step's text was quoted, and its bytes.
+func raw(text string) (string, bool) { return strings.CutPrefix(text, "\x00raw:") }
+
+// feed is the client's side of the socket: Read returns errStarved when the
+// transcript has not sent more yet.
+type feed struct{ bytes.Buffer }
+
+var errStarved = errors.New("starved")
+
+func (f *feed) Read(p []byte) (int, error) {
+	if f.Len() == 0 {
+		return 0, errStarved
+	}
+	return f.Buffer.Read(p)
+}
+
+// recorder is a peer's outbox.
+type recorder struct {
+	nick string
+	mu   *sync.Mutex
+	got  *[]string
+}
+
+func (r recorder) Deliver(line string) {
+	r.mu.Lock()
+	*r.got = append(*r.got, r.nick+" "+line)
+	r.mu.Unlock()
+}
+
+func transcriptConfig(t *testing.T, opts map[string][]string) *Config {
+	cfg := &Config{
+		ServerName: "localhost", Network: "jabberd", Version: "jabberd-test",
+		Created: "Mon, 01 Jan 2024 00:00:00 UTC", TLS: config.TLSOptional, Domain: "localhost",
+		Net: NewNetwork(func() time.Time { return time.Unix(1700000000, 0) }),
+	}
+	one := func(k string) string {
+		if v := opts[k]; len(v) > 0 {
+			return v[len(v)-1]
+		}
+		return ""
+	}
+	if v := one("tls"); v != "" {
+		cfg.TLS = config.TLSPolicy(v)
+	}
+	if one("tls_ready") == "expired" {
+		cfg.TLSReady = func() error { return errors.New("the server certificate expired on 2020-01-01T00:00:00Z") }
+	}
+	mechs := "EXTERNAL,PLAIN"
+	if v, ok := opts["mechanisms"]; ok {
+		mechs = v[len(v)-1]
+	}
+	for _, name := range strings.Split(mechs, ",") {
+		switch name {
+		case "EXTERNAL":
+			cfg.Mechanisms = append(cfg.Mechanisms, sasl.External{})
+		case "PLAIN":
+			cfg.Mechanisms = append(cfg.Mechanisms, sasl.Plain{Accounts: transcriptAccounts(t)})
+		case "":
+		default:
+			t.Fatalf("unknown mechanism %q", name)
+		}
+	}
+	if v := one("max_failures"); v != "" {
+		cfg.MaxFailures, _ = strconv.Atoi(v)
+	}
+	switch b := one("behaviour"); {
+	case b == "":
+	case b == "strip":
+		cfg.Behaviour.StripStartTLS = true
+	case b == "inject":
+		cfg.Behaviour.InjectAfter670 = []byte("NOTICE * :injected before the handshake\r\n")
+	case strings.HasPrefix(b, "fail:"):
+		cfg.Behaviour.FailStartTLS = strings.ReplaceAll(strings.TrimPrefix(b, "fail:"), "_", " ")
+	default:
+		t.Fatalf("unknown behaviour %q", b)
+	}
+	return cfg
+}
+
+func runTranscript(t *testing.T, path string) {
+	opts, steps := parseTranscript(t, path)
+	cfg := transcriptConfig(t, opts)
+	var mu sync.Mutex
+	var delivered []string
+	for _, p := range opts["peer"] {
+		nick, chans, _ := strings.Cut(p, ":")
+		member := cfg.Net.Connect(recorder{nick, &mu, &delivered}, "127.0.0.2")
+		if err := cfg.Net.SetNick(member, nick); err != nil {
+			t.Fatalf("peer %s: %v", nick, err)
+		}
+		cfg.Net.Register(member, nick)
+		for _, ch := range splitList(chans) {
+			if _, err := cfg.Net.Join(member, ch); err != nil {
+				t.Fatalf("peer %s joins %s: %v", nick, ch, err)
+			}
+		}
+	}
+	m := NewMachine(cfg, recorder{"client", &mu, &delivered}, "127.0.0.1")
+	in := &feed{}
+	lr := newLineReader(in, maxLineBytes)
+
+	var out, acts, early []string
+	handle := func(ev Event) {
+		for _, a := range m.Handle(ev) {
+			switch a.Kind {
+			case Send:
+				if a.Raw != nil {
+					out = append(out, "\x00raw:"+string(a.Raw))
+				} else {
+					out = append(out, a.Line)
+				}
+			case StartTLS:
+				acts = append(acts, "starttls")
+				// What TLS reads first: the reader's buffer, then what
+				// the reader had not read yet.
+				if r := string(lr.Rest()) + in.String(); r != "" {
+					early = append(early, "\x00raw:"+r)
+				}
+				in.Reset()
+			case Welcomed:
+				acts = append(acts, "welcomed:"+a.Nick)
+			case NickChanged:
+				acts = append(acts, "nick:"+a.Nick)
+			case LoggedIn:
+				acts = append(acts, "login:"+a.Mechanism+":"+a.Account)
+			case LoginFailed:
+				acts = append(acts, "login-failed:"+a.Mechanism)
+			default:
+				acts = append(acts, a.Kind.String())
+			}
+		}
+	}
+	drain := func() {
+		for m.State() != Upgrading && m.State() != Closed {
+			line, err := lr.ReadLine()
+			switch {
+			case errors.Is(err, errStarved):
+				return
+			case errors.Is(err, ErrLineTooLong):
+				handle(TooLongEvent{})
+			case err != nil:
+				t.Fatalf("reader: %v", err)
+			default:
+				handle(LineEvent{Line: bytes.Clone(line)})
+			}
+		}
+	}
+	// check compares what happened since the last input with the
+	// expectation lines that follow it.
+	check := func(at int, wantOut, wantActs, wantDel, wantEarly []string) {
+		t.Helper()
+		mu.Lock()
+		gotDel := delivered
+		delivered = nil
+		mu.Unlock()
+		for _, c := range []struct {
+			what      string
+			got, want []string
+		}{
+			{"server output (S:)", out, wantOut},
+			{"actions (A:)", acts, wantActs},
+			{"deliveries to peers (D:)", gotDel, wantDel},
+			{"bytes handed to TLS (E:)", early, wantEarly},
+		} {
+			if !slices.Equal(c.got, c.want) {
+				t.Errorf("%s:%d: %s\n got: %s\nwant: %s", filepath.Base(path), at, c.what, show(c.got), show(c.want))
+			}
+		}
+		out, acts, early = nil, nil, nil
+	}
+
+	lastInput := 0
+	var wantOut, wantActs, wantDel, wantEarly []string
+	flush := func() {
+		check(lastInput, wantOut, wantActs, wantDel, wantEarly)
+		wantOut, wantActs, wantDel, wantEarly = nil, nil, nil, nil
+	}
+	for _, s := range steps {
+		switch s.kind {
+		case "C", "T", "X":
+			flush()
+			lastInput = s.line
+		}
+		switch s.kind {
+		case "C":
+			if m.State() == Closed {
+				t.Fatalf("%s:%d: the client sends after the connection closed", filepath.Base(path), s.line)
+			}
+			if b, ok := raw(s.text); ok {
+				in.WriteString(b)
+			} else {
+				in.WriteString(s.text + "\r\n")
+			}
+			drain()
+		case "T":
+			handle(tlsEvent(t, s.text))
+			if m.State() != Closed {
+				in.Reset()
+				lr = newLineReader(in, maxLineBytes) // a fresh reader on the TLS connection
+			}
+			drain()
+		case "X":
+			handle(connEvent(t, s.text))
+			drain()
+		case "S":
+			wantOut = append(wantOut, s.text)
+		case "A":
+			wantActs = append(wantActs, strings.Fields(s.text)...)
+		case "D":
+			wantDel = append(wantDel, s.text)
+		case "E":
+			if _, ok := raw(s.text); !ok {
+				s.text = "\x00raw:" + s.text
+			}
+			wantEarly = append(wantEarly, s.text)
+		default:
+			t.Fatalf("%s:%d: unknown line kind %q", filepath.Base(path), s.line, s.kind)
+		}
+	}
+	flush()
+}
