@@ -13,7 +13,11 @@ import (
 // error saying so, in plaintext, instead of a silent hang or a TLS alert it
 // cannot read. It returns false when the connection is over.
 func (c *conn) directTLS() bool {
-	res, err := c.srv.opt.TLS.Upgrade(c.srv.ctx, c.tcp, nil, "")
+	up := c.srv.opt.DirectTLS
+	if up == nil {
+		up = c.srv.opt.TLS
+	}
+	res, err := up.Upgrade(c.srv.ctx, c.tcp, nil, "")
 	if err != nil {
 		var rh tls.RecordHeaderError
 		if errors.As(err, &rh) && rh.Conn != nil {

@@ -28,6 +28,9 @@ type Options struct {
 	Config *config.Config
 	// TLS upgrades connections; nil means no listener may offer STARTTLS.
 	TLS *tlsext.Server
+	// DirectTLS serves direct-TLS listeners (XEP-0368): the same
+	// certificate, with ALPN xmpp-client. nil means TLS.
+	DirectTLS *tlsext.Server
 	// VerifyClient checks a client certificate chain after the handshake;
 	// nil means no certificate ever counts as verified.
 	VerifyClient tlsext.VerifyFunc

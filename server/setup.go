@@ -100,6 +100,10 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if err := up.Ready(); err != nil {
 		log.Warn().Err(err).Msg("STARTTLS requests will be refused until the server certificate is replaced")
 	}
+	direct, err := tlsext.NewServer(tlsext.WithALPN(tcfg, "xmpp-client"), cfg.Limits.HandshakeTimeout.Duration)
+	if err != nil {
+		return nil, err
+	}
 	db, err := openStore(cfg, log)
 	if err != nil {
 		return nil, err
@@ -124,7 +128,7 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 			return nil, err
 		}
 	}
-	srv, err := New(Options{Config: cfg, TLS: up, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC})
+	srv, err := New(Options{Config: cfg, TLS: up, DirectTLS: direct, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC})
 	if err != nil {
 		db.Close()
 		return nil, err

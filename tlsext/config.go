@@ -15,6 +15,15 @@ import (
 // crypto/x509 would reject) live in one place.
 type VerifyFunc func(chain []*x509.Certificate) error
 
+// WithALPN returns a copy of cfg that negotiates protos (ALPN). Only
+// direct-TLS listeners set it: crypto/tls refuses a client whose ALPN
+// offer has nothing in common, and a STARTTLS client may offer anything.
+func WithALPN(cfg *tls.Config, protos ...string) *tls.Config {
+	c := cfg.Clone()
+	c.NextProtos = protos
+	return c
+}
+
 // ServerConfig builds the TLS configuration of a listener. The client
 // certificate modes map to crypto/tls deliberately:
 //
@@ -30,7 +39,6 @@ func ServerConfig(cert tls.Certificate, t config.TLS, verify VerifyFunc) (*tls.C
 	cfg := &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"xmpp-client"},
 	}
 	switch t.MinVersion {
 	case "1.2":
