@@ -14,14 +14,13 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"jabberd/connpool"
 )
 
 // writeTimeout bounds every write: a client that stops reading cannot hold
 // a goroutine (its own or a sender's) for longer.
 const writeTimeout = 10 * time.Second
-
-// lingerTime bounds how long a closing connection drains unread input.
-const lingerTime = 500 * time.Millisecond
 
 // conn is one client connection and the goroutine that serves it. Only that
 // goroutine touches the machine and the reader; other goroutines call only
@@ -68,11 +67,10 @@ func (c *conn) phase() string {
 	return "plaintext"
 }
 
-// serve runs the connection to its end. A panic here is a bug on some input:
-// it is logged with its stack and ends this connection only; the network
-// forgets the client either way.
-func (c *conn) serve() {
-	defer c.srv.forget(c)
+// Serve runs the connection to its end (connpool.Conn). A panic here is a
+// bug on some input: it is logged with its stack and ends this connection
+// only; the network forgets the client either way.
+func (c *conn) Serve() {
 	defer c.tcp.Close()
 	defer c.srv.mcfg.Net.Quit(c.m.Member(), "Connection closed")
 	defer c.markClosed()
@@ -283,7 +281,7 @@ func (c *conn) Deliver(line string) {
 	}
 	if err := c.write(append([]byte(line), '\r', '\n')); err != nil && !errors.Is(err, errClosed) {
 		c.lg().Info().Err(err).Msg("delivery failed; closing")
-		c.kill()
+		c.Kill()
 	}
 }
 
@@ -316,17 +314,12 @@ func (c *conn) startTLS() Event {
 func (c *conn) linger() {
 	c.wmu.Lock()
 	if tc, ok := c.transport().(*tls.Conn); ok && !c.closed {
-		_ = tc.SetWriteDeadline(time.Now().Add(lingerTime))
+		_ = tc.SetWriteDeadline(time.Now().Add(connpool.LingerTime))
 		_ = tc.CloseWrite()
 	}
 	c.closed = true
 	c.wmu.Unlock()
-	tcp, ok := c.tcp.(*net.TCPConn)
-	if !ok || tcp.CloseWrite() != nil {
-		return
-	}
-	_ = tcp.SetReadDeadline(time.Now().Add(lingerTime))
-	_, _ = io.CopyN(io.Discard, tcp, 256<<10)
+	connpool.Linger(c.tcp)
 }
 
 // markClosed refuses further writes: the connection is ending.
@@ -343,5 +336,9 @@ func (c *conn) stopWith(reason string) {
 	_ = c.transport().SetReadDeadline(time.Now())
 }
 
-// kill closes the socket under the connection.
-func (c *conn) kill() { c.tcp.Close() }
+// Stop implements connpool.Conn: the server is shutting down.
+func (c *conn) Stop() { c.stopWith("Server shutting down") }
+
+// Kill implements connpool.Conn, and ends a client that cannot take its
+// deliveries: it closes the socket under the connection.
+func (c *conn) Kill() { c.tcp.Close() }

@@ -17,7 +17,6 @@ package irc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -29,6 +28,7 @@ import (
 
 	"jabberd/auth/external"
 	"jabberd/config"
+	"jabberd/connpool"
 	"jabberd/sasl"
 	"jabberd/tlsext"
 )
@@ -58,24 +58,20 @@ type Options struct {
 
 // Server is a running IRC listener.
 type Server struct {
-	opt    Options
-	mcfg   *Config
-	log    zerolog.Logger
-	ctx    context.Context // cancelled when shutdown begins
-	cancel context.CancelFunc
+	opt  Options
+	mcfg *Config
+	log  zerolog.Logger
+	pool *connpool.Pool
+	ctx  context.Context // the pool's: cancelled when shutdown begins
 
 	mu       sync.Mutex
 	listener net.Listener
-	conns    map[*conn]struct{}
-	perIP    map[string]int
 
 	// testHookLine is called on a connection's goroutine with every line
 	// read. nil except in tests, which set it before Listen.
 	testHookLine func([]byte)
 
-	connWG   sync.WaitGroup
-	acceptWG sync.WaitGroup
-	nextID   atomic.Uint64
+	nextID atomic.Uint64
 }
 
 // New returns a server ready to Listen.
@@ -98,12 +94,9 @@ func New(opt Options) (*Server, error) {
 	if opt.TLS != nil {
 		mcfg.TLSReady = opt.TLS.Ready
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{
-		opt: opt, mcfg: mcfg, log: opt.Log.With().Str("proto", "irc").Logger(),
-		ctx: ctx, cancel: cancel,
-		conns: map[*conn]struct{}{}, perIP: map[string]int{},
-	}, nil
+	log := opt.Log.With().Str("proto", "irc").Logger()
+	pool := connpool.New(opt.MaxConnsPerIP, log)
+	return &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context()}, nil
 }
 
 // Listen opens the configured address and accepts in the background.
@@ -122,11 +115,11 @@ func (s *Server) Serve(l net.Listener) {
 	s.listener = l
 	s.mu.Unlock()
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(s.opt.Config.TLS)).Msg("listening")
-	s.acceptWG.Add(1)
-	go func() {
-		defer s.acceptWG.Done()
-		s.accept(l)
-	}()
+	s.pool.Serve(l, func(nc net.Conn, ip string, overLimit bool) connpool.Conn {
+		c := newConn(s, nc, "i"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
+		c.overLimit = overLimit
+		return c
+	})
 }
 
 // Addr is the listening address, nil before Listen.
@@ -139,102 +132,10 @@ func (s *Server) Addr() net.Addr {
 	return s.listener.Addr()
 }
 
-func (s *Server) accept(l net.Listener) {
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// Out of file descriptors and the like: wait and go on.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Error().Err(err).Dur("retry_in", backoff).Msg("accept failed")
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		if c := s.newConn(nc); c != nil {
-			go c.serve()
-		}
-	}
-}
-
-// newConn registers a connection, or returns nil when the server is
-// stopping. Over the per-IP limit the connection is told so and closed by
-// its own goroutine.
-func (s *Server) newConn(nc net.Conn) *conn {
-	ip := remoteIP(nc)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ctx.Err() != nil {
-		nc.Close()
-		return nil
-	}
-	c := newConn(s, nc, "i"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
-	s.perIP[ip]++
-	c.overLimit = s.opt.MaxConnsPerIP > 0 && s.perIP[ip] > s.opt.MaxConnsPerIP
-	s.conns[c] = struct{}{}
-	s.connWG.Add(1)
-	return c
-}
-
-func (s *Server) forget(c *conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
-		delete(s.perIP, c.ip)
-	}
-	s.mu.Unlock()
-	s.connWG.Done()
-}
-
 // ConnCount returns the number of open connections.
-func (s *Server) ConnCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
-
-func remoteIP(nc net.Conn) string {
-	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
-	if err != nil {
-		return nc.RemoteAddr().String()
-	}
-	return host
-}
+func (s *Server) ConnCount() int { return s.pool.Count() }
 
 // Shutdown stops accepting, ends every connection with an ERROR line, and
 // waits for them until ctx ends; then it closes what is left and returns
 // ctx's error.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.cancel()
-	if s.listener != nil {
-		s.listener.Close()
-	}
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	s.acceptWG.Wait()
-	s.log.Info().Int("connections", len(conns)).Msg("shutting down")
-	for _, c := range conns {
-		c.stopWith("Server shutting down")
-	}
-	done := make(chan struct{})
-	go func() { s.connWG.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		s.mu.Lock()
-		for c := range s.conns {
-			c.kill()
-		}
-		s.mu.Unlock()
-		<-done
-		return ctx.Err()
-	}
-}
+func (s *Server) Shutdown(ctx context.Context) error { return s.pool.Shutdown(ctx) }

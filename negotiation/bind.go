@@ -59,10 +59,12 @@ func (m *Machine) onBind(el *etree.Element) {
 		m.replyError(el, ErrBadRequest.WithText("the resource is not valid"))
 		return
 	}
+	// Bound in the router before the client reads the result: a message
+	// sent to the new JID right after must find it.
+	m.bind(prepared)
 	r := resultFor(el)
 	b := r.CreateElement("bind")
 	b.CreateAttr("xmlns", NSBind)
-	b.CreateElement("jid").SetText(m.auth.user + "@" + m.cfg.Domain + "/" + prepared)
+	b.CreateElement("jid").SetText(m.jid)
 	m.sendElement(r)
-	m.bind(prepared)
 }

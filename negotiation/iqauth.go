@@ -112,8 +112,8 @@ func (m *Machine) iqAuthSet(el, q *etree.Element) {
 			return
 		}
 	}
+	m.bind(res) // in the router before the client reads the result
 	m.sendElement(resultFor(el))
-	m.bind(res)
 }
 
 // nonSASLLogin checks XEP-0078 credentials; false means it answered.

@@ -15,6 +15,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
 
+	"jabberd/connpool"
 	"jabberd/negotiation"
 	"jabberd/stream"
 	"jabberd/tlsext"
@@ -63,10 +64,10 @@ func newConn(s *Server, nc net.Conn, mcfg *negotiation.Config, id uint64, ip str
 	return c
 }
 
-// serve runs the connection to its end. A panic here is a bug on some input:
-// it is logged with its stack and ends this connection only.
-func (c *conn) serve() {
-	defer c.srv.forget(c)
+// Serve runs the connection to its end (connpool.Conn). A panic here is a
+// bug on some input: it is logged with its stack and ends this connection
+// only.
+func (c *conn) Serve() {
 	defer c.tcp.Close()
 	defer c.unbind()
 	defer c.markClosed()
@@ -204,7 +205,7 @@ func (c *conn) run(ev negotiation.Event) bool {
 				c.log.Info().Str("reason", a.Reason).Msg("closing")
 				c.markClosed()
 				c.unbind()
-				c.linger()
+				connpool.Linger(c.tcp)
 				return false
 			}
 		}
@@ -245,22 +246,6 @@ func (c *conn) writeFinal(b []byte, redact, final bool) error {
 		c.closed = true
 	}
 	return err
-}
-
-// lingerTime bounds how long a closing connection drains unread input.
-const lingerTime = 500 * time.Millisecond
-
-// linger half-closes the TCP connection and drains what the client still
-// sends for a moment, so that closing with unread input does not make the
-// kernel answer with a reset that could discard the stream error just
-// written (as net/http does).
-func (c *conn) linger() {
-	tcp, ok := c.tcp.(*net.TCPConn)
-	if !ok || tcp.CloseWrite() != nil {
-		return
-	}
-	_ = tcp.SetReadDeadline(time.Now().Add(lingerTime))
-	_, _ = io.CopyN(io.Discard, tcp, 256<<10)
 }
 
 // markClosed refuses further deliveries: the connection is ending.
@@ -329,5 +314,10 @@ func (c *conn) stopWith(err *stream.Error) {
 	_ = c.transport().SetReadDeadline(time.Now())
 }
 
-// kill closes the socket under the connection (shutdown grace is over).
-func (c *conn) kill() { c.tcp.Close() }
+// Stop implements connpool.Conn: the server is shutting down.
+func (c *conn) Stop() {
+	c.stopWith(stream.Errorf(stream.SystemShutdown, "the server is shutting down"))
+}
+
+// Kill implements connpool.Conn: the shutdown grace is over.
+func (c *conn) Kill() { c.tcp.Close() }

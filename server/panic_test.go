@@ -53,7 +53,7 @@ func TestPanicEndsOnlyItsConnection(t *testing.T) {
 			if e.str("panic") != "test hook: <panic/> received" {
 				t.Errorf("panic field %q", e.str("panic"))
 			}
-			if st := e.str("stack"); !strings.Contains(st, "panic_test.go") || !strings.Contains(st, "(*conn).serve") {
+			if st := e.str("stack"); !strings.Contains(st, "panic_test.go") || !strings.Contains(st, "(*conn).Serve") {
 				t.Errorf("stack does not show the panic's origin:\n%s", st)
 			}
 			h.waitConnCount(t, 1) // the good connection only

@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/rs/zerolog"
 
 	"jabberd/auth/external"
 	"jabberd/config"
+	"jabberd/connpool"
 	"jabberd/irc"
 	"jabberd/negotiation"
 	"jabberd/session"
@@ -58,23 +57,15 @@ type Server struct {
 	opt    Options
 	cfg    *config.Config
 	log    zerolog.Logger
-	ctx    context.Context // cancelled when shutdown begins
-	cancel context.CancelFunc
-
-	mu        sync.Mutex
-	listeners []net.Listener
-	conns     map[*conn]struct{}
-	perIP     map[string]int
-
+	pool   *connpool.Pool
+	ctx    context.Context // the pool's: cancelled when shutdown begins
 	router *session.Router
 
 	// testHookEvent is called on a connection's goroutine with every event
 	// read from its client. nil except in tests, which set it before Listen.
 	testHookEvent func(negotiation.Event)
 
-	connWG   sync.WaitGroup
-	acceptWG sync.WaitGroup
-	nextID   atomic.Uint64
+	nextID atomic.Uint64
 }
 
 // New returns a server ready to Listen.
@@ -86,11 +77,10 @@ func New(opt Options) (*Server, error) {
 			}
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	pool := connpool.New(opt.Config.Limits.MaxConnsPerIP, opt.Log)
 	return &Server{
 		opt: opt, cfg: opt.Config, log: opt.Log,
-		ctx: ctx, cancel: cancel,
-		conns: map[*conn]struct{}{}, perIP: map[string]int{},
+		pool: pool, ctx: pool.Context(),
 		router: session.NewRouter(opt.Config.Domain, opt.Data, session.Options{
 			OfflineQuota:  opt.Config.Chat.OfflineQuota,
 			Version:       opt.Version,
@@ -107,7 +97,7 @@ func (s *Server) Listen() ([]net.Addr, error) {
 	for _, lc := range s.cfg.Listen {
 		l, err := net.Listen("tcp", lc.Address)
 		if err != nil {
-			s.closeListeners()
+			s.pool.CloseListeners()
 			return nil, fmt.Errorf("listen on %s: %w", lc.Address, err)
 		}
 		addrs = append(addrs, l.Addr())
@@ -115,7 +105,7 @@ func (s *Server) Listen() ([]net.Addr, error) {
 	}
 	if s.opt.IRC != nil {
 		if _, err := s.opt.IRC.Listen(); err != nil {
-			s.closeListeners()
+			s.pool.CloseListeners()
 			return nil, err
 		}
 	}
@@ -124,94 +114,24 @@ func (s *Server) Listen() ([]net.Addr, error) {
 
 // Serve accepts connections on l with the settings of lc, in the background.
 func (s *Server) Serve(l net.Listener, lc config.Listener) {
-	s.mu.Lock()
-	s.listeners = append(s.listeners, l)
-	s.mu.Unlock()
 	mcfg := &negotiation.Config{Domain: s.cfg.Domain, TLS: lc.TLS, NewID: s.opt.NewID, Auth: s.opt.Auth}
 	if s.opt.TLS != nil {
 		mcfg.TLSReady = s.opt.TLS.Ready
 	}
 	direct := lc.TLS == config.TLSDirect
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
-	s.acceptWG.Add(1)
-	go func() {
-		defer s.acceptWG.Done()
-		s.accept(l, mcfg, direct)
-	}()
-}
-
-func (s *Server) accept(l net.Listener, mcfg *negotiation.Config, direct bool) {
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// Out of file descriptors and the like: wait and go on, as
-			// net/http does, rather than spin or give up.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Error().Err(err).Dur("retry_in", backoff).Msg("accept failed")
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		c := s.newConn(nc, mcfg)
-		if c == nil {
-			continue
-		}
-		c.direct = direct
-		go c.serve()
-	}
-}
-
-// newConn registers a connection, or returns nil when the server is
-// stopping. The per-IP limit is enforced by the connection itself so that
-// the refusal is a proper stream error.
-func (s *Server) newConn(nc net.Conn, mcfg *negotiation.Config) *conn {
-	ip := remoteIP(nc)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ctx.Err() != nil {
-		nc.Close()
-		return nil
-	}
-	id := s.nextID.Add(1)
-	c := newConn(s, nc, mcfg, id, ip)
-	s.perIP[ip]++
-	c.overLimit = s.cfg.Limits.MaxConnsPerIP > 0 && s.perIP[ip] > s.cfg.Limits.MaxConnsPerIP
-	s.conns[c] = struct{}{}
-	s.connWG.Add(1)
-	return c
-}
-
-func (s *Server) forget(c *conn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
-		delete(s.perIP, c.ip)
-	}
-	s.mu.Unlock()
-	s.connWG.Done()
+	s.pool.Serve(l, func(nc net.Conn, ip string, overLimit bool) connpool.Conn {
+		c := newConn(s, nc, mcfg, s.nextID.Add(1), ip)
+		c.overLimit, c.direct = overLimit, direct
+		return c
+	})
 }
 
 // Router returns the table of bound sessions.
 func (s *Server) Router() *session.Router { return s.router }
 
 // ConnCount returns the number of open connections.
-func (s *Server) ConnCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
-
-func remoteIP(nc net.Conn) string {
-	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
-	if err != nil {
-		return nc.RemoteAddr().String()
-	}
-	return host
-}
+func (s *Server) ConnCount() int { return s.pool.Count() }
 
 // Shutdown stops accepting, asks every connection to end its stream with
 // system-shutdown (IRC connections with an ERROR line), and waits for them
@@ -219,50 +139,11 @@ func remoteIP(nc net.Conn) string {
 // connections had to be cut.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.opt.IRC == nil {
-		return s.shutdownXMPP(ctx)
+		return s.pool.Shutdown(ctx)
 	}
 	ircErr := make(chan error, 1)
 	go func() { ircErr <- s.opt.IRC.Shutdown(ctx) }()
-	return errors.Join(s.shutdownXMPP(ctx), <-ircErr)
-}
-
-func (s *Server) shutdownXMPP(ctx context.Context) error {
-	s.mu.Lock()
-	s.cancel()
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	s.closeListeners()
-	s.acceptWG.Wait()
-	s.log.Info().Int("connections", len(conns)).Msg("shutting down")
-	for _, c := range conns {
-		c.stopWith(stream.Errorf(stream.SystemShutdown, "the server is shutting down"))
-	}
-	done := make(chan struct{})
-	go func() { s.connWG.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		s.mu.Lock()
-		for c := range s.conns {
-			c.kill()
-		}
-		s.mu.Unlock()
-		<-done
-		return ctx.Err()
-	}
-}
-
-func (s *Server) closeListeners() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, l := range s.listeners {
-		l.Close()
-	}
-	s.listeners = nil
+	return errors.Join(s.pool.Shutdown(ctx), <-ircErr)
 }
 
 // streamLimits are the tokenizer limits from the configuration.
