@@ -62,6 +62,16 @@ func (db *DB) StoreOffline(owner string, stanza []byte, quota int) error {
 // them, in one transaction: a message is handed out once, and a failure
 // deletes nothing.
 func (db *DB) TakeOffline(owner string) ([]Offline, error) {
+	// Most logins find nothing waiting: look in a read transaction first,
+	// because a write transaction costs an fsync even when it changes
+	// nothing, and there is only one writer at a time.
+	waiting := false
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		waiting = tx.Bucket(bucketOffline).Bucket([]byte(owner)) != nil
+		return nil
+	}); err != nil || !waiting {
+		return nil, err
+	}
 	var msgs []Offline
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		top := tx.Bucket(bucketOffline)
