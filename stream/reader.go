@@ -231,7 +231,12 @@ func (r *Reader) element(start xml.StartElement) (Event, error) {
 				cur = p
 			}
 		case xml.CharData:
-			cur.CreateText(string(t))
+			// An empty CDATA section is no text: kept, it would make the
+			// element serialize with an end tag that reads back as a
+			// different (self-closing) element.
+			if len(t) > 0 {
+				cur.CreateText(string(t))
+			}
 		case xml.ProcInst:
 			return Event{}, Errorf(RestrictedXML, "processing instructions are not allowed in XMPP (<?%s …?>)", t.Target)
 		case xml.Directive:
