@@ -36,7 +36,8 @@ func (e StanzaError) WithText(text string) StanzaError {
 }
 
 // ErrorReply builds the error answer to stanza el: same name and id, to and
-// from swapped, type='error', the original payload kept (RFC 6120 §8.3.1).
+// from swapped, type='error', the original payload kept (RFC 6120 §8.3.1)
+// except its secrets: a password sent in a request never comes back.
 func ErrorReply(el *etree.Element, e StanzaError) *etree.Element {
 	r := etree.NewElement(el.Tag)
 	if id := el.SelectAttr("id"); id != nil {
@@ -49,8 +50,8 @@ func ErrorReply(el *etree.Element, e StanzaError) *etree.Element {
 	if from := el.SelectAttrValue("from", ""); from != "" {
 		r.CreateAttr("to", from)
 	}
-	for _, c := range el.ChildElements() {
-		r.AddChild(c.Copy())
+	for _, c := range withoutSecrets(el).ChildElements() {
+		r.AddChild(c)
 	}
 	r.AddChild(e.Element())
 	return r
