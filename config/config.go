@@ -107,7 +107,7 @@ type Auth struct {
 	// in without an existing account.
 	ExternalAutoProvision bool `toml:"external_auto_provision"`
 	// LegacyDigest enables the XEP-0078 <digest/> login, which requires the
-	// server to keep each password itself in memory.
+	// server to store each password itself, in cleartext, in the database.
 	LegacyDigest bool `toml:"legacy_digest"`
 	// ScramIterations is the PBKDF2 iteration count of stored credentials.
 	ScramIterations int `toml:"scram_iterations"`

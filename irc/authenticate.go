@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"jabberd/config"
 	"jabberd/sasl"
 )
 
@@ -84,6 +85,16 @@ func (m *Machine) onAuthenticate(msg *Message) {
 func (m *Machine) startSASL(name string) {
 	name = strings.ToUpper(name)
 	avail := m.mechanisms()
+	if !slices.Contains(config.KnownMechanisms, name) {
+		// Not a mechanism this server knows: perhaps a response chunk
+		// sent after the exchange was dropped, which may carry a
+		// password. Never echoed.
+		if len(avail) > 0 {
+			m.reply(RPL_SASLMECHS, strings.Join(avail, ","), "are available SASL mechanisms")
+		}
+		m.reply(ERR_SASLFAIL, "SASL authentication failed: that mechanism is not available")
+		return
+	}
 	i := slices.IndexFunc(m.cfg.Mechanisms, func(mech sasl.Mechanism) bool { return mech.Name() == name })
 	if i < 0 || !slices.Contains(avail, name) {
 		if len(avail) > 0 {

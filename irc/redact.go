@@ -32,6 +32,16 @@ func redactLine(line []byte) string {
 	switch strings.ToUpper(cmd) {
 	case "PASS":
 		return s[:head] + " " + redacted
+	case "PRIVMSG", "NOTICE":
+		// "PRIVMSG NickServ :IDENTIFY <password>", which many clients
+		// send by themselves: the whole text goes.
+		target, text, _ := strings.Cut(strings.TrimSpace(args), " ")
+		if strings.EqualFold(target, "NickServ") || strings.EqualFold(target, "NS") {
+			if w := strings.Fields(strings.TrimPrefix(text, ":")); len(w) > 0 &&
+				(strings.EqualFold(w[0], "IDENTIFY") || strings.EqualFold(w[0], "REGISTER") || strings.EqualFold(w[0], "GHOST")) {
+				return s[:head] + " " + target + " :" + redacted
+			}
+		}
 	case "AUTHENTICATE":
 		arg := strings.TrimPrefix(strings.TrimSpace(args), ":")
 		if arg == "+" || arg == "*" || slices.Contains(config.KnownMechanisms, strings.ToUpper(arg)) {

@@ -19,6 +19,9 @@ func TestRedactLine(t *testing.T) {
 		{"AUTHENTICATE QUJD", "AUTHENTICATE [redacted]"},
 		{"NICK alice", "NICK alice"},
 		{"PRIVMSG bob :PASS is not a command here", "PRIVMSG bob :PASS is not a command here"},
+		{"PRIVMSG NickServ :IDENTIFY hunter2", "PRIVMSG NickServ :[redacted]"},
+		{"privmsg ns :identify alice hunter2", "privmsg ns :[redacted]"},
+		{"PRIVMSG NickServ :help", "PRIVMSG NickServ :help"},
 	} {
 		got := redactLine([]byte(tc.in))
 		if got != tc.want {

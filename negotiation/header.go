@@ -68,7 +68,7 @@ func (m *Machine) serverHeader(h *stream.Header) []byte {
 		if f.LegacyNS == "" || !f.offered(m) {
 			continue
 		}
-		if p, ok := h.PrefixFor(f.LegacyNS, ""); ok {
+		if p, ok := m.legacyPrefix(f.LegacyNS); ok {
 			attrs = append(attrs, stream.Attr{Key: "xmlns:" + p, Value: f.LegacyNS})
 		}
 	}
@@ -105,4 +105,33 @@ func (m *Machine) errorHeader() []byte {
 		return append([]byte(xmlDecl), stream.OpenTag(attrs...)...)
 	}
 	return stream.OpenTag(attrs...)
+}
+
+// legacyPrefixes are the prefixes the server uses for the legacy namespaces
+// when it cannot echo the client's.
+var legacyPrefixes = map[string]string{
+	"http://www.ietf.org/rfc/rfc2595.txt":             "tls",
+	"http://www.iana.org/assignments/sasl-mechanisms": "sasl",
+}
+
+// legacyPrefix returns the prefix under which the server's header declares
+// a legacy namespace the client declared: the client's own, unless it would
+// clash with the server's declarations (stream, xml, xmlns, the default),
+// then the usual one. ok is false when the client did not declare it.
+func (m *Machine) legacyPrefix(uri string) (string, bool) {
+	def := legacyPrefixes[uri]
+	p, ok := m.header.PrefixFor(uri, def)
+	if !ok {
+		return "", false
+	}
+	switch p {
+	case "", "stream", "xml", "xmlns":
+		return def, true
+	}
+	for other, d := range legacyPrefixes {
+		if other != uri && p == d {
+			return def, true // the client swapped the usual prefixes
+		}
+	}
+	return p, true
 }

@@ -66,7 +66,7 @@ func (m *Machine) iqAuthGet(el, q *etree.Element) {
 		m.replyError(el, ErrNotAuthorized.WithText("authenticate with SASL before starting a session"))
 		return
 	default:
-		if !m.passwordAllowed() && !m.cfg.Auth.Digest {
+		if !m.passwordAllowed() {
 			m.replyError(el, ErrNotAuthorized.WithText("use STARTTLS before logging in with a password"))
 			return
 		}
@@ -143,6 +143,11 @@ func (m *Machine) nonSASLLogin(el, q *etree.Element, name string) bool {
 	case "digest":
 		if !m.cfg.Auth.Digest {
 			return fail("digest login is not enabled on this server")
+		}
+		// SHA-1 of a stream id and a password is cracked offline by
+		// whoever watched it: a password mechanism like any other.
+		if !m.passwordAllowed() {
+			return fail("use STARTTLS before logging in with a password")
 		}
 		if acct == nil || acct.Password == "" {
 			return fail("wrong username or password")

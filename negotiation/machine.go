@@ -162,7 +162,7 @@ func (m *Machine) onHeader(h *stream.Header) {
 		if f.AdvertiseLegacy == nil || f.LegacyNS == "" || !f.offered(m) {
 			continue
 		}
-		if p, ok := h.PrefixFor(f.LegacyNS, ""); ok {
+		if p, ok := m.legacyPrefix(f.LegacyNS); ok {
 			f.AdvertiseLegacy(m, &m.out, p)
 		}
 	}

@@ -112,7 +112,7 @@ func (m *Machine) profileFor(space string) (sasl.Profile, bool) {
 	if space == sasl.NS {
 		return sasl.RFC6120, m.dialect == RFC6120
 	}
-	p, ok := m.header.PrefixFor(sasl.NSLegacy, "sasl")
+	p, ok := m.legacyPrefix(sasl.NSLegacy)
 	return sasl.Profile{Legacy: true, Prefix: p}, ok && m.dialect == Legacy
 }
 

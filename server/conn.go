@@ -78,6 +78,12 @@ func (c *conn) Serve() {
 	}()
 	c.log.Info().Str("local", c.tcp.LocalAddr().String()).Msg("connected")
 	c.deadline = time.Now().Add(c.srv.cfg.Limits.NegotiationTimeout.Duration)
+	if c.direct && c.overLimit {
+		// Nothing can be said before TLS, and a handshake is what the
+		// limit exists to spare.
+		c.log.Info().Str("ip", c.ip).Msg("too many connections from this address; closed before TLS")
+		return
+	}
 	if c.direct && !c.directTLS() {
 		return
 	}
@@ -244,6 +250,13 @@ func (c *conn) writeFinal(b []byte, redact, final bool) error {
 	_, err := nc.Write(b)
 	if final || err != nil {
 		c.closed = true
+	}
+	if err != nil {
+		// Half a stanza may be on the wire and the client is not reading:
+		// end the connection, so that the session leaves the router and
+		// what was meant for it goes to offline storage.
+		c.log.Info().Err(err).Msg("write failed; closing")
+		c.tcp.Close()
 	}
 	return err
 }

@@ -14,7 +14,9 @@ func (r *Router) presence(from Session, el *etree.Element, to string) {
 	typ := el.SelectAttrValue("type", "")
 	switch typ {
 	case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
-		r.subscription(from, el, typ, bareOf(to))
+		if to != "" { // a subscription stanza without a contact means nothing
+			r.subscription(from, el, typ, bareOf(to))
+		}
 		return
 	case "probe", "error":
 		return // probes are the server's business; errors are not routed here

@@ -150,6 +150,9 @@ func login(c net.Conn, header string, o options) error {
 		send(c, "<message to='"+o.to+"' type='chat'><body>"+o.body+"</body></message>")
 	}
 	if o.wait > 0 {
+		// Available, so that messages to the bare JID (and those stored
+		// while offline) come to this session (RFC 6121 §8.5).
+		send(c, "<presence/>")
 		_ = c.SetReadDeadline(time.Now().Add(o.wait))
 		buf := make([]byte, 4096)
 		for {
