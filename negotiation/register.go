@@ -63,6 +63,12 @@ func (m *Machine) onRegister(el *etree.Element) {
 		rq.CreateElement("password")
 		m.sendElement(r)
 	case "set":
+		if m.auth.registered {
+			// One account per stream: a loop of registrations on one
+			// connection would cost two key derivations each.
+			m.replyError(el, ErrNotAllowed.WithText("one registration per connection"))
+			return
+		}
 		username, password := childText(q, "username"), childText(q, "password")
 		if username == "" || password == "" {
 			m.replyError(el, ErrNotAcceptable.WithText("username and password are both required"))
@@ -77,8 +83,12 @@ func (m *Machine) onRegister(el *etree.Element) {
 		case errors.Is(err, ErrAccountExists):
 			m.replyError(el, ErrConflict.WithText("the username is taken"))
 		case err != nil:
-			m.replyError(el, ErrNotAcceptable.WithText(err.Error()))
+			// The reason is the server's to log, not the client's to read.
+			m.replyError(el, StanzaError{"500", "wait", "internal-server-error", "the account could not be created"})
+			m.flush()
+			m.actions = append(m.actions, Action{Kind: LoginFailed, Mechanism: "register", Reason: err.Error()})
 		default:
+			m.auth.registered = true
 			m.sendElement(resultFor(el))
 			m.flush()
 			m.actions = append(m.actions, Action{Kind: Registered, JID: name + "@" + m.cfg.Domain})

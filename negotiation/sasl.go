@@ -21,6 +21,7 @@ type authState struct {
 	failures   int    // failed attempts that checked a credential
 	mismatches int    // failed attempts that did not (channel binding)
 	user       string // the authenticated account (prepared local part)
+	registered bool   // an account was created in band on this stream
 }
 
 // saslFeature is SASL in both wire profiles: RFC 6120 §6 on version='1.0'

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -196,6 +197,12 @@ func (c *conn) run(ev negotiation.Event) bool {
 				c.r = c.newReader()
 			case negotiation.LoggedIn:
 				c.log.Info().Str("mechanism", a.Mechanism).Str("jid", a.JID).Msg("authenticated")
+				if p := c.srv.opt.Provision; p != nil && a.Mechanism == "EXTERNAL" {
+					local, _, _ := strings.Cut(a.JID, "@")
+					if err := p(local); err != nil {
+						c.log.Error().Err(err).Str("jid", a.JID).Msg("creating the account of a certificate identity failed")
+					}
+				}
 			case negotiation.Registered:
 				c.log.Info().Str("jid", a.JID).Msg("account registered in band")
 			case negotiation.LoginFailed:

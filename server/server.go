@@ -47,6 +47,10 @@ type Options struct {
 	Version string
 	// ExtraFeatures are disco#info features of optional parts that are on.
 	ExtraFeatures []string
+	// Provision creates the account of a certificate identity that logged
+	// in with EXTERNAL and has none (auth.external_auto_provision); nil
+	// when off.
+	Provision func(name string) error
 	// IRC is the IRC listener ([irc] enabled), nil when off. It starts
 	// and stops with the XMPP listeners.
 	IRC *irc.Server

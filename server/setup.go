@@ -114,6 +114,10 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		db.Close()
 		return nil, err
 	}
+	var provision func(string) error
+	if cfg.Auth.ExternalAutoProvision {
+		provision = provisioner(cfg, db)
+	}
 	var extra []string
 	if cfg.Auth.InBandRegistration {
 		auth.Register = registrar(cfg, db)
@@ -128,7 +132,7 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 			return nil, err
 		}
 	}
-	srv, err := New(Options{Config: cfg, TLS: up, DirectTLS: direct, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC})
+	srv, err := New(Options{Config: cfg, TLS: up, DirectTLS: direct, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC, Provision: provision})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -177,7 +181,7 @@ func openStore(cfg *config.Config, log zerolog.Logger) (*store.DB, error) {
 		log.Info().Strs("users", changed).Msg("configured users written to the store")
 	}
 	if cfg.Chat.AutoRoster {
-		if err := mutualRosters(db, cfg.Domain); err != nil {
+		if err := mutualRosters(db, cfg.Domain, ""); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("chat.auto_roster: %w", err)
 		}
@@ -185,16 +189,17 @@ func openStore(cfg *config.Config, log zerolog.Logger) (*store.DB, error) {
 	return db, nil
 }
 
-// mutualRosters makes every account a contact of every other with
-// subscription both (the auto_roster lab switch).
-func mutualRosters(db *store.DB, domain string) error {
+// mutualRosters makes accounts mutual contacts with subscription both (the
+// auto_roster lab switch): every pair, or with only set, the pairs that
+// include that one account (a new registration).
+func mutualRosters(db *store.DB, domain, only string) error {
 	names, err := db.ListAccounts()
 	if err != nil {
 		return err
 	}
 	for _, a := range names {
 		for _, b := range names {
-			if a == b {
+			if a == b || (only != "" && a != only && b != only) {
 				continue
 			}
 			_, _, _, err := db.UpdateRosterItem(a, b+"@"+domain, func(it store.RosterItem, found bool) (store.RosterItem, bool) {
@@ -281,7 +286,32 @@ func registrar(cfg *config.Config, db *store.DB) func(name, password string) err
 			return err
 		}
 		if cfg.Chat.AutoRoster {
-			return mutualRosters(db, cfg.Domain)
+			return mutualRosters(db, cfg.Domain, name)
+		}
+		return nil
+	}
+}
+
+// provisioner creates, on its first EXTERNAL login, the account of a
+// certificate identity that has none: an account without a password, so
+// that messages, rosters and offline storage work for it like for others.
+func provisioner(cfg *config.Config, db *store.DB) func(name string) error {
+	var mu sync.Mutex
+	return func(name string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, err := db.Lookup(name); err == nil {
+			return nil
+		}
+		a, err := accounts.NewAccount(name, "", accounts.Options{Iterations: cfg.Auth.ScramIterations})
+		if err != nil {
+			return err
+		}
+		if err := db.PutAccount(a); err != nil {
+			return err
+		}
+		if cfg.Chat.AutoRoster {
+			return mutualRosters(db, cfg.Domain, name)
 		}
 		return nil
 	}

@@ -39,7 +39,8 @@ type Mapper struct {
 	Policy   Policy
 	Accounts accounts.Store
 	// AutoProvision accepts an identity of this domain that has no account
-	// yet (the account is then created by the caller's store on login).
+	// yet (the server creates the account, without a password, when the
+	// identity logs in with EXTERNAL).
 	AutoProvision bool
 }
 
