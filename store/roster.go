@@ -275,3 +275,26 @@ func decodeRosterItem(owner, jid string, v []byte) (RosterItem, error) {
 		Hidden:          r.Hidden,
 	}, nil
 }
+
+// ForgetContact removes jid (a bare JID) from every roster, bumping each
+// changed roster's version: when an account is deleted, nobody's
+// subscription may pass to whoever takes the name next.
+func (db *DB) ForgetContact(jid string) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRosters).ForEachBucket(func(owner []byte) error {
+			ob := tx.Bucket(bucketRosters).Bucket(owner)
+			ib := ob.Bucket(bucketItems)
+			if ib == nil || ib.Get([]byte(jid)) == nil {
+				return nil
+			}
+			if err := ib.Delete([]byte(jid)); err != nil {
+				return fmt.Errorf("roster of %q: %w", owner, err)
+			}
+			version, err := readU64(ob.Get(keyRosterVersion))
+			if err != nil {
+				return fmt.Errorf("roster of %q: %w", owner, err)
+			}
+			return ob.Put(keyRosterVersion, u64(version+1))
+		})
+	})
+}

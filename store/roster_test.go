@@ -168,3 +168,31 @@ func TestUpdateRosterItemRefusals(t *testing.T) {
 		t.Errorf("removal with subscription remove: kept=%v version %d, %v", kept, ver, err)
 	}
 }
+
+// TestForgetContact: a deleted account's JID leaves every roster, and each
+// changed roster's version moves on; others are untouched.
+func TestForgetContact(t *testing.T) {
+	db, _ := openT(t)
+	add := func(owner, jid string) uint64 {
+		_, _, v, err := db.UpdateRosterItem(owner, jid, func(RosterItem, bool) (RosterItem, bool) {
+			return RosterItem{Subscription: SubBoth}, true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	bobVer := add("bob", "alice@d")
+	add("bob", "carol@d")
+	carolVer := add("carol", "dave@d")
+	if err := db.ForgetContact("alice@d"); err != nil {
+		t.Fatal(err)
+	}
+	items, v, err := db.Roster("bob")
+	if err != nil || len(items) != 1 || items[0].JID != "carol@d" || v != bobVer+2 {
+		t.Fatalf("bob's roster %+v version %d (had %d before carol), %v", items, v, bobVer, err)
+	}
+	if items, v, _ := db.Roster("carol"); len(items) != 1 || v != carolVer {
+		t.Fatalf("carol's roster changed: %+v version %d", items, v)
+	}
+}

@@ -233,7 +233,12 @@ flags:
 		if err := db.DeleteAccount(name); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stdout, "deleted %s, with its roster and offline messages\n", name)
+		// Its subscriptions in other rosters go too: a new account of the
+		// same name must not inherit them.
+		if err := db.ForgetContact(name + "@" + cfg.Domain); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "deleted %s, with its roster, offline messages and its place in other rosters\n", name)
 	}
 	if err := db.Close(); err != nil {
 		return fail(err)
