@@ -100,17 +100,23 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 	}
 }
 
+// maxDirected bounds the directed-presence recipients one session is
+// remembered to have.
+const maxDirected = 100
+
 // directed sends presence to one JID and remembers it, so that the
 // recipient learns of the unavailable too (RFC 6121 §4.6).
 func (r *Router) directed(from Session, el *etree.Element, to, typ string) {
 	r.mu.Lock()
 	if e := r.entryOf(from); e != nil {
-		if typ == "" {
+		// Only presence that reached someone here is remembered, and not
+		// without bound: the map lives as long as the session.
+		if typ == "" && r.localOf(bareOf(to)) != "" && len(e.directed) < maxDirected {
 			if e.directed == nil {
 				e.directed = map[string]bool{}
 			}
 			e.directed[to] = true
-		} else {
+		} else if typ != "" {
 			delete(e.directed, to)
 		}
 	}

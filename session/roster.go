@@ -100,6 +100,13 @@ func (r *Router) rosterSet(from Session, el, q *etree.Element, owner string) {
 		r.bounce(from, el, ErrNotAcceptable("the name is longer than 1023 bytes"))
 		return
 	}
+	if cur, found, err := r.data.RosterItem(owner, jid); err == nil && (!found || cur.Hidden) {
+		if all, _, err := r.data.Roster(owner); err == nil && len(all) >= r.opt.MaxRosterItems {
+			r.bounce(from, el, negotiation.StanzaError{Code: "500", Type: "wait", Condition: "resource-constraint",
+				Text: "the roster holds " + strconv.Itoa(r.opt.MaxRosterItems) + " items, the most this server keeps"})
+			return
+		}
+	}
 	// RFC 6121 §2.1.2.5: a 'subscription' other than remove is ignored,
 	// and 'ask' is the server's to set.
 	r.update(owner, jid, func(cur store.RosterItem, _ bool) store.RosterItem {

@@ -234,3 +234,30 @@ func TestRosterRemoveCancelsPendingRequests(t *testing.T) {
 	expect(t, "bob", b, `<iq id='rm2' type='error' to='bob@example.com/desk' from='example.com'><query xmlns='jabber:iq:roster'><item jid='alice@example.com' subscription='remove'/></query>`+
 		`<error code='404' type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`)
 }
+
+// TestRosterLimit: past Options.MaxRosterItems a new item is refused with
+// resource-constraint; changing an existing item still works.
+func TestRosterLimit(t *testing.T) {
+	e := newEnv(t, session.Options{MaxRosterItems: 2})
+	a := e.bind("alice@example.com/desk")
+	set := func(id, jid, name string) string {
+		e.send(a, `<iq id='`+id+`' type='set'><query xmlns='jabber:iq:roster'><item jid='`+jid+`' name='`+name+`'/></query></iq>`)
+		got := a.take()
+		if len(got) != 1 {
+			t.Fatalf("%s: %d answers %q", id, len(got), got)
+		}
+		return got[0]
+	}
+	for i, jid := range []string{"bob@example.com", "carol@example.com"} {
+		if got := set("s"+string(rune('1'+i)), jid, "x"); got != "<iq id='s"+string(rune('1'+i))+"' type='result' to='alice@example.com/desk'/>" {
+			t.Fatalf("set %s: %s", jid, got)
+		}
+	}
+	want := "<iq id='s3' type='error' from='example.com'><query xmlns='jabber:iq:roster'><item jid='dave@example.com' name='x'/></query><error code='500' type='wait'><resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>the roster holds 2 items, the most this server keeps</text></error></iq>"
+	if got := set("s3", "dave@example.com", "x"); got != want {
+		t.Fatalf("third item:\n got %s\nwant %s", got, want)
+	}
+	if got := set("s4", "bob@example.com", "renamed"); got != "<iq id='s4' type='result' to='alice@example.com/desk'/>" {
+		t.Fatalf("renaming an existing item: %s", got)
+	}
+}

@@ -49,6 +49,9 @@ type Options struct {
 	// ExtraFeatures are disco#info features beyond the router's own (for
 	// example jabber:iq:register when in-band registration is on).
 	ExtraFeatures []string
+	// MaxRosterItems bounds a roster (every item is stored and returned
+	// with every roster get); 0 means 1000.
+	MaxRosterItems int
 }
 
 // Router is the table of bound sessions: bare JID → resource → entry.
@@ -74,6 +77,9 @@ type entry struct {
 
 // NewRouter returns an empty table for domain.
 func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Router {
+	if opt.MaxRosterItems <= 0 {
+		opt.MaxRosterItems = 1000
+	}
 	return &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{}}
 }
 

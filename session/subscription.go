@@ -1,11 +1,16 @@
 package session
 
 import (
+	"strings"
+
 	"github.com/beevik/etree"
 
 	"jabberd/store"
 	"jabberd/stream"
 )
+
+// maxStatus bounds the status text kept with a subscription request.
+const maxStatus = 1024
 
 // subscription runs a subscription request or answer from user (the
 // sender's account) about contact (RFC 6121 §3 and the state tables of its
@@ -28,8 +33,14 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 	out.CreateAttr("from", userBare)
 	out.CreateAttr("to", contactBare)
 	out.CreateAttr("type", typ)
-	for _, c := range el.ChildElements() {
-		out.AddChild(c.Copy())
+	// Of what the sender wrote, only a short status goes on: the request
+	// is stored with the contact until answered.
+	if st := el.SelectElement("status"); st != nil {
+		text := st.Text()
+		if len(text) > maxStatus {
+			text = strings.ToValidUTF8(text[:maxStatus], "")
+		}
+		out.CreateElement("status").SetText(text)
 	}
 	switch typ {
 	case "subscribe":
