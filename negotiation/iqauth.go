@@ -160,7 +160,11 @@ func (m *Machine) nonSASLLogin(el, q *etree.Element, name string) bool {
 		if !m.passwordAllowed() {
 			return fail("use STARTTLS before logging in with a password")
 		}
-		if acct == nil || !acct.CheckPassword(password) {
+		if acct == nil {
+			accounts.CheckUnknown(password) // as long as for a real name
+			return fail("wrong username or password")
+		}
+		if !acct.CheckPassword(password) {
 			return fail("wrong username or password")
 		}
 	}

@@ -46,7 +46,9 @@ func (s *plainSession) Next(data []byte) ([]byte, bool, error) {
 	acct, err := s.store.Lookup(name)
 	switch {
 	case errors.Is(err, accounts.ErrNotFound):
-		// The same answer as a wrong password: do not reveal which names exist.
+		// The same answer, and the same time, as a wrong password: do not
+		// reveal which names exist.
+		accounts.CheckUnknown(password)
 		return nil, true, Fail(NotAuthorized, "wrong user name or password")
 	case err != nil:
 		return nil, true, Fail(TemporaryAuthFailure, "the account store is unavailable")

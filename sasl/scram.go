@@ -22,6 +22,9 @@ type SCRAM struct {
 	Hash     string // "SHA-1" or "SHA-256"
 	Plus     bool
 	Accounts accounts.Store
+	// Iterations is what unknown names pretend to use (the configured
+	// scram_iterations), so that they look like the others.
+	Iterations int
 }
 
 // Name implements Mechanism.
@@ -135,6 +138,11 @@ func (s *scramSession) lookup(username string) (scram.StoredCredentials, error) 
 		return scram.StoredCredentials{}, err
 	}
 	acct, err := s.mech.Accounts.Lookup(name)
+	if errors.Is(err, accounts.ErrNotFound) {
+		// Go on as for a real account and fail at the proof: failing at
+		// the first message would tell which names exist.
+		return accounts.UnknownCredentials(name, s.mech.Hash, s.mech.Iterations), nil
+	}
 	if err != nil {
 		s.lookupE = err
 		return scram.StoredCredentials{}, err

@@ -153,3 +153,31 @@ func TestSCRAMNoInitialResponse(t *testing.T) {
 		t.Fatalf("second Next(nil) = %v, %v", done, err)
 	}
 }
+
+// TestSCRAMUnknownUserLooksLikeAnyOther: a name with no account gets a
+// server-first message like a real one (with the same salt every time and
+// the configured iteration count) and fails only at the proof.
+func TestSCRAMUnknownUserLooksLikeAnyOther(t *testing.T) {
+	mech := SCRAM{Hash: "SHA-256", Accounts: scramStore(t), Iterations: 4096}
+	first := func() string {
+		client := newClient(t, scram.SHA256, "zed", "pencil").NewConversation()
+		msg, _ := client.Step("")
+		chal, done, err := mech.Start(&Context{Domain: "localhost"}).Next([]byte(msg))
+		if done || err != nil {
+			t.Fatalf("unknown user refused at the first message: %v", err)
+		}
+		return string(chal)
+	}
+	a, b := first(), first()
+	saltOf := func(s string) string {
+		for _, f := range bytes.Split([]byte(s), []byte(",")) {
+			if bytes.HasPrefix(f, []byte("s=")) {
+				return string(f)
+			}
+		}
+		return ""
+	}
+	if saltOf(a) == "" || saltOf(a) != saltOf(b) || !bytes.Contains([]byte(a), []byte(",i=4096")) {
+		t.Fatalf("server-first messages %q and %q: want the same salt and i=4096", a, b)
+	}
+}

@@ -240,7 +240,7 @@ func authFromConfig(cfg *config.Config, store accounts.Store) (*negotiation.Auth
 			auth.Mechanisms = append(auth.Mechanisms, sasl.Plain{Accounts: store})
 		case "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS":
 			hash := strings.TrimSuffix(strings.TrimPrefix(name, "SCRAM-"), "-PLUS")
-			auth.Mechanisms = append(auth.Mechanisms, sasl.SCRAM{Hash: hash, Plus: strings.HasSuffix(name, "-PLUS"), Accounts: store})
+			auth.Mechanisms = append(auth.Mechanisms, sasl.SCRAM{Hash: hash, Plus: strings.HasSuffix(name, "-PLUS"), Accounts: store, Iterations: cfg.Auth.ScramIterations})
 		default:
 			return nil, nil, fmt.Errorf("auth.mechanisms: %q is not implemented", name)
 		}
