@@ -228,9 +228,13 @@ func (m *Machine) saslStep(p sasl.Profile, data []byte) {
 	}
 	m.auth.user = sess.Identity().Username
 	m.facts |= Authenticated
+	// The login is reported before the success is written: what the
+	// connection does about it (creating an auto-provisioned account) is
+	// done before the client can act on the success.
+	m.flush()
+	m.actions = append(m.actions, Action{Kind: LoggedIn, JID: m.auth.user + "@" + m.cfg.Domain, Mechanism: m.auth.mechanism})
 	p.Success(&m.out, sess.SuccessData())
 	m.redactNext()
-	m.actions = append(m.actions, Action{Kind: LoggedIn, JID: m.auth.user + "@" + m.cfg.Domain, Mechanism: m.auth.mechanism})
 	if !p.Legacy {
 		// RFC 6120 §6.4.6: both sides restart the stream after success.
 		m.restart()

@@ -196,13 +196,13 @@ func (c *conn) run(ev negotiation.Event) bool {
 			case negotiation.Restart:
 				c.r = c.newReader()
 			case negotiation.LoggedIn:
-				c.log.Info().Str("mechanism", a.Mechanism).Str("jid", a.JID).Msg("authenticated")
 				if p := c.srv.opt.Provision; p != nil && a.Mechanism == "EXTERNAL" {
 					local, _, _ := strings.Cut(a.JID, "@")
 					if err := p(local); err != nil {
 						c.log.Error().Err(err).Str("jid", a.JID).Msg("creating the account of a certificate identity failed")
 					}
 				}
+				c.log.Info().Str("mechanism", a.Mechanism).Str("jid", a.JID).Msg("authenticated")
 			case negotiation.Registered:
 				c.log.Info().Str("jid", a.JID).Msg("account registered in band")
 			case negotiation.LoginFailed:
