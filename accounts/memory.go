@@ -5,7 +5,8 @@ import (
 	"sync"
 )
 
-// Memory is an in-memory Store, filled from the configuration.
+// Memory is an in-memory Store (the server uses the bbolt store; tests and
+// tools that need accounts without a database use this).
 type Memory struct {
 	mu sync.RWMutex
 	m  map[string]*Account

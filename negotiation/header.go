@@ -26,7 +26,7 @@ func (m *Machine) checkHeader(h *stream.Header) (Dialect, *stream.Error) {
 	if !h.HasAttr("version") {
 		return Legacy, nil
 	}
-	major, minor, ok := parseVersion(h.Attr("version"))
+	major, _, ok := parseVersion(h.Attr("version"))
 	switch {
 	case !ok:
 		return 0, stream.Errorf(stream.UnsupportedVersion, "%q is not a stream version (expected \"1.0\")", h.Attr("version"))
@@ -35,7 +35,6 @@ func (m *Machine) checkHeader(h *stream.Header) (Dialect, *stream.Error) {
 	case major == 1:
 		return RFC6120, nil
 	}
-	_ = minor
 	return Legacy, nil // version='0.x': the pre-1.0 protocol
 }
 

@@ -1,6 +1,7 @@
 // Package sasl implements the server side of SASL mechanisms (PLAIN,
-// EXTERNAL, and room for SCRAM) behind one interface, and the two XML wire
-// profiles that carry them: XEP-0034 (legacy) and RFC 6120 §6.
+// SCRAM-SHA-1/-256 with and without channel binding, EXTERNAL) behind one
+// interface, and the two XML wire profiles that carry them: XEP-0034
+// (legacy) and RFC 6120 §6.
 package sasl
 
 import "fmt"

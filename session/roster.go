@@ -83,10 +83,10 @@ func (r *Router) rosterSet(from Session, el, q *etree.Element, owner string) {
 		name := strings.TrimSpace(g.Text())
 		switch {
 		case name == "":
-			r.bounce(from, el, ErrNotAcceptable("a group name must not be empty"))
+			r.bounce(from, el, notAcceptable("a group name must not be empty"))
 			return
 		case len(name) > 1023:
-			r.bounce(from, el, ErrNotAcceptable("a group name is longer than 1023 bytes"))
+			r.bounce(from, el, notAcceptable("a group name is longer than 1023 bytes"))
 			return
 		case seen[name]:
 			r.bounce(from, el, negotiation.ErrBadRequest.WithText("the group "+strconv.Quote(name)+" is given twice"))
@@ -97,7 +97,7 @@ func (r *Router) rosterSet(from Session, el, q *etree.Element, owner string) {
 	}
 	name := it.SelectAttrValue("name", "")
 	if len(name) > 1023 {
-		r.bounce(from, el, ErrNotAcceptable("the name is longer than 1023 bytes"))
+		r.bounce(from, el, notAcceptable("the name is longer than 1023 bytes"))
 		return
 	}
 	if cur, found, err := r.data.RosterItem(owner, jid); err == nil && (!found || cur.Hidden) {
@@ -199,8 +199,8 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-// ErrNotAcceptable is a not-acceptable stanza error with text.
-func ErrNotAcceptable(text string) negotiation.StanzaError {
+// notAcceptable is a not-acceptable stanza error with text.
+func notAcceptable(text string) negotiation.StanzaError {
 	return negotiation.StanzaError{Code: "406", Type: "modify", Condition: "not-acceptable", Text: text}
 }
 
