@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
 
 	"jabberd/connpool"
@@ -46,7 +45,16 @@ type conn struct {
 	nc     net.Conn   // the current transport: TCP, then TLS over it
 	tcp    net.Conn
 	wmu    sync.Mutex // serializes writes: the machine's and routed stanzas
-	closed bool       // under wmu: the stream is closed; Deliver refuses
+	closed bool       // under wmu: the stream is closed; nothing more is written
+
+	qmu      sync.Mutex // guards the outbound queue of routed stanzas
+	qcond    *sync.Cond // on qmu: the writing goroutine finished
+	queue    []queued
+	qbytes   int
+	draining bool          // a goroutine is writing the queue
+	overflow bool          // the client stopped reading: the queue is not written
+	qclosed  bool          // the connection is ending: deliveries are refused
+	qdone    chan struct{} // closed once the queue is handed to storage
 
 	stop  atomic.Pointer[stream.Error] // why the server ends this stream
 	jid   atomic.Pointer[string]       // bound full JID
@@ -60,7 +68,9 @@ func newConn(s *Server, nc net.Conn, mcfg *negotiation.Config, id uint64, ip str
 		srv: s, id: id, ip: ip, nc: nc, tcp: nc,
 		m:     negotiation.New(mcfg),
 		phase: "plaintext",
+		qdone: make(chan struct{}),
 	}
+	c.qcond = sync.NewCond(&c.qmu)
 	c.log = s.log.With().Str("conn", "c"+strconv.FormatUint(id, 10)).Str("remote", nc.RemoteAddr().String()).Logger()
 	return c
 }
@@ -184,7 +194,9 @@ func (c *conn) run(ev negotiation.Event) bool {
 				if final {
 					// The session leaves the router before the client can
 					// read the close: its presence ends and messages go
-					// elsewhere from that moment.
+					// elsewhere from that moment — after what was queued
+					// for it is stored, so that the order holds.
+					c.closeQueue()
 					c.unbind()
 				}
 				if err := c.writeFinal(a.Data, a.Redact, final); err != nil {
@@ -268,11 +280,13 @@ func (c *conn) writeFinal(b []byte, redact, final bool) error {
 	return err
 }
 
-// markClosed refuses further deliveries: the connection is ending.
+// markClosed refuses further writes and deliveries, and stores what was
+// queued: the connection is ending.
 func (c *conn) markClosed() {
 	c.wmu.Lock()
 	c.closed = true
 	c.wmu.Unlock()
+	c.closeQueue()
 }
 
 // JID implements session.Session.
@@ -281,11 +295,6 @@ func (c *conn) JID() string {
 		return *p
 	}
 	return ""
-}
-
-// Deliver implements session.Session: a stanza routed to this client.
-func (c *conn) Deliver(el *etree.Element) error {
-	return c.write(stream.Marshal(el), false)
 }
 
 // Replace implements session.Session: a newer session bound the same JID.

@@ -130,6 +130,13 @@ func (r *Router) StoreUndeliverable(el *etree.Element) {
 	if local == "" {
 		return
 	}
+	// A message that came out of storage carries our delay stamp: the
+	// stamp goes back in with the message, not on top of it.
+	for _, d := range el.SelectElements("delay") {
+		if d.NamespaceURI() == NSDelay && d.SelectAttrValue("from", "") == r.domain {
+			el.RemoveChild(d)
+		}
+	}
 	if err := r.data.StoreOffline(local, stream.Marshal(el), r.opt.OfflineQuota); err != nil {
 		r.log.Error().Err(err).Str("account", local).Msg("a message for a closing session could not be stored")
 	}
@@ -158,9 +165,7 @@ func (r *Router) deliverOffline(s Session) {
 		d.CreateAttr("stamp", m.Stored.UTC().Format(time.RFC3339))
 		d.SetText("Offline Storage")
 		if s.Deliver(el) != nil {
-			// Put it back as it was: stored again, it keeps no stamp of ours.
-			el.RemoveChild(d)
-			r.StoreUndeliverable(el)
+			r.StoreUndeliverable(el) // back to storage, without our stamp
 		}
 	}
 }
