@@ -3,6 +3,7 @@ package session
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 
@@ -34,6 +35,12 @@ func (r *Router) presence(from Session, el *etree.Element, to string) {
 // broadcast handles presence without a 'to': the session's own
 // availability, sent to its subscribers and its other resources.
 func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
+	// One account's presence changes are processed one at a time: two
+	// resources coming online together would otherwise each see the other
+	// twice (once from its broadcast, once in the snapshot of the user's
+	// available resources).
+	unlock := r.lockAccount(bareOf(from.JID()))
+	defer unlock()
 	r.mu.Lock()
 	e := r.entryOf(from)
 	if e == nil {
@@ -224,4 +231,12 @@ func withTo(el *etree.Element, jid string) *etree.Element {
 		c.CreateAttr("to", jid)
 	}
 	return c
+}
+
+// lockAccount serializes the presence changes of one account.
+func (r *Router) lockAccount(bare string) (unlock func()) {
+	v, _ := r.accountLocks.LoadOrStore(bare, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }

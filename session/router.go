@@ -63,6 +63,8 @@ type Router struct {
 
 	mu     sync.Mutex
 	byBare map[string]map[string]*entry
+
+	accountLocks sync.Map // bare JID → *sync.Mutex, see lockAccount
 }
 
 // entry is a bound session and its presence, as the server tracks it.
