@@ -28,12 +28,12 @@ func TestDirectTLSOpenSSLALPN(t *testing.T) {
 	}
 
 	tlsUp := j.waitLog(t, 1, fields{"message": "TLS established"})[0]
-	conn := tlsUp.str("conn")
+	conn := tlsUp.Str("conn")
 	connected := j.entries(fields{"message": "connected", "conn": conn})
-	if len(connected) != 1 || connected[0].str("local") != j.direct {
+	if len(connected) != 1 || connected[0].Str("local") != j.direct {
 		t.Errorf("server log: connection %s did not arrive on the direct-TLS listener %s: %v", conn, j.direct, connected)
 	}
-	if sni := tlsUp.str("sni"); sni != "localhost" {
+	if sni := tlsUp.Str("sni"); sni != "localhost" {
 		t.Errorf("server log: sni = %q, want localhost: %s", sni, tlsUp)
 	}
 	if eb := tlsUp["early_bytes"]; eb != float64(0) {
@@ -41,7 +41,7 @@ func TestDirectTLSOpenSSLALPN(t *testing.T) {
 	}
 	// No STARTTLS may have happened on this port.
 	for _, e := range j.entries(fields{"message": "sent", "conn": conn}) {
-		if strings.Contains(e.str("out"), "<proceed") {
+		if strings.Contains(e.Str("out"), "<proceed") {
 			t.Errorf("server sent <proceed/> on the direct-TLS port: %s", e)
 		}
 	}

@@ -61,7 +61,7 @@ func TestGnuTLSStartTLS(t *testing.T) {
 	r := gnutlsStartTLS(t, j, portOf(j.addr))
 	assertGnuTLSVerified(t, r)
 	tlsUp := assertRFC6120Upgrade(t, j)
-	if sni := tlsUp.str("sni"); sni != "localhost" {
+	if sni := tlsUp.Str("sni"); sni != "localhost" {
 		t.Errorf("server log: sni = %q, want localhost: %s", sni, tlsUp)
 	}
 
@@ -72,11 +72,11 @@ func TestGnuTLSStartTLS(t *testing.T) {
 		return
 	}
 	const decl = "<?xml version='1.0'?>"
-	sent := j.entries(fields{"message": "sent", "conn": tlsUp.str("conn")})
+	sent := j.entries(fields{"message": "sent", "conn": tlsUp.Str("conn")})
 	if len(sent) == 0 {
-		t.Fatalf("server log: no \"sent\" entry on %s although the log is at debug level", tlsUp.str("conn"))
+		t.Fatalf("server log: no \"sent\" entry on %s although the log is at debug level", tlsUp.Str("conn"))
 	}
-	if first := sent[0]; first.str("phase") != "plaintext" || !strings.HasPrefix(first.str("out"), decl+"<stream:stream ") {
-		t.Errorf("server log: the first bytes sent on %s are not %q then the stream header: %s", tlsUp.str("conn"), decl, first)
+	if first := sent[0]; first.Str("phase") != "plaintext" || !strings.HasPrefix(first.Str("out"), decl+"<stream:stream ") {
+		t.Errorf("server log: the first bytes sent on %s are not %q then the stream header: %s", tlsUp.Str("conn"), decl, first)
 	}
 }

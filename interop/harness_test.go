@@ -6,9 +6,7 @@ package interop
 // failure message.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -25,6 +23,7 @@ import (
 
 	"jabberd/certs"
 	"jabberd/config"
+	"jabberd/internal/logtest"
 	"jabberd/server"
 )
 
@@ -57,108 +56,18 @@ func password(name string) string {
 	panic("no test user " + name)
 }
 
-// ---- a buffer that announces writes ----
+// ---- the server log ----
 
-// notifyBuffer collects bytes from a writer goroutine (zerolog, a child
-// process) and lets the test wait for content without polling a clock.
-type notifyBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
+// notifyBuffer collects what a writer goroutine (zerolog, a child process)
+// writes and lets a test wait on writes instead of a clock.
+type notifyBuffer = logtest.Buffer
 
-func newNotifyBuffer() *notifyBuffer { return &notifyBuffer{changed: make(chan struct{})} }
+func newNotifyBuffer() *notifyBuffer { return logtest.New() }
 
-func (b *notifyBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	close(b.changed)
-	b.changed = make(chan struct{})
-	return len(p), nil
-}
-
-func (b *notifyBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// snapshot returns the content so far and a channel closed by the next write.
-func (b *notifyBuffer) snapshot() (string, <-chan struct{}) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String(), b.changed
-}
-
-// waitFor waits until ok accepts the content or the timeout passes; it
-// reports whether ok accepted.
-func (b *notifyBuffer) waitFor(timeout time.Duration, ok func(string) bool) bool {
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		s, changed := b.snapshot()
-		if ok(s) {
-			return true
-		}
-		select {
-		case <-changed:
-		case <-timer.C:
-			s, _ := b.snapshot()
-			return ok(s)
-		}
-	}
-}
-
-// ---- server log ----
-
-// logEntry is one JSON line of the server log.
-type logEntry map[string]any
-
-func (e logEntry) str(k string) string {
-	s, _ := e[k].(string)
-	return s
-}
-
-func (e logEntry) strs(k string) []string {
-	raw, _ := e[k].([]any)
-	out := make([]string, 0, len(raw))
-	for _, v := range raw {
-		s, _ := v.(string)
-		out = append(out, s)
-	}
-	return out
-}
-
-func (e logEntry) String() string {
-	b, _ := json.Marshal(map[string]any(e))
-	return string(b)
-}
+type logEntry = logtest.Entry
 
 // fields selects log entries: "message" and any other string field.
 type fields map[string]string
-
-func (f fields) match(e logEntry) bool {
-	for k, v := range f {
-		if e.str(k) != v {
-			return false
-		}
-	}
-	return true
-}
-
-func parseLog(t testing.TB, text string) []logEntry {
-	t.Helper()
-	var out []logEntry
-	for line := range strings.Lines(text) {
-		var e logEntry
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			t.Fatalf("server log line is not JSON: %v: %q", err, line)
-		}
-		out = append(out, e)
-	}
-	return out
-}
 
 // ---- the server ----
 
@@ -228,8 +137,8 @@ func (j *jabberd) stop() {
 		if err := j.set.Server.Shutdown(ctx); err != nil {
 			t.Errorf("server Shutdown: %v", err)
 		}
-		for _, e := range parseLog(t, j.log.String()) {
-			if lv := e.str("level"); lv == "error" || lv == "fatal" || lv == "panic" {
+		for _, e := range j.log.Entries(t) {
+			if lv := e.Str("level"); lv == "error" || lv == "fatal" || lv == "panic" {
 				t.Errorf("server logged at %s level: %s", lv, e)
 			}
 		}
@@ -249,28 +158,14 @@ func (j *jabberd) clientCert(user string) (crt, key string) {
 
 // entries returns the log entries so far that match f.
 func (j *jabberd) entries(f fields) []logEntry {
-	var out []logEntry
-	for _, e := range parseLog(j.t, j.log.String()) {
-		if f.match(e) {
-			out = append(out, e)
-		}
-	}
-	return out
+	return j.log.Select(j.t, func(e logEntry) bool { return e.Has(f) })
 }
 
 // waitLog waits for n entries matching f and returns them; it fails the
 // test (with the log) when they do not come.
 func (j *jabberd) waitLog(t testing.TB, n int, f fields) []logEntry {
 	t.Helper()
-	var got []logEntry
-	ok := j.log.waitFor(logTimeout, func(string) bool {
-		got = j.entries(f)
-		return len(got) >= n
-	})
-	if !ok {
-		t.Fatalf("server log: waited %v for %d entries matching %v, found %d", logTimeout, n, f, len(got))
-	}
-	return got
+	return j.log.WaitN(t, logTimeout, n, fmt.Sprintf("matching %v", f), func(e logEntry) bool { return e.Has(f) })
 }
 
 // ---- clients ----

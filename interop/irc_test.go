@@ -76,13 +76,13 @@ func TestIRCOpenSSLStartTLS(t *testing.T) {
 	r := opensslIRC(t, s, "-cert", crt, "-key", key)
 	assertOpenSSLVerified(t, r)
 	up := s.waitLog(t, 1, fields{"message": "TLS established", "proto": "irc"})[0]
-	if got := up.str("client_cert"); got != "CN=alice@localhost" {
+	if got := up.Str("client_cert"); got != "CN=alice@localhost" {
 		t.Errorf("server log: client_cert = %q: %s", got, up)
 	}
 	if v, _ := up["client_cert_verified"].(bool); !v {
 		t.Errorf("server log: client_cert_verified is not true: %s", up)
 	}
-	if accts := up.strs("client_cert_accounts"); !slices.Equal(accts, []string{"alice"}) {
+	if accts := up.Strs("client_cert_accounts"); !slices.Equal(accts, []string{"alice"}) {
 		t.Errorf("server log: client_cert_accounts = %q: %s", accts, up)
 	}
 	if failed := s.entries(fields{"message": "TLS upgrade failed"}); len(failed) > 0 {
@@ -195,12 +195,12 @@ func TestIRCPythonChat(t *testing.T) {
 		t.Errorf("server log: %d TLS upgrades, want 2", n)
 	}
 	for _, e := range s.waitLog(t, 2, fields{"message": "registered", "proto": "irc"}) {
-		if e.str("phase") != "tls" {
+		if e.Str("phase") != "tls" {
 			t.Errorf("server log: registered outside TLS: %s", e)
 		}
 	}
 	auth := s.waitLog(t, 1, fields{"message": "authenticated", "proto": "irc"})
-	if auth[0].str("mechanism") != "EXTERNAL" || auth[0].str("account") != "alice" {
+	if auth[0].Str("mechanism") != "EXTERNAL" || auth[0].Str("account") != "alice" {
 		t.Errorf("server log: %s", auth[0])
 	}
 	if failed := s.entries(fields{"message": "TLS upgrade failed"}); len(failed) > 0 {

@@ -56,15 +56,15 @@ func assertOpenSSLVerified(t *testing.T, r *run) {
 func assertRFC6120Upgrade(t *testing.T, j *jabberd) logEntry {
 	t.Helper()
 	tlsUp := j.waitLog(t, 1, fields{"message": "TLS established"})[0]
-	conn := tlsUp.str("conn")
+	conn := tlsUp.Str("conn")
 	opened := j.entries(fields{"message": "stream opened", "conn": conn, "phase": "plaintext"})
 	if len(opened) != 1 {
 		t.Fatalf("server log: want 1 plaintext \"stream opened\" on %s, got %d", conn, len(opened))
 	}
-	if d := opened[0].str("dialect"); d != "rfc6120" {
+	if d := opened[0].Str("dialect"); d != "rfc6120" {
 		t.Errorf("server log: stream opened with dialect %q, want rfc6120: %s", d, opened[0])
 	}
-	if v := tlsUp.str("version"); v != "TLS 1.3" && v != "TLS 1.2" {
+	if v := tlsUp.Str("version"); v != "TLS 1.3" && v != "TLS 1.2" {
 		t.Errorf("server log: TLS version %q: %s", v, tlsUp)
 	}
 	if failed := j.entries(fields{"message": "TLS upgrade failed"}); len(failed) > 0 {
@@ -91,16 +91,16 @@ func TestOpenSSLStartTLSClientCertificate(t *testing.T) {
 	r := opensslStartTLS(t, j, "-cert", crt, "-key", key)
 	assertOpenSSLVerified(t, r)
 	tlsUp := assertRFC6120Upgrade(t, j)
-	if got := tlsUp.str("client_cert"); got != "CN=alice@localhost" {
+	if got := tlsUp.Str("client_cert"); got != "CN=alice@localhost" {
 		t.Errorf("server log: client_cert = %q, want CN=alice@localhost: %s", got, tlsUp)
 	}
 	if v, _ := tlsUp["client_cert_verified"].(bool); !v {
 		t.Errorf("server log: client_cert_verified is not true: %s", tlsUp)
 	}
-	if accts := tlsUp.strs("client_cert_accounts"); !slices.Contains(accts, "alice") {
+	if accts := tlsUp.Strs("client_cert_accounts"); !slices.Contains(accts, "alice") {
 		t.Errorf("server log: client_cert_accounts = %q, want alice among them: %s", accts, tlsUp)
 	}
-	if e := tlsUp.str("client_cert_error"); e != "" {
+	if e := tlsUp.Str("client_cert_error"); e != "" {
 		t.Errorf("server log: client_cert_error %q: %s", e, tlsUp)
 	}
 }

@@ -34,7 +34,7 @@ func sendToAlice(t *testing.T, j *jabberd, c sendxmppCase) (recv, send *run, bod
 
 	recv = start(t, runOptions{}, append(slixmppArgs(j), "receive",
 		"--jid", "alice@localhost", "--password", password("alice"), "--mech", "PLAIN")...)
-	ready := recv.stdout.waitFor(clientTimeout, func(s string) bool {
+	ready := recv.stdout.WaitFor(clientTimeout, func(s string) bool {
 		return strings.Contains(s, `"event": "ready"`) || strings.Contains(s, `"event": "failed"`)
 	})
 	if !ready || !strings.Contains(recv.stdout.String(), `"event": "ready"`) {
@@ -62,7 +62,7 @@ func sendToAlice(t *testing.T, j *jabberd, c sendxmppCase) (recv, send *run, bod
 		recv.wait()
 		why := ""
 		for _, e := range j.entries(fields{"message": "TLS upgrade failed"}) {
-			why += fmt.Sprintf("\nserver: TLS upgrade failed with %v byte(s) buffered after <starttls/>: %s", e["early_bytes"], e.str("error"))
+			why += fmt.Sprintf("\nserver: TLS upgrade failed with %v byte(s) buffered after <starttls/>: %s", e["early_bytes"], e.Str("error"))
 			if e["early_bytes"] != float64(0) {
 				why += "\n  go-xmpp writes \"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\\n\" in one write; " +
 					"jabberd must drop that newline (XML whitespace) before the ClientHello instead of handing it to crypto/tls."
@@ -99,15 +99,15 @@ func assertAliceGot(t *testing.T, recv *run, body string) {
 func assertBobLoggedIn(t *testing.T, j *jabberd) logEntry {
 	t.Helper()
 	auth := j.waitLog(t, 1, fields{"message": "authenticated", "jid": "bob@localhost"})[0]
-	if m := auth.str("mechanism"); m != "PLAIN" {
+	if m := auth.Str("mechanism"); m != "PLAIN" {
 		t.Errorf("server log: go-sendxmpp authenticated with %s, want PLAIN (the only password mechanism go-xmpp has): %s", m, auth)
 	}
-	conn := auth.str("conn")
+	conn := auth.Str("conn")
 	tlsUp := j.entries(fields{"message": "TLS established", "conn": conn})
 	if len(tlsUp) != 1 {
 		t.Fatalf("server log: %d \"TLS established\" on bob's connection %s, want 1", len(tlsUp), conn)
 	}
-	if sni := tlsUp[0].str("sni"); sni != "localhost" {
+	if sni := tlsUp[0].Str("sni"); sni != "localhost" {
 		t.Errorf("server log: sni = %q, want localhost: %s", sni, tlsUp[0])
 	}
 	j.waitLog(t, 1, fields{"message": "session bound", "conn": conn})
@@ -161,14 +161,14 @@ func TestGoSendxmppDirectTLS(t *testing.T) {
 	recv, _, body := sendToAlice(t, j, sendxmppCase{direct: true})
 	assertAliceGot(t, recv, body)
 	tlsUp := assertBobLoggedIn(t, j)
-	conn := tlsUp.str("conn")
+	conn := tlsUp.Str("conn")
 	connected := j.entries(fields{"message": "connected", "conn": conn})
-	if len(connected) != 1 || connected[0].str("local") != j.direct {
+	if len(connected) != 1 || connected[0].Str("local") != j.direct {
 		t.Errorf("server log: bob's connection %s did not arrive on the direct-TLS listener %s: %v", conn, j.direct, connected)
 	}
 	opened := j.entries(fields{"message": "stream opened", "conn": conn})
 	for _, e := range opened {
-		if e.str("phase") != "tls" || e.str("dialect") != "rfc6120" {
+		if e.Str("phase") != "tls" || e.Str("dialect") != "rfc6120" {
 			t.Errorf("server log: on direct TLS every stream must open in phase tls, dialect rfc6120: %s", e)
 		}
 	}

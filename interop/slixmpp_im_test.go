@@ -54,7 +54,7 @@ func assertAuthenticatedTimes(t *testing.T, j *jabberd, jid, mech string, n int)
 		t.Errorf("server log: %d \"authenticated\" entries for %s, want %d: %v", len(got), jid, n, got)
 	}
 	for _, e := range got {
-		if m := e.str("mechanism"); m != mech {
+		if m := e.Str("mechanism"); m != mech {
 			t.Errorf("server log: %s authenticated with %s, want %s: %s", jid, m, mech, e)
 		}
 	}
@@ -66,11 +66,11 @@ func assertAuthenticatedTimes(t *testing.T, j *jabberd, jid, mech string, n int)
 func boundSessions(t *testing.T, j *jabberd, bare string, want int) map[string]logEntry {
 	t.Helper()
 	out := map[string]logEntry{}
-	j.log.waitFor(logTimeout, func(string) bool {
+	j.log.WaitFor(logTimeout, func(string) bool {
 		clear(out)
 		for _, e := range j.entries(fields{"message": "session bound"}) {
-			if strings.HasPrefix(e.str("jid"), bare+"/") {
-				out[e.str("jid")] = e
+			if strings.HasPrefix(e.Str("jid"), bare+"/") {
+				out[e.Str("jid")] = e
 			}
 		}
 		return len(out) >= want
@@ -87,22 +87,22 @@ func boundSessions(t *testing.T, j *jabberd, bare string, want int) map[string]l
 // any client.
 func assertNothingFailed(t *testing.T, j *jabberd) {
 	t.Helper()
-	for _, e := range parseLog(t, j.log.String()) {
-		switch e.str("message") {
+	for _, e := range j.log.Entries(t) {
+		switch e.Str("message") {
 		case "authentication failed", "bad input from client", "connection failed", "client disconnected",
 			"write failed; closing", "TLS upgrade failed", "connection handler panicked; connection closed":
 			t.Errorf("server log: %s", e)
 		case "sent":
-			if out := e.str("out"); stanzaError(out) {
-				t.Errorf("server log: a stanza error went to %s: %s", e.str("jid"), out)
+			if out := e.Str("out"); stanzaError(out) {
+				t.Errorf("server log: a stanza error went to %s: %s", e.Str("jid"), out)
 			}
 		case "closing":
 			// Every client here ends its stream with </stream:stream>.
-			if reason := e.str("reason"); reason != "client closed the stream" {
+			if reason := e.Str("reason"); reason != "client closed the stream" {
 				t.Errorf("server log: a stream ended otherwise than by its client: %s", e)
 			}
 		}
-		if lv := e.str("level"); lv == "warn" || lv == "error" || lv == "fatal" || lv == "panic" {
+		if lv := e.Str("level"); lv == "warn" || lv == "error" || lv == "fatal" || lv == "panic" {
 			t.Errorf("server log: logged at %s level: %s", lv, e)
 		}
 	}
@@ -387,7 +387,7 @@ func pushItems(pushes []slixEvent) string {
 func assertReceived(t *testing.T, j *jabberd, full string, parts ...string) {
 	t.Helper()
 	for _, e := range j.entries(fields{"message": "received", "jid": full}) {
-		in := strings.ReplaceAll(e.str("in"), `"`, "'")
+		in := strings.ReplaceAll(e.Str("in"), `"`, "'")
 		if !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(in, p) }) {
 			return
 		}
@@ -487,28 +487,28 @@ func TestSlixmppOfflineDelivery(t *testing.T) {
 	// The server took the message from alice while no bob was bound, and
 	// wrote it once, with the delay, to bob's first session only.
 	assertReceived(t, j, alice, "<message", "to='bob@localhost'", body)
-	all := parseLog(t, j.log.String())
+	all := j.log.Entries(t)
 	received := slices.IndexFunc(all, func(e logEntry) bool {
-		return e.str("message") == "received" && e.str("jid") == alice && strings.Contains(e.str("in"), body)
+		return e.Str("message") == "received" && e.Str("jid") == alice && strings.Contains(e.Str("in"), body)
 	})
 	bound := slices.IndexFunc(all, func(e logEntry) bool {
-		return e.str("message") == "session bound" && strings.HasPrefix(e.str("jid"), "bob@localhost/")
+		return e.Str("message") == "session bound" && strings.HasPrefix(e.Str("jid"), "bob@localhost/")
 	})
 	if received < 0 || bound < 0 || bound < received {
 		t.Errorf("server log: alice's message (entry %d) did not come before bob's first session bound (entry %d)", received, bound)
 	}
 	var deliveries []logEntry
 	for _, e := range all {
-		if e.str("message") == "sent" && strings.Contains(e.str("out"), body) {
+		if e.Str("message") == "sent" && strings.Contains(e.Str("out"), body) {
 			deliveries = append(deliveries, e)
 		}
 	}
 	if len(deliveries) != 1 {
 		t.Errorf("server log: the message was written %d times, want once: %v", len(deliveries), deliveries)
 	} else {
-		out := strings.ReplaceAll(deliveries[0].str("out"), `"`, "'")
-		if deliveries[0].str("jid") != bob || !strings.Contains(out, "urn:xmpp:delay") || !strings.Contains(out, "stamp='"+m.DelayStamp+"'") {
-			t.Errorf("server log: the message went to %s as %s; want to %s with the delay stamp %s", deliveries[0].str("jid"), out, bob, m.DelayStamp)
+		out := strings.ReplaceAll(deliveries[0].Str("out"), `"`, "'")
+		if deliveries[0].Str("jid") != bob || !strings.Contains(out, "urn:xmpp:delay") || !strings.Contains(out, "stamp='"+m.DelayStamp+"'") {
+			t.Errorf("server log: the message went to %s as %s; want to %s with the delay stamp %s", deliveries[0].Str("jid"), out, bob, m.DelayStamp)
 		}
 	}
 	assertNothingFailed(t, j)

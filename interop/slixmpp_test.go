@@ -99,7 +99,7 @@ func assertAuthenticated(t *testing.T, j *jabberd, jid, mech string) {
 	if len(got) != 1 {
 		t.Errorf("server log: %d \"authenticated\" entries for %s, want 1: %v", len(got), jid, got)
 	}
-	if m := got[0].str("mechanism"); m != mech {
+	if m := got[0].Str("mechanism"); m != mech {
 		t.Errorf("server log: %s authenticated with %s, want %s: %s", jid, m, mech, got[0])
 	}
 }
@@ -226,7 +226,7 @@ func TestSlixmppDefaultPasswordLogin(t *testing.T) {
 	clientFails := find(events, "auth_failed", "login")
 	serverFails := j.entries(fields{"message": "authentication failed"})
 	for _, f := range serverFails {
-		t.Logf("server: authentication failed: mechanism %s: %s", f.str("mechanism"), f.str("reason"))
+		t.Logf("server: authentication failed: mechanism %s: %s", f.Str("mechanism"), f.Str("reason"))
 	}
 	if r.exitCode() != 0 {
 		why := ""
@@ -251,14 +251,14 @@ func TestSlixmppDefaultPasswordLogin(t *testing.T) {
 	}
 	full := assertSession(t, r, events, "login", "alice@localhost")
 	assertAuthenticated(t, j, "alice@localhost", mech)
-	conn := j.entries(fields{"message": "authenticated", "jid": "alice@localhost"})[0].str("conn")
+	conn := j.entries(fields{"message": "authenticated", "jid": "alice@localhost"})[0].Str("conn")
 	j.waitLog(t, 1, fields{"message": "session bound", "conn": conn, "jid": full})
 
 	// Each failure slixmpp saw is one the server logged on that connection,
 	// in the same order, and none of them checked the (correct) password.
 	serverFails = j.entries(fields{"message": "authentication failed"})
 	for _, f := range serverFails {
-		if f.str("conn") != conn {
+		if f.Str("conn") != conn {
 			t.Errorf("server log: a failed attempt on another connection than the login's %s: %s", conn, f)
 		}
 	}
@@ -266,15 +266,15 @@ func TestSlixmppDefaultPasswordLogin(t *testing.T) {
 		t.Errorf("server logged %d failed attempts, slixmpp saw %d:\nserver: %v\n%s", len(serverFails), len(clientFails), serverFails, r)
 	}
 	for i := range min(len(serverFails), len(clientFails)) {
-		if s, c := serverFails[i].str("mechanism"), clientFails[i].Mechanism; s != c {
+		if s, c := serverFails[i].Str("mechanism"), clientFails[i].Mechanism; s != c {
 			t.Errorf("failed attempt %d: server logged %s, slixmpp tried %s", i+1, s, c)
 		}
 	}
 	for _, f := range serverFails {
 		// The refusals that try no credential are all about channel
 		// binding; anything else means the right password was refused.
-		if reason := f.str("reason"); !strings.Contains(reason, "channel binding") && !strings.Contains(reason, "channel-binding") {
-			t.Errorf("server log: %s failed with a correct password, not over channel binding: %s", f.str("mechanism"), f)
+		if reason := f.Str("reason"); !strings.Contains(reason, "channel binding") && !strings.Contains(reason, "channel-binding") {
+			t.Errorf("server log: %s failed with a correct password, not over channel binding: %s", f.Str("mechanism"), f)
 		}
 	}
 
@@ -283,7 +283,7 @@ func TestSlixmppDefaultPasswordLogin(t *testing.T) {
 		t.Errorf("server log: the stream was closed for too many failed authentication attempts")
 	}
 	for _, e := range j.entries(fields{"message": "closing", "conn": conn}) {
-		if strings.Contains(e.str("reason"), "policy-violation") {
+		if strings.Contains(e.Str("reason"), "policy-violation") {
 			t.Errorf("server log: the stream was closed with policy-violation: %s", e)
 		}
 	}
@@ -313,18 +313,18 @@ func TestSlixmppExternal(t *testing.T) {
 	if v, _ := tlsUp["client_cert_verified"].(bool); !v {
 		t.Errorf("server log: client_cert_verified is not true: %s", tlsUp)
 	}
-	if accts := tlsUp.strs("client_cert_accounts"); len(accts) != 1 || accts[0] != "carol" {
+	if accts := tlsUp.Strs("client_cert_accounts"); len(accts) != 1 || accts[0] != "carol" {
 		t.Errorf("server log: client_cert_accounts = %q, want [carol]: %s", accts, tlsUp)
 	}
 	// EXTERNAL was on offer because of the certificate.
 	var offered bool
-	for _, e := range j.entries(fields{"message": "sent", "conn": tlsUp.str("conn"), "phase": "tls"}) {
-		if strings.Contains(e.str("out"), "<mechanism>EXTERNAL</mechanism>") {
+	for _, e := range j.entries(fields{"message": "sent", "conn": tlsUp.Str("conn"), "phase": "tls"}) {
+		if strings.Contains(e.Str("out"), "<mechanism>EXTERNAL</mechanism>") {
 			offered = true
 		}
 	}
 	if !offered {
-		t.Errorf("server log: EXTERNAL was never offered on %s", tlsUp.str("conn"))
+		t.Errorf("server log: EXTERNAL was never offered on %s", tlsUp.Str("conn"))
 	}
 }
 
@@ -353,7 +353,7 @@ func TestSlixmppScramPlus(t *testing.T) {
 		t.Fatalf("slixmpp SCRAM-SHA-256-PLUS failed, but not by asking for tls-unique:\n%s", r)
 	}
 	logged := j.waitLog(t, 1, fields{"message": "authentication failed", "mechanism": "SCRAM-SHA-256-PLUS"})
-	if !strings.Contains(logged[0].str("reason"), "tls-unique") {
+	if !strings.Contains(logged[0].Str("reason"), "tls-unique") {
 		t.Errorf("server log: refusal does not name tls-unique: %s", logged[0])
 	}
 	t.Skipf("slixmpp %s supports SCRAM-*-PLUS only with tls-unique (undefined for TLS 1.3, RFC 9266); "+

@@ -7,12 +7,11 @@ package irc_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -24,6 +23,7 @@ import (
 
 	"jabberd/certs"
 	"jabberd/config"
+	"jabberd/internal/logtest"
 	"jabberd/server"
 )
 
@@ -32,103 +32,27 @@ const ioTimeout = 5 * time.Second
 
 // ---- log buffer ----
 
-type logBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
+// logBuffer is the server's JSON log, shared with the tests' waits.
+type logBuffer struct{ *logtest.Buffer }
 
-func newLogBuffer() *logBuffer { return &logBuffer{changed: make(chan struct{})} }
+func newLogBuffer() *logBuffer { return &logBuffer{logtest.New()} }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	close(b.changed)
-	b.changed = make(chan struct{})
-	return len(p), nil
-}
+type logEntry = logtest.Entry
 
-type logEntry map[string]any
-
-func (e logEntry) str(k string) string {
-	s, _ := e[k].(string)
-	return s
-}
-
-func (e logEntry) num(k string) float64 {
-	n, _ := e[k].(float64)
-	return n
-}
-
-func (e logEntry) String() string {
-	b, _ := json.Marshal(map[string]any(e))
-	return string(b)
-}
-
-func (b *logBuffer) snapshot(t testing.TB) ([]logEntry, <-chan struct{}) {
-	b.mu.Lock()
-	data := bytes.Clone(b.buf.Bytes())
-	ch := b.changed
-	b.mu.Unlock()
-	var out []logEntry
-	for line := range bytes.Lines(data) {
-		var e logEntry
-		if err := json.Unmarshal(line, &e); err != nil {
-			t.Fatalf("log line is not JSON: %v: %q", err, line)
-		}
-		out = append(out, e)
-	}
-	return out, ch
-}
-
-func (b *logBuffer) text() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+func (b *logBuffer) text() string { return b.String() }
 
 // fields selects entries: every key must have this string value.
 type fields map[string]string
 
-func (f fields) match(e logEntry) bool {
-	for k, v := range f {
-		if e.str(k) != v {
-			return false
-		}
-	}
-	return true
-}
-
 func (b *logBuffer) all(t testing.TB, f fields) []logEntry {
-	entries, _ := b.snapshot(t)
-	var out []logEntry
-	for _, e := range entries {
-		if f.match(e) {
-			out = append(out, e)
-		}
-	}
-	return out
+	t.Helper()
+	return b.Select(t, func(e logEntry) bool { return e.Has(f) })
 }
 
 // wait returns the first entry matching f, waiting up to ioTimeout.
 func (b *logBuffer) wait(t testing.TB, f fields) logEntry {
 	t.Helper()
-	timer := time.NewTimer(ioTimeout)
-	defer timer.Stop()
-	for {
-		entries, changed := b.snapshot(t)
-		for _, e := range entries {
-			if f.match(e) {
-				return e
-			}
-		}
-		select {
-		case <-changed:
-		case <-timer.C:
-			t.Fatalf("no log entry matching %v within %v", f, ioTimeout)
-		}
-	}
+	return b.WaitN(t, ioTimeout, 1, fmt.Sprint(f), func(e logEntry) bool { return e.Has(f) })[0]
 }
 
 // ---- the server ----
@@ -196,7 +120,7 @@ func (h *harness) stop() {
 		}
 		h.set.Store.Close()
 		for _, e := range h.logs.all(h.t, nil) {
-			if lv := e.str("level"); (lv == "error" || lv == "fatal") && !h.allowedErrors[e.str("message")] {
+			if lv := e.Str("level"); (lv == "error" || lv == "fatal") && !h.allowedErrors[e.Str("message")] {
 				h.t.Errorf("server logged at %s: %s", lv, e)
 			}
 		}
@@ -264,7 +188,7 @@ func (h *harness) dial(t testing.TB) *client {
 	c := &client{t: t, tcp: nc, conn: nc, r: bufio.NewReader(nc)}
 	local := nc.LocalAddr().String()
 	for _, e := range []logEntry{h.logs.wait(t, fields{"message": "connected", "proto": "irc", "remote": local})} {
-		c.id = e.str("conn")
+		c.id = e.Str("conn")
 	}
 	return c
 }

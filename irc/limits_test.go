@@ -165,7 +165,7 @@ func TestIRCPanicEndsOnlyItsConnection(t *testing.T) {
 		t.Errorf("after the panic: %q then %v, want a close with nothing", got, err)
 	}
 	e := h.logs.wait(t, fields{"message": panicMsg, "conn": bad.id})
-	if e.str("level") != "error" || !strings.Contains(e.str("stack"), "(*conn).Serve") {
+	if e.Str("level") != "error" || !strings.Contains(e.Str("stack"), "(*conn).Serve") {
 		t.Errorf("panic entry: %s", e)
 	}
 	good.expect(":bad!bad@127.0.0.1 QUIT :Connection closed")

@@ -56,12 +56,12 @@ func TestIRCStartTLSRegisterPrivmsg(t *testing.T) {
 
 	for _, c := range []*client{alice, bob} {
 		up := h.logs.wait(t, fields{"message": "TLS established", "conn": c.id})
-		if up.num("early_bytes") != 0 {
+		if n, _ := up.Num("early_bytes"); n != 0 {
 			t.Errorf("early_bytes %v without pipelining", up["early_bytes"])
 		}
 		reg := h.logs.wait(t, fields{"message": "registered", "conn": c.id})
-		if reg.str("phase") != "tls" {
-			t.Errorf("registered in phase %q, want tls: %s", reg.str("phase"), reg)
+		if reg.Str("phase") != "tls" {
+			t.Errorf("registered in phase %q, want tls: %s", reg.Str("phase"), reg)
 		}
 	}
 	alice.send("QUIT :done")
@@ -92,14 +92,14 @@ func TestIRCInjectedPlaintextIsNotObeyed(t *testing.T) {
 		t.Errorf("server sent %q until close, want exactly %q", got, want)
 	}
 	fail := h.logs.wait(t, fields{"message": "TLS upgrade failed", "conn": mallory.id})
-	if int(fail.num("early_bytes")) != len(injected) {
+	if n, _ := fail.Num("early_bytes"); int(n) != len(injected) {
 		t.Errorf("early_bytes %v, want %d (the injected lines)", fail["early_bytes"], len(injected))
 	}
-	if e := fail.str("error"); !strings.Contains(e, "does not look like a TLS handshake") {
+	if e := fail.Str("error"); !strings.Contains(e, "does not look like a TLS handshake") {
 		t.Errorf("TLS upgrade failed with %q", e)
 	}
 	for _, e := range h.logs.all(t, fields{"message": "received", "conn": mallory.id}) {
-		if e.str("in") != "STARTTLS" {
+		if e.Str("in") != "STARTTLS" {
 			t.Errorf("an injected line reached the parser: %s", e)
 		}
 	}
@@ -174,8 +174,8 @@ func TestIRCQuickstart(t *testing.T) {
 	c.r.Reset(tc)
 	c.register("alice")
 	up := h.logs.wait(t, fields{"message": "TLS established", "conn": c.id})
-	if n := int(up.num("early_bytes")); n <= 0 || n > len(q.hello) {
-		t.Errorf("early_bytes %d, want 1..%d (the pipelined ClientHello)", n, len(q.hello))
+	if f, _ := up.Num("early_bytes"); int(f) <= 0 || int(f) > len(q.hello) {
+		t.Errorf("early_bytes %d, want 1..%d (the pipelined ClientHello)", int(f), len(q.hello))
 	}
 }
 
@@ -208,14 +208,14 @@ func TestIRCExternalLogin(t *testing.T) {
 		}
 	}
 	up := h.logs.wait(t, fields{"message": "TLS established", "conn": c.id})
-	if up.str("client_cert") != "CN=alice@localhost" || up["client_cert_verified"] != true {
+	if up.Str("client_cert") != "CN=alice@localhost" || up["client_cert_verified"] != true {
 		t.Errorf("TLS established: %s", up)
 	}
 	auth := h.logs.wait(t, fields{"message": "authenticated", "conn": c.id})
-	if auth.str("mechanism") != "EXTERNAL" || auth.str("account") != "alice" {
+	if auth.Str("mechanism") != "EXTERNAL" || auth.Str("account") != "alice" {
 		t.Errorf("authenticated: %s", auth)
 	}
-	if reg := h.logs.wait(t, fields{"message": "registered", "conn": c.id}); reg.str("account") != "alice" {
+	if reg := h.logs.wait(t, fields{"message": "registered", "conn": c.id}); reg.Str("account") != "alice" {
 		t.Errorf("registered: %s", reg)
 	}
 

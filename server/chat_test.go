@@ -293,7 +293,7 @@ func TestResourceConflict(t *testing.T) {
 	}
 	first.expectEOF()
 	e := h.logs.wait(t, h.chatMatch(first, "closing"))
-	if got := e.str("reason"); got != "conflict: replaced by a new session for the same resource" {
+	if got := e.Str("reason"); got != "conflict: replaced by a new session for the same resource" {
 		t.Errorf("closing reason %q", got)
 	}
 

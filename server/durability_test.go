@@ -34,7 +34,7 @@ func (h *harness) acceptedIDs(t testing.TB, c *chatClient) []string {
 	t.Helper()
 	var ids []string
 	for _, e := range h.logs.all(t, h.chatMatch(c, "received")) {
-		if m := msgIDRe.FindStringSubmatch(e.str("in")); m != nil {
+		if m := msgIDRe.FindStringSubmatch(e.Str("in")); m != nil {
 			ids = append(ids, m[1])
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"regexp"
@@ -24,6 +24,7 @@ import (
 
 	"jabberd/certs"
 	"jabberd/config"
+	"jabberd/internal/logtest"
 	"jabberd/server"
 )
 
@@ -66,60 +67,14 @@ func streamError(condition, escapedText string) string {
 
 // ---- log buffer ----
 
-// logBuffer collects zerolog's JSON lines; Write signals waiters.
-type logBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
+// logBuffer is the server's JSON log, shared with the tests' waits.
+type logBuffer struct{ *logtest.Buffer }
 
-func newLogBuffer() *logBuffer { return &logBuffer{changed: make(chan struct{})} }
+func newLogBuffer() *logBuffer { return &logBuffer{logtest.New()} }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	close(b.changed)
-	b.changed = make(chan struct{})
-	return len(p), nil
-}
+type logEntry = logtest.Entry
 
-// logEntry is one JSON log line.
-type logEntry map[string]any
-
-func (e logEntry) str(k string) string {
-	s, _ := e[k].(string)
-	return s
-}
-
-func (e logEntry) String() string {
-	b, _ := json.Marshal(map[string]any(e))
-	return string(b)
-}
-
-// snapshot parses every line so far and returns the channel closed by the
-// next write.
-func (b *logBuffer) snapshot(t testing.TB) ([]logEntry, <-chan struct{}) {
-	b.mu.Lock()
-	data := bytes.Clone(b.buf.Bytes())
-	ch := b.changed
-	b.mu.Unlock()
-	var out []logEntry
-	for line := range bytes.Lines(data) {
-		var e logEntry
-		if err := json.Unmarshal(line, &e); err != nil {
-			t.Fatalf("log line is not JSON: %v: %q", err, line)
-		}
-		out = append(out, e)
-	}
-	return out, ch
-}
-
-func (b *logBuffer) text() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+func (b *logBuffer) text() string { return b.String() }
 
 // match selects log entries: by message and by fields (string values).
 type match struct {
@@ -128,51 +83,19 @@ type match struct {
 }
 
 func (m match) ok(e logEntry) bool {
-	if m.msg != "" && e.str("message") != m.msg {
-		return false
-	}
-	for k, v := range m.fields {
-		if e.str(k) != v {
-			return false
-		}
-	}
-	return true
+	return (m.msg == "" || e.Str("message") == m.msg) && e.Has(m.fields)
 }
 
 func (b *logBuffer) all(t testing.TB, m match) []logEntry {
-	entries, _ := b.snapshot(t)
-	var out []logEntry
-	for _, e := range entries {
-		if m.ok(e) {
-			out = append(out, e)
-		}
-	}
-	return out
+	t.Helper()
+	return b.Select(t, m.ok)
 }
 
 // waitN waits (on log writes, not on a clock) until n entries match and
 // returns them.
 func (b *logBuffer) waitN(t testing.TB, n int, m match) []logEntry {
 	t.Helper()
-	timer := time.NewTimer(ioTimeout)
-	defer timer.Stop()
-	for {
-		entries, changed := b.snapshot(t)
-		var got []logEntry
-		for _, e := range entries {
-			if m.ok(e) {
-				got = append(got, e)
-			}
-		}
-		if len(got) >= n {
-			return got
-		}
-		select {
-		case <-changed:
-		case <-timer.C:
-			t.Fatalf("log: waited %v for %d entries %q %v, have %d; log:\n%s", ioTimeout, n, m.msg, m.fields, len(got), b.text())
-		}
-	}
+	return b.WaitN(t, ioTimeout, n, fmt.Sprintf("%q %v", m.msg, m.fields), m.ok)
 }
 
 func (b *logBuffer) wait(t testing.TB, m match) logEntry {
@@ -273,9 +196,9 @@ func (h *harness) cleanup() {
 	case <-time.After(2 * ioTimeout):
 		t.Errorf("Shutdown did not return %v after its context ended", ioTimeout)
 	}
-	entries, _ := h.logs.snapshot(t)
+	entries := h.logs.Entries(t)
 	for _, e := range entries {
-		if lv := e.str("level"); (lv == "error" || lv == "fatal" || lv == "panic") && !h.allowedErrors[e.str("message")] {
+		if lv := e.Str("level"); (lv == "error" || lv == "fatal" || lv == "panic") && !h.allowedErrors[e.Str("message")] {
 			t.Errorf("unexpected %s log entry: %s", lv, e)
 		}
 	}

@@ -62,13 +62,13 @@ func TestAbandonedHandshakeLeavesNothingBehind(t *testing.T) {
 			c.tcp.Close()
 
 			fail := h.logs.wait(t, h.connMatch(c, "TLS upgrade failed"))
-			if e := fail.str("error"); !strings.HasPrefix(e, "TLS handshake: ") || !strings.Contains(e, "EOF") {
+			if e := fail.Str("error"); !strings.HasPrefix(e, "TLS handshake: ") || !strings.Contains(e, "EOF") {
 				t.Errorf("TLS upgrade failed error %q, want the handshake's EOF", e)
 			}
-			if n, ok := fail.num("early_bytes"); !ok || n != 0 {
+			if n, ok := fail.Num("early_bytes"); !ok || n != 0 {
 				t.Errorf("early_bytes %v, want 0 (nothing followed the request in its write)", fail["early_bytes"])
 			}
-			if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); !strings.HasPrefix(r, "TLS handshake failed: ") {
+			if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); !strings.HasPrefix(r, "TLS handshake failed: ") {
 				t.Errorf("closing reason %q", r)
 			}
 			h.waitConnCount(t, 0)
@@ -103,7 +103,7 @@ func TestStalledHandshakeIsCut(t *testing.T) {
 		t.Errorf("cut after %v, before the handshake timeout of %v", elapsed, timeout)
 	}
 	fail := h.logs.wait(t, h.connMatch(c, "TLS upgrade failed"))
-	if e := fail.str("error"); !strings.HasPrefix(e, "TLS handshake: ") ||
+	if e := fail.Str("error"); !strings.HasPrefix(e, "TLS handshake: ") ||
 		!(strings.Contains(e, "timeout") || strings.Contains(e, "deadline exceeded")) {
 		t.Errorf("TLS upgrade failed error %q, want a timeout", e)
 	}
@@ -127,7 +127,7 @@ func TestNegotiationTimeout(t *testing.T) {
 		if elapsed := time.Since(began); elapsed < timeout {
 			t.Errorf("timed out after %v, before %v", elapsed, timeout)
 		}
-		if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); r != "connection-timeout: no data while waiting for stream negotiation to finish" {
+		if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); r != "connection-timeout: no data while waiting for stream negotiation to finish" {
 			t.Errorf("closing reason %q", r)
 		}
 		h.waitConnCount(t, 0)
@@ -176,7 +176,7 @@ func TestNegotiationTimeout(t *testing.T) {
 		if n := written.Load(); n < 2 {
 			t.Errorf("only %d bytes dripped before the cut; the test did not exercise a slow client", n)
 		}
-		if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); r != "connection-timeout: no data while waiting for stream negotiation to finish" {
+		if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); r != "connection-timeout: no data while waiting for stream negotiation to finish" {
 			t.Errorf("closing reason %q", r)
 		}
 	})
@@ -212,7 +212,7 @@ func TestNegotiationTimeout(t *testing.T) {
 		if err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
 			t.Errorf("connection ended with %v", err)
 		}
-		if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); r != "connection-timeout: no data while waiting for stream negotiation to finish" {
+		if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); r != "connection-timeout: no data while waiting for stream negotiation to finish" {
 			t.Errorf("closing reason %q", r)
 		}
 		if n := len(h.logs.all(t, h.connMatch(c, "stream opened"))); n != 1 {
@@ -238,7 +238,7 @@ func TestListenerPolicy(t *testing.T) {
 		c.send("<iq type='get' id='a1'><query xmlns='jabber:iq:auth'><username>rob</username></query></iq>")
 		c.expect(streamError("policy-violation", "TLS is required on this server: send STARTTLS before &lt;iq/&gt;"))
 		c.expectClosed()
-		if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); r != "policy-violation: TLS is required on this server: send STARTTLS before <iq/>" {
+		if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); r != "policy-violation: TLS is required on this server: send STARTTLS before <iq/>" {
 			t.Errorf("closing reason %q", r)
 		}
 	})
@@ -260,7 +260,7 @@ func TestListenerPolicy(t *testing.T) {
 		c.send(legacyStartTLS)
 		c.expect(streamError("policy-violation", "STARTTLS is not available on this listener"))
 		c.expectClosed()
-		if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); r != "policy-violation: STARTTLS is not available on this listener" {
+		if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); r != "policy-violation: STARTTLS is not available on this listener" {
 			t.Errorf("closing reason %q", r)
 		}
 		if n := len(h.logs.all(t, h.connMatch(c, "TLS upgrade failed"))) + len(h.logs.all(t, h.connMatch(c, "TLS established"))); n != 0 {
@@ -313,7 +313,7 @@ func TestShutdownEndsStreams(t *testing.T) {
 		t.Errorf("shutting down: connections = %v, want 2", e["connections"])
 	}
 	for _, c := range []*client{plain, secure} {
-		if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); r != "system-shutdown: the server is shutting down" {
+		if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); r != "system-shutdown: the server is shutting down" {
 			t.Errorf("closing reason %q", r)
 		}
 	}
@@ -349,7 +349,7 @@ func TestShutdownCancelsHandshake(t *testing.T) {
 	}
 	c.expectClosed() // no XML: the XML stream was already closed
 	fail := h.logs.wait(t, h.connMatch(c, "TLS upgrade failed"))
-	if e := fail.str("error"); !strings.HasPrefix(e, "TLS handshake: ") {
+	if e := fail.Str("error"); !strings.HasPrefix(e, "TLS handshake: ") {
 		t.Errorf("TLS upgrade failed error %q", e)
 	}
 }
@@ -365,7 +365,7 @@ func TestPerIPLimit(t *testing.T) {
 	over.expectHeader(errorHeader)
 	over.expect(streamError("policy-violation", "too many connections from 127.0.0.1 (limit 2)"))
 	over.expectClosed()
-	if r := h.logs.wait(t, h.connMatch(over, "closing")).str("reason"); r != "policy-violation: too many connections from 127.0.0.1 (limit 2)" {
+	if r := h.logs.wait(t, h.connMatch(over, "closing")).Str("reason"); r != "policy-violation: too many connections from 127.0.0.1 (limit 2)" {
 		t.Errorf("closing reason %q", r)
 	}
 
@@ -437,7 +437,7 @@ func TestBadInputDoesNotDisturbOthers(t *testing.T) {
 					}
 				}
 				e := h.logs.wait(t, h.connMatch(c, "bad input from client"))
-				if e.str("condition") != tc.condition || e.str("text") == "" {
+				if e.Str("condition") != tc.condition || e.Str("text") == "" {
 					t.Errorf("bad input logged as %s, want condition %q with text", e, tc.condition)
 				}
 			})

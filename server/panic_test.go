@@ -47,13 +47,13 @@ func TestPanicEndsOnlyItsConnection(t *testing.T) {
 				t.Errorf("after the panic the client got %q then %v, want a close with nothing", got, err)
 			}
 			e := h.logs.wait(t, h.connMatch(c, panicMsg))
-			if e.str("level") != "error" {
-				t.Errorf("panic logged at %q, want error", e.str("level"))
+			if e.Str("level") != "error" {
+				t.Errorf("panic logged at %q, want error", e.Str("level"))
 			}
-			if e.str("panic") != "test hook: <panic/> received" {
-				t.Errorf("panic field %q", e.str("panic"))
+			if e.Str("panic") != "test hook: <panic/> received" {
+				t.Errorf("panic field %q", e.Str("panic"))
 			}
-			if st := e.str("stack"); !strings.Contains(st, "panic_test.go") || !strings.Contains(st, "(*conn).Serve") {
+			if st := e.Str("stack"); !strings.Contains(st, "panic_test.go") || !strings.Contains(st, "(*conn).Serve") {
 				t.Errorf("stack does not show the panic's origin:\n%s", st)
 			}
 			h.waitConnCount(t, 1) // the good connection only

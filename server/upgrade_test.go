@@ -16,28 +16,23 @@ import (
 	"jabberd/certs"
 )
 
-func (e logEntry) num(k string) (float64, bool) {
-	v, ok := e[k].(float64)
-	return v, ok
-}
-
 // checkEstablished asserts the "TLS established" entry of a connection that
 // upgraded with the client state cs and early bytes replayed into TLS.
 func checkEstablished(t *testing.T, e logEntry, cs tls.ConnectionState, early int) {
 	t.Helper()
-	if e.str("level") != "info" {
-		t.Errorf("TLS established at level %q, want info", e.str("level"))
+	if e.Str("level") != "info" {
+		t.Errorf("TLS established at level %q, want info", e.Str("level"))
 	}
-	if got := e.str("version"); got != "TLS 1.3" {
+	if got := e.Str("version"); got != "TLS 1.3" {
 		t.Errorf("TLS established: version %q, want %q", got, "TLS 1.3")
 	}
-	if got, want := e.str("cipher"), tls.CipherSuiteName(cs.CipherSuite); got != want {
+	if got, want := e.Str("cipher"), tls.CipherSuiteName(cs.CipherSuite); got != want {
 		t.Errorf("TLS established: cipher %q, want the negotiated %q", got, want)
 	}
-	if got := e.str("sni"); got != "localhost" {
+	if got := e.Str("sni"); got != "localhost" {
 		t.Errorf("TLS established: sni %q, want localhost", got)
 	}
-	if n, ok := e.num("early_bytes"); !ok || int(n) != early {
+	if n, ok := e.Num("early_bytes"); !ok || int(n) != early {
 		t.Errorf("TLS established: early_bytes %v, want %d", e["early_bytes"], early)
 	}
 }
@@ -65,9 +60,9 @@ func checkOpened(t *testing.T, h *harness, c *client, dialect string, ids []stri
 		t.Fatalf("%d stream opened entries, want %d: %v", len(got), len(ids), got)
 	}
 	for i, e := range got {
-		if e.str("dialect") != dialect || e.str("stream") != ids[i] || e.str("phase") != phases[i] {
+		if e.Str("dialect") != dialect || e.Str("stream") != ids[i] || e.Str("phase") != phases[i] {
 			t.Errorf("stream opened #%d: dialect %q stream %q phase %q, want %q %q %q",
-				i+1, e.str("dialect"), e.str("stream"), e.str("phase"), dialect, ids[i], phases[i])
+				i+1, e.Str("dialect"), e.Str("stream"), e.Str("phase"), dialect, ids[i], phases[i])
 		}
 	}
 }
@@ -79,13 +74,13 @@ func checkOneConnID(t *testing.T, h *harness, c *client) {
 	if len(entries) == 0 {
 		t.Fatalf("no log entry for %s", c.remote)
 	}
-	id := entries[0].str("conn")
+	id := entries[0].Str("conn")
 	if !strings.HasPrefix(id, "c") {
 		t.Errorf("conn id %q, want c<n>", id)
 	}
 	for _, e := range entries {
-		if e.str("conn") != id {
-			t.Errorf("entry with conn %q, want %q: %s", e.str("conn"), id, e)
+		if e.Str("conn") != id {
+			t.Errorf("entry with conn %q, want %q: %s", e.Str("conn"), id, e)
 		}
 	}
 }
@@ -120,7 +115,7 @@ func TestLegacyStartTLSFullFlow(t *testing.T) {
 		}
 	}
 	checkOpened(t, h, c, "legacy", []string{id1, id2}, []string{"plaintext", "tls"})
-	if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); r != "client closed the stream" {
+	if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); r != "client closed the stream" {
 		t.Errorf("closing reason %q", r)
 	}
 	if n := len(h.logs.all(t, h.connMatch(c, "TLS upgrade failed"))); n != 0 {
@@ -187,7 +182,7 @@ func TestLegacyStartTLSClientCertificate(t *testing.T) {
 
 			est := h.logs.wait(t, h.connMatch(c, "TLS established"))
 			checkEstablished(t, est, cs, 0)
-			if got, want := est.str("client_cert"), tc.leaf.Subject.String(); got != want || want == "" {
+			if got, want := est.Str("client_cert"), tc.leaf.Subject.String(); got != want || want == "" {
 				t.Errorf("client_cert %q, want %q", got, want)
 			}
 			if v, ok := est["client_cert_verified"].(bool); !ok || v != tc.verified {
@@ -197,8 +192,8 @@ func TestLegacyStartTLSClientCertificate(t *testing.T) {
 			switch {
 			case tc.verified && hasErr:
 				t.Errorf("client_cert_error %v on a verified certificate", cerr)
-			case !tc.verified && !strings.Contains(est.str("client_cert_error"), "certificate signed by unknown authority"):
-				t.Errorf("client_cert_error %q, want the unknown-authority failure", est.str("client_cert_error"))
+			case !tc.verified && !strings.Contains(est.Str("client_cert_error"), "certificate signed by unknown authority"):
+				t.Errorf("client_cert_error %q, want the unknown-authority failure", est.Str("client_cert_error"))
 			}
 			checkOpened(t, h, c, "legacy", []string{id1, id2}, []string{"plaintext", "tls"})
 			if tc.verified {
@@ -206,14 +201,14 @@ func TestLegacyStartTLSClientCertificate(t *testing.T) {
 					t.Errorf("client_cert_accounts %s, want [alice]", got)
 				}
 				e := h.logs.wait(t, h.connMatch(c, "authenticated"))
-				if e.str("mechanism") != "EXTERNAL" || e.str("jid") != "alice@localhost" {
+				if e.Str("mechanism") != "EXTERNAL" || e.Str("jid") != "alice@localhost" {
 					t.Errorf("authenticated: %s", e)
 				}
 			} else {
 				if _, ok := est["client_cert_accounts"]; ok {
 					t.Errorf("accounts mapped from an unverified certificate: %s", est)
 				}
-				if e := h.logs.wait(t, h.connMatch(c, "authentication failed")); e.str("mechanism") != "EXTERNAL" {
+				if e := h.logs.wait(t, h.connMatch(c, "authentication failed")); e.Str("mechanism") != "EXTERNAL" {
 					t.Errorf("authentication failed: %s", e)
 				}
 				if n := len(h.logs.all(t, h.connMatch(c, "authenticated"))); n != 0 {
@@ -289,13 +284,13 @@ func TestStartTLSInjectedPlaintextIsNotObeyed(t *testing.T) {
 			}
 
 			fail := h.logs.wait(t, h.connMatch(c, "TLS upgrade failed"))
-			if n, _ := fail.num("early_bytes"); int(n) != len(injected) {
+			if n, _ := fail.Num("early_bytes"); int(n) != len(injected) {
 				t.Errorf("early_bytes %v, want %d (the injected iq)", fail["early_bytes"], len(injected))
 			}
-			if e := fail.str("error"); !strings.HasPrefix(e, "TLS handshake: ") || !strings.Contains(e, "does not look like a TLS handshake") {
+			if e := fail.Str("error"); !strings.HasPrefix(e, "TLS handshake: ") || !strings.Contains(e, "does not look like a TLS handshake") {
 				t.Errorf("TLS upgrade failed error %q", e)
 			}
-			if r := h.logs.wait(t, h.connMatch(c, "closing")).str("reason"); !strings.HasPrefix(r, "TLS handshake failed: ") {
+			if r := h.logs.wait(t, h.connMatch(c, "closing")).Str("reason"); !strings.HasPrefix(r, "TLS handshake failed: ") {
 				t.Errorf("closing reason %q", r)
 			}
 			if n := len(h.logs.all(t, h.connMatch(c, "TLS established"))); n != 0 {
@@ -303,7 +298,7 @@ func TestStartTLSInjectedPlaintextIsNotObeyed(t *testing.T) {
 			}
 			// At debug level every parsed element is logged: the iq never was.
 			for _, e := range h.logs.all(t, h.connMatch(c, "received")) {
-				if strings.Contains(e.str("in"), "iq") {
+				if strings.Contains(e.Str("in"), "iq") {
 					t.Errorf("the injected iq reached the parser: %s", e)
 				}
 			}
@@ -383,7 +378,7 @@ func TestLegacyStartTLSQuickstart(t *testing.T) {
 	c.expectClosed()
 
 	est := h.logs.wait(t, h.connMatch(c, "TLS established"))
-	early, _ := est.num("early_bytes")
+	early, _ := est.Num("early_bytes")
 	if early <= 0 || int(early) > len(q.hello) {
 		t.Errorf("early_bytes %v, want 1..%d (the pipelined ClientHello)", est["early_bytes"], len(q.hello))
 	}

@@ -235,7 +235,10 @@ func withTo(el *etree.Element, jid string) *etree.Element {
 
 // lockAccount serializes the presence changes of one account.
 func (r *Router) lockAccount(bare string) (unlock func()) {
-	v, _ := r.accountLocks.LoadOrStore(bare, &sync.Mutex{})
+	v, ok := r.accountLocks.Load(bare)
+	if !ok { // allocate only the first time an account is seen
+		v, _ = r.accountLocks.LoadOrStore(bare, &sync.Mutex{})
+	}
 	mu := v.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock

@@ -56,27 +56,11 @@ func (c *firstWriteAside) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// upgradeWithEarly is upgradeWith with the early bytes taken from first.
+// upgradeWithEarly is upgradeWith with the early bytes the client's first
+// write set aside.
 func upgradeWithEarly(t *testing.T, s *Server, first chan []byte, f func(c net.Conn)) (*Result, error) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		c, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		f(c)
-	}()
-	sc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sc.Close()
+	sc := accepted(t, f)
 	select {
 	case early := <-first:
 		return s.Upgrade(context.Background(), sc, early, "")
@@ -90,6 +74,13 @@ func upgradeWithEarly(t *testing.T, s *Server, first chan []byte, f func(c net.C
 // while the other end runs f.
 func upgradeWith(t *testing.T, s *Server, early []byte, skip string, f func(c net.Conn)) (*Result, error) {
 	t.Helper()
+	return s.Upgrade(context.Background(), accepted(t, f), early, skip)
+}
+
+// accepted returns the server end of a loopback connection whose client
+// end runs f; both are closed when the test ends.
+func accepted(t *testing.T, f func(c net.Conn)) net.Conn {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +98,8 @@ func upgradeWith(t *testing.T, s *Server, early []byte, skip string, f func(c ne
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sc.Close()
-	return s.Upgrade(context.Background(), sc, early, skip)
+	t.Cleanup(func() { sc.Close() })
+	return sc
 }
 
 // TestEarlyBytesAreTheHandshake: bytes buffered after the STARTTLS request
