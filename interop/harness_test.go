@@ -84,7 +84,8 @@ type jabberd struct {
 }
 
 type serverOptions struct {
-	direct bool // add a listener with tls = "direct"
+	direct bool              // add a listener with tls = "direct"
+	irc    *config.TLSPolicy // enable [irc] on 127.0.0.1:0 with this policy
 }
 
 // startJabberd runs jabberd in-process from config.Default(): a temporary
@@ -98,6 +99,9 @@ func startJabberd(t *testing.T, opt serverOptions) *jabberd {
 	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
 	if opt.direct {
 		cfg.Listen = append(cfg.Listen, config.Listener{Address: "127.0.0.1:0", TLS: config.TLSDirect})
+	}
+	if opt.irc != nil {
+		cfg.IRC.Enabled, cfg.IRC.Address, cfg.IRC.TLS = true, "127.0.0.1:0", *opt.irc
 	}
 	cfg.Log.Level = "debug"
 	cfg.Log.Format = "json"
@@ -186,14 +190,22 @@ func needClient(t *testing.T, command, pkg string) string {
 // its version.
 func needSlixmpp(t *testing.T) string {
 	t.Helper()
+	return needPython(t, "import slixmpp; print(slixmpp.__version__)", "python3-slixmpp")
+}
+
+// needPython checks that Debian's python3 runs script (an import that
+// prints the module's version) and returns what it printed; pkg is the
+// Debian package that provides the module.
+func needPython(t *testing.T, script, pkg string) string {
+	t.Helper()
 	if _, err := os.Stat(python); err != nil {
-		missingClient(t, fmt.Sprintf("%s not found (%v)", python, err), "python3-slixmpp")
+		missingClient(t, fmt.Sprintf("%s not found (%v)", python, err), pkg)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, python, "-c", "import slixmpp; print(slixmpp.__version__)").CombinedOutput()
+	out, err := exec.CommandContext(ctx, python, "-c", script).CombinedOutput()
 	if err != nil {
-		missingClient(t, fmt.Sprintf("%s cannot import slixmpp: %v\n%s", python, err, out), "python3-slixmpp")
+		missingClient(t, fmt.Sprintf("%s cannot run %q: %v\n%s", python, script, err, out), pkg)
 	}
 	return strings.TrimSpace(string(out))
 }

@@ -6,20 +6,13 @@ package interop
 // with SASL EXTERNAL, and lets the library register and chat over TLS.
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/rs/zerolog"
-
 	"jabberd/config"
-	"jabberd/server"
 )
 
 // ircServer is jabberd with its IRC listener on loopback.
@@ -32,31 +25,11 @@ type ircServer struct {
 // 127.0.0.1:0 with the given TLS policy.
 func startIRC(t *testing.T, policy config.TLSPolicy) *ircServer {
 	t.Helper()
-	cfg := config.Default()
-	cfg.StateDir = t.TempDir()
-	cfg.Users = slices.Clone(users)
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
-	cfg.IRC.Enabled, cfg.IRC.Address, cfg.IRC.TLS = true, "127.0.0.1:0", policy
-	cfg.Log.Level, cfg.Log.Format = "debug", "json"
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("test configuration: %v", err)
-	}
-	logs := newNotifyBuffer()
-	logger := zerolog.New(logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
-	set, err := server.FromConfig(cfg, logger)
-	if err != nil {
-		t.Fatalf("server.FromConfig: %v", err)
-	}
-	if set.IRC == nil {
+	j := startJabberd(t, serverOptions{irc: &policy})
+	if j.set.IRC == nil {
 		t.Fatalf("no IRC listener although irc.enabled = true")
 	}
-	addrs, err := set.Server.Listen()
-	if err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	j := &jabberd{t: t, set: set, addr: addrs[0].String(), log: logs, state: set.State.Dir, debug: true}
-	t.Cleanup(j.stop)
-	return &ircServer{jabberd: j, irc: set.IRC.Addr().String()}
+	return &ircServer{jabberd: j, irc: j.set.IRC.Addr().String()}
 }
 
 // opensslIRC runs s_client's IRC STARTTLS (it sends STARTTLS and waits for
@@ -108,16 +81,7 @@ func TestIRCOpenSSLStartTLSDisabled(t *testing.T) {
 // needPythonIRC checks that Debian's python3 can import the irc library.
 func needPythonIRC(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(python); err != nil {
-		missingClient(t, fmt.Sprintf("%s not found (%v)", python, err), "python3-irc")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, python, "-c", "import irc.client; print('.'.join(map(str, irc.client.VERSION)))").CombinedOutput()
-	if err != nil {
-		missingClient(t, fmt.Sprintf("%s cannot import irc: %v\n%s", python, err, out), "python3-irc")
-	}
-	return strings.TrimSpace(string(out))
+	return needPython(t, "import irc.client; print('.'.join(map(str, irc.client.VERSION)))", "python3-irc")
 }
 
 // ircEvent is one line the script printed.
