@@ -160,3 +160,47 @@ func TestConcurrentBindSameJID(t *testing.T) {
 		t.Errorf("Count() = %d after unbinding all, want 0", e.r.Count())
 	}
 }
+
+// TestContactsOnlineTogetherSeeEachOtherOnce: two contacts sending their
+// initial presence at the same moment each learn of the other exactly once
+// (the one's broadcast and the other's probe must not both tell it).
+func TestContactsOnlineTogetherSeeEachOtherOnce(t *testing.T) {
+	const pairs, rounds = 8, 30
+	var names []string
+	for p := range pairs {
+		names = append(names, fmt.Sprintf("a%d", p), fmt.Sprintf("b%d", p))
+	}
+	db := openStore(t, names...)
+	e := &env{t: t, db: db, r: session.NewRouter(domain, db, session.Options{}, zerolog.Nop())}
+	for p := range pairs {
+		e.relate(names[2*p], names[2*p+1], store.SubBoth)
+	}
+	for round := range rounds {
+		var wg sync.WaitGroup
+		fakes := make([]*fake, len(names))
+		for i, n := range names {
+			fakes[i] = newFake(fmt.Sprintf("%s@%s/r%d", n, domain, round))
+			e.r.Bind(fakes[i])
+		}
+		for _, f := range fakes {
+			wg.Go(func() { e.send(f, fmt.Sprintf(`<presence from='%s'/>`, f.jid)) })
+		}
+		wg.Wait()
+		for i, f := range fakes {
+			peer := fakes[i^1].jid
+			want := fmt.Sprintf("<presence from='%s' to='%s'/>", peer, f.jid)
+			n := 0
+			for _, s := range f.take() {
+				if s == want {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("round %d: %s saw %s's presence %d times, want 1", round, f.jid, peer, n)
+			}
+		}
+		for _, f := range fakes {
+			e.r.Unbind(f)
+		}
+	}
+}

@@ -49,6 +49,12 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 	}
 	initial := typ == "" && !e.available
 	var directed []string
+	r.turn++
+	turn := r.turn
+	if initial {
+		e.since = turn
+	}
+	e.changed = turn
 	if typ == "" {
 		e.available = true
 		e.priority = priorityOf(el)
@@ -71,7 +77,7 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 	sent := map[string]bool{}
 	for _, it := range items {
 		if it.Subscription == store.SubFrom || it.Subscription == store.SubBoth {
-			r.toAvailable(it.JID, el, from)
+			r.toOnlineBefore(it.JID, el, turn)
 			sent[it.JID] = true
 		}
 	}
@@ -94,7 +100,7 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 		// requests that waited.
 		for _, it := range items {
 			if it.Subscription == store.SubTo || it.Subscription == store.SubBoth {
-				r.sendPresenceOf(it.JID, from)
+				r.sendPresenceOf(it.JID, from, turn)
 			}
 		}
 		r.sendOwnResources(from)
@@ -153,11 +159,24 @@ func (r *Router) toAvailable(bare string, el *etree.Element, skip Session) {
 	}
 }
 
-// sendPresenceOf sends s the current presence of each available resource
-// of contact (the answer to a probe).
-func (r *Router) sendPresenceOf(contact string, s Session) {
+// toOnlineBefore sends a contact's presence change, made at turn, to the
+// available sessions of bare that came online before it. Those that came
+// online after it had it in the answer to their probe (sendPresenceOf).
+func (r *Router) toOnlineBefore(bare string, el *etree.Element, turn uint64) {
+	for _, e := range r.available(bare) {
+		if e.since < turn {
+			_ = e.s.Deliver(withTo(el, e.s.JID()))
+		}
+	}
+}
+
+// sendPresenceOf sends s, which came online at turn since, the current
+// presence of each available resource of contact (the answer to a
+// probe), when that presence is older than s. A newer one reached s by
+// the contact's own broadcast (toOnlineBefore).
+func (r *Router) sendPresenceOf(contact string, s Session, since uint64) {
 	for _, e := range r.available(contact) {
-		if e.presence != nil {
+		if e.presence != nil && e.changed < since {
 			_ = s.Deliver(withTo(e.presence, s.JID()))
 		}
 	}

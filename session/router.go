@@ -63,6 +63,13 @@ type Router struct {
 
 	mu     sync.Mutex
 	byBare map[string]map[string]*entry
+	// turn numbers presence changes. With it a contact's presence reaches
+	// a session once, by exactly one of two paths: the contact's broadcast
+	// (for sessions that came online before the change) or the probe the
+	// session makes at its initial presence (for changes before it came
+	// online). Two contacts logging in together otherwise see each other
+	// twice.
+	turn uint64
 
 	accountLocks sync.Map // bare JID → *sync.Mutex, see lockAccount
 }
@@ -73,6 +80,8 @@ type entry struct {
 	available bool           // sent initial presence, not yet unavailable
 	priority  int            // of the last available presence
 	presence  *etree.Element // the last broadcast available presence
+	since     uint64         // the turn of its initial presence
+	changed   uint64         // the turn of its last presence change
 	roster    bool           // requested the roster: gets roster pushes
 	directed  map[string]bool
 }
@@ -180,7 +189,7 @@ func (r *Router) available(bare string) []*entry {
 	var out []*entry
 	for _, e := range r.byBare[bare] {
 		if e.available {
-			out = append(out, &entry{s: e.s, priority: e.priority, presence: e.presence})
+			out = append(out, &entry{s: e.s, priority: e.priority, presence: e.presence, since: e.since, changed: e.changed})
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"math"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -136,7 +137,7 @@ func (r *Router) inboundSubscribed(owner, contactBare string) {
 	r.toAvailable(ownerBare, note, nil)
 	// Now subscribed, the owner's sessions learn the contact's presence.
 	for _, e := range r.available(ownerBare) {
-		r.sendPresenceOf(contactBare, e.s)
+		r.sendPresenceOf(contactBare, e.s, math.MaxUint64) // every resource: none told the owner before
 	}
 }
 
