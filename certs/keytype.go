@@ -47,6 +47,9 @@ func (kt KeyType) normalize() (KeyType, error) {
 	if kt == "" {
 		return ECDSAP256, nil
 	}
+	if kt == RSA1024Weak {
+		return kt, nil
+	}
 	return ParseKeyType(string(kt))
 }
 
@@ -62,6 +65,8 @@ func generateKey(kt KeyType) (crypto.Signer, error) {
 		key, err = rsa.GenerateKey(rand.Reader, 2048)
 	case RSA4096:
 		key, err = rsa.GenerateKey(rand.Reader, 4096)
+	case RSA1024Weak:
+		key, err = rsa.GenerateKey(rand.Reader, 1024)
 	default:
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}

@@ -92,6 +92,9 @@ const (
 	Bind
 	// Route hands a stanza, its from stamped, to the router.
 	Route
+	// TLSRefused reports that a STARTTLS request was refused (Reason), for
+	// the log and the lab's transcript.
+	TLSRefused
 )
 
 func (k ActionKind) String() string {
@@ -114,6 +117,8 @@ func (k ActionKind) String() string {
 		return "bind"
 	case Route:
 		return "route"
+	case TLSRefused:
+		return "tls-refused"
 	}
 	return "unknown"
 }

@@ -66,14 +66,12 @@ func (m *Machine) iqAuthGet(el, q *etree.Element) {
 		m.replyError(el, ErrNotAuthorized.WithText("authenticate with SASL before starting a session"))
 		return
 	default:
-		if !m.passwordAllowed() {
+		if !m.passwordAllowed() && !m.baitActive() {
 			m.replyError(el, ErrNotAuthorized.WithText("use STARTTLS before logging in with a password"))
 			return
 		}
 		rq.CreateElement("username").SetText(childText(q, "username"))
-		if m.passwordAllowed() {
-			rq.CreateElement("password")
-		}
+		rq.CreateElement("password")
 		if m.cfg.Auth.Digest {
 			rq.CreateElement("digest")
 		}
@@ -124,6 +122,13 @@ func (m *Machine) nonSASLLogin(el, q *etree.Element, name string) bool {
 		method = "digest"
 	}
 	m.auth.mechanism = "jabber:iq:auth/" + method
+	if m.baitActive() {
+		// The lab's bait: never checked, and not counted as a failure.
+		m.flush()
+		m.actions = append(m.actions, Action{Kind: LoginFailed, Mechanism: m.auth.mechanism, Reason: "not-authorized: credentials sent without TLS (lab profile)"})
+		m.replyError(el, ErrNotAuthorized.WithText("credentials sent without TLS are never checked here (lab profile); use STARTTLS"))
+		return false
+	}
 	fail := func(text string) bool {
 		m.auth.failures++
 		m.flush()
@@ -171,10 +176,12 @@ func (m *Machine) nonSASLLogin(el, q *etree.Element, name string) bool {
 	if acct.Disabled {
 		return fail("this account is disabled")
 	}
-	m.auth.user = name
+	// The store's name: the lab's +profile tag in a username is not part
+	// of the account.
+	m.auth.user = acct.Name
 	m.facts |= Authenticated
 	m.flush()
-	m.actions = append(m.actions, Action{Kind: LoggedIn, JID: name + "@" + m.cfg.Domain, Mechanism: m.auth.mechanism})
+	m.actions = append(m.actions, Action{Kind: LoggedIn, JID: acct.Name + "@" + m.cfg.Domain, Mechanism: m.auth.mechanism})
 	return true
 }
 

@@ -65,6 +65,7 @@ type Machine struct {
 
 	auth authState
 	jid  string // the bound full JID
+	beh  Behaviour
 
 	out     bytes.Buffer
 	actions []Action
@@ -195,7 +196,8 @@ func (m *Machine) onElement(el *etree.Element, space string) {
 			break
 		}
 	}
-	if m.cfg.TLS == config.TLSRequired && m.facts&Secure == 0 && (feature == nil || feature.Name != "starttls") {
+	baited := m.baitActive() && feature != nil && (feature.Name == "sasl" || feature.Name == "iq-auth")
+	if m.cfg.TLS == config.TLSRequired && m.facts&Secure == 0 && (feature == nil || feature.Name != "starttls") && !baited {
 		m.fail(stream.Errorf(stream.PolicyViolation, "TLS is required on this server: send STARTTLS before <%s/>", el.Tag))
 		return
 	}

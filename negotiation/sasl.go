@@ -56,6 +56,9 @@ func (m *Machine) mechanisms() []string {
 		return nil
 	}
 	secure := m.facts&Secure != 0
+	if m.baitActive() {
+		return []string{"PLAIN"}
+	}
 	if !secure && m.cfg.TLS == config.TLSRequired {
 		return nil
 	}
@@ -63,6 +66,10 @@ func (m *Machine) mechanisms() []string {
 	for _, mech := range a.Mechanisms {
 		name := mech.Name()
 		switch {
+		case name == "EXTERNAL" && m.beh.ExternalThenFail:
+			if m.tls == nil {
+				continue
+			}
 		case name == "EXTERNAL":
 			if m.tls == nil || !m.tls.ClientVerified || len(m.tls.ExternalIdentities) == 0 {
 				continue
@@ -165,6 +172,16 @@ func (m *Machine) startAuth(p sasl.Profile, el *etree.Element) {
 	m.auth.session = nil
 	if !slices.Contains(m.mechanisms(), name) {
 		m.saslFailed(p, sasl.Fail(sasl.InvalidMechanism, "mechanism %q is not offered on this stream", name))
+		return
+	}
+	if m.baitActive() {
+		// The lab's bait: the credentials crossed the network in the
+		// clear, which the transcript flags. They are not checked.
+		m.saslFailed(p, &sasl.Failure{Condition: sasl.EncryptionRequired, Text: "credentials sent without TLS are never checked here (lab profile); use STARTTLS", Negotiation: true})
+		return
+	}
+	if name == "EXTERNAL" && m.beh.ExternalThenFail {
+		m.saslFailed(p, sasl.Fail(sasl.NotAuthorized, "EXTERNAL refused on purpose (lab profile external-then-fail)"))
 		return
 	}
 	// No text inside <auth/> means no initial response (nil), which the

@@ -2,6 +2,7 @@ package negotiation
 
 import (
 	"bytes"
+	"errors"
 
 	"github.com/beevik/etree"
 
@@ -24,7 +25,7 @@ func startTLS() *Feature {
 	return &Feature{
 		Name:      "starttls",
 		Forbids:   Secure,
-		Available: func(m *Machine) bool { return m.cfg.TLS.Available() },
+		Available: func(m *Machine) bool { return m.cfg.TLS.Available() && !m.beh.StripStartTLS },
 		Refusal: func(m *Machine) string {
 			if m.facts&Secure != 0 {
 				return "TLS is already active on this stream"
@@ -41,6 +42,10 @@ func startTLS() *Feature {
 		LegacyNS: NSLegacyTLS,
 		Requests: []Request{{NSTLS, "starttls"}, {NSLegacyTLS, "starttls"}},
 		Negotiate: func(m *Machine, _ *etree.Element, space string) {
+			if m.beh.FailStartTLS {
+				m.tlsUnavailable(space, errLabRefusal)
+				return
+			}
 			if ready := m.cfg.TLSReady; ready != nil {
 				if err := ready(); err != nil {
 					m.tlsUnavailable(space, err)
@@ -54,15 +59,22 @@ func startTLS() *Feature {
 				// TCP connection for the handshake.
 				m.send([]byte("</stream:stream>"))
 			}
+			// The lab's injection leaves in the same write as the go-ahead.
+			m.send(m.beh.Inject)
 			m.beginTLS()
 		},
 	}
 }
 
+// errLabRefusal is the reason the fail-starttls profile gives.
+var errLabRefusal = errors.New("STARTTLS refused on purpose (lab profile fail-starttls)")
+
 // tlsUnavailable refuses a STARTTLS request the server cannot honour: RFC
 // 6120 §5.4.2.2 answers <failure/> and closes the stream and the connection;
 // XEP-0035 has no failure element, so a stream error says why.
 func (m *Machine) tlsUnavailable(space string, err error) {
+	m.flush()
+	m.actions = append(m.actions, Action{Kind: TLSRefused, Reason: err.Error()})
 	if space != NSTLS {
 		m.fail(stream.Errorf(stream.InternalServerError, "TLS is unavailable on this server: %v", err))
 		return

@@ -191,6 +191,9 @@ func runTranscript(t *testing.T, path string) {
 	ids := 0
 	cfg.NewID = func() string { ids++; return "s" + strconv.Itoa(ids) }
 	m := New(cfg)
+	if v, ok := opts["lab"]; ok {
+		m.SetBehaviour(transcriptBehaviour(t, v))
+	}
 	tk := newTokenizer(lim)
 	tlsPending := false
 
@@ -226,6 +229,8 @@ func runTranscript(t *testing.T, path string) {
 				acts = append(acts, "registered:"+a.JID)
 			case Bind:
 				acts = append(acts, "bind:"+a.JID)
+			case TLSRefused:
+				acts = append(acts, "tls-refused")
 			case Route:
 				acts = append(acts, "route")
 				routed = append(routed, string(stream.Marshal(a.Element)))
@@ -380,4 +385,26 @@ func testAccounts(t *testing.T, keepPassword bool) *accounts.Memory {
 	}
 	testStores.Store(keepPassword, s)
 	return s
+}
+
+// transcriptBehaviour reads "@ lab=strip,bait" into the lab knobs.
+func transcriptBehaviour(t *testing.T, v string) Behaviour {
+	var b Behaviour
+	for _, k := range strings.Split(v, ",") {
+		switch k {
+		case "strip":
+			b.StripStartTLS = true
+		case "fail":
+			b.FailStartTLS = true
+		case "bait":
+			b.PlaintextBait = true
+		case "inject":
+			b.Inject = []byte("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>X-JABBERD-INJECTED</mechanism></mechanisms></stream:features>")
+		case "extfail":
+			b.ExternalThenFail = true
+		default:
+			t.Fatalf("unknown lab knob %q", k)
+		}
+	}
+	return b
 }

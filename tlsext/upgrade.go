@@ -57,8 +57,23 @@ func NewServer(cfg *tls.Config, handshakeTimeout time.Duration) (*Server, error)
 	if err != nil {
 		return nil, fmt.Errorf("parse server certificate: %w", err)
 	}
+	cfg = cfg.Clone()
+	// One hook for every connection: an upgrade that brought a Choose
+	// function (a lab profile) decides its configuration once the
+	// ClientHello (and its SNI) is known; the others use cfg as it is.
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if rc, ok := hello.Conn.(*replayConn); ok && rc.choose != nil {
+			return rc.choose(hello)
+		}
+		return nil, nil
+	}
 	return &Server{cfg: cfg, timeout: handshakeTimeout, leaf: leaf, endPoint: serverEndPoint(leaf)}, nil
 }
+
+// Choose picks the TLS configuration of one handshake from its ClientHello;
+// nil, nil means the server's own. It may block (a deliberately slow
+// handshake) but must watch hello.Context().
+type Choose func(hello *tls.ClientHelloInfo) (*tls.Config, error)
 
 // Ready reports a server-side problem that would make every handshake fail
 // or be refused by correct clients: a server certificate that has expired
@@ -88,6 +103,11 @@ func (s *Server) Config() *tls.Config { return s.cfg }
 // buffered or still to come. A TLS record starts with 0x16, so nothing that
 // could be obeyed is ever dropped.
 func (s *Server) Upgrade(ctx context.Context, conn net.Conn, early []byte, skip string) (*Result, error) {
+	return s.UpgradeWith(ctx, conn, early, skip, nil)
+}
+
+// UpgradeWith is Upgrade with a per-connection choice of configuration.
+func (s *Server) UpgradeWith(ctx context.Context, conn net.Conn, early []byte, skip string, choose Choose) (*Result, error) {
 	if timeout := s.timeout; timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -98,7 +118,7 @@ func (s *Server) Upgrade(ctx context.Context, conn net.Conn, early []byte, skip 
 		_ = conn.SetDeadline(time.Now().Add(timeout))
 		defer conn.SetDeadline(time.Time{})
 	}
-	rc := &replayConn{Conn: conn, early: early, skip: skip}
+	rc := &replayConn{Conn: conn, early: early, skip: skip, choose: choose}
 	tc := tls.Server(rc, s.cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, fmt.Errorf("TLS handshake: %w", err)
@@ -133,6 +153,7 @@ type replayConn struct {
 	early   []byte
 	skip    string
 	skipped int
+	choose  Choose
 }
 
 func (c *replayConn) Read(p []byte) (int, error) {

@@ -1,0 +1,235 @@
+// Package lab is what makes jabberd a test target: named behaviour
+// profiles that play the attacker or the broken server on purpose, the
+// per-connection transcripts that show what a client did about it (with
+// verdict flags a harness asserts on), and the status page that serves
+// them. The protocol packages (negotiation, irc) only expose the knobs;
+// which knob a profile turns, and what the client's reaction means, is
+// decided here.
+package lab
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Profile is one named deviation from correct behaviour.
+type Profile struct {
+	Name string
+	// Summary is the one line `jabberd profiles` prints.
+	Summary string
+	// Correct says what a correct client does about it.
+	Correct string
+	// Source is where the attack or fault is described.
+	Source string
+	// IRC reports whether the IRC listener supports the profile.
+	IRC bool
+	// Pass and Fail are the verdict flags a correct and a fooled client
+	// earn ("" when the profile has none of that kind).
+	Pass, Fail string
+
+	Effect Effect
+}
+
+// Effect is what a profile turns: the protocol packages and the TLS
+// set-up read it.
+type Effect struct {
+	StripStartTLS bool // STARTTLS not offered although the listener has TLS
+	FailStartTLS  bool // STARTTLS offered, then refused
+	// PlaintextBait offers PLAIN (and XEP-0078 passwords) before TLS; what
+	// the client sends is flagged, answered with encryption-required and
+	// never checked.
+	PlaintextBait bool
+	// Inject sends plaintext right after the go-ahead for TLS, in the same
+	// write.
+	Inject           bool
+	ExternalThenFail bool // EXTERNAL offered, then not-authorized
+	// CertFault names the server certificate presented instead of the good
+	// one ("expired", "wrong-name", "self-signed", "untrusted-ca",
+	// "weak-key").
+	CertFault     string
+	WeakTLS       bool // TLS 1.0 only
+	SlowHandshake bool // the ServerHello waits [lab] slow_handshake_delay
+}
+
+// BendsHandshake reports whether the effect changes the TLS handshake.
+func (e Effect) BendsHandshake() bool { return e.CertFault != "" || e.WeakTLS || e.SlowHandshake }
+
+// InjectedMechanism is the SASL mechanism that only the injected plaintext
+// advertises: a client that asks for it read the injection as if it came
+// over TLS.
+const InjectedMechanism = "X-JABBERD-INJECTED"
+
+// The verdict flags that do not belong to one profile.
+const (
+	FlagPlaintextCredentials = "plaintext-credentials"
+	FlagAcceptedInjectedData = "accepted-injected-data"
+	FlagStartTLSRefused      = "starttls-refused"
+	FlagFallbackToPlaintext  = "fallback-to-plaintext"
+)
+
+// certProfile builds a certificate-fault profile.
+func certProfile(fault, what string) *Profile {
+	return &Profile{
+		Name:    "cert-" + fault,
+		Summary: "the TLS handshake presents a server certificate that " + what,
+		Correct: "refuses the certificate: the handshake fails (alert bad_certificate or similar) and no XML or IRC line follows",
+		Source:  "RFC 6125 and RFC 5280 (certificate validation); RFC 6120 §13.7.2",
+		IRC:     true,
+		Pass:    "rejected-bad-certificate",
+		Fail:    "accepted-bad-certificate",
+		Effect:  Effect{CertFault: fault},
+	}
+}
+
+var profiles = []*Profile{
+	{
+		Name:    "strip-starttls",
+		Summary: "STARTTLS is not offered although the listener has TLS (legacy: xmlns:tls not echoed; RFC 6120: no <starttls/>; IRC: no tls capability, STARTTLS → 421), as a man in the middle would strip it; PLAIN is offered in plaintext as bait",
+		Correct: "a client that requires TLS closes the connection without sending anything else, credentials least of all",
+		Source:  "STARTTLS stripping: RFC 7590 §3.1; Poddebniak et al., \"Why TLS is better without STARTTLS\", USENIX Security 2021",
+		IRC:     true,
+		Pass:    "aborted-on-strip",
+		Fail:    "continued-without-tls",
+		Effect:  Effect{StripStartTLS: true, PlaintextBait: true},
+	},
+	{
+		Name:    "fail-starttls",
+		Summary: "STARTTLS is offered, then refused (RFC 6120: <failure/>; legacy: a stream error after the request; IRC: 691)",
+		Correct: "does not go on in plaintext, neither on this connection nor on a new one",
+		Source:  "RFC 6120 §5.4.2.2; IRCv3 tls extension (691)",
+		IRC:     true,
+		Fail:    FlagFallbackToPlaintext,
+		Effect:  Effect{FailStartTLS: true},
+	},
+	{
+		Name:    "sasl-before-tls",
+		Summary: "SASL PLAIN (and, on legacy streams, XEP-0078 passwords) advertised before TLS, beside STARTTLS",
+		Correct: "sends STARTTLS first and never a credential in the clear; credentials sent in plaintext are answered with encryption-required and never checked or stored",
+		Source:  "RFC 6120 §5.3.1 and §6.4.1 (TLS before SASL)",
+		Pass:    "ignored-plaintext-sasl",
+		Fail:    FlagPlaintextCredentials,
+		Effect:  Effect{PlaintextBait: true},
+	},
+	{
+		Name:    "inject-after-proceed",
+		Summary: "<proceed/> (legacy: </stream:stream>; IRC: 670) is followed in the same TCP segment by plaintext: stream features advertising the mechanism " + InjectedMechanism + " (IRC: a NOTICE)",
+		Correct: "discards everything received before the handshake: starts TLS, opens a fresh stream and never uses " + InjectedMechanism,
+		Source:  "STARTTLS response injection: Poddebniak et al., USENIX Security 2021 (the mirror of CVE-2011-0411, Postfix command injection)",
+		IRC:     true,
+		Pass:    "discarded-injected-data",
+		Fail:    FlagAcceptedInjectedData,
+		Effect:  Effect{Inject: true},
+	},
+	certProfile("expired", "expired yesterday (signed by the lab CA, right names)"),
+	certProfile("wrong-name", "names only wrong.invalid (signed by the lab CA, valid dates)"),
+	certProfile("self-signed", "is self-signed (right names, valid dates)"),
+	certProfile("untrusted-ca", "is signed by a second CA that the client has no reason to trust (right names, valid dates)"),
+	certProfile("weak-key", "has a 1024-bit RSA key (signed by the lab CA, right names)"),
+	{
+		Name:    "tls10-only",
+		Summary: "the TLS handshake offers nothing newer than TLS 1.0",
+		Correct: "refuses the handshake (protocol_version alert): TLS 1.0 and 1.1 are deprecated",
+		Source:  "RFC 8996 (deprecating TLS 1.0 and 1.1); RFC 7590 §3.3",
+		IRC:     true,
+		Pass:    "rejected-weak-tls",
+		Fail:    "accepted-weak-tls",
+		Effect:  Effect{WeakTLS: true},
+	},
+	{
+		Name:    "external-then-fail",
+		Summary: "SASL EXTERNAL is offered after TLS (with or without a client certificate), then answered with not-authorized",
+		Correct: "treats the failure as a failure: tries another mechanism or closes, and never restarts the stream, binds or sends stanzas as if logged in",
+		Source:  "RFC 6120 §6.4.5 (SASL failure); XEP-0178",
+		Pass:    "stopped-after-auth-failure",
+		Fail:    "ignored-auth-failure",
+		Effect:  Effect{ExternalThenFail: true},
+	},
+	{
+		Name:    "slow-handshake",
+		Summary: "the ServerHello is sent only after [lab] slow_handshake_delay (default 5s), to test the client's handshake timeout",
+		Correct: "gives up after its own handshake timeout (gave-up-on-slow-handshake) or, if its timeout is longer than the delay, completes (waited-for-slow-handshake)",
+		Source:  "timeout testing; RFC 6120 §13.7 leaves the timeout to the client",
+		IRC:     true,
+		Pass:    "gave-up-on-slow-handshake",
+		Fail:    "waited-for-slow-handshake",
+		Effect:  Effect{SlowHandshake: true},
+	},
+}
+
+// Profiles returns every profile, in the order `jabberd profiles` lists
+// them.
+func Profiles() []*Profile { return slices.Clone(profiles) }
+
+// Lookup finds a profile by name; "" and "standard" are the standard
+// behaviour (nil, true).
+func Lookup(name string) (*Profile, bool) {
+	if name == "" || name == "standard" {
+		return nil, true
+	}
+	for _, p := range profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// Check returns an error naming the known profiles when name is not one.
+func Check(name string) error {
+	if _, ok := Lookup(name); ok {
+		return nil
+	}
+	return fmt.Errorf("unknown lab profile %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists the profile names.
+func Names() []string {
+	out := make([]string, len(profiles))
+	for i, p := range profiles {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// The selectors, in increasing precedence: the listener's configured
+// profile, then a tag in the username the client tries, then the TLS SNI.
+const (
+	ByListener = "listener"
+	ByUsername = "username"
+	BySNI      = "sni"
+)
+
+// TagSeparator joins a username and a profile tag: alice+strip-starttls.
+const TagSeparator = "+"
+
+// FromUsername returns the profile a username (a local part or a JID)
+// asks for with a +tag, and the username without the tag. A tag that names
+// no profile is not a tag: "bob+work" stays as it is.
+func FromUsername(user string) (*Profile, string, bool) {
+	local, rest, hasDomain := strings.Cut(user, "@")
+	i := strings.LastIndex(local, TagSeparator)
+	if i < 0 {
+		return nil, user, false
+	}
+	p, ok := Lookup(local[i+1:])
+	if !ok || p == nil {
+		return nil, user, false
+	}
+	stripped := local[:i]
+	if hasDomain {
+		stripped += "@" + rest
+	}
+	return p, stripped, true
+}
+
+// FromSNI returns the profile a TLS server name asks for: its first label
+// names it, as in cert-expired.localhost.
+func FromSNI(sni string) (*Profile, bool) {
+	label, _, ok := strings.Cut(sni, ".")
+	if !ok {
+		return nil, false
+	}
+	p, found := Lookup(label)
+	return p, found && p != nil
+}

@@ -1,0 +1,300 @@
+package lab
+
+import (
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+)
+
+// The phases a record can be in.
+const (
+	PhasePlaintext     = "plaintext"
+	PhaseTLS           = "tls"
+	PhaseAuthenticated = "authenticated"
+)
+
+// The directions of a record: bytes from the client, bytes to it, and
+// what the server noted about the connection (TLS established, a profile
+// chosen, the close).
+const (
+	DirIn    = "c2s"
+	DirOut   = "s2c"
+	DirEvent = "event"
+)
+
+// Record is one entry of a transcript.
+type Record struct {
+	Seq   int       `json:"seq"`
+	Time  time.Time `json:"time"`
+	Dir   string    `json:"dir"`
+	Phase string    `json:"phase"`
+	// Offset is where the data starts in its direction's byte stream,
+	// counted from the connection's first byte of application data
+	// (plaintext, then what TLS carries); Len is its length on the wire.
+	// Both are zero for events.
+	Offset int64 `json:"offset"`
+	Len    int   `json:"len"`
+	// Data is the bytes as text with every secret redacted (for c2s
+	// records it is the parsed element written back), or the event's text.
+	Data     string `json:"data"`
+	Redacted bool   `json:"redacted,omitempty"`
+}
+
+// Summary is the one-line view of a connection that a harness asserts on.
+type Summary struct {
+	ID         string    `json:"id"`
+	Listener   string    `json:"listener"` // "xmpp", "xmpp-direct" or "irc"
+	Remote     string    `json:"remote"`
+	Started    time.Time `json:"started"`
+	Ended      time.Time `json:"ended,omitzero"`
+	Live       bool      `json:"live"`
+	Profile    string    `json:"profile"`     // "" when standard
+	SelectedBy string    `json:"selected_by"` // "listener", "username", "sni"
+	Dialect    string    `json:"dialect"`     // "legacy", "rfc6120", "irc"
+	// TLS is "none", "failed: …" or "TLS 1.3 TLS_AES_128_GCM_SHA256".
+	TLS         string   `json:"tls"`
+	SNI         string   `json:"sni,omitempty"`
+	ClientCert  string   `json:"client_cert"` // "none", or the subject and whether it verified
+	Mechanism   string   `json:"mechanism,omitempty"`
+	Identity    string   `json:"identity,omitempty"`
+	Flags       []string `json:"flags"`
+	CloseReason string   `json:"close_reason,omitempty"`
+	BytesIn     int64    `json:"bytes_in"`
+	BytesOut    int64    `json:"bytes_out"`
+	Truncated   bool     `json:"truncated,omitempty"`
+}
+
+// Transcript records one connection. Its methods are safe for concurrent
+// use (the connection writes, the status page reads).
+type Transcript struct {
+	book *Book
+	ip   string
+
+	mu       sync.Mutex
+	sum      Summary
+	records  []Record
+	size     int // bytes of Data kept
+	phase    string
+	verdict  verdict
+	maxBytes int
+}
+
+// Phase returns the current phase.
+func (t *Transcript) Phase() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.phase
+}
+
+// SetPhase marks the start of a phase with an event.
+func (t *Transcript) SetPhase(phase, why string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.phase = phase
+	t.add(Record{Dir: DirEvent, Data: why})
+}
+
+// In records what the client sent: data is the redacted text, n its length
+// on the wire. what says what it was, for the verdicts.
+func (t *Transcript) In(data string, n int, redacted bool, what Input) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.add(Record{Dir: DirIn, Offset: t.sum.BytesIn, Len: n, Data: data, Redacted: redacted})
+	t.sum.BytesIn += int64(n)
+	t.verdict.input(t, what)
+}
+
+// Out records what the server wrote.
+func (t *Transcript) Out(data []byte, redacted bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	text := string(data)
+	if redacted {
+		text = "[SASL payload redacted]"
+	}
+	t.add(Record{Dir: DirOut, Offset: t.sum.BytesOut, Len: len(data), Data: text, Redacted: redacted})
+	t.sum.BytesOut += int64(len(data))
+}
+
+// Event records something the server noted.
+func (t *Transcript) Event(text string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.add(Record{Dir: DirEvent, Data: text})
+}
+
+// SetDialect records the dialect of the stream.
+func (t *Transcript) SetDialect(d string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sum.Dialect = d
+}
+
+// Choose records that a profile is in force from now on.
+func (t *Transcript) Choose(p *Profile, by string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	name := ""
+	if p != nil {
+		name = p.Name
+	}
+	if name == t.sum.Profile && by == t.sum.SelectedBy {
+		return
+	}
+	t.sum.Profile, t.sum.SelectedBy = name, by
+	if name == "" {
+		name = "standard"
+	}
+	t.add(Record{Dir: DirEvent, Data: "profile " + name + " (selected by " + by + ")"})
+}
+
+// Profile returns the name of the profile in force ("" when standard).
+func (t *Transcript) Profile() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sum.Profile
+}
+
+// TLSRequested records a STARTTLS request (or the start of direct TLS).
+func (t *Transcript) TLSRequested() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.verdict.tlsRequested = true
+}
+
+// TLSRefused records that the server refused STARTTLS.
+func (t *Transcript) TLSRefused(reason string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.add(Record{Dir: DirEvent, Data: "STARTTLS refused: " + reason})
+	t.verdict.tlsRefused = true
+	if t.book != nil {
+		t.book.refused(t.ip)
+	}
+}
+
+// TLSEstablished records the handshake's outcome; clientCert describes the
+// certificate the client showed ("none" if none).
+func (t *Transcript) TLSEstablished(version, cipher, sni, clientCert string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sum.TLS = version + " " + cipher
+	t.sum.SNI = sni
+	t.sum.ClientCert = clientCert
+	t.phase = PhaseTLS
+	t.add(Record{Dir: DirEvent, Data: "TLS established: " + t.sum.TLS})
+	t.verdict.tlsDone = true
+	t.verdict.tls(t)
+}
+
+// TLSFailed records a failed handshake.
+func (t *Transcript) TLSFailed(err string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sum.TLS = "failed: " + err
+	t.add(Record{Dir: DirEvent, Data: "TLS handshake failed: " + err})
+	t.verdict.tlsFailed = true
+	t.verdict.tls(t)
+}
+
+// Auth records an authentication outcome.
+func (t *Transcript) Auth(mechanism, identity string, ok bool, reason string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sum.Mechanism = mechanism
+	if ok {
+		t.sum.Identity = identity
+		t.phase = PhaseAuthenticated
+		t.add(Record{Dir: DirEvent, Data: "authenticated as " + identity + " with " + mechanism})
+	} else {
+		t.add(Record{Dir: DirEvent, Data: "authentication with " + mechanism + " failed: " + reason})
+	}
+	t.verdict.auth(t, mechanism, ok)
+}
+
+// Flag sets a verdict flag.
+func (t *Transcript) Flag(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.flag(name)
+}
+
+func (t *Transcript) flag(name string) {
+	if !slices.Contains(t.sum.Flags, name) {
+		t.sum.Flags = append(t.sum.Flags, name)
+		t.records = append(t.records, Record{Seq: len(t.records) + 1, Time: time.Now(), Dir: DirEvent, Phase: t.phase, Data: "verdict: " + name})
+	}
+}
+
+// End closes the transcript: the verdicts that depend on how the
+// connection ended are drawn, and the book keeps it among the recent ones.
+func (t *Transcript) End(reason string) {
+	t.mu.Lock()
+	if !t.sum.Live {
+		t.mu.Unlock()
+		return
+	}
+	t.sum.Live = false
+	t.sum.Ended = time.Now()
+	t.sum.CloseReason = reason
+	t.add(Record{Dir: DirEvent, Data: "closed: " + reason})
+	t.verdict.end(t)
+	t.mu.Unlock()
+	if t.book != nil {
+		t.book.ended(t)
+	}
+}
+
+// Summary returns a copy of the summary.
+func (t *Transcript) Summary() Summary {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sum
+	s.Flags = slices.Clone(s.Flags)
+	if s.Flags == nil {
+		s.Flags = []string{}
+	}
+	return s
+}
+
+// Records returns a copy of the records.
+func (t *Transcript) Records() []Record {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.records)
+}
+
+// add appends a record under t.mu; past the size bound only events are
+// kept, and the summary says the transcript is truncated.
+func (t *Transcript) add(r Record) {
+	if r.Dir != DirEvent && t.maxBytes > 0 && t.size+len(r.Data) > t.maxBytes {
+		if !t.sum.Truncated {
+			t.sum.Truncated = true
+			t.records = append(t.records, Record{Seq: len(t.records) + 1, Time: time.Now(), Dir: DirEvent, Phase: t.phase, Data: "transcript truncated: later data is not kept"})
+		}
+		return
+	}
+	r.Seq = len(t.records) + 1
+	r.Time = time.Now()
+	if r.Phase == "" {
+		r.Phase = t.phase
+	}
+	t.size += len(r.Data)
+	t.records = append(t.records, r)
+}
+
+// MarshalJSONL writes the transcript as JSON lines: one object per record,
+// then {"summary": …}.
+func (t *Transcript) MarshalJSONL() []byte {
+	recs, sum := t.Records(), t.Summary()
+	var out []byte
+	for _, r := range recs {
+		b, _ := json.Marshal(r) // a Record always marshals
+		out = append(append(out, b...), '\n')
+	}
+	b, _ := json.Marshal(struct {
+		Summary Summary `json:"summary"`
+	}{sum})
+	return append(append(out, b...), '\n')
+}
