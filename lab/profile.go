@@ -113,7 +113,7 @@ var profiles = []*Profile{
 	},
 	{
 		Name:    "inject-after-proceed",
-		Summary: "<proceed/> (legacy: </stream:stream>; IRC: 670) is followed in the same TCP segment by plaintext: stream features advertising the mechanism " + InjectedMechanism + " (IRC: a NOTICE)",
+		Summary: "<proceed/> (legacy: </stream:stream>; IRC: 670) is followed in the same TCP segment by plaintext: stream features advertising the mechanism " + InjectedMechanism + " (IRC: PING :" + InjectedMechanism + ", whose PONG gives the client away)",
 		Correct: "discards everything received before the handshake: starts TLS, opens a fresh stream and never uses " + InjectedMechanism,
 		Source:  "STARTTLS response injection: Poddebniak et al., USENIX Security 2021 (the mirror of CVE-2011-0411, Postfix command injection)",
 		IRC:     true,

@@ -169,6 +169,7 @@ func (t *Transcript) TLSRefused(reason string) {
 	defer t.mu.Unlock()
 	t.add(Record{Dir: DirEvent, Data: "STARTTLS refused: " + reason})
 	t.verdict.tlsRefused = true
+	t.flag(FlagStartTLSRefused)
 	if t.book != nil {
 		t.book.refused(t.ip)
 	}
@@ -280,7 +281,9 @@ func (t *Transcript) add(r Record) {
 	if r.Phase == "" {
 		r.Phase = t.phase
 	}
-	t.size += len(r.Data)
+	if r.Dir != DirEvent {
+		t.size += len(r.Data) // events are few and always kept
+	}
 	t.records = append(t.records, r)
 }
 

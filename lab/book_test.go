@@ -1,0 +1,290 @@
+package lab
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+func newBook(t *testing.T, opt Options) *Book {
+	t.Helper()
+	b, err := NewBook(opt, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestBookKeepsTheLastN: ended transcripts beyond Keep are forgotten, the
+// oldest first; live ones are listed before them, newest first.
+func TestBookKeepsTheLastN(t *testing.T) {
+	b := newBook(t, Options{Keep: 2})
+	for _, id := range []string{"c1", "c2", "c3"} {
+		b.Start(id, "xmpp", "127.0.0.1:1", "127.0.0.1").End("done")
+	}
+	live := b.Start("c4", "xmpp", "127.0.0.1:1", "127.0.0.1")
+	var ids []string
+	for _, s := range b.List() {
+		ids = append(ids, s.ID)
+	}
+	if want := []string{"c4", "c3", "c2"}; !slices.Equal(ids, want) {
+		t.Errorf("List ids = %v, want %v", ids, want)
+	}
+	if _, ok := b.Get("c1"); ok {
+		t.Error("c1 is still kept past the bound")
+	}
+	if tr, ok := b.Get("c4"); !ok || tr != live || !tr.Summary().Live {
+		t.Error("the live connection is not found as live")
+	}
+	live.End("bye")
+	live.End("twice") // a second End changes nothing
+	if s := live.Summary(); s.Live || s.CloseReason != "bye" {
+		t.Errorf("after End: live %v reason %q", s.Live, s.CloseReason)
+	}
+}
+
+// TestNilBook: transcripts off — Start returns nil and the listing is empty.
+func TestNilBook(t *testing.T) {
+	b := newBook(t, Options{Keep: 0})
+	if b != nil {
+		t.Fatal("Keep 0 made a book")
+	}
+	if tr := b.Start("c1", "xmpp", "r", "ip"); tr != nil {
+		t.Error("a nil book started a transcript")
+	}
+	if len(b.List()) != 0 {
+		t.Error("a nil book lists connections")
+	}
+}
+
+// TestTranscriptFileAndOffsets: one JSON-lines file per ended connection,
+// records then the summary; offsets per direction add up; secrets are as
+// the caller redacted them.
+func TestTranscriptFileAndOffsets(t *testing.T) {
+	dir := t.TempDir()
+	b := newBook(t, Options{Keep: 5, Dir: dir})
+	tr := b.Start("c7", "xmpp", "127.0.0.1:5", "127.0.0.1")
+	tr.In("<stream:stream>", 40, false, Input{Kind: "header"})
+	tr.Out([]byte("<features/>"), false)
+	tr.In("<starttls/>", 51, false, Input{Kind: "element", StartTLS: true})
+	tr.Out([]byte("<proceed/>"), false)
+	tr.TLSEstablished("TLS 1.3", "TLS_AES_128_GCM_SHA256", "localhost", "none")
+	tr.In("<auth mechanism='PLAIN'>[redacted]</auth>", 90, true, Input{Kind: "element", Mechanism: "PLAIN", Credentials: true})
+	tr.Out([]byte("<success/>"), true)
+	tr.Auth("PLAIN", "alice@localhost", true, "")
+	tr.End("client closed the stream")
+
+	files, _ := filepath.Glob(filepath.Join(dir, "*-c7.jsonl"))
+	if len(files) != 1 {
+		t.Fatalf("transcript files %v, want one for c7", files)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var recs []Record
+	var sum struct{ Summary Summary }
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), `{"summary"`) {
+			if err := json.Unmarshal(sc.Bytes(), &sum); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		recs = append(recs, r)
+	}
+	if sum.Summary.ID != "c7" || sum.Summary.TLS != "TLS 1.3 TLS_AES_128_GCM_SHA256" || sum.Summary.Identity != "alice@localhost" || sum.Summary.BytesIn != 181 {
+		t.Errorf("summary %+v", sum.Summary)
+	}
+	if len(sum.Summary.Flags) != 0 {
+		t.Errorf("credentials over TLS were flagged: %v", sum.Summary.Flags)
+	}
+	next := map[string]int64{}
+	phases := map[string]string{}
+	for _, r := range recs {
+		if r.Dir == DirEvent {
+			continue
+		}
+		if r.Offset != next[r.Dir] {
+			t.Errorf("record %d (%s) at offset %d, want %d", r.Seq, r.Dir, r.Offset, next[r.Dir])
+		}
+		next[r.Dir] = r.Offset + int64(r.Len)
+		phases[r.Data] = r.Phase
+	}
+	if phases["<starttls/>"] != PhasePlaintext || phases["<auth mechanism='PLAIN'>[redacted]</auth>"] != PhaseTLS {
+		t.Errorf("phases %v", phases)
+	}
+	for _, r := range recs {
+		if r.Dir == DirOut && r.Redacted && r.Data != "[SASL payload redacted]" {
+			t.Errorf("a redacted output kept its data: %q", r.Data)
+		}
+	}
+}
+
+// TestTranscriptTruncates: past MaxBytes data records are dropped (one
+// event says so), events are still kept.
+func TestTranscriptTruncates(t *testing.T) {
+	b := newBook(t, Options{Keep: 1, MaxBytes: 100})
+	tr := b.Start("c1", "xmpp", "r", "ip")
+	for range 10 {
+		tr.Out([]byte(strings.Repeat("x", 30)), false)
+	}
+	tr.End("done")
+	s := tr.Summary()
+	if !s.Truncated || s.BytesOut != 300 {
+		t.Errorf("truncated %v bytes out %d", s.Truncated, s.BytesOut)
+	}
+	var out, notes int
+	for _, r := range tr.Records() {
+		switch {
+		case r.Dir == DirOut:
+			out++
+		case strings.HasPrefix(r.Data, "transcript truncated"):
+			notes++
+		}
+	}
+	if out != 3 || notes != 1 {
+		t.Errorf("%d output records and %d truncation notes, want 3 and 1", out, notes)
+	}
+	if last := tr.Records()[len(tr.Records())-1]; last.Data != "closed: done" {
+		t.Errorf("the close event was dropped: last record %q", last.Data)
+	}
+}
+
+// TestVerdicts draws the flags of each profile from the calls a connection
+// makes, for a client that falls for it and one that does not.
+func TestVerdicts(t *testing.T) {
+	p := func(name string) *Profile {
+		pr, ok := Lookup(name)
+		if !ok || pr == nil {
+			t.Fatalf("no profile %s", name)
+		}
+		return pr
+	}
+	header := Input{Kind: "header"}
+	cases := []struct {
+		name    string
+		profile string
+		run     func(tr *Transcript)
+		want    []string
+	}{
+		{"strip: aborts", "strip-starttls", func(tr *Transcript) { tr.In("h", 1, false, header) }, []string{"aborted-on-strip"}},
+		{"strip: continues", "strip-starttls", func(tr *Transcript) {
+			tr.In("h", 1, false, header)
+			tr.In("a", 1, true, Input{Kind: "element", Mechanism: "PLAIN", Credentials: true})
+		}, []string{FlagPlaintextCredentials, "continued-without-tls"}},
+		{"sasl-before-tls: starttls", "sasl-before-tls", func(tr *Transcript) {
+			tr.In("s", 1, false, Input{Kind: "element", StartTLS: true})
+		}, []string{"ignored-plaintext-sasl"}},
+		{"inject: discarded", "inject-after-proceed", func(tr *Transcript) {
+			tr.TLSRequested()
+			tr.TLSEstablished("TLS 1.3", "c", "", "none")
+			tr.In("a", 1, false, Input{Kind: "element", Mechanism: "SCRAM-SHA-256"})
+		}, []string{"discarded-injected-data"}},
+		{"inject: accepted", "inject-after-proceed", func(tr *Transcript) {
+			tr.TLSEstablished("TLS 1.3", "c", "", "none")
+			tr.In("a", 1, false, Input{Kind: "element", Mechanism: InjectedMechanism, Injected: true})
+		}, []string{FlagAcceptedInjectedData}},
+		{"cert: rejected", "cert-expired", func(tr *Transcript) { tr.TLSFailed("remote error: tls: bad certificate") }, []string{"rejected-bad-certificate"}},
+		{"cert: accepted", "cert-expired", func(tr *Transcript) { tr.TLSEstablished("TLS 1.3", "c", "", "none") }, []string{"accepted-bad-certificate"}},
+		{"tls10: accepted", "tls10-only", func(tr *Transcript) { tr.TLSEstablished("TLS 1.0", "c", "", "none") }, []string{"accepted-weak-tls"}},
+		{"external: stops", "external-then-fail", func(tr *Transcript) {
+			tr.Auth("EXTERNAL", "", false, "not-authorized")
+			tr.In("a", 1, false, Input{Kind: "element", Mechanism: "SCRAM-SHA-256"})
+		}, []string{"stopped-after-auth-failure"}},
+		{"external: ignores", "external-then-fail", func(tr *Transcript) {
+			tr.Auth("EXTERNAL", "", false, "not-authorized")
+			tr.In("h", 1, false, header)
+		}, []string{"ignored-auth-failure"}},
+		{"slow: gives up", "slow-handshake", func(tr *Transcript) { tr.TLSFailed("EOF") }, []string{"gave-up-on-slow-handshake"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := newBook(t, Options{Keep: 1})
+			tr := b.Start("c1", "xmpp", "r", "10.0.0.1")
+			tr.Choose(p(c.profile), ByListener)
+			c.run(tr)
+			tr.End("done")
+			if got := tr.Summary().Flags; !slices.Equal(got, c.want) {
+				t.Errorf("flags %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestFallbackToPlaintext: after a refused STARTTLS, a plaintext
+// connection from the same address that goes on without asking for TLS is
+// flagged; one from another address, or one that asks for TLS, is not.
+func TestFallbackToPlaintext(t *testing.T) {
+	b := newBook(t, Options{Keep: 10})
+	first := b.Start("c1", "xmpp", "10.0.0.1:1", "10.0.0.1")
+	first.TLSRefused("lab")
+	first.End("closed")
+	if f := first.Summary().Flags; !slices.Equal(f, []string{FlagStartTLSRefused}) {
+		t.Errorf("first connection flags %v", first.Summary().Flags)
+	}
+	again := b.Start("c2", "xmpp", "10.0.0.1:2", "10.0.0.1")
+	again.In("h", 1, false, Input{Kind: "header"})
+	again.In("a", 1, true, Input{Kind: "element", Mechanism: "PLAIN", Credentials: true})
+	other := b.Start("c3", "xmpp", "10.0.0.2:1", "10.0.0.2")
+	other.In("a", 1, false, Input{Kind: "element", Mechanism: "PLAIN"})
+	retry := b.Start("c4", "xmpp", "10.0.0.1:3", "10.0.0.1")
+	retry.In("s", 1, false, Input{Kind: "element", StartTLS: true})
+	if f := again.Summary().Flags; !slices.Contains(f, FlagFallbackToPlaintext) {
+		t.Errorf("the fallback was not flagged: %v", f)
+	}
+	if f := other.Summary().Flags; slices.Contains(f, FlagFallbackToPlaintext) {
+		t.Errorf("another address was flagged: %v", f)
+	}
+	if f := retry.Summary().Flags; slices.Contains(f, FlagFallbackToPlaintext) {
+		t.Errorf("a retry with STARTTLS was flagged: %v", f)
+	}
+}
+
+// TestFromUsernameAndSNI: the selectors' syntax.
+func TestFromUsernameAndSNI(t *testing.T) {
+	for _, c := range []struct {
+		in, profile, rest string
+	}{
+		{"alice+strip-starttls@localhost", "strip-starttls", "alice@localhost"},
+		{"alice+strip-starttls", "strip-starttls", "alice"},
+		{"bob+work@localhost", "", "bob+work@localhost"},
+		{"alice@localhost", "", "alice@localhost"},
+		{"a+b+cert-expired", "cert-expired", "a+b"},
+	} {
+		p, rest, ok := FromUsername(c.in)
+		name := ""
+		if p != nil {
+			name = p.Name
+		}
+		if name != c.profile || rest != c.rest || ok != (c.profile != "") {
+			t.Errorf("FromUsername(%q) = %q %q %v, want %q %q", c.in, name, rest, ok, c.profile, c.rest)
+		}
+	}
+	if p, ok := FromSNI("cert-expired.localhost"); !ok || p.Name != "cert-expired" {
+		t.Errorf("FromSNI(cert-expired.localhost) = %v %v", p, ok)
+	}
+	for _, sni := range []string{"localhost", "example.com", "standard.localhost", ""} {
+		if p, ok := FromSNI(sni); ok {
+			t.Errorf("FromSNI(%q) chose %s", sni, p.Name)
+		}
+	}
+	if err := Check("strip-starttls"); err != nil {
+		t.Error(err)
+	}
+	if err := Check("nonsense"); err == nil || !strings.Contains(err.Error(), "strip-starttls") {
+		t.Errorf("Check(nonsense) = %v, want an error listing the profiles", err)
+	}
+}
