@@ -24,6 +24,7 @@ usage:
   jabberd certs <command>     make lab certificates (run "jabberd certs" for the commands)
   jabberd bench <scenario>    load a running server: login, idle, messages (run "jabberd bench -h")
   jabberd users <command>     add, delete, list accounts, set passwords, with the server stopped (run "jabberd users")
+  jabberd profiles [-v]       list the lab behaviour profiles (-v: what a correct client does, and the source)
 
 serve flags (they override the configuration file):
 `
@@ -41,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runBench(args[1:], stdout, stderr)
 		case "users":
 			return runUsers(args[1:], os.Stdin, stdout, stderr)
+		case "profiles":
+			return runProfiles(args[1:], stdout, stderr)
 		case "serve":
 			args = args[1:]
 		case "help":

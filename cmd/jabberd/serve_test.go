@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"jabberd/lab"
 )
 
 // binary builds jabberd once per test run.
@@ -243,5 +245,36 @@ func TestServeBadConfig(t *testing.T) {
 	code = run([]string{"-user", "nopassword"}, &out, &errOut)
 	if code != 2 || !strings.Contains(errOut.String(), "want NAME:PASSWORD") {
 		t.Fatalf("bad -user: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// TestProfilesCommand: `jabberd profiles` lists every profile on one line
+// with its protocols; -v adds what a correct client does.
+func TestProfilesCommand(t *testing.T) {
+	var out, errb strings.Builder
+	if code := run([]string{"profiles"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	if len(lines) != len(lab.Profiles()) {
+		t.Fatalf("%d lines for %d profiles:\n%s", len(lines), len(lab.Profiles()), out.String())
+	}
+	for i, p := range lab.Profiles() {
+		if f := strings.Fields(lines[i]); len(f) < 3 || f[0] != p.Name {
+			t.Errorf("line %d = %q, want the profile %s first", i, lines[i], p.Name)
+		}
+	}
+	if f := strings.Fields(lines[0]); len(f) < 2 || f[1] != "xmpp,irc" {
+		t.Errorf("strip-starttls does not say it applies to IRC: %q", lines[0])
+	}
+	out.Reset()
+	if code := run([]string{"profiles", "-v"}, &out, &errb); code != 0 {
+		t.Fatalf("-v: exit %d", code)
+	}
+	if !strings.Contains(out.String(), "correct client: ") || !strings.Contains(out.String(), "aborted-on-strip") {
+		t.Errorf("-v lacks the correct behaviour or the flags:\n%s", out.String())
+	}
+	if code := run([]string{"profiles", "extra"}, &out, &errb); code != 2 {
+		t.Errorf("an extra argument: exit %d, want 2", code)
 	}
 }
