@@ -98,7 +98,7 @@ func (m *Machine) iqAuthSet(el, q *etree.Element) {
 	}
 	switch {
 	case m.facts&Authenticated != 0:
-		if name != m.auth.user {
+		if name != m.auth.user && !m.sameAccount(name) {
 			m.replyError(el, ErrNotAuthorized.WithText("the session must be started for the authenticated user"))
 			return
 		}
@@ -214,4 +214,11 @@ func childText(el *etree.Element, tag string) string {
 
 func streamErrTooMany(n int) *stream.Error {
 	return stream.Errorf(stream.PolicyViolation, "too many failed authentication attempts (%d)", n)
+}
+
+// sameAccount reports whether name is the authenticated account under
+// another spelling the store knows (the lab's alice+profile is alice).
+func (m *Machine) sameAccount(name string) bool {
+	acct, err := m.cfg.Auth.Accounts.Lookup(name)
+	return err == nil && acct.Name == m.auth.user
 }
