@@ -86,6 +86,9 @@ type jabberd struct {
 type serverOptions struct {
 	direct bool              // add a listener with tls = "direct"
 	irc    *config.TLSPolicy // enable [irc] on 127.0.0.1:0 with this policy
+	// configure, when set, changes the configuration last, before it is
+	// validated.
+	configure func(*config.Config)
 }
 
 // startJabberd runs jabberd in-process from config.Default(): a temporary
@@ -105,6 +108,9 @@ func startJabberd(t *testing.T, opt serverOptions) *jabberd {
 	}
 	cfg.Log.Level = "debug"
 	cfg.Log.Format = "json"
+	if opt.configure != nil {
+		opt.configure(cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test configuration: %v", err)
 	}
