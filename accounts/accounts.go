@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/xdg-go/scram"
 )
@@ -26,6 +27,9 @@ type Account struct {
 	Password string
 	// Disabled accounts exist but may not log in (account-disabled).
 	Disabled bool
+
+	// cache, set by a Cached store's Lookup, remembers verified passwords.
+	cache *PasswordCache
 }
 
 // HasCredentials reports whether a password was ever set (an account made
@@ -97,8 +101,23 @@ func derive(h scram.HashGeneratorFcn, password string, kf scram.KeyFactors) (scr
 }
 
 // CheckPassword reports whether password matches, by deriving the SCRAM
-// StoredKey and comparing in constant time.
+// StoredKey and comparing in constant time — or, for an account from a
+// Cached store, from the password cache when this password was verified
+// against these credentials recently.
 func (a *Account) CheckPassword(password string) bool {
+	if a.cache != nil {
+		return a.cache.Check(a, password)
+	}
+	return a.checkPassword(password)
+}
+
+// derivations counts checkPassword calls, so that tests can tell a cache
+// hit (none) from a miss (one); one atomic add next to a PBKDF2 is free.
+var derivations atomic.Int64
+
+// checkPassword is the derivation itself.
+func (a *Account) checkPassword(password string) bool {
+	derivations.Add(1)
 	if !a.HasCredentials() {
 		return false
 	}
