@@ -1,13 +1,15 @@
 // Package connpool accepts TCP connections and tracks them until they end:
 // the accept loop (with backoff when the process runs out of descriptors),
-// the per-IP count, and a shutdown that asks every connection to stop and
-// waits a bounded time before cutting the rest. The XMPP and IRC listeners
-// share it; what a connection says when it stops is theirs.
+// the per-IP and total counts, the inbound rate limit of every connection,
+// and a shutdown that asks every connection to stop and waits a bounded time
+// before cutting the rest. The XMPP and IRC listeners share it; what a
+// connection says when it stops or is refused is theirs.
 package connpool
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -27,32 +29,75 @@ type Conn interface {
 	Kill()
 }
 
-// NewConn makes the connection for an accepted socket. overLimit says its
-// address has more connections than allowed: the connection refuses itself,
-// so that the refusal is a proper protocol error.
-type NewConn func(nc net.Conn, ip string, overLimit bool) Conn
+// NewConn makes the connection for an accepted socket. A refusal that is
+// not Admitted says a limit is exceeded: the connection refuses itself, so
+// that the refusal is a proper protocol error.
+type NewConn func(nc net.Conn, ip string, refusal Refusal) Conn
+
+// RefusalKind says which limit refused a connection.
+type RefusalKind int
+
+// The limits.
+const (
+	Admitted  RefusalKind = iota // no limit exceeded
+	OverPerIP                    // Limits.PerIP: the client's address has too many
+	OverTotal                    // Limits.Total: the server has too many
+)
+
+// Refusal says whether, and by which limit, a connection is refused.
+type Refusal struct {
+	Kind  RefusalKind
+	IP    string // the client's address
+	Limit int    // the limit exceeded
+}
+
+// Refused reports whether a limit refused the connection.
+func (r Refusal) Refused() bool { return r.Kind != Admitted }
+
+// String is the reason for the client and the log, "" when admitted.
+func (r Refusal) String() string {
+	switch r.Kind {
+	case OverPerIP:
+		return fmt.Sprintf("too many connections from %s (limit %d)", r.IP, r.Limit)
+	case OverTotal:
+		return fmt.Sprintf("the server has too many connections (limit %d)", r.Limit)
+	}
+	return ""
+}
+
+// Limits bound the connections of a pool. Zero means no limit.
+type Limits struct {
+	PerIP int // open connections from one address
+	Total int // open connections admitted, from all addresses
+	// BytesPerSecond and Burst rate-limit what each connection reads (see
+	// limitedConn); Burst must be positive when BytesPerSecond is.
+	BytesPerSecond int
+	Burst          int
+}
 
 // Pool is a set of listeners and the connections they accepted.
 type Pool struct {
-	ctx      context.Context // cancelled when shutdown begins
-	cancel   context.CancelFunc
-	log      zerolog.Logger
-	maxPerIP int
+	ctx    context.Context // cancelled when shutdown begins
+	cancel context.CancelFunc
+	log    zerolog.Logger
+	lim    Limits
 
 	mu        sync.Mutex
 	listeners []net.Listener
 	conns     map[Conn]string // → remote IP
 	perIP     map[string]int
+	admitted  map[Conn]bool // the connections that count against lim.Total
+	lastFull  time.Time     // when reaching lim.Total was last logged
 
 	connWG   sync.WaitGroup
 	acceptWG sync.WaitGroup
 }
 
-// New returns an empty pool; maxPerIP 0 means no per-IP limit.
-func New(maxPerIP int, log zerolog.Logger) *Pool {
+// New returns an empty pool with the given limits.
+func New(lim Limits, log zerolog.Logger) *Pool {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Pool{ctx: ctx, cancel: cancel, log: log, maxPerIP: maxPerIP,
-		conns: map[Conn]string{}, perIP: map[string]int{}}
+	return &Pool{ctx: ctx, cancel: cancel, log: log, lim: lim,
+		conns: map[Conn]string{}, perIP: map[string]int{}, admitted: map[Conn]bool{}}
 }
 
 // Context is cancelled when the pool begins to shut down: long operations
@@ -97,6 +142,9 @@ func (p *Pool) accept(l net.Listener, newConn NewConn) {
 }
 
 // add registers a connection, or closes it when the pool is stopping.
+// A refused connection is still run (it says why in its protocol) but does
+// not count against the total: refusing must not use up the capacity that
+// admitted clients have.
 func (p *Pool) add(nc net.Conn, newConn NewConn) Conn {
 	ip := remoteIP(nc)
 	p.mu.Lock()
@@ -106,8 +154,28 @@ func (p *Pool) add(nc net.Conn, newConn NewConn) Conn {
 		return nil
 	}
 	p.perIP[ip]++
-	c := newConn(nc, ip, p.maxPerIP > 0 && p.perIP[ip] > p.maxPerIP)
+	r := Refusal{IP: ip}
+	switch {
+	case p.lim.PerIP > 0 && p.perIP[ip] > p.lim.PerIP:
+		r.Kind, r.Limit = OverPerIP, p.lim.PerIP
+	case p.lim.Total > 0 && len(p.admitted) >= p.lim.Total:
+		r.Kind, r.Limit = OverTotal, p.lim.Total
+		// One line when the limit is reached, not one per refusal: a
+		// flood of refused connections must not flood the log. Each
+		// connection still logs its own refusal at info.
+		if now := time.Now(); now.Sub(p.lastFull) >= 10*time.Second {
+			p.lastFull = now
+			p.log.Warn().Int("limit", p.lim.Total).Msg("connection limit reached; refusing new connections (limits.max_connections)")
+		}
+	}
+	if p.lim.BytesPerSecond > 0 {
+		nc = newLimitedConn(nc, p.lim.BytesPerSecond, p.lim.Burst)
+	}
+	c := newConn(nc, ip, r)
 	p.conns[c] = ip
+	if !r.Refused() {
+		p.admitted[c] = true
+	}
 	p.connWG.Add(1)
 	return c
 }
@@ -116,6 +184,7 @@ func (p *Pool) forget(c Conn) {
 	p.mu.Lock()
 	ip := p.conns[c]
 	delete(p.conns, c)
+	delete(p.admitted, c)
 	if p.perIP[ip]--; p.perIP[ip] <= 0 {
 		delete(p.perIP, ip)
 	}
@@ -188,6 +257,11 @@ const LingerTime = 500 * time.Millisecond
 // make the kernel answer with a reset, which can discard the last error the
 // server wrote before the client reads it.
 func Linger(nc net.Conn) {
+	// Half-closing needs the TCP socket itself; draining through the rate
+	// limit would only slow the close down.
+	if l, ok := nc.(*limitedConn); ok {
+		nc = l.Conn
+	}
 	tcp, ok := nc.(*net.TCPConn)
 	if !ok || tcp.CloseWrite() != nil {
 		return

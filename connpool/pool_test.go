@@ -12,15 +12,16 @@ import (
 
 // fakeConn serves until stopped (or killed), recording what happened.
 type fakeConn struct {
-	nc        net.Conn
-	overLimit bool
-	stopped   chan struct{}
-	stops     atomic.Int32
-	ignore    bool // ignores Stop: only Kill ends it
+	nc      net.Conn
+	refusal Refusal
+	stopped chan struct{}
+	stops   atomic.Int32
+	ignore  bool // ignores Stop: only Kill ends it
+	hold    bool // a refused connection stays open until stopped
 }
 
 func (c *fakeConn) Serve() {
-	if c.overLimit {
+	if c.refusal.Refused() && !c.hold {
 		c.nc.Close()
 		return
 	}
@@ -43,14 +44,19 @@ func (c *fakeConn) Kill() { c.nc.Close() }
 
 func startPool(t *testing.T, maxPerIP int, ignoreStop bool) (*Pool, string, chan *fakeConn) {
 	t.Helper()
-	p := New(maxPerIP, zerolog.Nop())
+	return startPoolWith(t, Limits{PerIP: maxPerIP}, ignoreStop)
+}
+
+func startPoolWith(t *testing.T, lim Limits, ignoreStop bool) (*Pool, string, chan *fakeConn) {
+	t.Helper()
+	p := New(lim, zerolog.Nop())
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	made := make(chan *fakeConn, 16)
-	p.Serve(l, func(nc net.Conn, ip string, overLimit bool) Conn {
-		c := &fakeConn{nc: nc, overLimit: overLimit, stopped: make(chan struct{}), ignore: ignoreStop}
+	p.Serve(l, func(nc net.Conn, ip string, refusal Refusal) Conn {
+		c := &fakeConn{nc: nc, refusal: refusal, stopped: make(chan struct{}), ignore: ignoreStop}
 		made <- c
 		return c
 	})
@@ -68,7 +74,7 @@ func waitCount(t *testing.T, p *Pool, want int) {
 	}
 }
 
-// TestPerIPLimit: the connection past the limit is made with overLimit and
+// TestPerIPLimit: the connection past the limit is made refused and
 // the count comes back down when connections end.
 func TestPerIPLimit(t *testing.T) {
 	p, addr, made := startPool(t, 2, false)
@@ -79,8 +85,15 @@ func TestPerIPLimit(t *testing.T) {
 		}
 		defer c.Close()
 		fc := <-made
-		if want := i == 2; fc.overLimit != want {
-			t.Fatalf("connection %d: overLimit %v, want %v", i+1, fc.overLimit, want)
+		want := Refusal{IP: "127.0.0.1"}
+		if i == 2 {
+			want = Refusal{Kind: OverPerIP, IP: "127.0.0.1", Limit: 2}
+		}
+		if fc.refusal != want {
+			t.Fatalf("connection %d: refusal %+v, want %+v", i+1, fc.refusal, want)
+		}
+		if i == 2 && fc.refusal.String() != "too many connections from 127.0.0.1 (limit 2)" {
+			t.Fatalf("reason %q", fc.refusal)
 		}
 	}
 	waitCount(t, p, 2) // the third refused itself and was forgotten
