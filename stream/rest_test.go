@@ -40,6 +40,9 @@ func TestRestAfterStartTLS(t *testing.T) {
 		"declaration":      "<?xml version='1.0'?>" + hdr,
 		"keepalive":        hdr + " \n ",
 		"after an element": hdr + "<iq type='get' id='1'><query xmlns='jabber:iq:version'/></iq>\n",
+		// Past the small read buffer: the source switches to a pooled one
+		// and back (see source).
+		"after a long element": hdr + "<message><body>" + strings.Repeat("long ", 300) + "</body></message>",
 	}
 	readers := map[string]func(b []byte) io.Reader{
 		"whole":         func(b []byte) io.Reader { return bytes.NewReader(b) },
@@ -52,7 +55,7 @@ func TestRestAfterStartTLS(t *testing.T) {
 		for reqName, req := range requests {
 			for tailName, tail := range tails {
 				for rdName, mk := range readers {
-					for _, size := range []int{1, 2, 7, 64, 4096} {
+					for _, size := range []int{1, 2, 7, 64, 600, 4096} {
 						name := fmt.Sprintf("%s/%s/%s/%s/%d", leadName, reqName, tailName, rdName, size)
 						checkRest(t, name, lead, req, tail, mk, size)
 					}

@@ -3,6 +3,7 @@ package stream
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
 // errTooLarge is returned by source when an element runs past its byte budget.
@@ -14,17 +15,59 @@ var errTooLarge = errors.New("element exceeds the size limit")
 // layer of its own, so source knows exactly which bytes the tokenizer has
 // consumed and which are still only buffered: the latter are what a STARTTLS
 // upgrade must hand to TLS instead of to the parser.
+//
+// An idle connection spends its life blocked in a read, holding the buffer
+// it reads into: with thousands of sessions that buffer is a large part of
+// what each costs. So source reads into a small buffer of its own, and takes
+// a full-size one from a pool only after a read filled the small one (more
+// is probably waiting: a large stanza, a burst), giving it back once it has
+// been consumed. Typical stanzas (a message, a presence) fit the small
+// buffer; a session idles with no pooled buffer at all.
 type source struct {
 	r        io.Reader
-	buf      []byte
-	pos, end int   // buf[pos:end] is read from r but not yet consumed
-	consumed int64 // bytes handed to the decoder so far
-	limit    int64 // consumed may not pass this; <0 means no limit
-	err      error // sticky read error from r
+	buf      []byte // small[:] or a pooled buffer of size bytes
+	pos, end int    // buf[pos:end] is read from r but not yet consumed
+	consumed int64  // bytes handed to the decoder so far
+	limit    int64  // consumed may not pass this; <0 means no limit
+	err      error  // sticky read error from r
+	size     int    // the full-size buffer's size
+	pool     *sync.Pool
+	small    [smallBufSize]byte
 }
 
+// smallBufSize holds a typical stanza (a chat message of a few lines, a
+// presence, an IQ) in one read.
+const smallBufSize = 512
+
+var pools sync.Map // buffer size → *sync.Pool of *[]byte
+
 func newSource(r io.Reader, size int) *source {
-	return &source{r: r, buf: make([]byte, size), limit: -1}
+	s := &source{r: r, limit: -1, size: size}
+	s.buf = s.small[:]
+	if size > smallBufSize {
+		p, _ := pools.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
+		s.pool = p.(*sync.Pool)
+	} else {
+		s.buf = s.small[:size]
+	}
+	return s
+}
+
+// refillBuffer picks the buffer for the next read, which starts over at 0
+// (see ReadByte): the full-size one only while reads keep filling what they
+// are given.
+func (s *source) refillBuffer() {
+	if s.pool == nil {
+		return
+	}
+	full := s.end == len(s.buf) && s.end > 0
+	if pooled := len(s.buf) != smallBufSize; pooled && !full {
+		b := s.buf
+		s.pool.Put(&b)
+		s.buf = s.small[:]
+	} else if !pooled && full {
+		s.buf = *s.pool.Get().(*[]byte)
+	}
 }
 
 func (s *source) ReadByte() (byte, error) {
@@ -38,6 +81,7 @@ func (s *source) ReadByte() (byte, error) {
 		// The decoder may ungetc the last byte it read; that byte is always
 		// buf[pos-1] because a refill happens only here, before a byte is
 		// returned, so starting over at 0 loses nothing still needed.
+		s.refillBuffer()
 		s.pos, s.end = 0, 0
 		for s.end == 0 {
 			n, err := s.r.Read(s.buf)
