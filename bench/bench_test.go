@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +20,19 @@ import (
 // startServer runs an in-process jabberd with the account bench/bench-pw.
 func startServer(t *testing.T) (Target, *tls.Config) {
 	t.Helper()
+	tg, st, _ := startServerWith(t, nil)
+	return tg, st
+}
+
+func startServerWith(t *testing.T, mod func(*config.Config)) (Target, *tls.Config, *server.Setup) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
 	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
 	cfg.Users = []config.User{{Name: "bench", Password: "bench-pw"}}
+	if mod != nil {
+		mod(cfg)
+	}
 	set, err := server.FromConfig(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +51,35 @@ func startServer(t *testing.T) (Target, *tls.Config) {
 	roots.AddCert(set.State.CA.Cert)
 	ct := &tls.Config{ServerName: "localhost", RootCAs: roots}
 	st := &tls.Config{Certificates: []tls.Certificate{set.State.Server.TLSCertificate()}}
-	return Target{Addr: addrs[0].String(), Domain: "localhost", User: "bench", Password: "bench-pw", TLS: ct, Timeout: 5 * time.Second}, st
+	return Target{Addr: addrs[0].String(), Domain: "localhost", User: "bench", Password: "bench-pw", TLS: ct, Timeout: 5 * time.Second}, st, set
+}
+
+// TestIdleRegister: with Register every session has an account of its own,
+// made by in-band registration; a second run finds them taken and logs in
+// all the same; connections come from the given source addresses in turn.
+func TestIdleRegister(t *testing.T) {
+	tg, _, set := startServerWith(t, func(c *config.Config) {
+		c.Auth.InBandRegistration = true
+		c.Limits.MaxConnsPerIP = 0
+	})
+	tg.SourceIPs = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 2)}
+	for run := range 2 {
+		r := IdleWith(context.Background(), tg, IdleOptions{Register: true}, 6, 3, 10*time.Millisecond, 0, nil)
+		if r.Opened != 6 || r.Errors != 0 {
+			t.Fatalf("run %d: %+v", run+1, r)
+		}
+	}
+	for i := range 6 {
+		if _, err := set.Store.Lookup("idle" + strconv.Itoa(i)); err != nil {
+			t.Errorf("idle%d: %v", i, err)
+		}
+	}
+	// Without registration enabled the bench says what to turn on.
+	tg2, _, _ := startServerWith(t, nil)
+	r := IdleWith(context.Background(), tg2, IdleOptions{Register: true}, 1, 1, 0, 0, nil)
+	if r.Errors != 1 || !strings.Contains(r.FirstError, "auth.in_band_registration") {
+		t.Fatalf("%+v", r)
+	}
 }
 
 // TestScenarios runs every scenario briefly: they must complete work with
@@ -76,5 +116,31 @@ func TestLoginFailureIsCounted(t *testing.T) {
 	r := Login(context.Background(), tg, "rfc6120", 1, 300*time.Millisecond, 0, nil)
 	if r.Done != 0 || r.Errors == 0 || r.FirstError == "" || r.ServerCPU != -1 {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// TestSourceIPs: the n-th connection comes from the n-th address, in turn.
+func TestSourceIPs(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	tg := Target{Addr: l.Addr().String(), Timeout: 5 * time.Second,
+		SourceIPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 2)}}
+	for n, want := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.1"} {
+		c, err := tg.dial(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := l.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.RemoteAddr().(*net.TCPAddr).IP.String(); got != want {
+			t.Errorf("connection %d from %s, want %s", n, got, want)
+		}
+		s.Close()
+		c.Close()
 	}
 }

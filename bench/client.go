@@ -23,6 +23,29 @@ type Target struct {
 	Password string
 	TLS      *tls.Config // RootCAs set to the lab CA
 	Timeout  time.Duration
+	// SourceIPs, when set, are the local addresses connections are made
+	// from, in turn: one address has about 28 000 ephemeral ports towards
+	// one server port, and loopback accepts any 127.0.0.0/8 address.
+	SourceIPs []net.IP
+}
+
+// account is who one session logs in as; register asks for the account by
+// XEP-0077 in-band registration first, on the same stream (an existing
+// account, from an earlier run, is used as it is).
+type account struct {
+	user, password string
+	register       bool
+}
+
+func (t Target) account() account { return account{user: t.User, password: t.Password} }
+
+// dial connects from the n-th source address, if any are given.
+func (t Target) dial(n int) (net.Conn, error) {
+	d := net.Dialer{Timeout: t.Timeout}
+	if len(t.SourceIPs) > 0 {
+		d.LocalAddr = &net.TCPAddr{IP: t.SourceIPs[n%len(t.SourceIPs)]}
+	}
+	return d.Dial("tcp", t.Addr)
 }
 
 // client is a minimal XMPP client for measuring: it writes fixed strings and
@@ -34,23 +57,31 @@ type client struct {
 	to time.Duration
 }
 
-// login performs a full login and returns the bound session's client.
-// flow is "rfc6120" or "legacy".
+// login performs a full login as t's account and returns the bound
+// session's client. flow is "rfc6120" or "legacy".
 func login(t Target, flow, resource string) (*client, error) {
-	nc, err := net.DialTimeout("tcp", t.Addr, t.Timeout)
+	return loginAs(t, t.account(), flow, resource, 0)
+}
+
+// loginAs logs in as a, from the n-th source address.
+func loginAs(t Target, a account, flow, resource string, n int) (*client, error) {
+	nc, err := t.dial(n)
 	if err != nil {
 		return nil, err
 	}
 	cl := &client{c: nc, r: bufio.NewReaderSize(nc, 4096), to: t.Timeout}
-	if err := cl.negotiate(t, flow, resource); err != nil {
+	if err := cl.negotiate(t, a, flow, resource); err != nil {
 		nc.Close()
 		return nil, err
 	}
 	return cl, nil
 }
 
-func (cl *client) negotiate(t Target, flow, resource string) error {
-	plain := base64.StdEncoding.EncodeToString([]byte("\x00" + t.User + "\x00" + t.Password))
+func (cl *client) negotiate(t Target, a account, flow, resource string) error {
+	if a.register && flow != "rfc6120" {
+		return fmt.Errorf("registration is done in the rfc6120 flow only")
+	}
+	plain := base64.StdEncoding.EncodeToString([]byte("\x00" + a.user + "\x00" + a.password))
 	open := "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='" + t.Domain + "'"
 	switch flow {
 	case "legacy":
@@ -81,7 +112,7 @@ func (cl *client) negotiate(t Target, flow, resource string) error {
 		if err := cl.expect("<sasl:success/>"); err != nil {
 			return err
 		}
-		if err := cl.send("<iq id='s' type='set'><query xmlns='jabber:iq:auth'><username>" + t.User + "</username><resource>" + resource + "</resource></query></iq>"); err != nil {
+		if err := cl.send("<iq id='s' type='set'><query xmlns='jabber:iq:auth'><username>" + a.user + "</username><resource>" + resource + "</resource></query></iq>"); err != nil {
 			return err
 		}
 		return cl.expect("<iq id='s' type='result'/>")
@@ -108,6 +139,11 @@ func (cl *client) negotiate(t Target, flow, resource string) error {
 		if err := cl.expect("</stream:features>"); err != nil {
 			return err
 		}
+		if a.register {
+			if err := cl.registerAccount(a); err != nil {
+				return err
+			}
+		}
 		if err := cl.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>"); err != nil {
 			return err
 		}
@@ -126,6 +162,32 @@ func (cl *client) negotiate(t Target, flow, resource string) error {
 		return cl.expect("</iq>")
 	}
 	return fmt.Errorf("unknown flow %q (rfc6120 or legacy)", flow)
+}
+
+// registerAccount asks for a's account (XEP-0077); "taken" (an earlier
+// run's) is as good as created, since the password is the same.
+func (cl *client) registerAccount(a account) error {
+	if err := cl.send("<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>" + a.user + "</username><password>" + a.password + "</password></query></iq>"); err != nil {
+		return err
+	}
+	_ = cl.c.SetReadDeadline(time.Now().Add(cl.to))
+	var got strings.Builder
+	for {
+		chunk, err := cl.r.ReadString('>')
+		got.WriteString(chunk)
+		if err != nil {
+			return fmt.Errorf("registering %s: %w (got %.200q)", a.user, err, got.String())
+		}
+		s := got.String()
+		switch {
+		case strings.HasSuffix(s, "<iq id='reg' type='result'/>"):
+			return nil
+		case strings.HasSuffix(s, "</iq>") && strings.Contains(s, "<conflict "):
+			return nil
+		case strings.HasSuffix(s, "</iq>"), strings.Contains(s, "<stream:error>"):
+			return fmt.Errorf("registering %s: the server said %.300q (is auth.in_band_registration on?)", a.user, s)
+		}
+	}
 }
 
 func (cl *client) upgrade(t Target) error {

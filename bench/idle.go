@@ -26,9 +26,33 @@ func (r IdleResult) PerSession() int64 {
 	return (r.RSSAfter - r.RSSBefore) / r.Opened
 }
 
+// IdleOptions say how the idle sessions log in.
+type IdleOptions struct {
+	// Register gives every session an account of its own, PREFIXi with
+	// the target's password, made by XEP-0077 in-band registration on
+	// the session's own stream (the server needs
+	// auth.in_band_registration = true). Without it every session is a
+	// resource of the target's one account, and each initial presence
+	// goes to every other resource: opening n sessions then costs O(n²)
+	// deliveries, which is not what an idle server costs.
+	Register bool
+	Prefix   string // "idle" when empty
+}
+
 // Idle opens n sessions (login, bind, initial presence), holds them while
 // reading the server's memory, then closes them.
 func Idle(ctx context.Context, t Target, n, concurrency int, hold time.Duration, pid int, progress func(done, errs int64)) IdleResult {
+	return IdleWith(ctx, t, IdleOptions{}, n, concurrency, hold, pid, progress)
+}
+
+// IdleWith is Idle with options.
+func IdleWith(ctx context.Context, t Target, opt IdleOptions, n, concurrency int, hold time.Duration, pid int, progress func(done, errs int64)) IdleResult {
+	if opt.Prefix == "" {
+		opt.Prefix = "idle"
+	}
+	if progress == nil {
+		progress = func(int64, int64) {} // opening takes over a second at scale
+	}
 	res := IdleResult{RSSBefore: -1, RSSAfter: -1}
 	if pid > 0 {
 		if v, err := procRSS(pid); err == nil {
@@ -52,7 +76,11 @@ func Idle(ctx context.Context, t Target, n, concurrency int, hold time.Duration,
 				if i >= n {
 					return
 				}
-				cl, err := login(t, "rfc6120", "idle-"+strconv.Itoa(i))
+				a := t.account()
+				if opt.Register {
+					a = account{user: opt.Prefix + strconv.Itoa(i), password: t.Password, register: true}
+				}
+				cl, err := loginAs(t, a, "rfc6120", "idle-"+strconv.Itoa(i), i)
 				if err == nil {
 					err = cl.send("<presence/>")
 				}

@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -24,7 +27,8 @@ const benchUsage = `usage: jabberd bench [flags] login|idle|messages
             reference (in-process crypto/tls handshakes with the server's own certificate,
             same concurrency and TLS version), and the ratio login/tlsraw
   idle      open -n sessions (login, bind, initial presence) and hold them; server RSS
-            per session (give -pid of a freshly started server)
+            per session (give -pid of a freshly started server); with -register each
+            session has its own account (server: auth.in_band_registration = true)
   messages  -pairs sender/receiver pairs streaming chat messages with -window in flight,
             plus a ping-pong pair for the round trip under load
 
@@ -52,6 +56,10 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	pairs := fs.Int("pairs", 4, "messages: sender/receiver pairs")
 	window := fs.Int("window", 64, "messages: messages in flight per pair")
 	tlsVer := fs.String("tls", "1.3", "TLS version for clients and the reference: 1.2 or 1.3")
+	hold := fs.Duration("hold", 2*time.Second, "idle: how long the sessions are held open before the server's memory is read (the server settles; a heap profile can be taken meanwhile)")
+	register := fs.Bool("register", false, "idle: one account per session, idle0…idleN-1 with -password, made by XEP-0077 in-band registration (the server needs auth.in_band_registration = true)")
+	src := fs.String("src", "", "comma-separated local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2: about 28 000 connections each)")
+	cpuProfile := fs.String("cpuprofile", "", "write the bench client's own CPU profile to this file (to see what the load generator costs)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -63,6 +71,19 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	raiseFileLimit(stderr)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ver := uint16(tls.VersionTLS13)
 	if *tlsVer == "1.2" {
 		ver = tls.VersionTLS12
@@ -74,6 +95,16 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	clientTLS := &tls.Config{ServerName: *domain, RootCAs: roots, MinVersion: ver, MaxVersion: ver}
 	t := bench.Target{Addr: *addr, Domain: *domain, User: *user, Password: *password, TLS: clientTLS, Timeout: 10 * time.Second}
+	if *src != "" {
+		for _, a := range strings.Split(*src, ",") {
+			ip := net.ParseIP(strings.TrimSpace(a))
+			if ip == nil {
+				fmt.Fprintf(stderr, "jabberd bench: -src: %q is not an IP address\n", a)
+				return 2
+			}
+			t.SourceIPs = append(t.SourceIPs, ip)
+		}
+	}
 	ctx := context.Background()
 	progress := func(label string) func(done, errs int64) {
 		start := time.Now()
@@ -110,7 +141,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(tw, "first login error\t%s\n", login.FirstError)
 		}
 	case "idle":
-		r := bench.Idle(ctx, t, *n, *conc, 2*time.Second, *pid, progress("idle"))
+		r := bench.IdleWith(ctx, t, bench.IdleOptions{Register: *register}, *n, *conc, *hold, *pid, progress("idle"))
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(tw, "sessions\terrors\topen time\tRSS before\tRSS after\tper session")
 		per := "n/a (give -pid)"
