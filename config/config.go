@@ -33,12 +33,16 @@ type Config struct {
 	Log      Log        `toml:"log"`
 	Users    []User     `toml:"user"`
 	IRC      IRC        `toml:"irc"`
+	Lab      Lab        `toml:"lab"`
 }
 
 // Listener is one [[listen]] entry: a TCP address and its STARTTLS policy.
 type Listener struct {
 	Address string    `toml:"address"`
 	TLS     TLSPolicy `toml:"tls"`
+	// Profile is the lab behaviour profile of the listener ("" for the
+	// standard behaviour; `jabberd profiles` lists them).
+	Profile string `toml:"profile"`
 }
 
 // TLSPolicy says whether a listener offers STARTTLS and whether it insists on it.
@@ -114,6 +118,13 @@ type Auth struct {
 	// InBandRegistration lets clients create accounts (XEP-0077), only over
 	// TLS. Off by default.
 	InBandRegistration bool `toml:"in_band_registration"`
+	// PasswordCacheTTL is how long a verified password login is remembered
+	// (as a keyed MAC, never the password) so that the next login with the
+	// same password skips the PBKDF2 derivation; 0 turns the cache off.
+	PasswordCacheTTL Duration `toml:"password_cache_ttl"`
+	// PasswordCacheSize bounds the accounts remembered (least recently
+	// used dropped first); 0 turns the cache off.
+	PasswordCacheSize int `toml:"password_cache_size"`
 }
 
 // Chat configures the chat server above the streams.
@@ -142,6 +153,13 @@ type Limits struct {
 	IdleTimeout        Duration `toml:"idle_timeout"`
 	MaxConnsPerIP      int      `toml:"max_connections_per_ip"`
 	ShutdownGrace      Duration `toml:"shutdown_grace"`
+	// MaxConns bounds open connections on each listener's pool (XMPP, IRC);
+	// 0 means no limit.
+	MaxConns int `toml:"max_connections"`
+	// MaxBytesPerSecond slows each connection's reading to this rate after
+	// MaxBytesBurst bytes at once (a token bucket); 0 means no limit.
+	MaxBytesPerSecond int `toml:"max_bytes_per_second"`
+	MaxBytesBurst     int `toml:"max_bytes_burst"`
 }
 
 // IRC is the optional IRC listener with the IRCv3 tls capability
@@ -164,6 +182,29 @@ type IRC struct {
 	// more ends the connection. FloodBurst 0 turns the limit off.
 	FloodBurst int `toml:"flood_burst"`
 	FloodRate  int `toml:"flood_rate"`
+	// Profile is the lab behaviour profile of the IRC listener.
+	Profile string `toml:"profile"`
+}
+
+// Lab configures the test-target side: per-connection profile choice,
+// transcripts and the status page.
+type Lab struct {
+	// ClientChoice lets a connection pick its own profile with a +tag in
+	// the username it tries or with the TLS SNI; it only ever affects
+	// that connection.
+	ClientChoice bool `toml:"client_choice"`
+	// Transcripts is how many ended connections are kept in memory with
+	// their transcripts; 0 records none.
+	Transcripts int `toml:"transcripts"`
+	// TranscriptDir, when set, receives one JSON-lines file per connection.
+	TranscriptDir string `toml:"transcript_dir"`
+	// TranscriptMaxBytes bounds what one transcript keeps.
+	TranscriptMaxBytes int `toml:"transcript_max_bytes"`
+	// StatusAddress is where the status page listens ("" for off).
+	StatusAddress string `toml:"status_address"`
+	// SlowHandshakeDelay is how long the slow-handshake profile holds
+	// the ServerHello.
+	SlowHandshakeDelay Duration `toml:"slow_handshake_delay"`
 }
 
 // Log selects the log level and output format.
@@ -338,7 +379,23 @@ func (c *Config) Validate() error {
 	if l.MaxConnsPerIP < 0 {
 		bad("limits.max_connections_per_ip", "must not be negative (0 means no limit)")
 	}
+	if l.MaxConns < 0 {
+		bad("limits.max_connections", "must not be negative (0 means no limit)")
+	}
+	if l.MaxBytesPerSecond < 0 {
+		bad("limits.max_bytes_per_second", "must not be negative (0 means no limit)")
+	}
+	if l.MaxBytesPerSecond > 0 && l.MaxBytesBurst < 1 {
+		bad("limits.max_bytes_burst", "must be at least 1 while limits.max_bytes_per_second is on")
+	}
+	if c.Auth.PasswordCacheTTL.Duration < 0 {
+		bad("auth.password_cache_ttl", "must not be negative (0 turns the cache off)")
+	}
+	if c.Auth.PasswordCacheSize < 0 {
+		bad("auth.password_cache_size", "must not be negative (0 turns the cache off)")
+	}
 	c.validateIRC(bad)
+	c.validateLab(bad)
 	switch c.Log.Level {
 	case "trace", "debug", "info", "warn", "error":
 	default:

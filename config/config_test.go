@@ -26,10 +26,12 @@ func wantDefault() *Config {
 			KeyType:     "ecdsa-p256",
 		},
 		Auth: Auth{
-			Mechanisms:       []string{"EXTERNAL", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1", "PLAIN"},
-			MaxFailures:      3,
-			ExternalIdentity: "xmppaddr",
-			ScramIterations:  4096,
+			Mechanisms:        []string{"EXTERNAL", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1", "PLAIN"},
+			MaxFailures:       3,
+			ExternalIdentity:  "xmppaddr",
+			ScramIterations:   4096,
+			PasswordCacheTTL:  Duration{15 * time.Minute},
+			PasswordCacheSize: 10000,
 		},
 		Chat: Chat{OfflineQuota: 100},
 		Limits: Limits{
@@ -40,6 +42,8 @@ func wantDefault() *Config {
 			IdleTimeout:        Duration{5 * time.Minute},
 			MaxConnsPerIP:      64,
 			ShutdownGrace:      Duration{5 * time.Second},
+			MaxConns:           50000,
+			MaxBytesBurst:      65536,
 		},
 		Log: Log{Level: "info", Format: "console"},
 		IRC: IRC{
@@ -48,6 +52,10 @@ func wantDefault() *Config {
 			IdleTimeout:         Duration{2 * time.Minute},
 			PingTimeout:         Duration{time.Minute},
 			FloodBurst:          20, FloodRate: 5,
+		},
+		Lab: Lab{
+			ClientChoice: true, Transcripts: 200, TranscriptMaxBytes: 256 << 10,
+			SlowHandshakeDelay: Duration{5 * time.Second},
 		},
 		Users: []User{
 			{Name: "alice", Password: "alice-lab-password"},
@@ -145,7 +153,7 @@ func TestListeners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Listener{{"127.0.0.1:5223", TLSRequired}, {"[::1]:5224", TLSDisabled}}
+	want := []Listener{{Address: "127.0.0.1:5223", TLS: TLSRequired}, {Address: "[::1]:5224", TLS: TLSDisabled}}
 	if !reflect.DeepEqual(c.Listen, want) {
 		t.Errorf("two [[listen]]: Listen = %+v, want %+v", c.Listen, want)
 	}
@@ -256,6 +264,11 @@ func TestInvalidValues(t *testing.T) {
 		{"[limits]\nidle_timeout = \"0\"\n", "limits.idle_timeout", "must be a positive duration"},
 		{"[limits]\nshutdown_grace = \"-5m\"\n", "limits.shutdown_grace", "must be a positive duration"},
 		{"[limits]\nmax_connections_per_ip = -1\n", "limits.max_connections_per_ip", "must not be negative"},
+		{"[limits]\nmax_connections = -1\n", "limits.max_connections", "must not be negative"},
+		{"[limits]\nmax_bytes_per_second = -1\n", "limits.max_bytes_per_second", "must not be negative"},
+		{"[limits]\nmax_bytes_per_second = 100\nmax_bytes_burst = 0\n", "limits.max_bytes_burst", "must be at least 1"},
+		{"[auth]\npassword_cache_ttl = \"-1s\"\n", "auth.password_cache_ttl", "must not be negative"},
+		{"[auth]\npassword_cache_size = -1\n", "auth.password_cache_size", "must not be negative"},
 		{"[log]\nlevel = \"verbose\"\n", "log.level", `"verbose" is not one of trace, debug, info, warn, error`},
 		{"[log]\nlevel = \"INFO\"\n", "log.level", `"INFO"`},
 		{"[log]\nformat = \"xml\"\n", "log.format", `"xml" is not one of console, json`},
@@ -408,11 +421,13 @@ func TestExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the example does not load: %v", err)
 	}
-	// "Every key, with its default": only the accounts differ, and the
-	// example adds the direct-TLS listener of XEP-0368.
+	// "Every key, with its default": only the accounts differ, the
+	// example adds the direct-TLS listener of XEP-0368, and it turns the
+	// status page on at its usual address.
 	want := wantDefault()
 	c.Users, want.Users = nil, nil
-	want.Listen = append(want.Listen, Listener{":5223", TLSDirect})
+	want.Listen = append(want.Listen, Listener{Address: ":5223", TLS: TLSDirect})
+	want.Lab.StatusAddress = "127.0.0.1:5280"
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("the example's values differ from the defaults:\n  %+v\nwant\n  %+v", c, want)
 	}
@@ -520,7 +535,7 @@ func TestListenerWithoutTLSKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Listener{{":1", TLSOptional}, {":2", TLSRequired}, {":3", TLSOptional}}
+	want := []Listener{{Address: ":1", TLS: TLSOptional}, {Address: ":2", TLS: TLSRequired}, {Address: ":3", TLS: TLSOptional}}
 	if !reflect.DeepEqual(c.Listen, want) {
 		t.Fatalf("listeners %+v, want %+v", c.Listen, want)
 	}
@@ -531,5 +546,14 @@ func TestNoMechanisms(t *testing.T) {
 	_, err := Parse([]byte("[auth]\nmechanisms = []\n"), "t.toml")
 	if err == nil || !strings.Contains(err.Error(), "auth.mechanisms: at least one mechanism is needed") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPasswordCacheOff: "0" (as the example documents) turns the password
+// cache off without an error.
+func TestPasswordCacheOff(t *testing.T) {
+	c, err := Parse([]byte("[auth]\npassword_cache_ttl = \"0\"\n"), "t.toml")
+	if err != nil || c.Auth.PasswordCacheTTL.Duration != 0 {
+		t.Fatalf("ttl %v, err %v", c.Auth.PasswordCacheTTL, err)
 	}
 }

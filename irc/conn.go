@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"jabberd/connpool"
+	"jabberd/lab"
 )
 
 // writeTimeout bounds every write: a client that stops reading cannot hold
@@ -26,12 +28,12 @@ const writeTimeout = 10 * time.Second
 // goroutine touches the machine and the reader; other goroutines call only
 // Deliver, stopWith and kill.
 type conn struct {
-	srv       *Server
-	ip        string
-	m         *Machine
-	r         *lineReader
-	bucket    *tokenBucket
-	overLimit bool
+	srv     *Server
+	ip      string
+	m       *Machine
+	r       *lineReader
+	bucket  *tokenBucket
+	refusal connpool.Refusal // over a connection limit: refused at once
 
 	logp   atomic.Pointer[zerolog.Logger] // gains the nick at registration
 	secure atomic.Bool                    // TLS is the transport ("phase" in the debug log)
@@ -48,13 +50,27 @@ type conn struct {
 	regDeadline  time.Time // end of registration
 	pinged       bool      // a PING is out; pingDeadline applies
 	pingDeadline time.Time
+
+	// The lab side (lab.go), touched by the connection's goroutine only:
+	// the transcript (nil when transcripts are off), the profile in force,
+	// the wire length of the last line read, and why the connection ended.
+	id        string
+	tr        *lab.Transcript
+	profile   *lab.Profile
+	chosenBy  string // lab.ByListener, ByUsername or BySNI
+	inLen     int
+	endReason string
 }
 
 func newConn(s *Server, nc net.Conn, id, ip string) *conn {
-	c := &conn{srv: s, ip: ip, nc: nc, tcp: nc}
+	c := &conn{srv: s, id: id, ip: ip, nc: nc, tcp: nc}
 	lg := s.log.With().Str("conn", id).Str("remote", nc.RemoteAddr().String()).Logger()
 	c.logp.Store(&lg)
+	c.labOpen() // before the machine puts c on the network
 	c.m = NewMachine(s.mcfg, c, ip)
+	if p := s.profile; p != nil {
+		c.useProfile(p, lab.ByListener)
+	}
 	return c
 }
 
@@ -74,8 +90,10 @@ func (c *conn) Serve() {
 	defer c.tcp.Close()
 	defer c.srv.mcfg.Net.Quit(c.m.Member(), "Connection closed")
 	defer c.markClosed()
+	defer c.labEnd()
 	defer func() {
 		if v := recover(); v != nil {
+			c.endReason = "handler panicked"
 			c.lg().Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Msg("connection handler panicked; connection closed")
 		}
 	}()
@@ -85,8 +103,9 @@ func (c *conn) Serve() {
 	c.regDeadline = now.Add(cfg.RegistrationTimeout.Duration)
 	c.bucket = newTokenBucket(cfg.FloodBurst, cfg.FloodRate, now)
 	c.r = newLineReader(c.tcp, maxLineBytes)
-	if c.overLimit {
-		c.run(StopEvent{Reason: fmt.Sprintf("Too many connections from %s (limit %d)", c.ip, c.srv.opt.MaxConnsPerIP)})
+	if c.refusal.Refused() {
+		why := c.refusal.String()
+		c.run(StopEvent{Reason: strings.ToUpper(why[:1]) + why[1:]})
 		return
 	}
 	for c.m.State() != Closed {
@@ -123,7 +142,9 @@ func (c *conn) read() Event {
 		// then overwrote its immediate one.
 		return StopEvent{Reason: *r}
 	}
+	before := c.r.Consumed()
 	line, err := c.r.ReadLine()
+	c.inLen = int(c.r.Consumed() - before)
 	var nerr net.Error
 	switch {
 	case err == nil:
@@ -135,6 +156,7 @@ func (c *conn) read() Event {
 			h(line)
 		}
 		if !c.bucket.take(time.Now()) {
+			c.labFlooded(line)
 			return FloodEvent{}
 		}
 		return LineEvent{Line: line}
@@ -142,6 +164,7 @@ func (c *conn) read() Event {
 		c.pinged = false
 		c.lg().Info().Int("limit", maxLineBytes).Msg("line too long; dropped")
 		if !c.bucket.take(time.Now()) {
+			c.labTooLong()
 			return FloodEvent{}
 		}
 		return TooLongEvent{}
@@ -174,28 +197,41 @@ func seconds(d time.Duration) string {
 // out in one write. It returns false when the connection must end now.
 func (c *conn) run(ev Event) bool {
 	for ev != nil {
+		var labLine func([]Action)
+		if le, ok := ev.(LineEvent); ok {
+			ev, labLine = c.labLine(le)
+		}
 		actions := c.m.Handle(ev)
+		if labLine != nil {
+			labLine(actions) // the line is recorded before what answers it
+		} else if _, ok := ev.(TooLongEvent); ok {
+			c.labTooLong()
+		}
 		ev = nil
 		var out []byte
+		var marks []outMark
 		flush := func() bool {
 			if len(out) == 0 {
 				return true
 			}
-			err := c.write(out)
-			out = out[:0]
+			err := c.writeMarked(out, marks)
+			out, marks = out[:0], marks[:0]
 			if err != nil {
 				c.lg().Info().Err(err).Msg("write failed; closing")
+				c.endReason = "write failed: " + err.Error()
 			}
 			return err == nil
 		}
 		for _, a := range actions {
 			if a.Kind == Send {
 				out = c.appendOut(out, a)
+				marks = append(marks, outMark{end: len(out), redact: a.Redact})
 				continue
 			}
 			if !flush() {
 				return false
 			}
+			c.labAction(a)
 			switch a.Kind {
 			case StartTLS:
 				ev = c.startTLS()
@@ -258,7 +294,11 @@ func (c *conn) logAction(a Action) {
 // errClosed refuses a write to a connection that has ended.
 var errClosed = errors.New("the connection is closed")
 
-func (c *conn) write(b []byte) error {
+func (c *conn) write(b []byte) error { return c.writeMarked(b, nil) }
+
+// writeMarked writes b, which marks splits into the lines the transcript
+// records (nil: one record).
+func (c *conn) writeMarked(b []byte, marks []outMark) error {
 	nc := c.transport()
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -269,6 +309,8 @@ func (c *conn) write(b []byte) error {
 	_, err := nc.Write(b)
 	if err != nil {
 		c.closed = true
+	} else {
+		c.labOut(b, marks) // under wmu: in the order of the wire
 	}
 	return err
 }
@@ -293,12 +335,16 @@ func (c *conn) Deliver(line string) {
 func (c *conn) startTLS() Event {
 	early := c.r.Rest()
 	c.r = nil // nothing may parse the plaintext stream again
-	res, err := c.srv.opt.TLS.Upgrade(c.srv.ctx, c.tcp, early, "")
+	under, caught := c.labHandshakeConn()
+	res, err := c.srv.opt.TLS.UpgradeWith(c.srv.ctx, under, early, "", c.upgrader())
+	caught.stop()
 	if err != nil {
 		c.lg().Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
+		c.labTLSFailed(err, early, caught)
 		return TLSEvent{Err: err}
 	}
 	info := c.describeTLS(res, len(early))
+	c.labTLS(res, info)
 	c.mu.Lock()
 	c.nc = res.Conn
 	c.mu.Unlock()

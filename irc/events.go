@@ -118,4 +118,10 @@ type Action struct {
 	User      string // Welcomed
 	Account   string // Welcomed (when logged in), LoggedIn
 	Mechanism string // LoggedIn, LoginFailed
+	// Offered (Refused): TLS was on offer and the request still failed —
+	// a lab refusal (fail-starttls) or a server-side problem. A client
+	// that goes on in plaintext after it falls back; the other refusals
+	// (no TLS on the listener, TLS already on, after registration) are
+	// not such a choice.
+	Offered bool
 }

@@ -31,7 +31,8 @@ type Config struct {
 	// Net is the network the client joins.
 	Net *Network
 	// Behaviour bends the STARTTLS path for lab profiles; the zero value
-	// is the standard behaviour.
+	// is the standard behaviour. It is every machine's to start with
+	// (the transcript tests set it); SetBehaviour changes one machine's.
 	Behaviour Behaviour
 }
 
@@ -90,14 +91,22 @@ type Machine struct {
 	auth     *saslAttempt
 	failures int
 
+	// beh is the connection's lab behaviour: the listener's (Config), or
+	// the profile the client chose for itself (SetBehaviour).
+	beh Behaviour
+
 	actions []Action
 }
 
 // NewMachine returns a machine for a client connected from host; lines the
 // network routes to it go to out.
 func NewMachine(cfg *Config, out Outbox, host string) *Machine {
-	return &Machine{cfg: cfg, host: host, member: cfg.Net.Connect(out, host), caps: map[string]bool{}}
+	return &Machine{cfg: cfg, host: host, member: cfg.Net.Connect(out, host), caps: map[string]bool{}, beh: cfg.Behaviour}
 }
+
+// SetBehaviour bends this connection's STARTTLS path from now on (a lab
+// profile the client chose by its username or SNI).
+func (m *Machine) SetBehaviour(b Behaviour) { m.beh = b }
 
 // State returns the machine's state.
 func (m *Machine) State() State { return m.state }

@@ -20,6 +20,9 @@ type lineReader struct {
 	start, end int
 	max        int  // longest line, line ending included
 	discarding bool // inside a line over max: dropped up to its LF
+	// consumed counts the bytes of every line returned or dropped, line
+	// endings included: where the next line starts in the stream.
+	consumed int64
 }
 
 // initialReadBuffer is small on purpose: an idle connection holds it. It
@@ -39,6 +42,7 @@ func (lr *lineReader) ReadLine() ([]byte, error) {
 		if i := bytes.IndexByte(lr.buf[lr.start:lr.end], '\n'); i >= 0 {
 			line := lr.buf[lr.start : lr.start+i]
 			lr.start += i + 1
+			lr.consumed += int64(i + 1)
 			if lr.discarding {
 				lr.discarding = false
 				return nil, ErrLineTooLong
@@ -46,6 +50,7 @@ func (lr *lineReader) ReadLine() ([]byte, error) {
 			return bytes.TrimSuffix(line, []byte{'\r'}), nil
 		}
 		if lr.discarding || lr.end-lr.start >= lr.max {
+			lr.consumed += int64(lr.end - lr.start)
 			lr.start, lr.end, lr.discarding = 0, 0, true
 		}
 		lr.compact()
@@ -70,6 +75,10 @@ func (lr *lineReader) compact() {
 		lr.buf = grown
 	}
 }
+
+// Consumed returns how many bytes the lines returned so far (and the ones
+// dropped) took on the wire, line endings included.
+func (lr *lineReader) Consumed() int64 { return lr.consumed }
 
 // Rest returns a copy of what was read past the last line returned.
 func (lr *lineReader) Rest() []byte {

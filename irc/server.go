@@ -29,6 +29,7 @@ import (
 	"jabberd/auth/external"
 	"jabberd/config"
 	"jabberd/connpool"
+	"jabberd/lab"
 	"jabberd/sasl"
 	"jabberd/tlsext"
 )
@@ -50,10 +51,25 @@ type Options struct {
 	Mechanisms    []sasl.Mechanism
 	MaxFailures   int
 	MaxConnsPerIP int
-	Version       string
-	Log           zerolog.Logger
-	// Behaviour bends STARTTLS for lab profiles; zero is standard.
-	Behaviour Behaviour
+	// MaxConns bounds this listener's open connections; MaxBytesPerSecond
+	// and MaxBytesBurst rate-limit what each reads (limits.*). Zero: none.
+	MaxConns          int
+	MaxBytesPerSecond int
+	MaxBytesBurst     int
+	Version           string
+	Log               zerolog.Logger
+
+	// Lab records each connection's transcript (nil: none).
+	Lab *lab.Book
+	// LabTLS holds the handshakes of the profiles that bend TLS (nil when
+	// no profile can).
+	LabTLS *lab.TLS
+	// Profile is the listener's lab profile ([irc] profile; "" or
+	// "standard" for none); it must be one that applies to IRC.
+	Profile string
+	// ClientChoice lets a connection choose its own profile with a +tag
+	// in its USER name or with the TLS SNI ([lab] client_choice).
+	ClientChoice bool
 }
 
 // Server is a running IRC listener.
@@ -63,6 +79,8 @@ type Server struct {
 	log  zerolog.Logger
 	pool *connpool.Pool
 	ctx  context.Context // the pool's: cancelled when shutdown begins
+
+	profile *lab.Profile // the listener's, nil when standard
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -79,6 +97,15 @@ func New(opt Options) (*Server, error) {
 	if opt.Config.TLS.Available() && opt.TLS == nil {
 		return nil, fmt.Errorf("irc.tls = %q but no TLS configuration was given", opt.Config.TLS)
 	}
+	profile, ok := lab.Lookup(opt.Profile)
+	switch {
+	case !ok:
+		return nil, lab.Check(opt.Profile)
+	case profile != nil && !profile.IRC:
+		return nil, fmt.Errorf("lab profile %q does not apply to IRC", opt.Profile)
+	case profile != nil && !opt.Config.TLS.Available():
+		return nil, fmt.Errorf("lab profile %q bends TLS, and irc.tls = %q", opt.Profile, opt.Config.TLS)
+	}
 	mcfg := &Config{
 		ServerName:  opt.ServerName,
 		Network:     opt.Config.Network,
@@ -89,14 +116,14 @@ func New(opt Options) (*Server, error) {
 		Domain:      opt.Domain,
 		MaxFailures: opt.MaxFailures,
 		Net:         NewNetwork(nil),
-		Behaviour:   opt.Behaviour,
 	}
 	if opt.TLS != nil {
 		mcfg.TLSReady = opt.TLS.Ready
 	}
 	log := opt.Log.With().Str("proto", "irc").Logger()
-	pool := connpool.New(opt.MaxConnsPerIP, log)
-	return &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context()}, nil
+	pool := connpool.New(connpool.Limits{PerIP: opt.MaxConnsPerIP, Total: opt.MaxConns,
+		BytesPerSecond: opt.MaxBytesPerSecond, Burst: opt.MaxBytesBurst}, log)
+	return &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context(), profile: profile}, nil
 }
 
 // Listen opens the configured address and accepts in the background.
@@ -115,9 +142,9 @@ func (s *Server) Serve(l net.Listener) {
 	s.listener = l
 	s.mu.Unlock()
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(s.opt.Config.TLS)).Msg("listening")
-	s.pool.Serve(l, func(nc net.Conn, ip string, overLimit bool) connpool.Conn {
+	s.pool.Serve(l, func(nc net.Conn, ip string, refusal connpool.Refusal) connpool.Conn {
 		c := newConn(s, nc, "i"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
-		c.overLimit = overLimit
+		c.refusal = refusal
 		return c
 	})
 }

@@ -12,16 +12,17 @@ type Behaviour struct {
 	StripStartTLS bool
 	// FailStartTLS, when set, refuses every STARTTLS with 691 and this text.
 	FailStartTLS string
-	// InjectAfter670 is written in plaintext right after 670, where the
-	// client expects the server's handshake: a correct client fails the
-	// handshake instead of reading it as IRC.
+	// InjectAfter670 is written in plaintext right after 670, in the same
+	// write, where the client expects the server's handshake: a correct
+	// client discards what it had read past 670 (or fails the handshake
+	// on it) instead of reading it as IRC.
 	InjectAfter670 []byte
 }
 
 // offersStartTLS: the tls capability is listed while the connection is
 // plaintext and unregistered on a listener that offers TLS.
 func (m *Machine) offersStartTLS() bool {
-	return !m.cfg.Behaviour.StripStartTLS && m.cfg.TLS.Available() && m.tls == nil && m.state == Unregistered
+	return !m.beh.StripStartTLS && m.cfg.TLS.Available() && m.tls == nil && m.state == Unregistered
 }
 
 // onStartTLS decides a STARTTLS request; it is the one place the upgrade
@@ -32,7 +33,7 @@ func (m *Machine) offersStartTLS() bool {
 //	after registration                          691
 //	server-side problem (expired certificate)   691 with the reason
 func (m *Machine) onStartTLS(*Message) {
-	b := m.cfg.Behaviour
+	b := m.beh
 	switch {
 	case b.StripStartTLS:
 		m.reply(ERR_UNKNOWNCOMMAND, "STARTTLS", "Unknown command")
@@ -48,12 +49,12 @@ func (m *Machine) onStartTLS(*Message) {
 		m.refuseStartTLS(ERR_STARTTLS, "STARTTLS failed: not permitted after registration")
 		return
 	case b.FailStartTLS != "":
-		m.refuseStartTLS(ERR_STARTTLS, b.FailStartTLS)
+		m.refuseOffered(b.FailStartTLS)
 		return
 	}
 	if ready := m.cfg.TLSReady; ready != nil {
 		if err := ready(); err != nil {
-			m.refuseStartTLS(ERR_STARTTLS, "STARTTLS failed: "+err.Error())
+			m.refuseOffered("STARTTLS failed: " + err.Error())
 			return
 		}
 	}
@@ -72,6 +73,13 @@ func (m *Machine) refuseStartTLS(code Numeric, reason string) {
 		m.reply(code, reason)
 	}
 	m.do(Action{Kind: Refused, Reason: reason})
+}
+
+// refuseOffered refuses with 691 a STARTTLS that the tls capability had
+// promised (Action.Offered).
+func (m *Machine) refuseOffered(reason string) {
+	m.reply(ERR_STARTTLS, reason)
+	m.do(Action{Kind: Refused, Reason: reason, Offered: true})
 }
 
 // onTLS takes the outcome of the handshake. After a failure nothing can be

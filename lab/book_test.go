@@ -288,3 +288,43 @@ func TestFromUsernameAndSNI(t *testing.T) {
 		t.Errorf("Check(nonsense) = %v, want an error listing the profiles", err)
 	}
 }
+
+// TestSASLBeforeTLSOneVerdict: a client that sends PLAIN in the clear and
+// then asks for STARTTLS fell for the bait; it does not also earn the pass.
+func TestSASLBeforeTLSOneVerdict(t *testing.T) {
+	b := newBook(t, Options{Keep: 1})
+	tr := b.Start("c1", "xmpp", "r", "10.0.0.1")
+	p, _ := Lookup("sasl-before-tls")
+	tr.Choose(p, ByUsername)
+	tr.In("a", 1, true, Input{Kind: "element", Mechanism: "PLAIN", Credentials: true})
+	tr.In("s", 1, false, Input{Kind: "element", StartTLS: true})
+	tr.End("done")
+	if got := tr.Summary().Flags; !slices.Equal(got, []string{FlagPlaintextCredentials}) {
+		t.Errorf("flags %v, want only %s", got, FlagPlaintextCredentials)
+	}
+}
+
+// TestSkipWhenFull: once the bound is reached, input is only counted (the
+// caller does not even write it out) and verdicts still run.
+func TestSkipWhenFull(t *testing.T) {
+	b := newBook(t, Options{Keep: 1, MaxBytes: 10})
+	tr := b.Start("c1", "xmpp", "r", "ip")
+	if !tr.Keeps(10) || tr.Keeps(11) {
+		t.Fatalf("Keeps around the bound of 10 is wrong")
+	}
+	tr.In("0123456789", 10, false, Input{Kind: "element"})
+	if tr.Keeps(1) {
+		t.Fatal("a full transcript still keeps data")
+	}
+	tr.Skip(500, Input{Kind: "element", Mechanism: InjectedMechanism, Injected: true})
+	tr.Out(make([]byte, 300), false)
+	s := tr.Summary()
+	if s.BytesIn != 510 || s.BytesOut != 300 || !s.Truncated || !slices.Contains(s.Flags, FlagAcceptedInjectedData) {
+		t.Errorf("summary %+v", s)
+	}
+	for _, r := range tr.Records() {
+		if r.Dir != DirEvent && r.Len > 10 {
+			t.Errorf("a record past the bound was kept: %+v", r)
+		}
+	}
+}

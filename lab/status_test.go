@@ -58,6 +58,7 @@ func newFixture(t *testing.T) *fixture {
 	c1.Event("stream restarted")
 	c1.Auth("SCRAM-SHA-256", "alice@localhost", true, "")
 	c1.In(hostileData, len(hostileData), false, lab.Input{Kind: "element"})
+	c1.Flag("discarded-injected-data") // a pass flag, for the page's classes
 	c1.Flag("custom-note")
 	c1.End("client closed the stream")
 
@@ -161,7 +162,7 @@ func TestStatusAPIConnections(t *testing.T) {
 	if c1.Live || c1.Ended.IsZero() || c1.Started.IsZero() {
 		t.Errorf("c1 live=%v started=%v ended=%v: want an ended connection with both times", c1.Live, c1.Started, c1.Ended)
 	}
-	if wantFlags := []string{lab.FlagPlaintextCredentials, "ignored-plaintext-sasl", "custom-note"}; !slices.Equal(c1.Flags, wantFlags) {
+	if wantFlags := []string{lab.FlagPlaintextCredentials, "discarded-injected-data", "custom-note"}; !slices.Equal(c1.Flags, wantFlags) {
 		t.Errorf("c1 flags %q, want %q", c1.Flags, wantFlags)
 	}
 	if c1.BytesIn != int64(120+80+51+len(hostileData)) {
@@ -343,7 +344,7 @@ func TestStatusIndexPage(t *testing.T) {
 		`<td class="mechanism">SCRAM-SHA-256</td>`,
 		`<td class="identity">alice@localhost</td>`,
 		`<span class="flag fail" data-flag="plaintext-credentials">plaintext-credentials</span>`,
-		`<span class="flag pass" data-flag="ignored-plaintext-sasl">ignored-plaintext-sasl</span>`,
+		`<span class="flag pass" data-flag="discarded-injected-data">discarded-injected-data</span>`,
 		`<span class="flag info" data-flag="custom-note">custom-note</span>`,
 		`<td class="close-reason">client closed the stream</td>`,
 		`<time datetime="`,

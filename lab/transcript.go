@@ -105,13 +105,51 @@ func (t *Transcript) In(data string, n int, redacted bool, what Input) {
 	t.verdict.input(t, what)
 }
 
+// Keeps reports whether n more bytes of data would still be kept: past
+// the bound, callers skip the work of writing the data out (Skip then
+// counts it).
+func (t *Transcript) Keeps(n int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.maxBytes <= 0 || t.size+n <= t.maxBytes
+}
+
+// Skip accounts for client input that is not kept (the transcript is
+// full): offsets and verdicts go on, the data is dropped.
+func (t *Transcript) Skip(n int, what Input) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.markTruncated()
+	t.sum.BytesIn += int64(n)
+	t.verdict.input(t, what)
+}
+
+// InputRefused records client input that the server refused with a stream
+// error (not well-formed, restricted XML: an XML declaration that opens a
+// new stream where no restart is due). Its bytes are unknown, so it is an
+// event rather than data, but for the verdicts it is the client's next move
+// like any element.
+func (t *Transcript) InputRefused(why string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.add(Record{Dir: DirEvent, Data: "input refused: " + why})
+	t.verdict.input(t, Input{Kind: "refused"})
+}
+
 // Out records what the server wrote.
 func (t *Transcript) Out(data []byte, redacted bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	text := string(data)
-	if redacted {
+	var text string
+	switch {
+	case redacted:
 		text = "[SASL payload redacted]"
+	case t.maxBytes > 0 && t.size+len(data) > t.maxBytes:
+		t.markTruncated() // not kept: no copy
+		t.sum.BytesOut += int64(len(data))
+		return
+	default:
+		text = string(data)
 	}
 	t.add(Record{Dir: DirOut, Offset: t.sum.BytesOut, Len: len(data), Data: text, Redacted: redacted})
 	t.sum.BytesOut += int64(len(data))
@@ -270,10 +308,7 @@ func (t *Transcript) Records() []Record {
 // kept, and the summary says the transcript is truncated.
 func (t *Transcript) add(r Record) {
 	if r.Dir != DirEvent && t.maxBytes > 0 && t.size+len(r.Data) > t.maxBytes {
-		if !t.sum.Truncated {
-			t.sum.Truncated = true
-			t.records = append(t.records, Record{Seq: len(t.records) + 1, Time: time.Now(), Dir: DirEvent, Phase: t.phase, Data: "transcript truncated: later data is not kept"})
-		}
+		t.markTruncated()
 		return
 	}
 	r.Seq = len(t.records) + 1
@@ -285,6 +320,14 @@ func (t *Transcript) add(r Record) {
 		t.size += len(r.Data) // events are few and always kept
 	}
 	t.records = append(t.records, r)
+}
+
+// markTruncated notes, once, that data is no longer kept.
+func (t *Transcript) markTruncated() {
+	if !t.sum.Truncated {
+		t.sum.Truncated = true
+		t.records = append(t.records, Record{Seq: len(t.records) + 1, Time: time.Now(), Dir: DirEvent, Phase: t.phase, Data: "transcript truncated: later data is not kept"})
+	}
 }
 
 // MarshalJSONL writes the transcript as JSON lines: one object per record,

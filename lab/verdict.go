@@ -3,7 +3,8 @@ package lab
 // Input is what the connection tells the verdicts about one piece of client
 // input; the protocol adapters (XMPPInput, IRCInput) fill it.
 type Input struct {
-	// Kind is "header", "element", "close" or "line".
+	// Kind is "header", "element", "close", "line" or "refused" (input
+	// refused with a stream error).
 	Kind string
 	// Credentials: the input carried a password or a SASL initial response
 	// that holds one (PLAIN, XEP-0078, XEP-0077, IRC PASS or AUTHENTICATE).
@@ -14,7 +15,8 @@ type Input struct {
 	SASLAbort bool
 	// StartTLS: the input asks for TLS.
 	StartTLS bool
-	// Capabilities: an IRC CAP command (harmless before STARTTLS).
+	// Capabilities: an IRC CAP command, or a NICK or USER that leaves
+	// registration pending (harmless before STARTTLS).
 	Capabilities bool
 	// Injected: the input uses or answers something only the
 	// inject-after-proceed plaintext contained (the mechanism
@@ -25,8 +27,8 @@ type Input struct {
 // verdict is the state behind the flags, kept under Transcript.mu.
 type verdict struct {
 	tlsRequested, tlsRefused, tlsDone, tlsFailed bool
-	externalFailed, afterFailureDecided       bool
-	continued                                  bool // strip-starttls: the client said something after the features
+	externalFailed, afterFailureDecided          bool
+	continued                                    bool // strip-starttls: the client said something after the features
 }
 
 // input draws the flags one piece of input decides.
@@ -57,7 +59,9 @@ func (v *verdict) input(t *Transcript, in Input) {
 			t.flag("continued-without-tls")
 		}
 	case "sasl-before-tls":
-		if plaintext && in.StartTLS {
+		// Pass only for a client that went to TLS without first falling
+		// for the bait: one flag or the other, never both.
+		if plaintext && in.StartTLS && !hasFlag(t.sum.Flags, FlagPlaintextCredentials) {
 			t.flag("ignored-plaintext-sasl")
 		}
 	case "external-then-fail":
@@ -73,6 +77,11 @@ func (v *verdict) input(t *Transcript, in Input) {
 	if plaintext && !in.StartTLS && !in.Capabilities && !v.tlsRequested && t.book != nil && t.book.refusedRecently(t.ip) && !v.tlsRefused {
 		// This address was refused STARTTLS a moment ago and now goes on
 		// without asking for it.
+		t.flag(FlagFallbackToPlaintext)
+	}
+	if plaintext && v.tlsRefused && in.Kind == "line" && !in.StartTLS && !in.Capabilities {
+		// IRC keeps the connection after 691: going on in plaintext on
+		// it is the same fallback (XMPP closes the stream instead).
 		t.flag(FlagFallbackToPlaintext)
 	}
 }

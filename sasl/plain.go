@@ -62,7 +62,9 @@ func (s *plainSession) Next(data []byte) ([]byte, bool, error) {
 	if authzid != "" && !sameBareJID(authzid, name, s.ctx.Domain) {
 		return nil, true, Fail(InvalidAuthzid, "PLAIN may only authorize as the authenticated user %s@%s", name, s.ctx.Domain)
 	}
-	s.who = Identity{Username: name}
+	// The store's name for the account, which is not always the name the
+	// client gave (the lab's +profile tag is not part of it).
+	s.who = Identity{Username: acct.Name}
 	s.success = true
 	return nil, true, nil
 }

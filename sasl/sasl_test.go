@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"jabberd/accounts"
 	"jabberd/sasl"
@@ -54,7 +55,18 @@ func msg(authzid, user, pw string) []byte {
 }
 
 func TestPlainInitialResponse(t *testing.T) {
-	store := newStore(t)
+	testPlainInitialResponse(t, newStore(t))
+}
+
+// TestPlainInitialResponseCached: through the password cache, every case
+// answers the same, the second round (cache warm) too.
+func TestPlainInitialResponseCached(t *testing.T) {
+	store := accounts.Cached(newStore(t), accounts.NewPasswordCache(time.Minute, 10))
+	testPlainInitialResponse(t, store)
+	testPlainInitialResponse(t, store)
+}
+
+func testPlainInitialResponse(t *testing.T, store accounts.Store) {
 	for _, tc := range []struct {
 		name     string
 		data     []byte
@@ -438,4 +450,21 @@ func TestDecode(t *testing.T) {
 		}
 		wantFailure(t, "Decode("+in+")", f, sasl.IncorrectEncoding, "the payload is not valid base64")
 	}
+}
+
+// TestPlainCachedThenDisabled: an account disabled after a cached login is
+// refused: the cache stands in for the password check only.
+func TestPlainCachedThenDisabled(t *testing.T) {
+	mem := newStore(t)
+	store := accounts.Cached(mem, accounts.NewPasswordCache(time.Minute, 10))
+	if _, _, err := plainStart(t, store).Next(msg("", "alice", "secret")); err != nil {
+		t.Fatal(err)
+	}
+	a, err := mem.Lookup("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Disabled = true
+	_, _, err = plainStart(t, store).Next(msg("", "alice", "secret"))
+	wantFailure(t, "disabled after a cached login", err, sasl.AccountDisabled, "this account is disabled")
 }

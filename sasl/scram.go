@@ -46,6 +46,7 @@ type scramSession struct {
 	final   []byte
 	who     Identity
 	lookupE error
+	account string // the store's name of the account looked up
 }
 
 func (s *scramSession) Next(data []byte) ([]byte, bool, error) {
@@ -73,6 +74,11 @@ func (s *scramSession) Next(data []byte) ([]byte, bool, error) {
 	s.who = Identity{Username: s.conv.Username()}
 	if name, perr := accounts.PrepareUsername(s.conv.Username()); perr == nil {
 		s.who.Username = name
+	}
+	if s.account != "" {
+		// The store's name for the account: it may differ from the
+		// name the client gave (the lab's +profile tag is not part of it).
+		s.who.Username = s.account
 	}
 	if az := s.conv.AuthzID(); az != "" && !sameBareJID(az, s.who.Username, s.ctx.Domain) {
 		return nil, true, Fail(InvalidAuthzid, "SCRAM may only authorize as the authenticated user")
@@ -155,6 +161,7 @@ func (s *scramSession) lookup(username string) (scram.StoredCredentials, error) 
 	if !ok {
 		return scram.StoredCredentials{}, errors.New("no password credentials")
 	}
+	s.account = acct.Name
 	return creds, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"jabberd/connpool"
+	"jabberd/lab"
 	"jabberd/negotiation"
 	"jabberd/stream"
 	"jabberd/tlsext"
@@ -32,14 +33,15 @@ const writeTimeout = 10 * time.Second
 // goroutine touches the machine and the reader; other goroutines may only
 // call Deliver, Replace, stopWith and kill.
 type conn struct {
-	srv       *Server
-	id        uint64
-	ip        string
-	log       zerolog.Logger
-	m         *negotiation.Machine
-	r         *stream.Reader
-	overLimit bool // over the per-IP limit: refused at once
-	direct    bool // XEP-0368: TLS before any XML
+	srv     *Server
+	id      uint64
+	ip      string
+	log     zerolog.Logger
+	m       *negotiation.Machine
+	r       *stream.Reader
+	refusal connpool.Refusal // over a connection limit: refused at once
+	neg     offStack         // runs negotiation until the session is bound
+	direct  bool             // XEP-0368: TLS before any XML
 
 	mu     sync.Mutex // guards nc
 	nc     net.Conn   // the current transport: TCP, then TLS over it
@@ -61,6 +63,14 @@ type conn struct {
 	phase string                       // "plaintext" or "tls", for the debug log
 
 	deadline time.Time // end of the negotiation
+
+	// The lab side (server/lab.go): the transcript (nil when transcripts
+	// are off), the profile in force, the end of the last event read from
+	// the current reader, and why the connection ended.
+	tr        *lab.Transcript
+	profile   *lab.Profile
+	inLast    int64
+	endReason string
 }
 
 func newConn(s *Server, nc net.Conn, mcfg *negotiation.Config, id uint64, ip string) *conn {
@@ -80,8 +90,10 @@ func newConn(s *Server, nc net.Conn, mcfg *negotiation.Config, id uint64, ip str
 // only.
 func (c *conn) Serve() {
 	defer c.tcp.Close()
+	defer c.neg.stop()
 	defer c.unbind()
 	defer c.markClosed()
+	defer c.labEnd()
 	defer func() {
 		if v := recover(); v != nil {
 			c.log.Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Msg("connection handler panicked; connection closed")
@@ -89,19 +101,24 @@ func (c *conn) Serve() {
 	}()
 	c.log.Info().Str("local", c.tcp.LocalAddr().String()).Msg("connected")
 	c.deadline = time.Now().Add(c.srv.cfg.Limits.NegotiationTimeout.Duration)
-	if c.direct && c.overLimit {
+	if c.direct && c.refusal.Refused() {
 		// Nothing can be said before TLS, and a handshake is what the
 		// limit exists to spare.
-		c.log.Info().Str("ip", c.ip).Msg("too many connections from this address; closed before TLS")
+		c.log.Info().Str("ip", c.ip).Str("reason", c.refusal.String()).Msg("connection refused before TLS")
 		return
 	}
 	if c.direct && !c.directTLS() {
 		return
 	}
 	c.r = c.newReader()
-	if c.overLimit {
-		c.run(negotiation.FaultEvent{Err: stream.Errorf(stream.PolicyViolation,
-			"too many connections from %s (limit %d)", c.ip, c.srv.cfg.Limits.MaxConnsPerIP)})
+	if c.refusal.Refused() {
+		// The client's own excess is a policy violation; the server's
+		// total is a shortage of resources (RFC 6120 §4.9.3.17).
+		cond := stream.PolicyViolation
+		if c.refusal.Kind == connpool.OverTotal {
+			cond = stream.ResourceConstraint
+		}
+		c.run(negotiation.FaultEvent{Err: stream.Errorf(cond, "%s", c.refusal)})
 		return
 	}
 	for c.m.State() != negotiation.Closed {
@@ -116,6 +133,7 @@ func (c *conn) Serve() {
 }
 
 func (c *conn) newReader() *stream.Reader {
+	c.inLast = 0
 	return stream.NewReader(c.transport(), c.srv.streamLimits(), readBufferSize)
 }
 
@@ -145,6 +163,7 @@ func (c *conn) read() negotiation.Event {
 	ev, err := c.r.Next()
 	if err == nil {
 		c.logIn(ev)
+		c.labIn(ev)
 		switch ev.Kind {
 		case stream.KindHeader:
 			return negotiation.HeaderEvent{Header: ev.Header}
@@ -161,6 +180,7 @@ func (c *conn) read() negotiation.Event {
 		return negotiation.StopEvent{Err: c.stop.Load()}
 	case errors.As(err, &serr):
 		c.log.Info().Str("condition", string(serr.Condition)).Str("text", serr.Text).Msg("bad input from client")
+		c.labRefused(serr)
 		return negotiation.FaultEvent{Err: serr}
 	case errors.As(err, &nerr) && nerr.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
 		if c.m.Facts()&negotiation.Bound != 0 {
@@ -169,8 +189,10 @@ func (c *conn) read() negotiation.Event {
 		return negotiation.TimeoutEvent{Waiting: "stream negotiation to finish"}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		c.log.Info().Msg("client disconnected")
+		c.endReason = "client disconnected"
 	default:
 		c.log.Info().Err(err).Msg("connection failed")
+		c.endReason = "connection failed: " + err.Error()
 	}
 	return nil
 }
@@ -179,12 +201,25 @@ func (c *conn) read() negotiation.Event {
 // when the connection must end now.
 func (c *conn) run(ev negotiation.Event) bool {
 	for ev != nil {
-		if _, ok := ev.(negotiation.HeaderEvent); ok {
+		if h, ok := ev.(negotiation.HeaderEvent); ok {
+			c.labHeader(h.Header)
 			defer c.logDialect()
 		}
-		actions := c.m.Handle(ev)
+		var actions []negotiation.Action
+		if c.m.Facts()&negotiation.Bound == 0 {
+			// Negotiation runs off this goroutine's stack (see
+			// offStack) until the session is bound; the stanzas of a
+			// bound session, the many, are handled here.
+			c.neg.run(func() { actions = c.m.Handle(ev) })
+			if c.m.Facts()&negotiation.Bound != 0 {
+				c.neg.stop()
+			}
+		} else {
+			actions = c.m.Handle(ev)
+		}
 		ev = nil
 		for i, a := range actions {
+			c.labAction(a)
 			switch a.Kind {
 			case negotiation.Send:
 				// The send before a close carries </stream:stream>: after it
@@ -240,6 +275,9 @@ func (c *conn) run(ev negotiation.Event) bool {
 
 func (c *conn) logDialect() {
 	if c.m.State() == negotiation.Negotiating {
+		if c.tr != nil {
+			c.tr.SetDialect(c.m.Dialect().String())
+		}
 		c.log.Info().Str("dialect", c.m.Dialect().String()).Str("stream", c.m.StreamID()).Str("phase", c.phase).Msg("stream opened")
 	}
 }
@@ -267,6 +305,9 @@ func (c *conn) writeFinal(b []byte, redact, final bool) error {
 	}
 	_ = nc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := nc.Write(b)
+	if c.tr != nil && err == nil {
+		c.tr.Out(b, redact)
+	}
 	if final || err != nil {
 		c.closed = true
 	}
@@ -316,12 +357,17 @@ func (c *conn) startTLS() negotiation.Event {
 	c.r = nil // nothing may parse the old stream again
 	// XML whitespace may stand between <starttls/> and the handshake: some
 	// clients (go-xmpp) send a newline after the request.
-	res, err := c.srv.opt.TLS.Upgrade(c.srv.ctx, c.tcp, early, " \t\r\n")
+	// The handshake runs off this goroutine's stack (see offStack).
+	var res *tlsext.Result
+	var err error
+	c.neg.run(func() { res, err = c.srv.opt.TLS.UpgradeWith(c.srv.ctx, c.tcp, early, " \t\r\n", c.upgrader()) })
 	if err != nil {
 		c.log.Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
+		c.labTLS(nil, nil, err)
 		return negotiation.TLSEvent{Err: err}
 	}
 	info := c.useTLS(res, len(early))
+	c.labTLS(res, info, nil)
 	c.r = c.newReader()
 	return negotiation.TLSEvent{Info: info}
 }

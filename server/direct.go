@@ -6,6 +6,7 @@ import (
 
 	"jabberd/negotiation"
 	"jabberd/stream"
+	"jabberd/tlsext"
 )
 
 // directTLS runs the handshake of a direct-TLS connection (XEP-0368) before
@@ -17,8 +18,14 @@ func (c *conn) directTLS() bool {
 	if up == nil {
 		up = c.srv.opt.TLS
 	}
-	res, err := up.Upgrade(c.srv.ctx, c.tcp, nil, "")
+	if c.tr != nil {
+		c.tr.TLSRequested()
+	}
+	var res *tlsext.Result
+	var err error
+	c.neg.run(func() { res, err = up.UpgradeWith(c.srv.ctx, c.tcp, nil, "", c.upgrader()) }) // see offStack
 	if err != nil {
+		c.labTLS(nil, nil, err)
 		var rh tls.RecordHeaderError
 		if errors.As(err, &rh) && rh.Conn != nil {
 			c.log.Info().Msg("plaintext on the direct-TLS port: refused with a stream error")
@@ -29,6 +36,8 @@ func (c *conn) directTLS() bool {
 		c.log.Info().Err(err).Msg("direct TLS handshake failed")
 		return false
 	}
-	c.m.StartSecure(c.useTLS(res, 0))
+	info := c.useTLS(res, 0)
+	c.labTLS(res, info, nil)
+	c.m.StartSecure(info)
 	return true
 }

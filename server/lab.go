@@ -83,10 +83,24 @@ func (c *conn) labIn(ev stream.Event) {
 	case stream.KindHeader:
 		c.tr.In(headerText(ev.Header), n, false, lab.Input{Kind: "header"})
 	case stream.KindElement:
+		what := lab.XMPPElement(ev.Element, ev.Space)
+		if !c.tr.Keeps(n) {
+			// A full transcript only counts: writing a large stanza back
+			// out would cost for nothing.
+			c.tr.Skip(n, what)
+			return
+		}
 		red := negotiation.Redacted(ev.Element)
-		c.tr.In(string(stream.Marshal(red)), n, red != ev.Element, lab.XMPPElement(ev.Element, ev.Space))
+		c.tr.In(string(stream.Marshal(red)), n, red != ev.Element, what)
 	case stream.KindClose:
 		c.tr.In(stream.CloseTag, n, false, lab.Input{Kind: "close"})
+	}
+}
+
+// labRefused records input the tokenizer refused with a stream error.
+func (c *conn) labRefused(err *stream.Error) {
+	if c.tr != nil {
+		c.tr.InputRefused(err.Error())
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"jabberd/config"
 	"jabberd/connpool"
 	"jabberd/irc"
+	"jabberd/lab"
 	"jabberd/negotiation"
 	"jabberd/session"
 	"jabberd/stream"
@@ -54,6 +55,12 @@ type Options struct {
 	// IRC is the IRC listener ([irc] enabled), nil when off. It starts
 	// and stops with the XMPP listeners.
 	IRC *irc.Server
+	// Lab keeps the connections' transcripts; nil records none.
+	Lab *lab.Book
+	// LabTLS holds the TLS variants of the lab profiles (certificate
+	// faults, TLS 1.0, the slow handshake); nil when no profile can be
+	// chosen.
+	LabTLS *lab.TLS
 }
 
 // Server is a running jabberd.
@@ -70,6 +77,7 @@ type Server struct {
 	testHookEvent func(negotiation.Event)
 
 	nextID atomic.Uint64
+	status *statusPage // nil when [lab] status_address is off
 }
 
 // New returns a server ready to Listen.
@@ -81,7 +89,7 @@ func New(opt Options) (*Server, error) {
 			}
 		}
 	}
-	pool := connpool.New(opt.Config.Limits.MaxConnsPerIP, opt.Log)
+	pool := connpool.New(poolLimits(opt.Config.Limits), opt.Log)
 	return &Server{
 		opt: opt, cfg: opt.Config, log: opt.Log,
 		pool: pool, ctx: pool.Context(),
@@ -113,6 +121,13 @@ func (s *Server) Listen() ([]net.Addr, error) {
 			return nil, err
 		}
 	}
+	if err := s.listenStatus(); err != nil {
+		s.pool.CloseListeners()
+		if s.opt.IRC != nil {
+			_ = s.opt.IRC.Shutdown(context.Background())
+		}
+		return nil, err
+	}
 	return addrs, nil
 }
 
@@ -124,9 +139,10 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	}
 	direct := lc.TLS == config.TLSDirect
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
-	s.pool.Serve(l, func(nc net.Conn, ip string, overLimit bool) connpool.Conn {
+	s.pool.Serve(l, func(nc net.Conn, ip string, refusal connpool.Refusal) connpool.Conn {
 		c := newConn(s, nc, mcfg, s.nextID.Add(1), ip)
-		c.overLimit, c.direct = overLimit, direct
+		c.refusal, c.direct = refusal, direct
+		c.labStart(lc)
 		return c
 	})
 }
@@ -142,12 +158,19 @@ func (s *Server) ConnCount() int { return s.pool.Count() }
 // until ctx ends; then it closes what is left. It returns ctx's error if
 // connections had to be cut.
 func (s *Server) Shutdown(ctx context.Context) error {
+	statusErr := s.shutdownStatus(ctx)
 	if s.opt.IRC == nil {
-		return s.pool.Shutdown(ctx)
+		return errors.Join(s.pool.Shutdown(ctx), statusErr)
 	}
 	ircErr := make(chan error, 1)
 	go func() { ircErr <- s.opt.IRC.Shutdown(ctx) }()
-	return errors.Join(s.pool.Shutdown(ctx), <-ircErr)
+	return errors.Join(s.pool.Shutdown(ctx), <-ircErr, statusErr)
+}
+
+// poolLimits are the connection limits from the configuration; the IRC
+// listener's pool gets the same ones.
+func poolLimits(l config.Limits) connpool.Limits {
+	return connpool.Limits{PerIP: l.MaxConnsPerIP, Total: l.MaxConns, BytesPerSecond: l.MaxBytesPerSecond, Burst: l.MaxBytesBurst}
 }
 
 // streamLimits are the tokenizer limits from the configuration.

@@ -18,6 +18,7 @@ import (
 	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/irc"
+	"jabberd/lab"
 	"jabberd/negotiation"
 	"jabberd/sasl"
 	"jabberd/store"
@@ -39,6 +40,9 @@ type Setup struct {
 	// IRC is the IRC listener when [irc] is enabled, else nil. Server's
 	// Listen and Shutdown start and stop it.
 	IRC *irc.Server
+	// Lab holds the connections' transcripts (nil when [lab] transcripts
+	// is 0).
+	Lab *lab.Book
 }
 
 // FromConfig prepares everything a configuration asks for: the state
@@ -109,7 +113,20 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		return nil, err
 	}
 	set.Store = db
-	auth, mapper, err := authFromConfig(cfg, db)
+	// Logins (PLAIN, XEP-0078, IRC PLAIN) read accounts through the
+	// password cache; registration, provisioning and seeding use db itself.
+	accts := accounts.Cached(db, accounts.NewPasswordCache(cfg.Auth.PasswordCacheTTL.Duration, cfg.Auth.PasswordCacheSize))
+	if cfg.Lab.ClientChoice {
+		// alice+strip-starttls logs in as alice.
+		accts = lab.TaggedAccounts{Store: accts}
+	}
+	book, labTLS, err := labFromConfig(cfg, tcfg, st, names, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	set.Lab = book
+	auth, mapper, err := authFromConfig(cfg, accts)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -127,12 +144,12 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		log.Warn().Msg("auth.insecure_allow_passwords_without_tls is on: passwords may cross the network in the clear")
 	}
 	if cfg.IRC.Enabled {
-		if set.IRC, err = ircFromConfig(cfg, up, verify, mapper, db, log); err != nil {
+		if set.IRC, err = ircFromConfig(cfg, up, verify, mapper, accts, book, labTLS, log); err != nil {
 			db.Close()
 			return nil, err
 		}
 	}
-	srv, err := New(Options{Config: cfg, TLS: up, DirectTLS: direct, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC, Provision: provision})
+	srv, err := New(Options{Config: cfg, TLS: up, DirectTLS: direct, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC, Provision: provision, Lab: book, LabTLS: labTLS})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -251,7 +268,7 @@ func authFromConfig(cfg *config.Config, store accounts.Store) (*negotiation.Auth
 // ircFromConfig builds the IRC listener on the same TLS server, client
 // verifier, certificate mapper and accounts as XMPP. Of auth.mechanisms it
 // offers EXTERNAL and PLAIN, in that list's order.
-func ircFromConfig(cfg *config.Config, up *tlsext.Server, verify tlsext.VerifyFunc, mapper *external.Mapper, store accounts.Store, log zerolog.Logger) (*irc.Server, error) {
+func ircFromConfig(cfg *config.Config, up *tlsext.Server, verify tlsext.VerifyFunc, mapper *external.Mapper, store accounts.Store, book *lab.Book, labTLS *lab.TLS, log zerolog.Logger) (*irc.Server, error) {
 	var mechs []sasl.Mechanism
 	for _, name := range cfg.Auth.Mechanisms {
 		switch name {
@@ -265,7 +282,9 @@ func ircFromConfig(cfg *config.Config, up *tlsext.Server, verify tlsext.VerifyFu
 		Config: cfg.IRC, ServerName: cfg.Domain, Domain: cfg.Domain,
 		TLS: up, VerifyClient: verify, Identities: mapper,
 		Mechanisms: mechs, MaxFailures: cfg.Auth.MaxFailures, MaxConnsPerIP: cfg.Limits.MaxConnsPerIP,
+		MaxConns: cfg.Limits.MaxConns, MaxBytesPerSecond: cfg.Limits.MaxBytesPerSecond, MaxBytesBurst: cfg.Limits.MaxBytesBurst,
 		Version: Version, Log: log,
+		Lab: book, LabTLS: labTLS, Profile: cfg.IRC.Profile, ClientChoice: cfg.Lab.ClientChoice,
 	})
 }
 
@@ -315,4 +334,30 @@ func provisioner(cfg *config.Config, db *store.DB) func(name string) error {
 		}
 		return nil
 	}
+}
+
+// labFromConfig builds the transcript book and, when some profile may bend
+// a handshake, the profiles' TLS configurations (with their fault
+// certificates, made anew in the state directory).
+func labFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names []string, log zerolog.Logger) (*lab.Book, *lab.TLS, error) {
+	book, err := lab.NewBook(lab.Options{Keep: cfg.Lab.Transcripts, Dir: cfg.Lab.TranscriptDir, MaxBytes: cfg.Lab.TranscriptMaxBytes}, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lab.transcript_dir: %w", err)
+	}
+	bends := cfg.Lab.ClientChoice
+	for _, l := range cfg.Listen {
+		p, _ := lab.Lookup(l.Profile)
+		bends = bends || (p != nil && p.Effect.BendsHandshake())
+	}
+	if p, _ := lab.Lookup(cfg.IRC.Profile); cfg.IRC.Enabled && p != nil {
+		bends = bends || p.Effect.BendsHandshake()
+	}
+	if !bends {
+		return book, nil, nil
+	}
+	labTLS, err := lab.NewTLS(base, st.Dir, st.CA, names, cfg.Lab.SlowHandshakeDelay.Duration)
+	if err != nil {
+		return nil, nil, err
+	}
+	return book, labTLS, nil
 }

@@ -35,9 +35,11 @@ func (s *Server) listenStatus() error {
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       time.Minute,
-		ErrorLog:          nil,
 	}
 	s.status = &statusPage{srv: hs, addr: l.Addr()}
+	if ta, ok := l.Addr().(*net.TCPAddr); ok && !ta.IP.IsLoopback() {
+		s.log.Warn().Str("address", l.Addr().String()).Msg("the status page is reachable from other hosts: transcripts show what clients sent (secrets redacted) and who connected")
+	}
 	s.log.Info().Str("url", "http://"+l.Addr().String()+"/").Msg("status page listening")
 	go func() {
 		if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,447 @@
+package irc_test
+
+// Lab profiles on the IRC listener, end to end over loopback TCP and real
+// TLS: for each profile a correct and a fooled client, what they see on
+// the wire, and the transcript's summary and verdict flags.
+
+import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"jabberd/config"
+	"jabberd/lab"
+)
+
+const (
+	// labSecret is the password the clients give in the clear; no record
+	// of any transcript may hold it, nor its base64.
+	labSecret = "s3cret-Pa55word"
+	want670   = ":localhost 670 * :STARTTLS successful, proceed with TLS handshake"
+)
+
+// labHarness runs jabberd with transcripts on; mod sets the profile or
+// client choice.
+func labHarness(t *testing.T, mod func(*config.Config)) *harness {
+	t.Helper()
+	return start(t, func(cfg *config.Config) {
+		cfg.Lab.Transcripts = 50
+		if mod != nil {
+			mod(cfg)
+		}
+	}, nil)
+}
+
+// ended returns the summary of c's transcript once the connection ended.
+func (h *harness) ended(t *testing.T, c *client) (lab.Summary, *lab.Transcript) {
+	t.Helper()
+	if !strings.HasPrefix(c.id, "i") {
+		t.Fatalf("IRC connection id %q does not start with i", c.id)
+	}
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		tr, ok := h.set.Lab.Get(c.id)
+		if ok && !tr.Summary().Live {
+			return tr.Summary(), tr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("transcript %s: ok=%v, still live after %v", c.id, ok, ioTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// checkSummary asserts a transcript's summary: listener and dialect irc,
+// the profile and its selector, TLS starting with tlsPrefix, and exactly
+// the flags given (in any order).
+func checkSummary(t *testing.T, s lab.Summary, profile, by, tlsPrefix string, flags ...string) {
+	t.Helper()
+	got := slices.Sorted(slices.Values(s.Flags))
+	want := slices.Sorted(slices.Values(flags))
+	if s.Listener != "irc" || s.Dialect != "irc" || s.Profile != profile || s.SelectedBy != by ||
+		!strings.HasPrefix(s.TLS, tlsPrefix) || !slices.Equal(got, want) || s.CloseReason == "" {
+		t.Errorf("summary %+v\nwant profile %q selected by %q, TLS %q…, flags %v, a close reason", s, profile, by, tlsPrefix, want)
+	}
+}
+
+// noSecrets fails if any transcript record, or the log, holds one of
+// the passwords, or the SASL PLAIN payload that carries it.
+func (h *harness) noSecrets(t *testing.T, passwords ...string) {
+	t.Helper()
+	var secrets []string
+	for _, pw := range passwords {
+		secrets = append(secrets, pw,
+			base64.StdEncoding.EncodeToString([]byte("\x00bad\x00"+pw)),
+			base64.StdEncoding.EncodeToString([]byte("\x00alice\x00"+pw)))
+	}
+	for _, s := range h.set.Lab.List() {
+		tr, _ := h.set.Lab.Get(s.ID)
+		text := string(tr.MarshalJSONL())
+		for _, secret := range secrets {
+			if strings.Contains(text, secret) {
+				t.Errorf("transcript %s holds the secret %q:\n%s", s.ID, secret, text)
+			}
+		}
+	}
+	for _, secret := range secrets {
+		if strings.Contains(h.logs.text(), secret) {
+			t.Errorf("the log holds the secret %q", secret)
+		}
+	}
+}
+
+// hasRecord reports whether a record of dir holds text.
+func hasRecord(tr *lab.Transcript, dir, text string) bool {
+	return slices.ContainsFunc(tr.Records(), func(r lab.Record) bool { return r.Dir == dir && strings.Contains(r.Data, text) })
+}
+
+// quit ends a client's connection and reads to the end.
+func (c *client) quit() {
+	c.t.Helper()
+	c.send("QUIT")
+	if lines, _ := c.readUntilClosed(); len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1], "ERROR :Closing link") {
+		c.t.Errorf("QUIT: got %q", lines)
+	}
+	c.tcp.Close()
+}
+
+// handshake runs a client handshake on the raw TCP connection (whatever
+// was read past 670 is dropped, as a correct client does) and switches the
+// client to TLS when it succeeds.
+func (c *client) handshake(cfg *tls.Config) (tls.ConnectionState, error) {
+	tc := tls.Client(c.tcp, cfg)
+	_ = c.tcp.SetDeadline(time.Now().Add(ioTimeout))
+	if err := tc.Handshake(); err != nil {
+		return tls.ConnectionState{}, err
+	}
+	_ = c.tcp.SetDeadline(time.Time{})
+	c.conn, c.r = tc, bufio.NewReader(tc)
+	return tc.ConnectionState(), nil
+}
+
+// TestIRCLabStripStartTLS: no tls capability and STARTTLS → 421. A client
+// that pipelined NICK and USER with CAP LS and quits on the stripped list
+// aborted; one that registers in plaintext (with a PASS and a SASL payload
+// in the clear) continued, and neither password reaches a record.
+func TestIRCLabStripStartTLS(t *testing.T) {
+	h := labHarness(t, func(cfg *config.Config) { cfg.IRC.Profile = "strip-starttls" })
+
+	good := h.dial(t)
+	good.send("CAP LS 302", "NICK good", "USER good 0 * :Good")
+	good.expect(":localhost CAP * LS :")
+	good.send("STARTTLS")
+	good.expect(":localhost 421 good STARTTLS :Unknown command")
+	good.quit()
+	s, tr := h.ended(t, good)
+	checkSummary(t, s, "strip-starttls", lab.ByListener, "none", "aborted-on-strip")
+	if !hasRecord(tr, lab.DirEvent, "STARTTLS refused: STARTTLS stripped") {
+		t.Errorf("no record of the stripped STARTTLS: %+v", tr.Records())
+	}
+
+	bad := h.dial(t)
+	bad.send("CAP LS 302")
+	bad.expect(":localhost CAP * LS :")
+	bad.send("PASS "+labSecret, "AUTHENTICATE PLAIN", "AUTHENTICATE "+base64.StdEncoding.EncodeToString([]byte("\x00bad\x00"+labSecret)),
+		"NICK bad", "USER bad 0 * :Bad", "CAP END")
+	welcome := bad.sync()
+	if !slices.Contains(welcome, ":localhost NOTICE bad :*** Your connection is not encrypted") {
+		t.Errorf("welcome %q", welcome)
+	}
+	bad.quit()
+	s, tr = h.ended(t, bad)
+	checkSummary(t, s, "strip-starttls", lab.ByListener, "none", "continued-without-tls", lab.FlagPlaintextCredentials)
+	if !hasRecord(tr, lab.DirIn, "PASS [redacted]") || !hasRecord(tr, lab.DirIn, "AUTHENTICATE [redacted]") || !hasRecord(tr, lab.DirIn, "AUTHENTICATE PLAIN") {
+		t.Errorf("the redacted lines are not recorded: %s", tr.MarshalJSONL())
+	}
+	if !hasRecord(tr, lab.DirOut, ":localhost 001 bad ") {
+		t.Errorf("the welcome is not recorded")
+	}
+	h.noSecrets(t, labSecret)
+}
+
+// TestIRCLabFailStartTLS: the tls capability is listed, STARTTLS gets 691
+// saying it is a lab refusal; the profile comes from a +tag in USER, which
+// the nick!user shows without. Registering in plaintext afterwards, on the
+// same connection or a new one from the same address, falls back.
+func TestIRCLabFailStartTLS(t *testing.T) {
+	const want691 = ":localhost 691 %s :STARTTLS failed: refused on purpose (lab profile fail-starttls)"
+	refused := func(h *harness, nick string) *client {
+		c := h.dial(t)
+		c.send("CAP LS 302", "NICK "+nick, "USER "+nick+"+fail-starttls 0 * :"+nick)
+		c.expect(":localhost CAP * LS :tls")
+		c.send("STARTTLS")
+		c.expect(strings.Replace(want691, "%s", nick, 1))
+		return c
+	}
+	t.Run("good", func(t *testing.T) {
+		h := labHarness(t, func(cfg *config.Config) { cfg.Lab.ClientChoice = true })
+		good := refused(h, "good")
+		good.quit()
+		s, tr := h.ended(t, good)
+		checkSummary(t, s, "fail-starttls", lab.ByUsername, "none", lab.FlagStartTLSRefused)
+		if !hasRecord(tr, lab.DirIn, "USER good+fail-starttls 0 * :good") || !hasRecord(tr, lab.DirEvent, "STARTTLS refused: STARTTLS failed: refused on purpose") {
+			t.Errorf("records: %s", tr.MarshalJSONL())
+		}
+	})
+	t.Run("same connection", func(t *testing.T) {
+		h := labHarness(t, func(cfg *config.Config) { cfg.Lab.ClientChoice = true })
+		bad := refused(h, "bad")
+		bad.send("CAP END")
+		bad.expect(":localhost 001 bad :Welcome to the jabberd IRC network, bad!bad@127.0.0.1")
+		bad.quit()
+		s, _ := h.ended(t, bad)
+		checkSummary(t, s, "fail-starttls", lab.ByUsername, "none", lab.FlagStartTLSRefused, lab.FlagFallbackToPlaintext)
+	})
+	t.Run("new connection", func(t *testing.T) {
+		h := labHarness(t, func(cfg *config.Config) { cfg.Lab.ClientChoice = true })
+		first := refused(h, "first")
+		first.quit()
+		h.ended(t, first)
+		again := h.dial(t)
+		again.register("again")
+		again.quit()
+		s, _ := h.ended(t, again)
+		checkSummary(t, s, "", lab.ByListener, "none", lab.FlagFallbackToPlaintext)
+	})
+}
+
+// TestIRCLabInjectAfterProceed: 670 and the injected PING arrive in one
+// read. A client that drops what it read past 670 completes TLS and never
+// answers the PING; one that answers it — over TLS, or in plaintext where
+// the handshake belongs — accepted injected data.
+func TestIRCLabInjectAfterProceed(t *testing.T) {
+	h := labHarness(t, func(cfg *config.Config) { cfg.IRC.Profile = "inject-after-proceed" })
+	proceed := func() *client {
+		c := h.dial(t)
+		c.send("STARTTLS")
+		buf := make([]byte, 4096)
+		_ = c.tcp.SetReadDeadline(time.Now().Add(ioTimeout))
+		n, err := c.tcp.Read(buf)
+		if got, want := string(buf[:n]), want670+"\r\n"+string(lab.IRCInjection); err != nil || got != want {
+			t.Fatalf("first read after STARTTLS: %q, %v; want %q in one read", got, err, want)
+		}
+		return c
+	}
+
+	// The correct client logs in with SASL PLAIN over TLS: the
+	// transcript has the mechanism and the identity, not the password.
+	const password = "alice-lab-password"
+	good := proceed()
+	if _, err := good.handshake(h.tlsConfig(nil)); err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	good.send("CAP LS 302")
+	good.expect(":localhost CAP * LS :sasl=PLAIN")
+	good.send("CAP REQ sasl", "AUTHENTICATE PLAIN")
+	good.expect(":localhost CAP * ACK :sasl")
+	good.expect("AUTHENTICATE +")
+	good.send("AUTHENTICATE " + base64.StdEncoding.EncodeToString([]byte("\x00alice\x00"+password)))
+	good.expect(":localhost 900 * *!*@127.0.0.1 alice :You are now logged in as alice")
+	good.expect(":localhost 903 * :SASL authentication successful")
+	good.send("CAP END")
+	good.register("good")
+	good.quit()
+	s, tr := h.ended(t, good)
+	checkSummary(t, s, "inject-after-proceed", lab.ByListener, "TLS 1.3 ", "discarded-injected-data")
+	if s.Mechanism != "PLAIN" || s.Identity != "alice" || s.ClientCert != "none" || tr.Phase() != lab.PhaseAuthenticated {
+		t.Errorf("summary %+v, phase %s: want PLAIN as alice, no client certificate, authenticated", s, tr.Phase())
+	}
+
+	overTLS := proceed()
+	if _, err := overTLS.handshake(h.tlsConfig(nil)); err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	overTLS.send("PONG :" + lab.InjectedMechanism)
+	overTLS.register("fooled")
+	overTLS.quit()
+	s, _ = h.ended(t, overTLS)
+	checkSummary(t, s, "inject-after-proceed", lab.ByListener, "TLS 1.3 ", lab.FlagAcceptedInjectedData)
+
+	plain := proceed()
+	plain.write("PONG :" + lab.InjectedMechanism + "\r\n")
+	if _, err := plain.handshake(h.tlsConfig(nil)); err == nil {
+		t.Fatalf("the handshake after a plaintext PONG succeeded")
+	}
+	plain.tcp.Close()
+	s, tr = h.ended(t, plain)
+	checkSummary(t, s, "inject-after-proceed", lab.ByListener, "failed: ", lab.FlagAcceptedInjectedData)
+	if !hasRecord(tr, lab.DirIn, "PONG :"+lab.InjectedMechanism) || !hasRecord(tr, lab.DirOut, "PING :"+lab.InjectedMechanism) {
+		t.Errorf("records: %s", tr.MarshalJSONL())
+	}
+	h.noSecrets(t, password)
+}
+
+// verifyAs is a correct client's check when SNI names a lab profile: the
+// chain must verify for the name it means (localhost), dates included.
+func verifyAs(roots *x509.CertPool, name string) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		inter := x509.NewCertPool()
+		for _, c := range cs.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: name, Roots: roots, Intermediates: inter})
+		return err
+	}
+}
+
+// TestIRCLabCertExpiredBySNI: SNI cert-expired.localhost picks the
+// profile; the handshake presents an expired certificate. A client that
+// checks it refuses the handshake; one that does not registers over it.
+func TestIRCLabCertExpiredBySNI(t *testing.T) {
+	h := labHarness(t, func(cfg *config.Config) { cfg.Lab.ClientChoice = true })
+	const sni = "cert-expired.localhost"
+
+	good := h.dial(t)
+	good.startTLSRequest()
+	_, err := good.handshake(&tls.Config{ServerName: sni, InsecureSkipVerify: true, VerifyConnection: verifyAs(h.roots, "localhost")})
+	var inv x509.CertificateInvalidError
+	if !errors.As(err, &inv) || inv.Reason != x509.Expired {
+		t.Fatalf("handshake: %v, want an expired certificate", err)
+	}
+	good.tcp.Close()
+	s, _ := h.ended(t, good)
+	checkSummary(t, s, "cert-expired", lab.BySNI, "failed: ", "rejected-bad-certificate")
+
+	bad := h.dial(t)
+	bad.startTLSRequest()
+	cs, err := bad.handshake(&tls.Config{ServerName: sni, InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	if leaf := cs.PeerCertificates[0]; !time.Now().After(leaf.NotAfter) {
+		t.Errorf("the certificate presented is valid until %v", leaf.NotAfter)
+	}
+	bad.register("bad")
+	bad.quit()
+	s, _ = h.ended(t, bad)
+	checkSummary(t, s, "cert-expired", lab.BySNI, "TLS 1.3 ", "accepted-bad-certificate")
+	if s.SNI != sni {
+		t.Errorf("SNI %q, want %q", s.SNI, sni)
+	}
+}
+
+// TestIRCLabTLS10Only: the handshake offers TLS 1.0 only. A client that
+// keeps Go's default minimum (TLS 1.2) refuses it; one that allows TLS 1.0
+// goes on.
+func TestIRCLabTLS10Only(t *testing.T) {
+	h := labHarness(t, func(cfg *config.Config) { cfg.IRC.Profile = "tls10-only" })
+
+	good := h.dial(t)
+	good.startTLSRequest()
+	if _, err := good.handshake(h.tlsConfig(nil)); err == nil || !strings.Contains(err.Error(), "protocol version") {
+		t.Fatalf("handshake: %v, want a protocol version failure", err)
+	}
+	good.tcp.Close()
+	s, _ := h.ended(t, good)
+	checkSummary(t, s, "tls10-only", lab.ByListener, "failed: ", "rejected-weak-tls")
+
+	bad := h.dial(t)
+	bad.startTLSRequest()
+	cfg := h.tlsConfig(nil)
+	cfg.MinVersion = tls.VersionTLS10
+	cs, err := bad.handshake(cfg)
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	if cs.Version != tls.VersionTLS10 {
+		t.Errorf("negotiated %s", tls.VersionName(cs.Version))
+	}
+	bad.register("bad")
+	bad.quit()
+	s, _ = h.ended(t, bad)
+	checkSummary(t, s, "tls10-only", lab.ByListener, "TLS 1.0 ", "accepted-weak-tls")
+}
+
+// startTLSRequest sends STARTTLS and reads 670, and nothing after it.
+func (c *client) startTLSRequest() {
+	c.t.Helper()
+	c.send("STARTTLS")
+	c.expect(want670)
+	if n := c.r.Buffered(); n != 0 {
+		c.t.Fatalf("%d bytes buffered after 670", n)
+	}
+}
+
+// TestIRCLabSlowHandshake: the ServerHello waits [lab]
+// slow_handshake_delay. A client whose own timeout is shorter gives up; one
+// that waits longer completes.
+func TestIRCLabSlowHandshake(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	h := labHarness(t, func(cfg *config.Config) {
+		cfg.IRC.Profile = "slow-handshake"
+		cfg.Lab.SlowHandshakeDelay = config.Duration{Duration: delay}
+	})
+
+	quick := h.dial(t)
+	quick.startTLSRequest()
+	tc := tls.Client(quick.tcp, h.tlsConfig(nil))
+	_ = quick.tcp.SetDeadline(time.Now().Add(delay / 3))
+	if err := tc.Handshake(); err == nil {
+		t.Fatalf("the handshake completed before the delay")
+	}
+	quick.tcp.Close()
+	s, _ := h.ended(t, quick)
+	checkSummary(t, s, "slow-handshake", lab.ByListener, "failed: ", "gave-up-on-slow-handshake")
+
+	patient := h.dial(t)
+	patient.startTLSRequest()
+	began := time.Now()
+	if _, err := patient.handshake(h.tlsConfig(nil)); err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	if took := time.Since(began); took < delay {
+		t.Errorf("the handshake took %v, less than the delay %v", took, delay)
+	}
+	patient.register("patient")
+	patient.quit()
+	s, _ = h.ended(t, patient)
+	checkSummary(t, s, "slow-handshake", lab.ByListener, "TLS 1.3 ", "waited-for-slow-handshake")
+}
+
+// TestIRCLabSelectors: a +tag in USER overrides the listener's profile,
+// SNI overrides the tag, and a tag naming an XMPP-only profile is taken
+// off the user name but changes nothing.
+func TestIRCLabSelectors(t *testing.T) {
+	h := labHarness(t, func(cfg *config.Config) {
+		cfg.IRC.Profile = "fail-starttls"
+		cfg.Lab.ClientChoice = true
+	})
+
+	c := h.dial(t)
+	c.send("CAP LS 302", "NICK sel", "USER sel+inject-after-proceed 0 * :sel", "STARTTLS")
+	c.expect(":localhost CAP * LS :tls")
+	c.expect(":localhost 670 sel :STARTTLS successful, proceed with TLS handshake")
+	c.expect("PING :" + lab.InjectedMechanism) // the username's profile is in force
+	if _, err := c.handshake(&tls.Config{ServerName: "cert-expired.localhost", InsecureSkipVerify: true}); err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	c.send("CAP END")
+	c.expect(":localhost 001 sel :Welcome to the jabberd IRC network, sel!sel@127.0.0.1")
+	c.quit()
+	s, tr := h.ended(t, c)
+	checkSummary(t, s, "cert-expired", lab.BySNI, "TLS 1.3 ", "accepted-bad-certificate")
+	for _, want := range []string{"profile fail-starttls (selected by listener)", "profile inject-after-proceed (selected by username)", "profile cert-expired (selected by sni)"} {
+		if !hasRecord(tr, lab.DirEvent, want) {
+			t.Errorf("no event %q: %s", want, tr.MarshalJSONL())
+		}
+	}
+
+	x := h.dial(t)
+	x.send("CAP LS 302", "NICK xo", "USER xo+sasl-before-tls 0 * :xo", "STARTTLS")
+	x.expect(":localhost CAP * LS :tls")
+	x.expect(":localhost 691 xo :STARTTLS failed: refused on purpose (lab profile fail-starttls)")
+	x.send("CAP END")
+	x.expect(":localhost 001 xo :Welcome to the jabberd IRC network, xo!xo@127.0.0.1")
+	x.quit()
+	s, tr = h.ended(t, x)
+	checkSummary(t, s, "fail-starttls", lab.ByListener, "none", lab.FlagStartTLSRefused, lab.FlagFallbackToPlaintext)
+	if !hasRecord(tr, lab.DirEvent, "profile sasl-before-tls (selected by username) does not apply to IRC") {
+		t.Errorf("records: %s", tr.MarshalJSONL())
+	}
+}

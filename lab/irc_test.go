@@ -1,0 +1,170 @@
+package lab_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/lab"
+)
+
+func TestIRCInjection(t *testing.T) {
+	s := string(lab.IRCInjection)
+	if s != "PING :"+lab.InjectedMechanism+"\r\n" {
+		t.Errorf("IRCInjection = %q", s)
+	}
+	// The answer a fooled client gives is recognized.
+	if in := lab.IRCLine("PONG", []string{lab.InjectedMechanism}); !in.Injected {
+		t.Errorf("PONG :%s is not Injected: %+v", lab.InjectedMechanism, in)
+	}
+}
+
+func TestIRCLine(t *testing.T) {
+	for _, c := range []struct {
+		command string
+		params  []string
+		want    lab.Input
+	}{
+		{"STARTTLS", nil, lab.Input{Kind: "line", StartTLS: true}},
+		{"CAP", []string{"LS", "302"}, lab.Input{Kind: "line", Capabilities: true}},
+		{"CAP", []string{"END"}, lab.Input{Kind: "line", Capabilities: true}},
+		{"PASS", []string{"hunter2"}, lab.Input{Kind: "line", Credentials: true}},
+		{"PASS", []string{""}, lab.Input{Kind: "line"}},
+		{"AUTHENTICATE", []string{"PLAIN"}, lab.Input{Kind: "line", Mechanism: "PLAIN"}},
+		{"AUTHENTICATE", []string{"external"}, lab.Input{Kind: "line", Mechanism: "EXTERNAL"}},
+		{"AUTHENTICATE", []string{"SCRAM-SHA-256"}, lab.Input{Kind: "line", Mechanism: "SCRAM-SHA-256"}},
+		{"AUTHENTICATE", []string{lab.InjectedMechanism}, lab.Input{Kind: "line", Mechanism: lab.InjectedMechanism, Injected: true}},
+		{"AUTHENTICATE", []string{"+"}, lab.Input{Kind: "line"}},
+		{"AUTHENTICATE", []string{"*"}, lab.Input{Kind: "line", SASLAbort: true}},
+		{"AUTHENTICATE", []string{"AGFsaWNlAGFsaWNlLXB3"}, lab.Input{Kind: "line", Credentials: true}},
+		{"PRIVMSG", []string{"NickServ", "IDENTIFY hunter2"}, lab.Input{Kind: "line", Credentials: true}},
+		{"PRIVMSG", []string{"#lab", "IDENTIFY hunter2"}, lab.Input{Kind: "line"}},
+		{"PONG", []string{"localhost", lab.InjectedMechanism}, lab.Input{Kind: "line", Injected: true}},
+		{"PING", []string{lab.InjectedMechanism}, lab.Input{Kind: "line", Injected: true}},
+		{"PONG", []string{"localhost"}, lab.Input{Kind: "line"}},
+		{"NICK", []string{"alice"}, lab.Input{Kind: "line"}},
+		{"USER", []string{"alice", "0", "*", "Alice"}, lab.Input{Kind: "line"}},
+		{"QUIT", []string{"bye"}, lab.Input{Kind: "close"}},
+	} {
+		if got := lab.IRCLine(c.command, c.params); got != c.want {
+			t.Errorf("IRCLine(%s %q) = %+v, want %+v", c.command, c.params, got, c.want)
+		}
+	}
+}
+
+// TestIRCVerdicts runs IRC connections through the verdicts as irc's
+// connection reports them: NICK and USER that leave registration pending
+// come as Capabilities (harmless), the line that completes it does not.
+func TestIRCVerdicts(t *testing.T) {
+	p := func(name string) *lab.Profile {
+		pr, ok := lab.Lookup(name)
+		if !ok || pr == nil || !pr.IRC {
+			t.Fatalf("no IRC profile %s", name)
+		}
+		return pr
+	}
+	line := func(cmd string, params ...string) lab.Input { return lab.IRCLine(cmd, params) }
+	pending := func(cmd string, params ...string) lab.Input {
+		in := lab.IRCLine(cmd, params)
+		in.Capabilities = true
+		return in
+	}
+	cases := []struct {
+		name, profile string
+		run           func(tr *lab.Transcript)
+		want          []string
+	}{
+		{"strip: quits after CAP LS", "strip-starttls", func(tr *lab.Transcript) {
+			tr.In("CAP LS 302", 12, false, line("CAP", "LS", "302"))
+			tr.In("NICK a", 8, false, pending("NICK", "a"))
+			tr.In("USER a 0 * a", 14, false, pending("USER", "a", "0", "*", "a"))
+			tr.In("QUIT", 6, false, line("QUIT"))
+		}, []string{"aborted-on-strip"}},
+		{"strip: registers", "strip-starttls", func(tr *lab.Transcript) {
+			tr.In("CAP LS 302", 12, false, line("CAP", "LS", "302"))
+			tr.In("NICK a", 8, false, pending("NICK", "a"))
+			tr.In("CAP END", 9, false, lab.Input{Kind: "line"}) // it completed registration
+		}, []string{"continued-without-tls"}},
+		{"strip: PASS in the clear", "strip-starttls", func(tr *lab.Transcript) {
+			tr.In("PASS [redacted]", 14, true, line("PASS", "hunter2"))
+		}, []string{lab.FlagPlaintextCredentials, "continued-without-tls"}},
+		{"fail: stops", "fail-starttls", func(tr *lab.Transcript) {
+			tr.In("STARTTLS", 10, false, line("STARTTLS"))
+			tr.TLSRefused("lab")
+			tr.In("QUIT", 6, false, line("QUIT"))
+		}, []string{lab.FlagStartTLSRefused}},
+		{"fail: registers on the same connection", "fail-starttls", func(tr *lab.Transcript) {
+			tr.In("STARTTLS", 10, false, line("STARTTLS"))
+			tr.TLSRefused("lab")
+			tr.In("CAP END", 9, false, line("CAP", "END"))
+			tr.In("NICK a", 8, false, pending("NICK", "a"))
+			tr.In("USER a 0 * a", 14, false, line("USER", "a", "0", "*", "a"))
+		}, []string{lab.FlagStartTLSRefused, lab.FlagFallbackToPlaintext}},
+		{"inject: discarded", "inject-after-proceed", func(tr *lab.Transcript) {
+			tr.In("STARTTLS", 10, false, line("STARTTLS"))
+			tr.TLSEstablished("TLS 1.3", "c", "", "none")
+			tr.In("NICK a", 8, false, pending("NICK", "a"))
+		}, []string{"discarded-injected-data"}},
+		{"inject: PONG over TLS", "inject-after-proceed", func(tr *lab.Transcript) {
+			tr.In("STARTTLS", 10, false, line("STARTTLS"))
+			tr.TLSEstablished("TLS 1.3", "c", "", "none")
+			tr.In("PONG :X-JABBERD-INJECTED", 26, false, line("PONG", lab.InjectedMechanism))
+		}, []string{lab.FlagAcceptedInjectedData}},
+		{"inject: PONG in the handshake", "inject-after-proceed", func(tr *lab.Transcript) {
+			tr.In("STARTTLS", 10, false, line("STARTTLS"))
+			tr.In("PONG :X-JABBERD-INJECTED", 26, false, line("PONG", lab.InjectedMechanism))
+			tr.TLSFailed("tls: first record does not look like a TLS handshake")
+		}, []string{lab.FlagAcceptedInjectedData}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := lab.NewBook(lab.Options{Keep: 1}, zerolog.Nop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := b.Start("i1", "irc", "10.0.0.1:1", "10.0.0.1")
+			tr.SetDialect("irc")
+			tr.Choose(p(c.profile), lab.ByListener)
+			c.run(tr)
+			tr.End("done")
+			if got := tr.Summary().Flags; !slices.Equal(got, c.want) {
+				t.Errorf("flags %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestIRCFallbackAcrossConnections: after 691, a new plaintext connection
+// from the same address that pipelines NICK and USER before STARTTLS is
+// not a fallback; one that registers without STARTTLS is.
+func TestIRCFallbackAcrossConnections(t *testing.T) {
+	b, err := lab.NewBook(lab.Options{Keep: 10}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := b.Start("i1", "irc", "10.0.0.1:1", "10.0.0.1")
+	first.TLSRefused("lab")
+	first.End("closed")
+
+	retry := b.Start("i2", "irc", "10.0.0.1:2", "10.0.0.1")
+	retry.In("CAP LS 302", 12, false, lab.IRCLine("CAP", []string{"LS", "302"}))
+	nick := lab.IRCLine("NICK", []string{"a"})
+	nick.Capabilities = true // registration pending
+	retry.In("NICK a", 8, false, nick)
+	retry.In("STARTTLS", 10, false, lab.IRCLine("STARTTLS", nil))
+	retry.End("closed")
+
+	again := b.Start("i3", "irc", "10.0.0.1:3", "10.0.0.1")
+	again.In("NICK a", 8, false, nick)
+	again.In("USER a 0 * a", 14, false, lab.IRCLine("USER", strings.Fields("a 0 * a"))) // registered
+	again.End("closed")
+
+	if f := retry.Summary().Flags; slices.Contains(f, lab.FlagFallbackToPlaintext) {
+		t.Errorf("a retry with STARTTLS was flagged: %v", f)
+	}
+	if f := again.Summary().Flags; !slices.Contains(f, lab.FlagFallbackToPlaintext) {
+		t.Errorf("a plaintext registration after 691 was not flagged: %v", f)
+	}
+}
