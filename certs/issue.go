@@ -112,37 +112,47 @@ func IssueServer(ca *Pair, names []string, opt Options) (*Pair, error) {
 	if err := checkCA(ca); err != nil {
 		return nil, fmt.Errorf("issue server certificate: %w", err)
 	}
-	if len(names) == 0 {
-		return nil, errors.New("issue server certificate: no names")
-	}
-	dns, ips, err := splitNames(names)
+	tmpl, key, err := serverTemplate(names, opt)
 	if err != nil {
 		return nil, fmt.Errorf("issue server certificate: %w", err)
 	}
+	tmpl.NotAfter = clampToCA(tmpl.NotAfter, ca)
+	return sign(tmpl, ca, key)
+}
+
+// serverTemplate makes the key and the unsigned certificate of a server
+// for names: SANs from the names, the first one as CN, serverAuth.
+func serverTemplate(names []string, opt Options) (*x509.Certificate, crypto.Signer, error) {
+	if len(names) == 0 {
+		return nil, nil, errors.New("no names")
+	}
+	dns, ips, err := splitNames(names)
+	if err != nil {
+		return nil, nil, err
+	}
 	notBefore, notAfter, err := opt.validity(DefaultLeafValidity)
 	if err != nil {
-		return nil, fmt.Errorf("issue server certificate for %s: %w", names[0], err)
+		return nil, nil, fmt.Errorf("%s: %w", names[0], err)
 	}
 	key, err := generateKey(opt.KeyType)
 	if err != nil {
-		return nil, fmt.Errorf("issue server certificate for %s: %w", names[0], err)
+		return nil, nil, fmt.Errorf("%s: %w", names[0], err)
 	}
 	serial, err := newSerial()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	tmpl := &x509.Certificate{
+	return &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: names[0]},
 		NotBefore:             notBefore,
-		NotAfter:              clampToCA(notAfter, ca),
+		NotAfter:              notAfter,
 		KeyUsage:              leafKeyUsage(key.Public()),
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 		DNSNames:              dns,
 		IPAddresses:           ips,
-	}
-	return sign(tmpl, ca, key)
+	}, key, nil
 }
 
 // IssueClient issues a client certificate for the bare JID "user@domain".

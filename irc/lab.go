@@ -318,12 +318,7 @@ func printable(line []byte) bool {
 
 // labEnd closes the transcript.
 func (c *conn) labEnd() {
-	if c.tr == nil {
-		return
+	if c.tr != nil {
+		c.tr.End(c.endReason)
 	}
-	reason := c.endReason
-	if reason == "" {
-		reason = "connection ended"
-	}
-	c.tr.End(reason)
 }

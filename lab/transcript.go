@@ -269,6 +269,9 @@ func (t *Transcript) flag(name string) {
 // End closes the transcript: the verdicts that depend on how the
 // connection ended are drawn, and the book keeps it among the recent ones.
 func (t *Transcript) End(reason string) {
+	if reason == "" {
+		reason = "connection ended"
+	}
 	t.mu.Lock()
 	if !t.sum.Live {
 		t.mu.Unlock()

@@ -194,12 +194,7 @@ func (c *conn) labTLS(res *tlsext.Result, info *negotiation.TLSInfo, err error) 
 
 // labEnd closes the transcript.
 func (c *conn) labEnd() {
-	if c.tr == nil {
-		return
+	if c.tr != nil {
+		c.tr.End(c.endReason)
 	}
-	reason := c.endReason
-	if reason == "" {
-		reason = "connection ended"
-	}
-	c.tr.End(reason)
 }
