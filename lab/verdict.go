@@ -1,7 +1,9 @@
 package lab
 
+import "slices"
+
 // Input is what the connection tells the verdicts about one piece of client
-// input; the protocol adapters (XMPPInput, IRCInput) fill it.
+// input; the protocol adapters (XMPPElement, IRCLine) fill it.
 type Input struct {
 	// Kind is "header", "element", "close", "line" or "refused" (input
 	// refused with a stream error).
@@ -128,11 +130,4 @@ func (v *verdict) end(t *Transcript) {
 	}
 }
 
-func hasFlag(flags []string, f string) bool {
-	for _, x := range flags {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
+func hasFlag(flags []string, f string) bool { return slices.Contains(flags, f) }
