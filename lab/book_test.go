@@ -328,3 +328,21 @@ func TestSkipWhenFull(t *testing.T) {
 		}
 	}
 }
+
+// TestServerCertNamed: the summary says which certificate the handshake
+// showed: the fault's file under a certificate profile, else server.crt.
+func TestServerCertNamed(t *testing.T) {
+	b := newBook(t, Options{Keep: 2})
+	p, _ := Lookup("cert-expired")
+	bad := b.Start("c1", "xmpp", "r", "ip")
+	bad.Choose(p, BySNI)
+	bad.TLSFailed("bad certificate")
+	good := b.Start("c2", "xmpp", "r", "ip")
+	good.TLSEstablished("TLS 1.3", "c", "localhost", "none")
+	if got := bad.Summary().ServerCert; got != "lab-certs/cert-expired.crt" {
+		t.Errorf("under cert-expired: %q", got)
+	}
+	if got := good.Summary().ServerCert; got != "server.crt" {
+		t.Errorf("standard: %q", got)
+	}
+}

@@ -56,6 +56,9 @@ type Summary struct {
 	TLS         string   `json:"tls"`
 	SNI         string   `json:"sni,omitempty"`
 	ClientCert  string   `json:"client_cert"` // "none", or the subject and whether it verified
+	// ServerCert is the certificate the server showed in the handshake:
+	// "server.crt", or the lab fault's file under lab-certs/.
+	ServerCert string `json:"server_cert,omitempty"`
 	Mechanism   string   `json:"mechanism,omitempty"`
 	Identity    string   `json:"identity,omitempty"`
 	Flags       []string `json:"flags"`
@@ -219,6 +222,7 @@ func (t *Transcript) TLSEstablished(version, cipher, sni, clientCert string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.sum.TLS = version + " " + cipher
+	t.sum.ServerCert = t.serverCert()
 	t.sum.SNI = sni
 	t.sum.ClientCert = clientCert
 	t.phase = PhaseTLS
@@ -232,9 +236,18 @@ func (t *Transcript) TLSFailed(err string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.sum.TLS = "failed: " + err
+	t.sum.ServerCert = t.serverCert()
 	t.add(Record{Dir: DirEvent, Data: "TLS handshake failed: " + err})
 	t.verdict.tlsFailed = true
 	t.verdict.tls(t)
+}
+
+// serverCert names the certificate the profile in force presents.
+func (t *Transcript) serverCert() string {
+	if p, _ := Lookup(t.sum.Profile); p != nil && p.Effect.CertFault != "" {
+		return FaultDir + "/" + p.Name + ".crt"
+	}
+	return "server.crt"
 }
 
 // Auth records an authentication outcome.
