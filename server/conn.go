@@ -69,6 +69,7 @@ type conn struct {
 	// the current reader, and why the connection ended.
 	tr        *lab.Transcript
 	profile   *lab.Profile
+	chosenBy  string // what chose profile: lab.ByListener, ByUsername or BySNI
 	inLast    int64
 	endReason string
 }

@@ -31,7 +31,7 @@ func (c *conn) labStart(lc config.Listener) {
 
 // useProfile puts p in force from now on.
 func (c *conn) useProfile(p *lab.Profile, by string) {
-	c.profile = p
+	c.profile, c.chosenBy = p, by
 	c.m.SetBehaviour(behaviourOf(p))
 	if c.tr != nil {
 		c.tr.Choose(p, by)
@@ -57,7 +57,7 @@ func behaviourOf(p *lab.Profile) negotiation.Behaviour {
 // clientChoice reports whether the client may pick its own profile now:
 // the configuration allows it, and SNI (which wins) has not picked one.
 func (c *conn) clientChoice() bool {
-	return c.srv.cfg.Lab.ClientChoice && (c.tr == nil || c.tr.Summary().SelectedBy != lab.BySNI)
+	return c.srv.cfg.Lab.ClientChoice && c.chosenBy != lab.BySNI
 }
 
 // labHeader looks at a stream header before the machine answers it: a
