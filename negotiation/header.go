@@ -63,7 +63,7 @@ func (m *Machine) serverHeader(h *stream.Header) []byte {
 		{Key: "xmlns", Value: stream.NSClient},
 		{Key: "xmlns:stream", Value: stream.NSStreams},
 	}
-	for _, f := range m.features {
+	for _, f := range features {
 		if f.LegacyNS == "" || !f.offered(m) {
 			continue
 		}

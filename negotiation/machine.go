@@ -52,8 +52,7 @@ type Auth struct {
 // Machine negotiates one connection. It is not safe for concurrent use: the
 // connection's goroutine owns it.
 type Machine struct {
-	cfg      *Config
-	features []*Feature
+	cfg *Config
 
 	state    State
 	dialect  Dialect
@@ -71,11 +70,14 @@ type Machine struct {
 	actions []Action
 }
 
+// features are every machine's, in the order they are advertised. They
+// are values (what they do depends on the machine passed to them), made
+// once: a connection does not pay for its own copies.
+var features = []*Feature{startTLS(), saslFeature(), register(), iqAuth(), bindFeature()}
+
 // New returns a machine waiting for the client's first header.
 func New(cfg *Config) *Machine {
-	m := &Machine{cfg: cfg}
-	m.features = []*Feature{startTLS(), saslFeature(), register(), iqAuth(), bindFeature()}
-	return m
+	return &Machine{cfg: cfg}
 }
 
 // StartSecure tells a machine that has not seen a header yet that TLS is
@@ -159,7 +161,7 @@ func (m *Machine) onHeader(h *stream.Header) {
 		m.advertise()
 		return
 	}
-	for _, f := range m.features {
+	for _, f := range features {
 		if f.AdvertiseLegacy == nil || f.LegacyNS == "" || !f.offered(m) {
 			continue
 		}
@@ -172,7 +174,7 @@ func (m *Machine) onHeader(h *stream.Header) {
 // advertise writes <stream:features> with every feature offered now.
 func (m *Machine) advertise() {
 	m.out.WriteString("<stream:features>")
-	for _, f := range m.features {
+	for _, f := range features {
 		if f.Advertise != nil && f.offered(m) {
 			f.Advertise(m, &m.out)
 		}
@@ -190,7 +192,7 @@ func (m *Machine) onElement(el *etree.Element, space string) {
 		return
 	}
 	var feature *Feature
-	for _, f := range m.features {
+	for _, f := range features {
 		if f.handles(el, space) {
 			feature = f
 			break
