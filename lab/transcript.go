@@ -76,7 +76,7 @@ type Transcript struct {
 
 	mu       sync.Mutex
 	sum      Summary
-	records  []Record
+	records  []entry
 	size     int // bytes of Data kept
 	phase    string
 	verdict  verdict
@@ -275,7 +275,7 @@ func (t *Transcript) Flag(name string) {
 func (t *Transcript) flag(name string) {
 	if !slices.Contains(t.sum.Flags, name) {
 		t.sum.Flags = append(t.sum.Flags, name)
-		t.records = append(t.records, Record{Seq: len(t.records) + 1, Time: time.Now(), Dir: DirEvent, Phase: t.phase, Data: "verdict: " + name})
+		t.push(Record{Dir: DirEvent, Data: "verdict: " + name})
 	}
 }
 
@@ -317,7 +317,41 @@ func (t *Transcript) Summary() Summary {
 func (t *Transcript) Records() []Record {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return slices.Clone(t.records)
+	out := make([]Record, len(t.records))
+	for i, e := range t.records {
+		out[i] = Record{
+			Seq: i + 1, Time: time.Unix(0, e.at), Dir: dirNames[e.dir], Phase: phaseNames[e.phase],
+			Offset: e.offset, Len: int(e.n), Data: e.data, Redacted: e.redacted,
+		}
+	}
+	return out
+}
+
+// entry is a Record as kept: a live session holds its transcript for as
+// long as it lasts, so the form in memory is about half a Record's size
+// (no sequence number, small codes for the direction and the phase).
+type entry struct {
+	at       int64 // Unix nanoseconds
+	offset   int64
+	data     string
+	n        int32
+	dir      uint8 // index in dirNames
+	phase    uint8 // index in phaseNames
+	redacted bool
+}
+
+var (
+	dirNames   = [...]string{DirIn, DirOut, DirEvent}
+	phaseNames = [...]string{PhasePlaintext, PhaseTLS, PhaseAuthenticated}
+)
+
+func code(names []string, s string) uint8 {
+	for i, n := range names {
+		if n == s {
+			return uint8(i)
+		}
+	}
+	return 0
 }
 
 // add appends a record under t.mu; past the size bound only events are
@@ -327,22 +361,29 @@ func (t *Transcript) add(r Record) {
 		t.markTruncated()
 		return
 	}
-	r.Seq = len(t.records) + 1
-	r.Time = time.Now()
-	if r.Phase == "" {
-		r.Phase = t.phase
-	}
 	if r.Dir != DirEvent {
 		t.size += len(r.Data) // events are few and always kept
 	}
-	t.records = append(t.records, r)
+	t.push(r)
+}
+
+// push appends r as an entry, in the current phase unless r names one.
+func (t *Transcript) push(r Record) {
+	phase := r.Phase
+	if phase == "" {
+		phase = t.phase
+	}
+	t.records = append(t.records, entry{
+		at: time.Now().UnixNano(), offset: r.Offset, data: r.Data, n: int32(r.Len),
+		dir: code(dirNames[:], r.Dir), phase: code(phaseNames[:], phase), redacted: r.Redacted,
+	})
 }
 
 // markTruncated notes, once, that data is no longer kept.
 func (t *Transcript) markTruncated() {
 	if !t.sum.Truncated {
 		t.sum.Truncated = true
-		t.records = append(t.records, Record{Seq: len(t.records) + 1, Time: time.Now(), Dir: DirEvent, Phase: t.phase, Data: "transcript truncated: later data is not kept"})
+		t.push(Record{Dir: DirEvent, Data: "transcript truncated: later data is not kept"})
 	}
 }
 
