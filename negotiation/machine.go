@@ -130,7 +130,7 @@ func (m *Machine) Handle(ev Event) []Action {
 		m.fail(ev.Err)
 	}
 	m.flush()
-	if m.facts&Bound != 0 && m.out.Cap() > 1024 {
+	if m.facts&Bound != 0 && m.out.Cap() > 256 {
 		// The negotiation's output buffer (features, the TLS and SASL
 		// exchanges) would stay with an idle session for its lifetime;
 		// a bound session rarely writes through the machine.
