@@ -6,7 +6,6 @@ package irc_test
 // are in lab_helpers_test.go.
 
 import (
-	"bufio"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"

@@ -10,22 +10,16 @@ package lab_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"jabberd/lab"
 )
-
-// The status page over a real loopback socket (httptest.NewServer) with a
-// real Book fed the way a connection feeds it.
 
 const (
 	hostileData = "<message><body><script>alert(1)</script></body></message>"

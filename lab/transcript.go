@@ -53,12 +53,12 @@ type Summary struct {
 	SelectedBy string    `json:"selected_by"` // "listener", "username", "sni"
 	Dialect    string    `json:"dialect"`     // "legacy", "rfc6120", "irc"
 	// TLS is "none", "failed: …" or "TLS 1.3 TLS_AES_128_GCM_SHA256".
-	TLS         string   `json:"tls"`
-	SNI         string   `json:"sni,omitempty"`
-	ClientCert  string   `json:"client_cert"` // "none", or the subject and whether it verified
+	TLS        string `json:"tls"`
+	SNI        string `json:"sni,omitempty"`
+	ClientCert string `json:"client_cert"` // "none", or the subject and whether it verified
 	// ServerCert is the certificate the server showed in the handshake:
 	// "server.crt", or the lab fault's file under lab-certs/.
-	ServerCert string `json:"server_cert,omitempty"`
+	ServerCert  string   `json:"server_cert,omitempty"`
 	Mechanism   string   `json:"mechanism,omitempty"`
 	Identity    string   `json:"identity,omitempty"`
 	Flags       []string `json:"flags"`

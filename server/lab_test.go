@@ -9,19 +9,10 @@ package server_test
 // lab_precedence_test.go, the transcript assertions in lab_assert_test.go.
 
 import (
-	"bytes"
-	"context"
-	"crypto/rsa"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/lab"
 )
