@@ -22,6 +22,7 @@ import (
 func FuzzMachine(f *testing.F) {
 	for _, seed := range transcriptSeeds(f) {
 		f.Add(seed, uint8(0))
+		f.Add(seed, uint8(0b11111_00)) // every lab knob
 	}
 	f.Fuzz(fuzzOne)
 }
@@ -30,6 +31,17 @@ func fuzzOne(t *testing.T, in []byte, policy uint8) {
 	{
 		pol := []config.TLSPolicy{config.TLSOptional, config.TLSRequired, config.TLSDisabled}[policy%3]
 		m := New(&Config{Domain: "localhost", TLS: pol, NewID: func() string { return "id" }})
+		// The upper bits turn the lab's knobs, so that every profile's
+		// path through the machine is fuzzed too.
+		knobs := policy >> 2
+		var inject []byte
+		if knobs&16 != 0 {
+			inject = []byte("<stream:features/>")
+		}
+		m.SetBehaviour(Behaviour{
+			StripStartTLS: knobs&1 != 0, FailStartTLS: knobs&2 != 0, PlaintextBait: knobs&4 != 0,
+			ExternalThenFail: knobs&8 != 0, Inject: inject,
+		})
 		lim := stream.Limits{MaxBytes: 2048, MaxDepth: 8}
 		src := bytes.NewReader(in)
 		r := stream.NewReader(src, lim, 64)
