@@ -59,10 +59,11 @@ func parseVersion(v string) (major, minor int, ok bool) {
 // the declarations of the features the client asked for and that are offered;
 // RFC 6120 headers carry version and xml:lang.
 func (m *Machine) serverHeader(h *stream.Header) []byte {
-	attrs := []stream.Attr{
-		{Key: "xmlns", Value: stream.NSClient},
-		{Key: "xmlns:stream", Value: stream.NSStreams},
-	}
+	attrs := make([]stream.Attr, 0, 9) // the most a header has: no growth
+	attrs = append(attrs,
+		stream.Attr{Key: "xmlns", Value: stream.NSClient},
+		stream.Attr{Key: "xmlns:stream", Value: stream.NSStreams},
+	)
 	for _, f := range features {
 		if f.LegacyNS == "" || !f.offered(m) {
 			continue

@@ -62,7 +62,7 @@ func (m *Machine) mechanisms() []string {
 	if !secure && m.cfg.TLS == config.TLSRequired {
 		return nil
 	}
-	var names []string
+	names := make([]string, 0, len(a.Mechanisms))
 	for _, mech := range a.Mechanisms {
 		name := mech.Name()
 		switch {

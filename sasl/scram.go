@@ -29,7 +29,18 @@ type SCRAM struct {
 
 // Name implements Mechanism.
 func (m SCRAM) Name() string {
-	if m.Plus {
+	// The four configured names without building a string: the machine
+	// asks for them several times per login.
+	switch {
+	case m.Hash == "SHA-256" && m.Plus:
+		return "SCRAM-SHA-256-PLUS"
+	case m.Hash == "SHA-256":
+		return "SCRAM-SHA-256"
+	case m.Hash == "SHA-1" && m.Plus:
+		return "SCRAM-SHA-1-PLUS"
+	case m.Hash == "SHA-1":
+		return "SCRAM-SHA-1"
+	case m.Plus:
 		return "SCRAM-" + m.Hash + "-PLUS"
 	}
 	return "SCRAM-" + m.Hash
