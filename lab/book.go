@@ -63,7 +63,10 @@ func (b *Book) Start(id, listener, remote, ip string) *Transcript {
 	if b == nil {
 		return nil
 	}
-	t := &Transcript{book: b, ip: ip, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes}
+	// Room for a whole login's records and bytes from the start: one
+	// allocation each instead of a series of growths.
+	t := &Transcript{book: b, ip: ip, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes,
+		records: make([]entry, 0, 32), arena: make([]byte, 0, 4096)}
 	t.sum = Summary{ID: id, Listener: listener, Remote: remote, Started: time.Now(), Live: true, SelectedBy: ByListener, TLS: "none", ClientCert: "none"}
 	t.add(Record{Dir: DirEvent, Data: "connected from " + remote + " on the " + listener + " listener"})
 	b.mu.Lock()
@@ -74,7 +77,7 @@ func (b *Book) Start(id, listener, remote, ip string) *Transcript {
 
 // ended moves t from the live set to the recent ones and writes its file.
 func (b *Book) ended(t *Transcript) {
-	id := t.Summary().ID
+	id := t.sum.ID // set at Start, never written again
 	b.mu.Lock()
 	delete(b.live, id)
 	b.recent = append(b.recent, t)

@@ -74,10 +74,14 @@ type Transcript struct {
 	book *Book
 	ip   string
 
-	mu       sync.Mutex
-	sum      Summary
-	records  []entry
-	size     int // bytes of Data kept
+	mu      sync.Mutex
+	sum     Summary
+	records []entry
+	// arena holds the data of every record, one after the other: a
+	// transcript is two allocations that grow, not one per record, and
+	// neither holds pointers for the collector to follow.
+	arena    []byte
+	size     int // bytes of c2s and s2c data kept
 	phase    string
 	verdict  verdict
 	maxBytes int
@@ -104,6 +108,20 @@ func (t *Transcript) In(data string, n int, redacted bool, what Input) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.add(Record{Dir: DirIn, Offset: t.sum.BytesIn, Len: n, Data: data, Redacted: redacted})
+	t.sum.BytesIn += int64(n)
+	t.verdict.input(t, what)
+}
+
+// InBytes is In for data the caller has as bytes (it is copied).
+func (t *Transcript) InBytes(data []byte, n int, redacted bool, what Input) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.maxBytes > 0 && t.size+len(data) > t.maxBytes {
+		t.markTruncated()
+	} else {
+		t.size += len(data)
+		t.pushBytes(dirIn, t.sum.BytesIn, n, data, redacted)
+	}
 	t.sum.BytesIn += int64(n)
 	t.verdict.input(t, what)
 }
@@ -143,18 +161,15 @@ func (t *Transcript) InputRefused(why string) {
 func (t *Transcript) Out(data []byte, redacted bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var text string
 	switch {
 	case redacted:
-		text = "[SASL payload redacted]"
+		t.add(Record{Dir: DirOut, Offset: t.sum.BytesOut, Len: len(data), Data: "[SASL payload redacted]", Redacted: true})
 	case t.maxBytes > 0 && t.size+len(data) > t.maxBytes:
-		t.markTruncated() // not kept: no copy
-		t.sum.BytesOut += int64(len(data))
-		return
+		t.markTruncated() // not kept
 	default:
-		text = string(data)
+		t.size += len(data)
+		t.pushBytes(dirOut, t.sum.BytesOut, len(data), data, false)
 	}
-	t.add(Record{Dir: DirOut, Offset: t.sum.BytesOut, Len: len(data), Data: text, Redacted: redacted})
 	t.sum.BytesOut += int64(len(data))
 }
 
@@ -321,7 +336,7 @@ func (t *Transcript) Records() []Record {
 	for i, e := range t.records {
 		out[i] = Record{
 			Seq: i + 1, Time: time.Unix(0, e.at), Dir: dirNames[e.dir], Phase: phaseNames[e.phase],
-			Offset: e.offset, Len: int(e.n), Data: e.data, Redacted: e.redacted,
+			Offset: e.offset, Len: int(e.n), Data: string(t.arena[e.start:e.end]), Redacted: e.redacted,
 		}
 	}
 	return out
@@ -331,18 +346,25 @@ func (t *Transcript) Records() []Record {
 // long as it lasts, so the form in memory is about half a Record's size
 // (no sequence number, small codes for the direction and the phase).
 type entry struct {
-	at       int64 // Unix nanoseconds
-	offset   int64
-	data     string
-	n        int32
-	dir      uint8 // index in dirNames
-	phase    uint8 // index in phaseNames
-	redacted bool
+	at         int64 // Unix nanoseconds
+	offset     int64
+	start, end int64 // the data is arena[start:end]
+	n          int32
+	dir        uint8 // index in dirNames
+	phase      uint8 // index in phaseNames
+	redacted   bool
 }
 
 var (
 	dirNames   = [...]string{DirIn, DirOut, DirEvent}
 	phaseNames = [...]string{PhasePlaintext, PhaseTLS, PhaseAuthenticated}
+)
+
+// The codes of dirNames.
+const (
+	dirIn uint8 = iota
+	dirOut
+	dirEvent
 )
 
 func code(names []string, s string) uint8 {
@@ -369,13 +391,25 @@ func (t *Transcript) add(r Record) {
 
 // push appends r as an entry, in the current phase unless r names one.
 func (t *Transcript) push(r Record) {
-	phase := r.Phase
-	if phase == "" {
-		phase = t.phase
+	phase := t.phase
+	if r.Phase != "" {
+		phase = r.Phase
 	}
+	start := int64(len(t.arena))
+	t.arena = append(t.arena, r.Data...)
 	t.records = append(t.records, entry{
-		at: time.Now().UnixNano(), offset: r.Offset, data: r.Data, n: int32(r.Len),
+		at: time.Now().UnixNano(), offset: r.Offset, start: start, end: int64(len(t.arena)), n: int32(r.Len),
 		dir: code(dirNames[:], r.Dir), phase: code(phaseNames[:], phase), redacted: r.Redacted,
+	})
+}
+
+// pushBytes appends data as an entry of direction dir, in the current phase.
+func (t *Transcript) pushBytes(dir uint8, offset int64, n int, data []byte, redacted bool) {
+	start := int64(len(t.arena))
+	t.arena = append(t.arena, data...)
+	t.records = append(t.records, entry{
+		at: time.Now().UnixNano(), offset: offset, start: start, end: int64(len(t.arena)), n: int32(n),
+		dir: dir, phase: code(phaseNames[:], t.phase), redacted: redacted,
 	})
 }
 

@@ -91,7 +91,7 @@ func (c *conn) labIn(ev stream.Event) {
 			return
 		}
 		red := negotiation.Redacted(ev.Element)
-		c.tr.In(string(stream.Marshal(red)), n, red != ev.Element, what)
+		c.tr.InBytes(stream.Marshal(red), n, red != ev.Element, what)
 	case stream.KindClose:
 		c.tr.In(stream.CloseTag, n, false, lab.Input{Kind: "close"})
 	}
