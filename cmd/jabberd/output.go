@@ -77,4 +77,26 @@ func printBanner(w io.Writer, cfg *config.Config, set *server.Setup, addrs []net
 		_, port, _ := net.SplitHostPort(set.IRC.Addr().String())
 		fmt.Fprintf(w, "  openssl s_client -starttls irc -connect localhost:%s -CAfile %s\n", port, ca)
 	}
+	printLab(w, cfg, set)
+}
+
+// printLab says how to use the lab: the profiles in force, how a client
+// picks its own, where the status page is.
+func printLab(w io.Writer, cfg *config.Config, set *server.Setup) {
+	for i, l := range cfg.Listen {
+		if l.Profile != "" {
+			fmt.Fprintf(w, "lab: listener %d plays %s\n", i+1, l.Profile)
+		}
+	}
+	if cfg.IRC.Enabled && cfg.IRC.Profile != "" {
+		fmt.Fprintf(w, "lab: the IRC listener plays %s\n", cfg.IRC.Profile)
+	}
+	if cfg.Lab.ClientChoice {
+		fmt.Fprintf(w, "lab: a client picks a profile with alice+PROFILE@%s or SNI PROFILE.%s (jabberd profiles lists them)\n", cfg.Domain, cfg.Domain)
+	}
+	if a := set.Server.StatusAddr(); a != nil {
+		fmt.Fprintf(w, "lab: status page http://%s/ (JSON: /api/connections)\n", a)
+	} else if set.Lab != nil {
+		fmt.Fprintln(w, "lab: transcripts kept in memory; set [lab] status_address to see them")
+	}
 }
