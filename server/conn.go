@@ -68,6 +68,7 @@ type conn struct {
 	// are off), the profile in force, the end of the last event read from
 	// the current reader, and why the connection ended.
 	tr        *lab.Transcript
+	tap       *inTap // what the current reader read, for tr
 	profile   *lab.Profile
 	chosenBy  string // what chose profile: lab.ByListener, ByUsername or BySNI
 	inLast    int64
@@ -135,7 +136,12 @@ func (c *conn) Serve() {
 
 func (c *conn) newReader() *stream.Reader {
 	c.inLast = 0
-	return stream.NewReader(c.transport(), c.srv.streamLimits(), readBufferSize)
+	var r io.Reader = c.transport()
+	if c.tr != nil {
+		c.tap = &inTap{r: r}
+		r = c.tap
+	}
+	return stream.NewReader(r, c.srv.streamLimits(), readBufferSize)
 }
 
 func (c *conn) transport() net.Conn {

@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/tls"
 	"strconv"
-	"strings"
 
 	"jabberd/config"
 	"jabberd/lab"
@@ -79,22 +78,29 @@ func (c *conn) labIn(ev stream.Event) {
 	}
 	n := int(ev.End - c.inLast)
 	c.inLast = ev.End
+	what := lab.Input{Kind: "header"}
 	switch ev.Kind {
-	case stream.KindHeader:
-		c.tr.In(headerText(ev.Header), n, false, lab.Input{Kind: "header"})
 	case stream.KindElement:
-		what := lab.XMPPElement(ev.Element, ev.Space)
-		if !c.tr.Keeps(n) {
-			// A full transcript only counts: writing a large stanza back
-			// out would cost for nothing.
-			c.tr.Skip(n, what)
+		what = lab.XMPPElement(ev.Element, ev.Space)
+	case stream.KindClose:
+		what = lab.Input{Kind: "close"}
+	}
+	if !c.tr.Keeps(n) {
+		// A full transcript only counts, and keeps nothing more.
+		c.tap.stop()
+		c.tr.Skip(n, what)
+		return
+	}
+	raw := c.tap.take(n)
+	if ev.Kind == stream.KindElement {
+		if red := negotiation.Redacted(ev.Element); red != ev.Element {
+			// A secret: the element is written back with it redacted,
+			// never kept as it came.
+			c.tr.InBytes(stream.Marshal(red), n, true, what)
 			return
 		}
-		red := negotiation.Redacted(ev.Element)
-		c.tr.InBytes(stream.Marshal(red), n, red != ev.Element, what)
-	case stream.KindClose:
-		c.tr.In(stream.CloseTag, n, false, lab.Input{Kind: "close"})
 	}
+	c.tr.InBytes(raw, n, false, what)
 }
 
 // labRefused records input the tokenizer refused with a stream error.
@@ -102,34 +108,6 @@ func (c *conn) labRefused(err *stream.Error) {
 	if c.tr != nil {
 		c.tr.InputRefused(err.Error())
 	}
-}
-
-var attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", "'", "&apos;", "\"", "&quot;")
-
-// headerText writes a stream header back as text for the transcript.
-func headerText(h *stream.Header) string {
-	var b strings.Builder
-	b.WriteString("<")
-	if h.Prefix != "" {
-		b.WriteString(h.Prefix + ":")
-	}
-	b.WriteString(h.Local)
-	for _, a := range h.Attrs {
-		b.WriteString(" ")
-		if a.Name.Space != "" {
-			b.WriteString(a.Name.Space + ":")
-		}
-		b.WriteString(a.Name.Local + "='" + attrEscaper.Replace(a.Value) + "'")
-	}
-	for prefix, uri := range h.Decls {
-		if prefix == "" {
-			b.WriteString(" xmlns='" + attrEscaper.Replace(uri) + "'")
-		} else {
-			b.WriteString(" xmlns:" + prefix + "='" + attrEscaper.Replace(uri) + "'")
-		}
-	}
-	b.WriteString(">")
-	return b.String()
 }
 
 // labAction records what the machine decided.
