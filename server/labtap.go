@@ -30,7 +30,7 @@ func (t *inTap) take(n int) []byte {
 	if t.start == len(t.buf) {
 		// All taken: the next read starts over at the front, and a
 		// buffer that a burst grew is not kept by an idle session.
-		if cap(t.buf) > 4096 {
+		if cap(t.buf) > 1024 {
 			t.buf = nil
 		} else {
 			t.buf = t.buf[:0]
