@@ -76,6 +76,7 @@ type Transcript struct {
 
 	mu      sync.Mutex
 	sum     Summary
+	profile *Profile // in force; sum.Profile is its name
 	records []entry
 	// arena holds the data of every record, one after the other: a
 	// transcript is two allocations that grow, not one per record, and
@@ -92,14 +93,6 @@ func (t *Transcript) Phase() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.phase
-}
-
-// SetPhase marks the start of a phase with an event.
-func (t *Transcript) SetPhase(phase, why string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.phase = phase
-	t.add(Record{Dir: DirEvent, Data: why})
 }
 
 // In records what the client sent: data is the redacted text, n its length
@@ -198,18 +191,12 @@ func (t *Transcript) Choose(p *Profile, by string) {
 	if name == t.sum.Profile && by == t.sum.SelectedBy {
 		return
 	}
+	t.profile = p
 	t.sum.Profile, t.sum.SelectedBy = name, by
 	if name == "" {
 		name = "standard"
 	}
 	t.add(Record{Dir: DirEvent, Data: "profile " + name + " (selected by " + by + ")"})
-}
-
-// Profile returns the name of the profile in force ("" when standard).
-func (t *Transcript) Profile() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.sum.Profile
 }
 
 // TLSRequested records a STARTTLS request (or the start of direct TLS).
@@ -253,13 +240,12 @@ func (t *Transcript) TLSFailed(err string) {
 	t.sum.TLS = "failed: " + err
 	t.sum.ServerCert = t.serverCert()
 	t.add(Record{Dir: DirEvent, Data: "TLS handshake failed: " + err})
-	t.verdict.tlsFailed = true
 	t.verdict.tls(t)
 }
 
 // serverCert names the certificate the profile in force presents.
 func (t *Transcript) serverCert() string {
-	if p, _ := Lookup(t.sum.Profile); p != nil && p.Effect.CertFault != "" {
+	if p := t.profile; p != nil && p.Effect.CertFault != "" {
 		return FaultDir + "/" + p.Name + ".crt"
 	}
 	return "server.crt"

@@ -28,9 +28,9 @@ type Input struct {
 
 // verdict is the state behind the flags, kept under Transcript.mu.
 type verdict struct {
-	tlsRequested, tlsRefused, tlsDone, tlsFailed bool
-	externalFailed, afterFailureDecided          bool
-	continued                                    bool // strip-starttls: the client said something after the features
+	tlsRequested, tlsRefused, tlsDone   bool
+	externalFailed, afterFailureDecided bool
+	continued                           bool // strip-starttls: the client said something after the features
 }
 
 // input draws the flags one piece of input decides.
@@ -98,7 +98,7 @@ func (v *verdict) auth(t *Transcript, mechanism string, ok bool) {
 
 // tls draws the flags of a handshake's outcome.
 func (v *verdict) tls(t *Transcript) {
-	p, _ := Lookup(t.sum.Profile)
+	p := t.profile
 	if p == nil {
 		return
 	}

@@ -15,16 +15,29 @@ import (
 // which the listener sets and the client may override for itself (by the
 // username in its stream header, by SNI).
 
+// listenerLab is what a listener's connections start with in the lab:
+// the transcript's listener name and the configured profile, resolved once
+// per listener rather than per connection.
+type listenerLab struct {
+	name    string
+	profile *lab.Profile // nil: the standard behaviour
+}
+
+func newListenerLab(lc config.Listener) listenerLab {
+	ll := listenerLab{name: "xmpp"}
+	if lc.TLS == config.TLSDirect {
+		ll.name = "xmpp-direct"
+	}
+	ll.profile, _ = lab.Lookup(lc.Profile) // validated with the configuration
+	return ll
+}
+
 // labStart opens the connection's transcript and applies the listener's
 // profile.
-func (c *conn) labStart(lc config.Listener) {
-	listener := "xmpp"
-	if lc.TLS == config.TLSDirect {
-		listener = "xmpp-direct"
-	}
-	c.tr = c.srv.opt.Lab.Start("c"+strconv.FormatUint(c.id, 10), listener, c.tcp.RemoteAddr().String(), c.ip)
-	if p, _ := lab.Lookup(lc.Profile); p != nil {
-		c.useProfile(p, lab.ByListener)
+func (c *conn) labStart(ll listenerLab) {
+	c.tr = c.srv.opt.Lab.Start("c"+strconv.FormatUint(c.id, 10), ll.name, c.tcp.RemoteAddr().String(), c.ip)
+	if ll.profile != nil {
+		c.useProfile(ll.profile, lab.ByListener)
 	}
 }
 

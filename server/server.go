@@ -134,6 +134,7 @@ func (s *Server) Listen() ([]net.Addr, error) {
 // Serve accepts connections on l with the settings of lc, in the background.
 func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	mcfg := &negotiation.Config{Domain: s.cfg.Domain, TLS: lc.TLS, NewID: s.opt.NewID, Auth: s.opt.Auth}
+	ll := newListenerLab(lc)
 	if s.opt.TLS != nil {
 		mcfg.TLSReady = s.opt.TLS.Ready
 	}
@@ -142,7 +143,7 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	s.pool.Serve(l, func(nc net.Conn, ip string, refusal connpool.Refusal) connpool.Conn {
 		c := newConn(s, nc, mcfg, s.nextID.Add(1), ip)
 		c.refusal, c.direct = refusal, direct
-		c.labStart(lc)
+		c.labStart(ll)
 		return c
 	})
 }
