@@ -40,26 +40,7 @@ flags:
 
 // runBench implements `jabberd bench`.
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("jabberd bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
-	addr := fs.String("addr", "127.0.0.1:5222", "server address")
-	domain := fs.String("domain", "localhost", "XMPP domain")
-	state := fs.String("state", "jabberd-state", "the server's state directory (lab CA; server certificate for tlsraw)")
-	user := fs.String("user", "bench", "account to log in as")
-	password := fs.String("password", "bench-pw", "its password")
-	conc := fs.Int("c", 16, "concurrent clients")
-	dur := fs.Duration("d", 10*time.Second, "duration of each measured run")
-	flow := fs.String("flow", "rfc6120", "login dialect: rfc6120 or legacy")
-	pid := fs.Int("pid", 0, "the server's pid, to read its CPU and memory")
-	n := fs.Int("n", 1000, "idle: sessions to open")
-	pairs := fs.Int("pairs", 4, "messages: sender/receiver pairs")
-	window := fs.Int("window", 64, "messages: messages in flight per pair")
-	tlsVer := fs.String("tls", "1.3", "TLS version for clients and the reference: 1.2 or 1.3")
-	hold := fs.Duration("hold", 2*time.Second, "idle: how long the sessions are held open before the server's memory is read (the server settles; a heap profile can be taken meanwhile)")
-	register := fs.Bool("register", false, "idle: one account per session, idle0…idleN-1 with -password, made by XEP-0077 in-band registration (the server needs auth.in_band_registration = true)")
-	src := fs.String("src", "", "comma-separated local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2: about 28 000 connections each)")
-	cpuProfile := fs.String("cpuprofile", "", "write the bench client's own CPU profile to this file (to see what the load generator costs)")
+	fs, f := newBenchFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -71,100 +52,188 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	raiseFileLimit(stderr)
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	if *f.cpuProfile != "" {
+		stop, err := startCPUProfile(*f.cpuProfile)
 		if err != nil {
 			fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
 			return 1
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	ver := uint16(tls.VersionTLS13)
-	if *tlsVer == "1.2" {
+	if *f.tlsVer == "1.2" {
 		ver = tls.VersionTLS12
 	}
-	roots, err := loadRoots(filepath.Join(*state, certs.CACertFile))
+	roots, err := loadRoots(filepath.Join(*f.state, certs.CACertFile))
 	if err != nil {
 		fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
 		return 1
 	}
-	clientTLS := &tls.Config{ServerName: *domain, RootCAs: roots, MinVersion: ver, MaxVersion: ver}
-	t := bench.Target{Addr: *addr, Domain: *domain, User: *user, Password: *password, TLS: clientTLS, Timeout: 10 * time.Second}
-	if *src != "" {
-		for _, a := range strings.Split(*src, ",") {
-			ip := net.ParseIP(strings.TrimSpace(a))
-			if ip == nil {
-				fmt.Fprintf(stderr, "jabberd bench: -src: %q is not an IP address\n", a)
-				return 2
-			}
-			t.SourceIPs = append(t.SourceIPs, ip)
-		}
-	}
-	ctx := context.Background()
-	progress := func(label string) func(done, errs int64) {
-		start := time.Now()
-		return func(done, errs int64) {
-			fmt.Fprintf(stderr, "\r%-14s %8d done %6d errors %6.0f/s", label, done, errs, float64(done)/time.Since(start).Seconds())
-		}
+	clientTLS := &tls.Config{ServerName: *f.domain, RootCAs: roots, MinVersion: ver, MaxVersion: ver}
+	t := bench.Target{Addr: *f.addr, Domain: *f.domain, User: *f.user, Password: *f.password, TLS: clientTLS, Timeout: 10 * time.Second}
+	if t.SourceIPs, err = parseSourceIPs(*f.src); err != nil {
+		fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
+		return 2
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	defer tw.Flush()
+	r := benchRun{f: f, t: t, ver: ver, tw: tw, stderr: stderr}
 	switch fs.Arg(0) {
 	case "login":
-		login := bench.Login(ctx, t, *flow, *conc, *dur, *pid, progress("login "+*flow))
-		fmt.Fprintln(stderr)
-		pair, err := certs.Load(filepath.Join(*state, certs.ServerCertFile), filepath.Join(*state, certs.ServerKeyFile))
-		if err != nil {
-			fmt.Fprintf(stderr, "jabberd bench: the tlsraw reference needs the server certificate: %v\n", err)
-			return 1
-		}
-		serverTLS := &tls.Config{Certificates: []tls.Certificate{pair.TLSCertificate()}, MinVersion: ver, MaxVersion: ver}
-		raw, err := bench.TLSRaw(ctx, serverTLS, clientTLS, *conc, *dur, progress("tlsraw"))
-		fmt.Fprintln(stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
-			return 1
-		}
-		fmt.Fprintln(tw, "scenario\tdone\terrors\trate/s\tp50\tp99\tserver CPU/op")
-		for _, r := range []bench.LoginResult{login, raw} {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%v\t%v\t%s\n", r.Name, r.Done, r.Errors, r.Rate(), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), cpuText(r.CPUPer()))
-		}
-		if raw.Rate() > 0 {
-			fmt.Fprintf(tw, "ratio login/tlsraw\t%.2f\t\t\t\t\t\n", login.Rate()/raw.Rate())
-		}
-		if login.FirstError != "" {
-			fmt.Fprintf(tw, "first login error\t%s\n", login.FirstError)
-		}
+		return r.login()
 	case "idle":
-		r := bench.IdleWith(ctx, t, bench.IdleOptions{Register: *register}, *n, *conc, *hold, *pid, progress("idle"))
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(tw, "sessions\terrors\topen time\tRSS before\tRSS after\tper session")
-		per := "n/a (give -pid)"
-		if p := r.PerSession(); p >= 0 {
-			per = fmt.Sprintf("%.1f KiB", float64(p)/1024)
-		}
-		fmt.Fprintf(tw, "%d\t%d\t%v\t%s\t%s\t%s\n", r.Opened, r.Errors, r.Elapsed.Round(time.Millisecond), mib(r.RSSBefore), mib(r.RSSAfter), per)
-		if r.FirstError != "" {
-			fmt.Fprintf(tw, "first error\t%s\n", r.FirstError)
-		}
+		return r.idle()
 	case "messages":
-		r, err := bench.Messages(ctx, t, *pairs, *window, *dur, *pid, progress("messages"))
-		fmt.Fprintln(stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
-			return 1
-		}
-		fmt.Fprintln(tw, "pairs\tdelivered\tmessages/s\tRTT p50\tRTT p99\tserver CPU/message")
-		fmt.Fprintf(tw, "%d\t%d\t%.0f\t%v\t%v\t%s\n", r.Pairs, r.Delivered, r.Rate(), r.RTTP50.Round(time.Microsecond), r.RTTP99.Round(time.Microsecond), cpuText(r.CPUPer()))
-	default:
-		fs.Usage()
-		return 2
+		return r.messages()
 	}
+	fs.Usage()
+	return 2
+}
+
+// benchFlags are the flags of jabberd bench; some only matter to one
+// scenario.
+type benchFlags struct {
+	addr, domain, state, user, password *string
+	flow, tlsVer, src, cpuProfile       *string
+	conc, pid, n, pairs, window         *int
+	dur, hold                           *time.Duration
+	register                            *bool
+}
+
+func newBenchFlags(stderr io.Writer) (*flag.FlagSet, *benchFlags) {
+	fs := flag.NewFlagSet("jabberd bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
+	return fs, &benchFlags{
+		addr:       fs.String("addr", "127.0.0.1:5222", "server address"),
+		domain:     fs.String("domain", "localhost", "XMPP domain"),
+		state:      fs.String("state", "jabberd-state", "the server's state directory (lab CA; server certificate for tlsraw)"),
+		user:       fs.String("user", "bench", "account to log in as"),
+		password:   fs.String("password", "bench-pw", "its password"),
+		conc:       fs.Int("c", 16, "concurrent clients"),
+		dur:        fs.Duration("d", 10*time.Second, "duration of each measured run"),
+		flow:       fs.String("flow", "rfc6120", "login dialect: rfc6120 or legacy"),
+		pid:        fs.Int("pid", 0, "the server's pid, to read its CPU and memory"),
+		n:          fs.Int("n", 1000, "idle: sessions to open"),
+		pairs:      fs.Int("pairs", 4, "messages: sender/receiver pairs"),
+		window:     fs.Int("window", 64, "messages: messages in flight per pair"),
+		tlsVer:     fs.String("tls", "1.3", "TLS version for clients and the reference: 1.2 or 1.3"),
+		hold:       fs.Duration("hold", 2*time.Second, "idle: how long the sessions are held open before the server's memory is read (the server settles; a heap profile can be taken meanwhile)"),
+		register:   fs.Bool("register", false, "idle: one account per session, idle0…idleN-1 with -password, made by XEP-0077 in-band registration (the server needs auth.in_band_registration = true)"),
+		src:        fs.String("src", "", "comma-separated local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2: about 28 000 connections each)"),
+		cpuProfile: fs.String("cpuprofile", "", "write the bench client's own CPU profile to this file (to see what the load generator costs)"),
+	}
+}
+
+// startCPUProfile profiles the bench client itself into path; stop ends
+// the profile and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// parseSourceIPs parses -src; "" is no addresses.
+func parseSourceIPs(src string) ([]net.IP, error) {
+	if src == "" {
+		return nil, nil
+	}
+	var ips []net.IP
+	for _, a := range strings.Split(src, ",") {
+		ip := net.ParseIP(strings.TrimSpace(a))
+		if ip == nil {
+			return nil, fmt.Errorf("-src: %q is not an IP address", a)
+		}
+		ips = append(ips, ip)
+	}
+	return ips, nil
+}
+
+// benchRun is one run of a scenario: the flags, the target they make, and
+// where results (tw) and progress (stderr) go.
+type benchRun struct {
+	f      *benchFlags
+	t      bench.Target
+	ver    uint16 // the TLS version of clients and the tlsraw reference
+	tw     *tabwriter.Writer
+	stderr io.Writer
+}
+
+// progress returns a progress reporter for a scenario: counts and rate
+// since now, written over one line of stderr.
+func (r benchRun) progress(label string) func(done, errs int64) {
+	start := time.Now()
+	return func(done, errs int64) {
+		fmt.Fprintf(r.stderr, "\r%-14s %8d done %6d errors %6.0f/s", label, done, errs, float64(done)/time.Since(start).Seconds())
+	}
+}
+
+// login runs the login scenario and then the tlsraw reference with the
+// server's own certificate, and prints both with their ratio.
+func (r benchRun) login() int {
+	ctx, f := context.Background(), r.f
+	login := bench.Login(ctx, r.t, *f.flow, *f.conc, *f.dur, *f.pid, r.progress("login "+*f.flow))
+	fmt.Fprintln(r.stderr)
+	pair, err := certs.Load(filepath.Join(*f.state, certs.ServerCertFile), filepath.Join(*f.state, certs.ServerKeyFile))
+	if err != nil {
+		fmt.Fprintf(r.stderr, "jabberd bench: the tlsraw reference needs the server certificate: %v\n", err)
+		return 1
+	}
+	serverTLS := &tls.Config{Certificates: []tls.Certificate{pair.TLSCertificate()}, MinVersion: r.ver, MaxVersion: r.ver}
+	raw, err := bench.TLSRaw(ctx, serverTLS, r.t.TLS, *f.conc, *f.dur, r.progress("tlsraw"))
+	fmt.Fprintln(r.stderr)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(r.tw, "scenario\tdone\terrors\trate/s\tp50\tp99\tserver CPU/op")
+	for _, res := range []bench.LoginResult{login, raw} {
+		fmt.Fprintf(r.tw, "%s\t%d\t%d\t%.0f\t%v\t%v\t%s\n", res.Name, res.Done, res.Errors, res.Rate(), res.P50.Round(time.Microsecond), res.P99.Round(time.Microsecond), cpuText(res.CPUPer()))
+	}
+	if raw.Rate() > 0 {
+		fmt.Fprintf(r.tw, "ratio login/tlsraw\t%.2f\t\t\t\t\t\n", login.Rate()/raw.Rate())
+	}
+	if login.FirstError != "" {
+		fmt.Fprintf(r.tw, "first login error\t%s\n", login.FirstError)
+	}
+	return 0
+}
+
+// idle runs the idle scenario and prints the server's memory per session.
+func (r benchRun) idle() int {
+	f := r.f
+	res := bench.IdleWith(context.Background(), r.t, bench.IdleOptions{Register: *f.register}, *f.n, *f.conc, *f.hold, *f.pid, r.progress("idle"))
+	fmt.Fprintln(r.stderr)
+	fmt.Fprintln(r.tw, "sessions\terrors\topen time\tRSS before\tRSS after\tper session")
+	per := "n/a (give -pid)"
+	if p := res.PerSession(); p >= 0 {
+		per = fmt.Sprintf("%.1f KiB", float64(p)/1024)
+	}
+	fmt.Fprintf(r.tw, "%d\t%d\t%v\t%s\t%s\t%s\n", res.Opened, res.Errors, res.Elapsed.Round(time.Millisecond), mib(res.RSSBefore), mib(res.RSSAfter), per)
+	if res.FirstError != "" {
+		fmt.Fprintf(r.tw, "first error\t%s\n", res.FirstError)
+	}
+	return 0
+}
+
+// messages runs the messages scenario and prints throughput and the round
+// trip under load.
+func (r benchRun) messages() int {
+	f := r.f
+	res, err := bench.Messages(context.Background(), r.t, *f.pairs, *f.window, *f.dur, *f.pid, r.progress("messages"))
+	fmt.Fprintln(r.stderr)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(r.tw, "pairs\tdelivered\tmessages/s\tRTT p50\tRTT p99\tserver CPU/message")
+	fmt.Fprintf(r.tw, "%d\t%d\t%.0f\t%v\t%v\t%s\n", res.Pairs, res.Delivered, res.Rate(), res.RTTP50.Round(time.Microsecond), res.RTTP99.Round(time.Microsecond), cpuText(res.CPUPer()))
 	return 0
 }
 
