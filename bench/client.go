@@ -77,6 +77,8 @@ func loginAs(t Target, a account, flow, resource string, n int) (*client, error)
 	return cl, nil
 }
 
+// negotiate takes a fresh connection through STARTTLS, SASL PLAIN and
+// resource binding (or, in the legacy flow, jabber:iq:auth).
 func (cl *client) negotiate(t Target, a account, flow, resource string) error {
 	if a.register && flow != "rfc6120" {
 		return fmt.Errorf("registration is done in the rfc6120 flow only")
@@ -85,83 +87,64 @@ func (cl *client) negotiate(t Target, a account, flow, resource string) error {
 	open := "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='" + t.Domain + "'"
 	switch flow {
 	case "legacy":
-		if err := cl.send(open + " xmlns:tls='http://www.ietf.org/rfc/rfc2595.txt'>"); err != nil {
-			return err
-		}
-		if err := cl.expect(">"); err != nil {
-			return err
-		}
-		if err := cl.send("<tls:starttls/>"); err != nil {
-			return err
-		}
-		if err := cl.expect("</stream:stream>"); err != nil {
-			return err
-		}
-		if err := cl.upgrade(t); err != nil {
-			return err
-		}
-		if err := cl.send(open + " xmlns:sasl='http://www.iana.org/assignments/sasl-mechanisms'>"); err != nil {
-			return err
-		}
-		if err := cl.expect("</sasl:mechanisms>"); err != nil {
-			return err
-		}
-		if err := cl.send("<sasl:auth mechanism='PLAIN'>" + plain + "</sasl:auth>"); err != nil {
-			return err
-		}
-		if err := cl.expect("<sasl:success/>"); err != nil {
-			return err
-		}
-		if err := cl.send("<iq id='s' type='set'><query xmlns='jabber:iq:auth'><username>" + a.user + "</username><resource>" + resource + "</resource></query></iq>"); err != nil {
-			return err
-		}
-		return cl.expect("<iq id='s' type='result'/>")
+		return cl.negotiateLegacy(t, a, open, plain, resource)
 	case "rfc6120":
-		open += " version='1.0'>"
-		if err := cl.send(open); err != nil {
-			return err
-		}
-		if err := cl.expect("</stream:features>"); err != nil {
-			return err
-		}
-		if err := cl.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"); err != nil {
-			return err
-		}
-		if err := cl.expect("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"); err != nil {
-			return err
-		}
-		if err := cl.upgrade(t); err != nil {
-			return err
-		}
-		if err := cl.send(open); err != nil {
-			return err
-		}
-		if err := cl.expect("</stream:features>"); err != nil {
-			return err
-		}
-		if a.register {
-			if err := cl.registerAccount(a); err != nil {
-				return err
-			}
-		}
-		if err := cl.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>"); err != nil {
-			return err
-		}
-		if err := cl.expect("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"); err != nil {
-			return err
-		}
-		if err := cl.send(open); err != nil {
-			return err
-		}
-		if err := cl.expect("</stream:features>"); err != nil {
-			return err
-		}
-		if err := cl.send("<iq id='b' type='set'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>"); err != nil {
-			return err
-		}
-		return cl.expect("</iq>")
+		return cl.negotiateRFC6120(t, a, open+" version='1.0'>", plain, resource)
 	}
 	return fmt.Errorf("unknown flow %q (rfc6120 or legacy)", flow)
+}
+
+// negotiateLegacy is the legacy flow: XEP-0035 STARTTLS (answered by
+// </stream:stream>, then the handshake), XEP-0034 SASL and a jabber:iq:auth
+// session start. open is the stream header without its closing ">", since
+// each header declares the namespace of what it asks for.
+func (cl *client) negotiateLegacy(t Target, a account, open, plain, resource string) error {
+	if err := cl.exchange(open+" xmlns:tls='http://www.ietf.org/rfc/rfc2595.txt'>", ">"); err != nil {
+		return err
+	}
+	if err := cl.exchange("<tls:starttls/>", "</stream:stream>"); err != nil {
+		return err
+	}
+	if err := cl.upgrade(t); err != nil {
+		return err
+	}
+	if err := cl.exchange(open+" xmlns:sasl='http://www.iana.org/assignments/sasl-mechanisms'>", "</sasl:mechanisms>"); err != nil {
+		return err
+	}
+	if err := cl.exchange("<sasl:auth mechanism='PLAIN'>"+plain+"</sasl:auth>", "<sasl:success/>"); err != nil {
+		return err
+	}
+	return cl.exchange("<iq id='s' type='set'><query xmlns='jabber:iq:auth'><username>"+a.user+"</username><resource>"+resource+"</resource></query></iq>", "<iq id='s' type='result'/>")
+}
+
+// negotiateRFC6120 is the RFC 6120 flow, with in-band registration first
+// when a asks for it. open is the whole stream header, sent again after
+// TLS and after SASL.
+func (cl *client) negotiateRFC6120(t Target, a account, open, plain, resource string) error {
+	if err := cl.exchange(open, "</stream:features>"); err != nil {
+		return err
+	}
+	if err := cl.exchange("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"); err != nil {
+		return err
+	}
+	if err := cl.upgrade(t); err != nil {
+		return err
+	}
+	if err := cl.exchange(open, "</stream:features>"); err != nil {
+		return err
+	}
+	if a.register {
+		if err := cl.registerAccount(a); err != nil {
+			return err
+		}
+	}
+	if err := cl.exchange("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"+plain+"</auth>", "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"); err != nil {
+		return err
+	}
+	if err := cl.exchange(open, "</stream:features>"); err != nil {
+		return err
+	}
+	return cl.exchange("<iq id='b' type='set'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>"+resource+"</resource></bind></iq>", "</iq>")
 }
 
 // registerAccount asks for a's account (XEP-0077); "taken" (an earlier
@@ -205,6 +188,14 @@ func (cl *client) send(s string) error {
 	_ = cl.c.SetWriteDeadline(time.Now().Add(cl.to))
 	_, err := io.WriteString(cl.c, s)
 	return err
+}
+
+// exchange sends s and reads until the answer ends with marker.
+func (cl *client) exchange(s, marker string) error {
+	if err := cl.send(s); err != nil {
+		return err
+	}
+	return cl.expect(marker)
 }
 
 // expect reads until the text received ends with marker.
