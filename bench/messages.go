@@ -37,114 +37,37 @@ func (r MessagesResult) CPUPer() time.Duration {
 // ping-pong pair measuring the round trip under that load.
 func Messages(ctx context.Context, t Target, pairs, window int, d time.Duration, pid int, progress func(done, errs int64)) (MessagesResult, error) {
 	res := MessagesResult{Pairs: pairs}
-	type pair struct{ snd, rcv *client }
-	ps := make([]pair, pairs)
-	for i := range ps {
-		snd, err := login(t, "rfc6120", "snd-"+strconv.Itoa(i))
-		if err != nil {
-			return res, err
-		}
-		rcv, err := login(t, "rfc6120", "rcv-"+strconv.Itoa(i))
-		if err != nil {
-			return res, err
-		}
-		ps[i] = pair{snd, rcv}
-	}
-	ping, err := login(t, "rfc6120", "ping")
-	if err != nil {
-		return res, err
-	}
-	pong, err := login(t, "rfc6120", "pong")
+	ps, pp, err := messagesLogin(t, pairs)
 	if err != nil {
 		return res, err
 	}
 	bare := t.User + "@" + t.Domain
-	all := []*client{ping, pong}
+	all := []*client{pp.ping, pp.pong}
 	for _, p := range ps {
 		all = append(all, p.snd, p.rcv)
 	}
-	defer func() {
-		for _, c := range all {
-			c.c.Close()
-		}
-	}()
+	defer closeClients(all)
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
-	var delivered atomic.Int64
 	var wg sync.WaitGroup
 	// The ping-pong pair starts first and must complete one round trip
 	// before the load begins: an RTT measured under load needs a working
 	// measurement.
-	first := make(chan struct{})
-	var firstOnce sync.Once
-	var pongGot, pingSent atomic.Int64
-	rtt := &latencies{}
-	wg.Add(2)
-	echo := []byte("<message type='chat' to='" + bare + "/ping'><body>pong</body></message>")
-	go func() { // pong: answers every message
-		defer wg.Done()
-		countMessages(runCtx, pong, func() {
-			pongGot.Add(1)
-			_, _ = pong.c.Write(echo)
-		})
-	}()
-	go func() { // ping: one message at a time, timing the round trip
-		defer wg.Done()
-		msg := []byte("<message type='chat' to='" + bare + "/pong'><body>ping</body></message>")
-		back := make(chan struct{}, 1)
-		go countMessages(runCtx, ping, func() { back <- struct{}{} })
-		for runCtx.Err() == nil {
-			t0 := time.Now()
-			if _, err := ping.c.Write(msg); err != nil {
-				return
-			}
-			pingSent.Add(1)
-			select {
-			case <-back:
-				rtt.add(time.Since(t0))
-				firstOnce.Do(func() { close(first) })
-			case <-runCtx.Done():
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
+	pp.start(runCtx, &wg, bare)
 	warmup := max(d, 10*time.Second)
-	select {
-	case <-first:
-	case <-time.After(warmup):
+	if !pp.answeredWithin(warmup) {
 		stopRun()
 		wg.Wait()
-		return res, fmt.Errorf("the ping-pong pair got no answer within %v (pings sent %d, received by pong %d)", warmup, pingSent.Load(), pongGot.Load())
+		return res, fmt.Errorf("the ping-pong pair got no answer within %v (pings sent %d, received by pong %d)", warmup, pp.sent.Load(), pp.got.Load())
 	}
 	// The measured run: d from here.
 	ctx, cancel := context.WithTimeout(runCtx, d)
 	defer cancel()
 	cpu := startCPU(pid)
 	start := time.Now()
+	var delivered atomic.Int64
 	for i, p := range ps {
-		msg := []byte("<message type='chat' to='" + bare + "/rcv-" + strconv.Itoa(i) + "'><body>load</body></message>")
-		var got atomic.Int64
-		wg.Add(2)
-		go func() { // receiver: counts messages as they arrive
-			defer wg.Done()
-			countMessages(ctx, p.rcv, func() { got.Add(1); delivered.Add(1) })
-		}()
-		go func() { // sender: keeps the window full
-			defer wg.Done()
-			var sent int64
-			for ctx.Err() == nil {
-				if sent-got.Load() >= int64(window) {
-					time.Sleep(50 * time.Microsecond)
-					continue
-				}
-				_ = p.snd.c.SetWriteDeadline(time.Now().Add(t.Timeout))
-				if _, err := p.snd.c.Write(msg); err != nil {
-					return
-				}
-				sent++
-			}
-		}()
+		p.stream(ctx, &wg, bare+"/rcv-"+strconv.Itoa(i), window, t.Timeout, &delivered)
 	}
 	stop := make(chan struct{})
 	go tickProgress(stop, func() { progress(delivered.Load(), 0) })
@@ -154,15 +77,135 @@ func Messages(ctx context.Context, t Target, pairs, window int, d time.Duration,
 	res.ServerCPU = cpu.used()
 	res.Delivered = delivered.Load()
 	stopRun()
-	for _, c := range all {
-		c.c.Close()
-	}
+	closeClients(all)
 	wg.Wait()
-	res.RTTP50, res.RTTP99 = rtt.percentile(50), rtt.percentile(99)
+	res.RTTP50, res.RTTP99 = pp.rtt.percentile(50), pp.rtt.percentile(99)
 	if res.Delivered == 0 {
 		res.FirstError = fmt.Sprintf("no message delivered in %v", d)
 	}
 	return res, nil
+}
+
+// messagesLogin logs in the sender and receiver of each pair, then the
+// ping-pong pair, each session with its own resource.
+func messagesLogin(t Target, pairs int) ([]messagePair, *pingPong, error) {
+	ps := make([]messagePair, pairs)
+	for i := range ps {
+		snd, err := login(t, "rfc6120", "snd-"+strconv.Itoa(i))
+		if err != nil {
+			return nil, nil, err
+		}
+		rcv, err := login(t, "rfc6120", "rcv-"+strconv.Itoa(i))
+		if err != nil {
+			return nil, nil, err
+		}
+		ps[i] = messagePair{snd, rcv}
+	}
+	ping, err := login(t, "rfc6120", "ping")
+	if err != nil {
+		return nil, nil, err
+	}
+	pong, err := login(t, "rfc6120", "pong")
+	if err != nil {
+		return nil, nil, err
+	}
+	return ps, &pingPong{ping: ping, pong: pong, first: make(chan struct{})}, nil
+}
+
+func closeClients(cls []*client) {
+	for _, c := range cls {
+		c.c.Close()
+	}
+}
+
+// messagePair is a sender streaming chat messages to its receiver.
+type messagePair struct{ snd, rcv *client }
+
+// stream starts the receiver, counting messages into delivered as they
+// arrive, and the sender, sending to the full JID to and keeping at most
+// window messages in flight; both stop when ctx ends.
+func (p messagePair) stream(ctx context.Context, wg *sync.WaitGroup, to string, window int, timeout time.Duration, delivered *atomic.Int64) {
+	msg := []byte("<message type='chat' to='" + to + "'><body>load</body></message>")
+	var got atomic.Int64
+	wg.Add(2)
+	go func() { // receiver: counts messages as they arrive
+		defer wg.Done()
+		countMessages(ctx, p.rcv, func() { got.Add(1); delivered.Add(1) })
+	}()
+	go func() { // sender: keeps the window full
+		defer wg.Done()
+		var sent int64
+		for ctx.Err() == nil {
+			if sent-got.Load() >= int64(window) {
+				time.Sleep(50 * time.Microsecond)
+				continue
+			}
+			_ = p.snd.c.SetWriteDeadline(time.Now().Add(timeout))
+			if _, err := p.snd.c.Write(msg); err != nil {
+				return
+			}
+			sent++
+		}
+	}()
+}
+
+// pingPong is the pair measuring the round trip: ping sends one message
+// at a time to pong, which answers every message.
+type pingPong struct {
+	ping, pong *client
+	rtt        latencies
+	first      chan struct{} // closed at the first round trip
+	firstOnce  sync.Once
+	sent, got  atomic.Int64 // pings sent, and messages received by pong
+}
+
+// start runs pong and ping until ctx ends.
+func (pp *pingPong) start(ctx context.Context, wg *sync.WaitGroup, bare string) {
+	wg.Add(2)
+	echo := []byte("<message type='chat' to='" + bare + "/ping'><body>pong</body></message>")
+	go func() { // pong: answers every message
+		defer wg.Done()
+		countMessages(ctx, pp.pong, func() {
+			pp.got.Add(1)
+			_, _ = pp.pong.c.Write(echo)
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		pp.measure(ctx, bare)
+	}()
+}
+
+// measure is ping: one message at a time, timing the round trip.
+func (pp *pingPong) measure(ctx context.Context, bare string) {
+	msg := []byte("<message type='chat' to='" + bare + "/pong'><body>ping</body></message>")
+	back := make(chan struct{}, 1)
+	go countMessages(ctx, pp.ping, func() { back <- struct{}{} })
+	for ctx.Err() == nil {
+		t0 := time.Now()
+		if _, err := pp.ping.c.Write(msg); err != nil {
+			return
+		}
+		pp.sent.Add(1)
+		select {
+		case <-back:
+			pp.rtt.add(time.Since(t0))
+			pp.firstOnce.Do(func() { close(pp.first) })
+		case <-ctx.Done():
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// answeredWithin reports whether the first round trip completes within d.
+func (pp *pingPong) answeredWithin(d time.Duration) bool {
+	select {
+	case <-pp.first:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // countMessages reads cl until ctx ends, calling f for every </message>.
