@@ -93,7 +93,7 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		_, err := certs.VerifyClient(chain[0], inter, roots, time.Now())
 		return err
 	}
-	tcfg, err := tlsext.ServerConfig(serverCert, cfg.TLS, verify)
+	tcfg, err := tlsext.ServerConfig(serverCert, tlsext.Settings{MinVersion: cfg.TLS.MinVersion, ClientCerts: cfg.TLS.ClientCerts}, verify)
 	if err != nil {
 		return nil, err
 	}
