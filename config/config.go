@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"jabberd/sasl"
 	"jabberd/tlspolicy"
 )
 
@@ -106,13 +107,6 @@ type Chat struct {
 	// AutoRoster makes every local user a mutual contact of every other,
 	// for quick lab tests. Off by default.
 	AutoRoster bool `toml:"auto_roster"`
-}
-
-// KnownMechanisms are the SASL mechanisms jabberd implements.
-var KnownMechanisms = []string{
-	"EXTERNAL",
-	"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
-	"PLAIN",
 }
 
 // Limits bound what one connection may cost.
@@ -306,11 +300,11 @@ func (c *Config) Validate() error {
 		bad("tls.key_type", "%q is not one of ecdsa-p256, rsa-2048, rsa-4096", c.TLS.KeyType)
 	}
 	if len(c.Auth.Mechanisms) == 0 {
-		bad("auth.mechanisms", "at least one mechanism is needed (%s)", strings.Join(KnownMechanisms, ", "))
+		bad("auth.mechanisms", "at least one mechanism is needed (%s)", strings.Join(sasl.KnownMechanisms, ", "))
 	}
 	for i, m := range c.Auth.Mechanisms {
-		if !slices.Contains(KnownMechanisms, m) {
-			bad(fmt.Sprintf("auth.mechanisms[%d]", i), "%q is not one of %s", m, strings.Join(KnownMechanisms, ", "))
+		if !slices.Contains(sasl.KnownMechanisms, m) {
+			bad(fmt.Sprintf("auth.mechanisms[%d]", i), "%q is not one of %s", m, strings.Join(sasl.KnownMechanisms, ", "))
 		}
 	}
 	if c.Auth.MaxFailures < 1 {
