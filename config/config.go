@@ -1,5 +1,7 @@
 // Package config loads jabberd's TOML configuration, fills in defaults and
-// validates every value, so that the rest of the server can trust it.
+// validates every value, so that the rest of the server can trust it. The
+// one exception is a lab profile's name, which only the lab can check
+// (server.CheckProfiles).
 package config
 
 import (
@@ -44,7 +46,8 @@ type Listener struct {
 	Address string           `toml:"address"`
 	TLS     tlspolicy.Policy `toml:"tls"`
 	// Profile is the lab behaviour profile of the listener ("" for the
-	// standard behaviour; `jabberd profiles` lists them).
+	// standard behaviour; `jabberd profiles` lists them). The lab checks
+	// the name (server.CheckProfiles), not Validate.
 	Profile string `toml:"profile"`
 }
 
@@ -147,7 +150,8 @@ type IRC struct {
 	// more ends the connection. FloodBurst 0 turns the limit off.
 	FloodBurst int `toml:"flood_burst"`
 	FloodRate  int `toml:"flood_rate"`
-	// Profile is the lab behaviour profile of the IRC listener.
+	// Profile is the lab behaviour profile of the IRC listener (checked
+	// by server.CheckProfiles, like a listener's).
 	Profile string `toml:"profile"`
 }
 
@@ -255,7 +259,9 @@ func Parse(data []byte, name string) (*Config, error) {
 	return c, nil
 }
 
-// Validate checks every value and names the key of the first bad one.
+// Validate checks every value and names the key of each bad one. Lab
+// profile names are not checked here: the lab knows them
+// (server.CheckProfiles).
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
