@@ -15,6 +15,7 @@ import (
 
 	"jabberd/config"
 	"jabberd/server"
+	"jabberd/tlspolicy"
 )
 
 // startServer runs an in-process jabberd with the account bench/bench-pw.
@@ -28,7 +29,7 @@ func startServerWith(t *testing.T, mod func(*config.Config)) (Target, *tls.Confi
 	t.Helper()
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: tlspolicy.Optional}}
 	cfg.Users = []config.User{{Name: "bench", Password: "bench-pw"}}
 	if mod != nil {
 		mod(cfg)

@@ -1,5 +1,7 @@
 // Package config loads jabberd's TOML configuration, fills in defaults and
-// validates every value, so that the rest of the server can trust it.
+// validates every value, so that the rest of the server can trust it. The
+// one exception is a lab profile's name, which only the lab can check
+// (server.CheckProfiles).
 package config
 
 import (
@@ -13,6 +15,9 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"jabberd/sasl"
+	"jabberd/tlspolicy"
 )
 
 // DefaultTOML is the configuration used when no file is given. It is also the
@@ -38,31 +43,13 @@ type Config struct {
 
 // Listener is one [[listen]] entry: a TCP address and its STARTTLS policy.
 type Listener struct {
-	Address string    `toml:"address"`
-	TLS     TLSPolicy `toml:"tls"`
+	Address string           `toml:"address"`
+	TLS     tlspolicy.Policy `toml:"tls"`
 	// Profile is the lab behaviour profile of the listener ("" for the
-	// standard behaviour; `jabberd profiles` lists them).
+	// standard behaviour; `jabberd profiles` lists them). The lab checks
+	// the name (server.CheckProfiles), not Validate.
 	Profile string `toml:"profile"`
 }
-
-// TLSPolicy says whether a listener offers STARTTLS and whether it insists on it.
-type TLSPolicy string
-
-// The three listener policies.
-const (
-	TLSRequired TLSPolicy = "required" // STARTTLS offered; nothing else accepted before it
-	TLSOptional TLSPolicy = "optional" // STARTTLS offered; the client may go on in plaintext
-	TLSDisabled TLSPolicy = "disabled" // STARTTLS not offered at all
-	// TLSDirect starts TLS at once, before any XML (XEP-0368, "direct
-	// TLS", usually port 5223); the stream inside needs no STARTTLS.
-	TLSDirect TLSPolicy = "direct"
-)
-
-// Available reports whether the listener offers STARTTLS.
-func (p TLSPolicy) Available() bool { return p == TLSRequired || p == TLSOptional }
-
-// UsesTLS reports whether the listener needs a TLS configuration.
-func (p TLSPolicy) UsesTLS() bool { return p != TLSDisabled }
 
 // TLS holds the server certificate and the client-certificate settings.
 type TLS struct {
@@ -74,24 +61,12 @@ type TLS struct {
 	// Empty means the state directory's lab CA.
 	ClientCAs []string `toml:"client_cas"`
 	// ClientCerts decides whether the handshake asks for a client certificate.
-	ClientCerts ClientCertMode `toml:"client_certs"`
+	ClientCerts tlspolicy.ClientCertMode `toml:"client_certs"`
 	// MinVersion is the lowest TLS version accepted: "1.2" or "1.3".
 	MinVersion string `toml:"min_version"`
 	// KeyType is the key type of generated certificates.
 	KeyType string `toml:"key_type"`
 }
-
-// ClientCertMode is how hard the TLS handshake asks for a client certificate.
-// Whether a shown certificate may log in (SASL EXTERNAL) is a separate
-// decision taken after the handshake, against ClientCAs.
-type ClientCertMode string
-
-// The client-certificate modes.
-const (
-	ClientCertNone    ClientCertMode = "none"    // never asked
-	ClientCertRequest ClientCertMode = "request" // asked for; the handshake goes on without one
-	ClientCertRequire ClientCertMode = "require" // the handshake fails without a certificate that verifies
-)
 
 // Auth is the authentication policy.
 type Auth struct {
@@ -137,13 +112,6 @@ type Chat struct {
 	AutoRoster bool `toml:"auto_roster"`
 }
 
-// KnownMechanisms are the SASL mechanisms jabberd implements.
-var KnownMechanisms = []string{
-	"EXTERNAL",
-	"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
-	"PLAIN",
-}
-
 // Limits bound what one connection may cost.
 type Limits struct {
 	MaxStanzaBytes     int      `toml:"max_stanza_bytes"`
@@ -169,7 +137,7 @@ type IRC struct {
 	Enabled bool   `toml:"enabled"`
 	Address string `toml:"address"`
 	// TLS is required, optional or disabled; direct TLS is not offered.
-	TLS TLSPolicy `toml:"tls"`
+	TLS tlspolicy.Policy `toml:"tls"`
 	// Network is the name in ISUPPORT NETWORK= and the welcome.
 	Network string `toml:"network"`
 	// RegistrationTimeout bounds connect to the end of registration.
@@ -182,7 +150,8 @@ type IRC struct {
 	// more ends the connection. FloodBurst 0 turns the limit off.
 	FloodBurst int `toml:"flood_burst"`
 	FloodRate  int `toml:"flood_rate"`
-	// Profile is the lab behaviour profile of the IRC listener.
+	// Profile is the lab behaviour profile of the IRC listener (checked
+	// by server.CheckProfiles, like a listener's).
 	Profile string `toml:"profile"`
 }
 
@@ -273,7 +242,7 @@ func Parse(data []byte, name string) (*Config, error) {
 			if c.Listen[i].TLS == "" {
 				// A [[listen]] table without tls gets the default policy,
 				// whatever its position in the list.
-				c.Listen[i].TLS = TLSOptional
+				c.Listen[i].TLS = tlspolicy.Optional
 			}
 		}
 		if und := md.Undecoded(); len(und) > 0 {
@@ -290,7 +259,9 @@ func Parse(data []byte, name string) (*Config, error) {
 	return c, nil
 }
 
-// Validate checks every value and names the key of the first bad one.
+// Validate checks every value and names the key of each bad one. Lab
+// profile names are not checked here: the lab knows them
+// (server.CheckProfiles).
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
@@ -311,7 +282,7 @@ func (c *Config) Validate() error {
 			bad(key+".address", "must not be empty")
 		}
 		switch l.TLS {
-		case TLSRequired, TLSOptional, TLSDisabled, TLSDirect:
+		case tlspolicy.Required, tlspolicy.Optional, tlspolicy.Disabled, tlspolicy.Direct:
 		default:
 			bad(key+".tls", "%q is not one of required, optional, disabled, direct", l.TLS)
 		}
@@ -320,7 +291,7 @@ func (c *Config) Validate() error {
 		bad("tls.cert", "tls.cert and tls.key go together: give both, or neither for a generated certificate")
 	}
 	switch c.TLS.ClientCerts {
-	case ClientCertNone, ClientCertRequest, ClientCertRequire:
+	case tlspolicy.ClientCertNone, tlspolicy.ClientCertRequest, tlspolicy.ClientCertRequire:
 	default:
 		bad("tls.client_certs", "%q is not one of none, request, require", c.TLS.ClientCerts)
 	}
@@ -335,11 +306,11 @@ func (c *Config) Validate() error {
 		bad("tls.key_type", "%q is not one of ecdsa-p256, rsa-2048, rsa-4096", c.TLS.KeyType)
 	}
 	if len(c.Auth.Mechanisms) == 0 {
-		bad("auth.mechanisms", "at least one mechanism is needed (%s)", strings.Join(KnownMechanisms, ", "))
+		bad("auth.mechanisms", "at least one mechanism is needed (%s)", strings.Join(sasl.KnownMechanisms, ", "))
 	}
 	for i, m := range c.Auth.Mechanisms {
-		if !slices.Contains(KnownMechanisms, m) {
-			bad(fmt.Sprintf("auth.mechanisms[%d]", i), "%q is not one of %s", m, strings.Join(KnownMechanisms, ", "))
+		if !slices.Contains(sasl.KnownMechanisms, m) {
+			bad(fmt.Sprintf("auth.mechanisms[%d]", i), "%q is not one of %s", m, strings.Join(sasl.KnownMechanisms, ", "))
 		}
 	}
 	if c.Auth.MaxFailures < 1 {
@@ -431,7 +402,7 @@ func (c *Config) validateIRC(bad func(key, format string, args ...any)) {
 		bad("irc.address", "must not be empty")
 	}
 	switch i.TLS {
-	case TLSRequired, TLSOptional, TLSDisabled:
+	case tlspolicy.Required, tlspolicy.Optional, tlspolicy.Disabled:
 	default:
 		bad("irc.tls", "%q is not one of required, optional, disabled", i.TLS)
 	}

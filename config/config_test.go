@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"jabberd/tlspolicy"
 )
 
 // wantDefault is default.toml spelled out: a change to the defaults must be
@@ -18,10 +20,10 @@ func wantDefault() *Config {
 	return &Config{
 		Domain:   "localhost",
 		StateDir: "jabberd-state",
-		Listen:   []Listener{{Address: ":5222", TLS: TLSOptional}},
+		Listen:   []Listener{{Address: ":5222", TLS: tlspolicy.Optional}},
 		TLS: TLS{
 			ClientCAs:   []string{},
-			ClientCerts: ClientCertRequest,
+			ClientCerts: tlspolicy.ClientCertRequest,
 			MinVersion:  "1.2",
 			KeyType:     "ecdsa-p256",
 		},
@@ -47,7 +49,7 @@ func wantDefault() *Config {
 		},
 		Log: Log{Level: "info", Format: "console"},
 		IRC: IRC{
-			Address: ":6667", TLS: TLSOptional, Network: "jabberd",
+			Address: ":6667", TLS: tlspolicy.Optional, Network: "jabberd",
 			RegistrationTimeout: Duration{30 * time.Second},
 			IdleTimeout:         Duration{2 * time.Minute},
 			PingTimeout:         Duration{time.Minute},
@@ -107,7 +109,7 @@ func TestFileOverridesOnlyWhatItNames(t *testing.T) {
 			"certificate pair",
 			"[tls]\ncert = \"server.crt\"\nkey = \"server.key\"\nclient_certs = \"require\"\n",
 			func(c *Config) {
-				c.TLS.Cert, c.TLS.Key, c.TLS.ClientCerts = "server.crt", "server.key", ClientCertRequire
+				c.TLS.Cert, c.TLS.Key, c.TLS.ClientCerts = "server.crt", "server.key", tlspolicy.ClientCertRequire
 			},
 		},
 		{
@@ -153,7 +155,7 @@ func TestListeners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Listener{{Address: "127.0.0.1:5223", TLS: TLSRequired}, {Address: "[::1]:5224", TLS: TLSDisabled}}
+	want := []Listener{{Address: "127.0.0.1:5223", TLS: tlspolicy.Required}, {Address: "[::1]:5224", TLS: tlspolicy.Disabled}}
 	if !reflect.DeepEqual(c.Listen, want) {
 		t.Errorf("two [[listen]]: Listen = %+v, want %+v", c.Listen, want)
 	}
@@ -398,15 +400,6 @@ func TestCheckUserName(t *testing.T) {
 	}
 }
 
-// TestTLSPolicyAvailable: only "disabled" hides STARTTLS.
-func TestTLSPolicyAvailable(t *testing.T) {
-	for p, want := range map[TLSPolicy]bool{TLSRequired: true, TLSOptional: true, TLSDisabled: false} {
-		if p.Available() != want {
-			t.Errorf("%s.Available() = %v", p, !want)
-		}
-	}
-}
-
 const examplePath = "../config.toml.example"
 
 // TestExample checks config.toml.example loads, shows the defaults, and
@@ -426,7 +419,7 @@ func TestExample(t *testing.T) {
 	// status page on at its usual address.
 	want := wantDefault()
 	c.Users, want.Users = nil, nil
-	want.Listen = append(want.Listen, Listener{Address: ":5223", TLS: TLSDirect})
+	want.Listen = append(want.Listen, Listener{Address: ":5223", TLS: tlspolicy.Direct})
 	want.Lab.StatusAddress = "127.0.0.1:5280"
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("the example's values differ from the defaults:\n  %+v\nwant\n  %+v", c, want)
@@ -535,7 +528,7 @@ func TestListenerWithoutTLSKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Listener{{Address: ":1", TLS: TLSOptional}, {Address: ":2", TLS: TLSRequired}, {Address: ":3", TLS: TLSOptional}}
+	want := []Listener{{Address: ":1", TLS: tlspolicy.Optional}, {Address: ":2", TLS: tlspolicy.Required}, {Address: ":3", TLS: tlspolicy.Optional}}
 	if !reflect.DeepEqual(c.Listen, want) {
 		t.Fatalf("listeners %+v, want %+v", c.Listen, want)
 	}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"jabberd/tlspolicy"
 )
 
 // TestIRC: the [irc] table decodes, and each invalid value is refused with
@@ -14,7 +16,7 @@ func TestIRC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := IRC{Enabled: true, Address: "127.0.0.1:6697", TLS: TLSRequired, Network: "lab",
+	want := IRC{Enabled: true, Address: "127.0.0.1:6697", TLS: tlspolicy.Required, Network: "lab",
 		RegistrationTimeout: Duration{5 * time.Second}, IdleTimeout: Duration{time.Minute}, PingTimeout: Duration{20 * time.Second},
 		FloodBurst: 0, FloodRate: 5}
 	if c.IRC != want {

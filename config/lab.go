@@ -1,27 +1,9 @@
 package config
 
-import (
-	"fmt"
-
-	"jabberd/lab"
-)
-
-// validateLab checks the [lab] table and the profile of every listener.
+// validateLab checks the [lab] table. The profile names of the listeners
+// are the lab's to check (server.CheckProfiles): the configuration does not
+// know the profiles.
 func (c *Config) validateLab(bad func(key, format string, args ...any)) {
-	for i, l := range c.Listen {
-		if err := lab.Check(l.Profile); err != nil {
-			bad(fmt.Sprintf("listen[%d].profile", i), "%v", err)
-			continue
-		}
-		if p, _ := lab.Lookup(l.Profile); p != nil && !l.TLS.UsesTLS() {
-			bad(fmt.Sprintf("listen[%d].profile", i), "%q bends TLS, and this listener has tls = \"disabled\"", l.Profile)
-		}
-	}
-	if err := lab.Check(c.IRC.Profile); err != nil {
-		bad("irc.profile", "%v", err)
-	} else if p, _ := lab.Lookup(c.IRC.Profile); p != nil && !p.IRC {
-		bad("irc.profile", "%q is an XMPP-only profile", c.IRC.Profile)
-	}
 	l := c.Lab
 	if l.Transcripts < 0 {
 		bad("lab.transcripts", "must not be negative (0 records no transcripts)")

@@ -5,16 +5,12 @@ import (
 	"testing"
 )
 
-// TestLabValidation: profile names are checked against the lab's list,
-// XMPP-only profiles are refused on IRC, and the [lab] values are bounded.
+// TestLabValidation: the [lab] values are bounded, and profile names are
+// read as they are (the lab checks them: server.TestCheckProfiles).
 func TestLabValidation(t *testing.T) {
 	for _, c := range []struct {
 		name, toml, want string
 	}{
-		{"unknown listener profile", "[[listen]]\naddress = \":1\"\nprofile = \"nonsense\"\n", "listen[0].profile: unknown lab profile \"nonsense\" (known: strip-starttls"},
-		{"profile on a plaintext listener", "[[listen]]\naddress = \":1\"\ntls = \"disabled\"\nprofile = \"cert-expired\"\n", "listen[0].profile: \"cert-expired\" bends TLS"},
-		{"XMPP-only profile on IRC", "[irc]\nprofile = \"sasl-before-tls\"\n", "irc.profile: \"sasl-before-tls\" is an XMPP-only profile"},
-		{"unknown IRC profile", "[irc]\nprofile = \"x\"\n", "irc.profile: unknown lab profile"},
 		{"negative transcripts", "[lab]\ntranscripts = -1\n", "lab.transcripts: must not be negative"},
 		{"dir without transcripts", "[lab]\ntranscripts = 0\ntranscript_dir = \"/tmp/t\"\n", "lab.transcript_dir: needs lab.transcripts above 0"},
 		{"negative delay", "[lab]\nslow_handshake_delay = \"-1s\"\n", "lab.slow_handshake_delay: must not be negative"},

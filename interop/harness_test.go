@@ -25,6 +25,7 @@ import (
 	"jabberd/config"
 	"jabberd/internal/logtest"
 	"jabberd/server"
+	"jabberd/tlspolicy"
 )
 
 const (
@@ -85,7 +86,7 @@ type jabberd struct {
 
 type serverOptions struct {
 	direct bool              // add a listener with tls = "direct"
-	irc    *config.TLSPolicy // enable [irc] on 127.0.0.1:0 with this policy
+	irc    *tlspolicy.Policy // enable [irc] on 127.0.0.1:0 with this policy
 	// configure, when set, changes the configuration last, before it is
 	// validated.
 	configure func(*config.Config)
@@ -99,9 +100,9 @@ func startJabberd(t *testing.T, opt serverOptions) *jabberd {
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
 	cfg.Users = slices.Clone(users)
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: tlspolicy.Optional}}
 	if opt.direct {
-		cfg.Listen = append(cfg.Listen, config.Listener{Address: "127.0.0.1:0", TLS: config.TLSDirect})
+		cfg.Listen = append(cfg.Listen, config.Listener{Address: "127.0.0.1:0", TLS: tlspolicy.Direct})
 	}
 	if opt.irc != nil {
 		cfg.IRC.Enabled, cfg.IRC.Address, cfg.IRC.TLS = true, "127.0.0.1:0", *opt.irc

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"jabberd/config"
+	"jabberd/tlspolicy"
 )
 
 // ircServer is jabberd with its IRC listener on loopback.
@@ -23,7 +23,7 @@ type ircServer struct {
 
 // startIRC runs jabberd as startJabberd does, with [irc] enabled on
 // 127.0.0.1:0 with the given TLS policy.
-func startIRC(t *testing.T, policy config.TLSPolicy) *ircServer {
+func startIRC(t *testing.T, policy tlspolicy.Policy) *ircServer {
 	t.Helper()
 	j := startJabberd(t, serverOptions{irc: &policy})
 	if j.set.IRC == nil {
@@ -44,7 +44,7 @@ func opensslIRC(t *testing.T, s *ircServer, extra ...string) *run {
 
 func TestIRCOpenSSLStartTLS(t *testing.T) {
 	t.Parallel()
-	s := startIRC(t, config.TLSOptional)
+	s := startIRC(t, tlspolicy.Optional)
 	crt, key := s.clientCert("alice")
 	r := opensslIRC(t, s, "-cert", crt, "-key", key)
 	assertOpenSSLVerified(t, r)
@@ -67,7 +67,7 @@ func TestIRCOpenSSLStartTLS(t *testing.T) {
 // STARTTLS, which s_client reads as "not supported" and stops.
 func TestIRCOpenSSLStartTLSDisabled(t *testing.T) {
 	t.Parallel()
-	s := startIRC(t, config.TLSDisabled)
+	s := startIRC(t, tlspolicy.Disabled)
 	r := opensslIRC(t, s)
 	if r.exitCode() == 0 {
 		t.Errorf("s_client succeeded against a listener without TLS:\n%s", r)
@@ -107,7 +107,7 @@ func (e ircEvent) is(event, who string) bool { return e.Event == event && e.Who 
 func TestIRCPythonChat(t *testing.T) {
 	t.Parallel()
 	version := needPythonIRC(t)
-	s := startIRC(t, config.TLSOptional)
+	s := startIRC(t, tlspolicy.Optional)
 	script, _ := filepath.Abs(filepath.Join("testdata", "irc_client.py"))
 	crt, key := s.clientCert("alice")
 	const body = "hello alice, over STARTTLS ünïcödé"

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"jabberd/config"
 	"jabberd/sasl"
 )
 
@@ -85,7 +84,7 @@ func (m *Machine) onAuthenticate(msg *Message) {
 func (m *Machine) startSASL(name string) {
 	name = strings.ToUpper(name)
 	avail := m.mechanisms()
-	if !slices.Contains(config.KnownMechanisms, name) {
+	if !slices.Contains(sasl.KnownMechanisms, name) {
 		// Not a mechanism this server knows: perhaps a response chunk
 		// sent after the exchange was dropped, which may carry a
 		// password. Never echoed.

@@ -25,6 +25,7 @@ import (
 	"jabberd/config"
 	"jabberd/internal/logtest"
 	"jabberd/server"
+	"jabberd/tlspolicy"
 )
 
 // ioTimeout bounds every client read and write.
@@ -76,7 +77,7 @@ func start(t *testing.T, mod func(*config.Config), before func(*server.Setup)) *
 	t.Helper()
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: tlspolicy.Optional}}
 	cfg.IRC.Enabled = true
 	cfg.IRC.Address = "127.0.0.1:0"
 	cfg.Log.Level = "debug"

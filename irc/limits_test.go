@@ -11,12 +11,13 @@ import (
 	"jabberd/config"
 	"jabberd/irc"
 	"jabberd/server"
+	"jabberd/tlspolicy"
 )
 
 // TestIRCOffByDefault: the embedded default has no IRC listener.
 func TestIRCOffByDefault(t *testing.T) {
 	cfg := config.Default()
-	if cfg.IRC.Enabled || cfg.IRC.Address != ":6667" || cfg.IRC.TLS != config.TLSOptional {
+	if cfg.IRC.Enabled || cfg.IRC.Address != ":6667" || cfg.IRC.TLS != tlspolicy.Optional {
 		t.Fatalf("default [irc] = %+v, want off on :6667 with tls optional", cfg.IRC)
 	}
 	cfg.StateDir = t.TempDir()

@@ -3,8 +3,8 @@ package irc
 import (
 	"errors"
 
-	"jabberd/config"
 	"jabberd/sasl"
+	"jabberd/tlspolicy"
 )
 
 // Config is what a machine needs to know about its listener and server.
@@ -15,7 +15,7 @@ type Config struct {
 	Version    string
 	// Created is the text of 003 (a date).
 	Created string
-	TLS     config.TLSPolicy
+	TLS     tlspolicy.Policy
 	// TLSReady reports a server-side TLS problem (an expired certificate)
 	// when a client asks for STARTTLS; nil means always ready.
 	TLSReady func() error

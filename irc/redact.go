@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"jabberd/config"
+	"jabberd/sasl"
 )
 
 // redacted stands in the debug log for what must never be logged.
@@ -44,7 +44,7 @@ func redactLine(line []byte) string {
 		}
 	case "AUTHENTICATE":
 		arg := strings.TrimPrefix(strings.TrimSpace(args), ":")
-		if arg == "+" || arg == "*" || slices.Contains(config.KnownMechanisms, strings.ToUpper(arg)) {
+		if arg == "+" || arg == "*" || slices.Contains(sasl.KnownMechanisms, strings.ToUpper(arg)) {
 			return s
 		}
 		return s[:head] + " " + redacted

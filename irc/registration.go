@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"jabberd/config"
+	"jabberd/tlspolicy"
 )
 
 // onNick sets the nick before registration and changes it after; the nick
@@ -66,7 +66,7 @@ func (m *Machine) tryRegister() {
 	if m.state != Unregistered || m.nick == "" || m.user == "" || m.capNegotiating {
 		return
 	}
-	if m.cfg.TLS == config.TLSRequired && m.tls == nil {
+	if m.cfg.TLS == tlspolicy.Required && m.tls == nil {
 		m.quit("TLS is required on this port: send STARTTLS before registering")
 		return
 	}

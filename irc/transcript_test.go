@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"jabberd/config"
 	"jabberd/sasl"
+	"jabberd/tlspolicy"
 )
 
 // Transcripts in testdata/irc replay a client's side of a connection
@@ -135,7 +135,7 @@ func (r recorder) Deliver(line string) {
 func transcriptConfig(t *testing.T, opts map[string][]string) *Config {
 	cfg := &Config{
 		ServerName: "localhost", Network: "jabberd", Version: "jabberd-test",
-		Created: "Mon, 01 Jan 2024 00:00:00 UTC", TLS: config.TLSOptional, Domain: "localhost",
+		Created: "Mon, 01 Jan 2024 00:00:00 UTC", TLS: tlspolicy.Optional, Domain: "localhost",
 		Net: NewNetwork(func() time.Time { return time.Unix(1700000000, 0) }),
 	}
 	one := func(k string) string {
@@ -145,7 +145,7 @@ func transcriptConfig(t *testing.T, opts map[string][]string) *Config {
 		return ""
 	}
 	if v := one("tls"); v != "" {
-		cfg.TLS = config.TLSPolicy(v)
+		cfg.TLS = tlspolicy.Policy(v)
 	}
 	if one("tls_ready") == "expired" {
 		cfg.TLSReady = func() error { return errors.New("the server certificate expired on 2020-01-01T00:00:00Z") }

@@ -13,6 +13,7 @@ import (
 
 	"jabberd/certs"
 	"jabberd/config"
+	"jabberd/tlspolicy"
 )
 
 // TestIRCStartTLSRegisterPrivmsg: two clients upgrade with STARTTLS,
@@ -268,7 +269,7 @@ func TestIRCStartTLSRefusals(t *testing.T) {
 		c.register("twice")
 	})
 	t.Run("disabled listener", func(t *testing.T) {
-		h := start(t, func(cfg *config.Config) { cfg.IRC.TLS = config.TLSDisabled }, nil)
+		h := start(t, func(cfg *config.Config) { cfg.IRC.TLS = tlspolicy.Disabled }, nil)
 		c := h.dial(t)
 		c.send("CAP LS 302", "STARTTLS")
 		c.expect(":localhost CAP * LS :")

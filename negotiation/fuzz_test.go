@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"jabberd/config"
 	"jabberd/stream"
+	"jabberd/tlspolicy"
 )
 
 // FuzzMachine feeds arbitrary client bytes through the real tokenizer into
@@ -29,7 +29,7 @@ func FuzzMachine(f *testing.F) {
 
 func fuzzOne(t *testing.T, in []byte, policy uint8) {
 	{
-		pol := []config.TLSPolicy{config.TLSOptional, config.TLSRequired, config.TLSDisabled}[policy%3]
+		pol := []tlspolicy.Policy{tlspolicy.Optional, tlspolicy.Required, tlspolicy.Disabled}[policy%3]
 		m := New(&Config{Domain: "localhost", TLS: pol, NewID: func() string { return "id" }})
 		// The upper bits turn the lab's knobs, so that every profile's
 		// path through the machine is fuzzed too.

@@ -12,15 +12,15 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/accounts"
-	"jabberd/config"
 	"jabberd/sasl"
 	"jabberd/stream"
+	"jabberd/tlspolicy"
 )
 
 // Config is what the machine needs to know about its listener and server.
 type Config struct {
 	Domain string
-	TLS    config.TLSPolicy
+	TLS    tlspolicy.Policy
 	// NewID returns a fresh stream id; nil means random. Tests fix it.
 	NewID func() string
 	// Auth configures authentication; nil offers none.
@@ -205,7 +205,7 @@ func (m *Machine) onElement(el *etree.Element, space string) {
 		}
 	}
 	baited := m.baitActive() && feature != nil && (feature.Name == "sasl" || feature.Name == "iq-auth")
-	if m.cfg.TLS == config.TLSRequired && m.facts&Secure == 0 && (feature == nil || feature.Name != "starttls") && !baited {
+	if m.cfg.TLS == tlspolicy.Required && m.facts&Secure == 0 && (feature == nil || feature.Name != "starttls") && !baited {
 		m.fail(stream.Errorf(stream.PolicyViolation, "TLS is required on this server: send STARTTLS before <%s/>", el.Tag))
 		return
 	}

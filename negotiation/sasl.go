@@ -8,9 +8,9 @@ import (
 
 	"github.com/beevik/etree"
 
-	"jabberd/config"
 	"jabberd/sasl"
 	"jabberd/stream"
+	"jabberd/tlspolicy"
 )
 
 // authState is the SASL exchange in progress and its history.
@@ -59,7 +59,7 @@ func (m *Machine) mechanisms() []string {
 	if m.baitActive() {
 		return []string{"PLAIN"}
 	}
-	if !secure && m.cfg.TLS == config.TLSRequired {
+	if !secure && m.cfg.TLS == tlspolicy.Required {
 		return nil
 	}
 	names := make([]string, 0, len(a.Mechanisms))

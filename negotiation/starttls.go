@@ -6,8 +6,8 @@ import (
 
 	"github.com/beevik/etree"
 
-	"jabberd/config"
 	"jabberd/stream"
+	"jabberd/tlspolicy"
 )
 
 // The two STARTTLS namespaces: the RFC 6120 one and XEP-0035's, which
@@ -33,7 +33,7 @@ func startTLS() *Feature {
 			return "STARTTLS is not available on this listener"
 		},
 		Advertise: func(m *Machine, b *bytes.Buffer) {
-			if m.cfg.TLS == config.TLSRequired {
+			if m.cfg.TLS == tlspolicy.Required {
 				b.WriteString("<starttls xmlns='" + NSTLS + "'><required/></starttls>")
 				return
 			}

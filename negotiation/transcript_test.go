@@ -14,9 +14,9 @@ import (
 	"testing"
 
 	"jabberd/accounts"
-	"jabberd/config"
 	"jabberd/sasl"
 	"jabberd/stream"
+	"jabberd/tlspolicy"
 )
 
 // Transcripts in testdata/transcripts replay a client's side of a stream
@@ -168,9 +168,9 @@ func (tk *tokenizer) next() tokResult {
 
 func runTranscript(t *testing.T, path string) {
 	opts, steps := parseTranscript(t, path)
-	cfg := &Config{Domain: "localhost", TLS: config.TLSOptional}
+	cfg := &Config{Domain: "localhost", TLS: tlspolicy.Optional}
 	if v, ok := opts["tls"]; ok {
-		cfg.TLS = config.TLSPolicy(v)
+		cfg.TLS = tlspolicy.Policy(v)
 	}
 	if v, ok := opts["domain"]; ok {
 		cfg.Domain = v

@@ -54,6 +54,14 @@ type Mechanism interface {
 	Start(c *Context) Session
 }
 
+// KnownMechanisms are the names of the mechanisms this package implements,
+// in jabberd's default order of preference.
+var KnownMechanisms = []string{
+	"EXTERNAL",
+	"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
+	"PLAIN",
+}
+
 // Session is one authentication attempt.
 type Session interface {
 	// Next consumes the client's data: the initial response (nil when the

@@ -26,6 +26,7 @@ import (
 	"jabberd/config"
 	"jabberd/internal/logtest"
 	"jabberd/server"
+	"jabberd/tlspolicy"
 )
 
 // ioTimeout bounds every client read and write: a broken server fails the
@@ -132,7 +133,7 @@ func startWith(t *testing.T, mod func(*config.Config), beforeListen func(*server
 	t.Helper()
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: config.TLSOptional}}
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: tlspolicy.Optional}}
 	cfg.Log.Level = "debug"
 	cfg.Log.Format = "json"
 	if mod != nil {

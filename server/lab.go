@@ -9,6 +9,7 @@ import (
 	"jabberd/negotiation"
 	"jabberd/stream"
 	"jabberd/tlsext"
+	"jabberd/tlspolicy"
 )
 
 // The lab side of a connection: its transcript, and the profile in force,
@@ -25,7 +26,7 @@ type listenerLab struct {
 
 func newListenerLab(lc config.Listener) listenerLab {
 	ll := listenerLab{name: "xmpp"}
-	if lc.TLS == config.TLSDirect {
+	if lc.TLS == tlspolicy.Direct {
 		ll.name = "xmpp-direct"
 	}
 	ll.profile, _ = lab.Lookup(lc.Profile) // validated with the configuration

@@ -11,6 +11,7 @@ import (
 
 	"jabberd/config"
 	"jabberd/lab"
+	"jabberd/tlspolicy"
 )
 
 // TestLabSelectorPrecedence: SNI beats the username tag, which beats the
@@ -70,7 +71,7 @@ func TestLabSelectorPrecedence(t *testing.T) {
 	t.Run("direct-tls", func(t *testing.T) {
 		t.Parallel()
 		h := start(t, func(c *config.Config) {
-			c.Listen[0].TLS = config.TLSDirect
+			c.Listen[0].TLS = tlspolicy.Direct
 			c.Listen[0].Profile = "strip-starttls"
 		})
 		run := &labRun{}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"jabberd/config"
+	"jabberd/tlspolicy"
 )
 
 // waitGoroutines polls until the number of goroutines is back to base
@@ -232,7 +233,7 @@ func idOf(s string) string {
 // Case 8: listener policy.
 func TestListenerPolicy(t *testing.T) {
 	t.Run("required refuses an iq before STARTTLS", func(t *testing.T) {
-		h := start(t, func(c *config.Config) { c.Listen[0].TLS = config.TLSRequired })
+		h := start(t, func(c *config.Config) { c.Listen[0].TLS = tlspolicy.Required })
 		c := h.dial(t)
 		c.legacyOpen()
 		c.send("<iq type='get' id='a1'><query xmlns='jabber:iq:auth'><username>rob</username></query></iq>")
@@ -243,7 +244,7 @@ func TestListenerPolicy(t *testing.T) {
 		}
 	})
 	t.Run("required still upgrades", func(t *testing.T) {
-		h := start(t, func(c *config.Config) { c.Listen[0].TLS = config.TLSRequired })
+		h := start(t, func(c *config.Config) { c.Listen[0].TLS = tlspolicy.Required })
 		c := h.dial(t)
 		id1, id2, cs := c.legacyUpgrade(h.tlsConfig(nil))
 		c.send(closeTag)
@@ -253,7 +254,7 @@ func TestListenerPolicy(t *testing.T) {
 		checkOpened(t, h, c, "legacy", []string{id1, id2}, []string{"plaintext", "tls"})
 	})
 	t.Run("disabled refuses STARTTLS", func(t *testing.T) {
-		h := start(t, func(c *config.Config) { c.Listen[0].TLS = config.TLSDisabled })
+		h := start(t, func(c *config.Config) { c.Listen[0].TLS = tlspolicy.Disabled })
 		c := h.dial(t)
 		c.send(legacyHeader)
 		c.expectHeader(legacyAnswer) // no xmlns:tls echo

@@ -21,6 +21,7 @@ import (
 	"jabberd/session"
 	"jabberd/stream"
 	"jabberd/tlsext"
+	"jabberd/tlspolicy"
 )
 
 // Options are the server's collaborators, built by the caller at start-up.
@@ -138,7 +139,7 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	if s.opt.TLS != nil {
 		mcfg.TLSReady = s.opt.TLS.Ready
 	}
-	direct := lc.TLS == config.TLSDirect
+	direct := lc.TLS == tlspolicy.Direct
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
 	s.pool.Serve(l, func(nc net.Conn, ip string, refusal connpool.Refusal) connpool.Conn {
 		c := newConn(s, nc, mcfg, s.nextID.Add(1), ip)

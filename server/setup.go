@@ -50,6 +50,9 @@ type Setup struct {
 // client-certificate verifier. It is the one path from configuration to a
 // server, used by the binary and by the end-to-end tests alike.
 func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
+	if err := CheckProfiles(cfg); err != nil {
+		return nil, err
+	}
 	kt, err := certs.ParseKeyType(cfg.TLS.KeyType)
 	if err != nil {
 		return nil, fmt.Errorf("tls.key_type: %w", err)
@@ -93,7 +96,7 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		_, err := certs.VerifyClient(chain[0], inter, roots, time.Now())
 		return err
 	}
-	tcfg, err := tlsext.ServerConfig(serverCert, cfg.TLS, verify)
+	tcfg, err := tlsext.ServerConfig(serverCert, tlsext.Settings{MinVersion: cfg.TLS.MinVersion, ClientCerts: cfg.TLS.ClientCerts}, verify)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +159,31 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	}
 	set.Server = srv
 	return set, nil
+}
+
+// CheckProfiles checks the lab profile named by each listener and by [irc]
+// against the lab's profiles, which the configuration does not know. Its
+// errors name the key, as the configuration's own do.
+func CheckProfiles(cfg *config.Config) error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	for i, l := range cfg.Listen {
+		if err := lab.Check(l.Profile); err != nil {
+			bad(fmt.Sprintf("listen[%d].profile", i), "%v", err)
+			continue
+		}
+		if p, _ := lab.Lookup(l.Profile); p != nil && !l.TLS.UsesTLS() {
+			bad(fmt.Sprintf("listen[%d].profile", i), "%q bends TLS, and this listener has tls = \"disabled\"", l.Profile)
+		}
+	}
+	if err := lab.Check(cfg.IRC.Profile); err != nil {
+		bad("irc.profile", "%v", err)
+	} else if p, _ := lab.Lookup(cfg.IRC.Profile); p != nil && !p.IRC {
+		bad("irc.profile", "%q is an XMPP-only profile", cfg.IRC.Profile)
+	}
+	return errors.Join(errs...)
 }
 
 // clientRoots loads the configured client CAs, or trusts the lab CA when

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"jabberd/config"
+	"jabberd/tlspolicy"
 )
 
 // VerifyFunc checks a client's certificate chain (leaf first) against the
@@ -24,6 +24,14 @@ func WithALPN(cfg *tls.Config, protos ...string) *tls.Config {
 	return c
 }
 
+// Settings are the handshake settings of a listener, as configured.
+type Settings struct {
+	// MinVersion is the lowest TLS version accepted: "1.2" or "1.3".
+	MinVersion string
+	// ClientCerts is how hard the handshake asks for a client certificate.
+	ClientCerts tlspolicy.ClientCertMode
+}
+
 // ServerConfig builds the TLS configuration of a listener. The client
 // certificate modes map to crypto/tls deliberately:
 //
@@ -35,7 +43,7 @@ func WithALPN(cfg *tls.Config, protos ...string) *tls.Config {
 //     so the handshake fails without a certificate that verifies. Go's own
 //     RequireAndVerifyClientCert is not used because it refuses xmppAddr
 //     certificates whose critical SAN holds only an otherName.
-func ServerConfig(cert tls.Certificate, t config.TLS, verify VerifyFunc) (*tls.Config, error) {
+func ServerConfig(cert tls.Certificate, t Settings, verify VerifyFunc) (*tls.Config, error) {
 	cfg := &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		MinVersion:   tls.VersionTLS12,
@@ -48,11 +56,11 @@ func ServerConfig(cert tls.Certificate, t config.TLS, verify VerifyFunc) (*tls.C
 		return nil, fmt.Errorf("tls.min_version %q is not supported", t.MinVersion)
 	}
 	switch t.ClientCerts {
-	case config.ClientCertNone:
+	case tlspolicy.ClientCertNone:
 		cfg.ClientAuth = tls.NoClientCert
-	case config.ClientCertRequest:
+	case tlspolicy.ClientCertRequest:
 		cfg.ClientAuth = tls.RequestClientCert
-	case config.ClientCertRequire:
+	case tlspolicy.ClientCertRequire:
 		if verify == nil {
 			return nil, errors.New("tls.client_certs = \"require\" needs client CAs to verify against")
 		}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"jabberd/certs"
-	"jabberd/config"
+	"jabberd/tlspolicy"
 )
 
 // testServer makes a Server with a fresh lab CA and server certificate.
@@ -26,7 +26,7 @@ func testServer(t *testing.T, timeout time.Duration) (*Server, *x509.CertPool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ServerConfig(leaf.TLSCertificate(), config.TLS{MinVersion: "1.2", ClientCerts: config.ClientCertNone}, nil)
+	cfg, err := ServerConfig(leaf.TLSCertificate(), Settings{MinVersion: "1.2", ClientCerts: tlspolicy.ClientCertNone}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := ServerConfig(old.TLSCertificate(), config.TLS{MinVersion: "1.2", ClientCerts: config.ClientCertNone}, nil)
+	cfg, _ := ServerConfig(old.TLSCertificate(), Settings{MinVersion: "1.2", ClientCerts: tlspolicy.ClientCertNone}, nil)
 	s2, err := NewServer(cfg, time.Second)
 	if err != nil {
 		t.Fatal(err)

@@ -95,7 +95,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	cfg := config.Default()
 	if *cfgPath != "" {
 		var err error
-		if cfg, err = config.Load(*cfgPath); err != nil {
+		if cfg, err = loadConfig(*cfgPath); err != nil {
 			fmt.Fprintf(stderr, "jabberd: %v\n", err)
 			return 1
 		}
@@ -134,6 +134,19 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info().Msg("stopped")
 	return 0
+}
+
+// loadConfig reads the configuration file and checks its lab profile names,
+// which config leaves to the lab; either error names the file.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := server.CheckProfiles(cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
 }
 
 // applyFlags lays command-line overrides over the configuration.

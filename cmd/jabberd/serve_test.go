@@ -242,6 +242,16 @@ func TestServeBadConfig(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut.String(), "unknown key limits.max_stanza_byts") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
+	// A lab profile name is the lab's to check; the error still names the file and the key.
+	if err := os.WriteFile(path, []byte("[[listen]]\naddress = ':1'\nprofile = 'nonsense'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	code = run([]string{"-config", path}, &out, &errOut)
+	if want := "jabberd: " + path + ": listen[0].profile: unknown lab profile \"nonsense\""; code != 1 || !strings.HasPrefix(errOut.String(), want) {
+		t.Fatalf("exit %d, stderr %q, want it to start with %q", code, errOut.String(), want)
+	}
+	errOut.Reset()
 	code = run([]string{"-user", "nopassword"}, &out, &errOut)
 	if code != 2 || !strings.Contains(errOut.String(), "want NAME:PASSWORD") {
 		t.Fatalf("bad -user: exit %d, stderr %q", code, errOut.String())

@@ -137,7 +137,7 @@ func (u *usersCmd) run(cfgPath, stateDir string, operands []string) int {
 	cfg := config.Default()
 	if cfgPath != "" {
 		var err error
-		if cfg, err = config.Load(cfgPath); err != nil {
+		if cfg, err = loadConfig(cfgPath); err != nil {
 			return u.fail(err)
 		}
 	}
