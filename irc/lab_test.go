@@ -117,7 +117,7 @@ func TestIRCLabInjectAfterProceed(t *testing.T) {
 		buf := make([]byte, 4096)
 		_ = c.tcp.SetReadDeadline(time.Now().Add(ioTimeout))
 		n, err := c.tcp.Read(buf)
-		if got, want := string(buf[:n]), want670+"\r\n"+string(lab.IRCInjection); err != nil || got != want {
+		if got, want := string(buf[:n]), want670+"\r\n"+"PING :"+lab.InjectedMechanism+"\r\n"; err != nil || got != want {
 			t.Fatalf("first read after STARTTLS: %q, %v; want %q in one read", got, err, want)
 		}
 		return c

@@ -3,6 +3,7 @@ package irc
 import (
 	"errors"
 
+	"jabberd/lab/wire"
 	"jabberd/sasl"
 	"jabberd/tlspolicy"
 )
@@ -30,10 +31,10 @@ type Config struct {
 	MaxFailures int
 	// Net is the network the client joins.
 	Net *Network
-	// Behaviour bends the STARTTLS path for lab profiles; the zero value
-	// is the standard behaviour. It is every machine's to start with
-	// (the transcript tests set it); SetBehaviour changes one machine's.
-	Behaviour Behaviour
+	// Effect bends the STARTTLS path for lab profiles; the zero value is
+	// the standard behaviour. It is every machine's to start with (the
+	// transcript tests set it); SetEffect changes one machine's.
+	Effect wire.Effect
 }
 
 // State is where a connection is in its life.
@@ -93,7 +94,7 @@ type Machine struct {
 
 	// beh is the connection's lab behaviour: the listener's (Config), or
 	// the profile the client chose for itself (SetBehaviour).
-	beh Behaviour
+	beh wire.Effect
 
 	actions []Action
 }
@@ -101,12 +102,12 @@ type Machine struct {
 // NewMachine returns a machine for a client connected from host; lines the
 // network routes to it go to out.
 func NewMachine(cfg *Config, out Outbox, host string) *Machine {
-	return &Machine{cfg: cfg, host: host, member: cfg.Net.Connect(out, host), caps: map[string]bool{}, beh: cfg.Behaviour}
+	return &Machine{cfg: cfg, host: host, member: cfg.Net.Connect(out, host), caps: map[string]bool{}, beh: cfg.Effect}
 }
 
-// SetBehaviour bends this connection's STARTTLS path from now on (a lab
+// SetEffect bends this connection's STARTTLS path from now on (a lab
 // profile the client chose by its username or SNI).
-func (m *Machine) SetBehaviour(b Behaviour) { m.beh = b }
+func (m *Machine) SetEffect(e wire.Effect) { m.beh = e }
 
 // State returns the machine's state.
 func (m *Machine) State() State { return m.state }

@@ -17,6 +17,7 @@ package irc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -32,6 +33,7 @@ import (
 	"jabberd/lab"
 	"jabberd/sasl"
 	"jabberd/tlsext"
+	"jabberd/transport"
 )
 
 // Options are the IRC server's collaborators; server.FromConfig builds them
@@ -90,6 +92,8 @@ type Server struct {
 	testHookLine func([]byte)
 
 	nextID atomic.Uint64
+	// core is what every connection's core shares.
+	core *transport.Settings
 }
 
 // New returns a server ready to Listen.
@@ -123,7 +127,11 @@ func New(opt Options) (*Server, error) {
 	log := opt.Log.With().Str("proto", "irc").Logger()
 	pool := connpool.New(connpool.Limits{PerIP: opt.MaxConnsPerIP, Total: opt.MaxConns,
 		BytesPerSecond: opt.MaxBytesPerSecond, Burst: opt.MaxBytesBurst}, log)
-	return &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context(), profile: profile}, nil
+	core := &transport.Settings{
+		Context: pool.Context(), Shutdown: errors.New("Server shutting down"),
+		VerifyClient: opt.VerifyClient, Identities: opt.Identities, Log: log,
+	}
+	return &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context(), profile: profile, core: core}, nil
 }
 
 // Listen opens the configured address and accepts in the background.
@@ -143,9 +151,12 @@ func (s *Server) Serve(l net.Listener) {
 	s.mu.Unlock()
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(s.opt.Config.TLS)).Msg("listening")
 	s.pool.Serve(l, func(nc net.Conn, ip string, refusal connpool.Refusal) connpool.Conn {
-		c := newConn(s, nc, "i"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
-		c.refusal = refusal
-		return c
+		core := transport.New(s.core, nc, "i"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
+		c := &conn{core: core, srv: s, refusal: refusal}
+		c.m = NewMachine(s.mcfg, c, ip)
+		c.labStart()
+		core.Run(c)
+		return core
 	})
 }
 

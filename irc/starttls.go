@@ -1,23 +1,25 @@
 package irc
 
+import "jabberd/lab/wire"
+
 // startTLSProceed is the text of 670, as the IRCv3 tls extension shows it.
 const startTLSProceed = "STARTTLS successful, proceed with TLS handshake"
 
-// Behaviour bends the STARTTLS path for a lab profile. Its zero value is the
-// standard behaviour, and every knob is read in this file only: when
-// advertising (offersStartTLS) and when acting (onStartTLS).
-type Behaviour struct {
-	// StripStartTLS hides STARTTLS as a man in the middle would: no tls
-	// capability, and the command gets 421 as from a server without it.
-	StripStartTLS bool
-	// FailStartTLS, when set, refuses every STARTTLS with 691 and this text.
-	FailStartTLS string
-	// InjectAfter670 is written in plaintext right after 670, in the same
-	// write, where the client expects the server's handshake: a correct
-	// client discards what it had read past 670 (or fails the handshake
-	// on it) instead of reading it as IRC.
-	InjectAfter670 []byte
-}
+// The lab's effects on the STARTTLS path (wire.Effect) are read in this
+// file only: when advertising (offersStartTLS) and when acting
+// (onStartTLS).
+
+// labFailStartTLS is the text of 691 under fail-starttls: a tester reading
+// the wire must not take it for a real server problem.
+const labFailStartTLS = "STARTTLS failed: refused on purpose (lab profile fail-starttls)"
+
+// labInjection is written in plaintext right after 670 under
+// inject-after-proceed, in the same write, where the client expects the
+// server's handshake: a PING whose token only the injection carries. A
+// client that answers PONG :X-JABBERD-INJECTED (in plaintext into the
+// handshake, or over TLS from a buffer it should have discarded) read it
+// as IRC.
+var labInjection = []byte("PING :" + wire.InjectedMechanism + "\r\n")
 
 // offersStartTLS: the tls capability is listed while the connection is
 // plaintext and unregistered on a listener that offers TLS.
@@ -48,8 +50,8 @@ func (m *Machine) onStartTLS(*Message) {
 	case m.state == Registered:
 		m.refuseStartTLS(ERR_STARTTLS, "STARTTLS failed: not permitted after registration")
 		return
-	case b.FailStartTLS != "":
-		m.refuseOffered(b.FailStartTLS)
+	case b.FailStartTLS:
+		m.refuseOffered(labFailStartTLS)
 		return
 	}
 	if ready := m.cfg.TLSReady; ready != nil {
@@ -59,8 +61,8 @@ func (m *Machine) onStartTLS(*Message) {
 		}
 	}
 	m.reply(RPL_STARTTLS, startTLSProceed)
-	if len(b.InjectAfter670) > 0 {
-		m.do(Action{Kind: Send, Raw: b.InjectAfter670})
+	if b.Inject {
+		m.do(Action{Kind: Send, Raw: labInjection})
 	}
 	m.state = Upgrading
 	m.do(Action{Kind: StartTLS})

@@ -29,7 +29,7 @@ import (
 //	                  tls_ready=expired (STARTTLS finds the certificate expired),
 //	                  peer=NICK[:#chan,#chan] (a registered client already
 //	                  on the network, repeatable), behaviour=strip |
-//	                  fail:TEXT (underscores for spaces) | inject
+//	                  fail | inject
 //	C: <line>         the client sends line and CRLF; a "quoted" payload is
 //	                  Go-unquoted and sent as it is (no CRLF added);
 //	                  {x*N} stands for N times x
@@ -168,14 +168,14 @@ func transcriptConfig(t *testing.T, opts map[string][]string) *Config {
 	if v := one("max_failures"); v != "" {
 		cfg.MaxFailures, _ = strconv.Atoi(v)
 	}
-	switch b := one("behaviour"); {
-	case b == "":
-	case b == "strip":
-		cfg.Behaviour.StripStartTLS = true
-	case b == "inject":
-		cfg.Behaviour.InjectAfter670 = []byte("NOTICE * :injected before the handshake\r\n")
-	case strings.HasPrefix(b, "fail:"):
-		cfg.Behaviour.FailStartTLS = strings.ReplaceAll(strings.TrimPrefix(b, "fail:"), "_", " ")
+	switch b := one("behaviour"); b {
+	case "":
+	case "strip":
+		cfg.Effect.StripStartTLS = true
+	case "inject":
+		cfg.Effect.Inject = true
+	case "fail":
+		cfg.Effect.FailStartTLS = true
 	default:
 		t.Fatalf("unknown behaviour %q", b)
 	}

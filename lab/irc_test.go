@@ -7,52 +7,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/irc"
 	"jabberd/lab"
 )
-
-func TestIRCInjection(t *testing.T) {
-	s := string(lab.IRCInjection)
-	if s != "PING :"+lab.InjectedMechanism+"\r\n" {
-		t.Errorf("IRCInjection = %q", s)
-	}
-	// The answer a fooled client gives is recognized.
-	if in := lab.IRCLine("PONG", []string{lab.InjectedMechanism}); !in.Injected {
-		t.Errorf("PONG :%s is not Injected: %+v", lab.InjectedMechanism, in)
-	}
-}
-
-func TestIRCLine(t *testing.T) {
-	for _, c := range []struct {
-		command string
-		params  []string
-		want    lab.Input
-	}{
-		{"STARTTLS", nil, lab.Input{Kind: "line", StartTLS: true}},
-		{"CAP", []string{"LS", "302"}, lab.Input{Kind: "line", Capabilities: true}},
-		{"CAP", []string{"END"}, lab.Input{Kind: "line", Capabilities: true}},
-		{"PASS", []string{"hunter2"}, lab.Input{Kind: "line", Credentials: true}},
-		{"PASS", []string{""}, lab.Input{Kind: "line"}},
-		{"AUTHENTICATE", []string{"PLAIN"}, lab.Input{Kind: "line", Mechanism: "PLAIN"}},
-		{"AUTHENTICATE", []string{"external"}, lab.Input{Kind: "line", Mechanism: "EXTERNAL"}},
-		{"AUTHENTICATE", []string{"SCRAM-SHA-256"}, lab.Input{Kind: "line", Mechanism: "SCRAM-SHA-256"}},
-		{"AUTHENTICATE", []string{lab.InjectedMechanism}, lab.Input{Kind: "line", Mechanism: lab.InjectedMechanism, Injected: true}},
-		{"AUTHENTICATE", []string{"+"}, lab.Input{Kind: "line"}},
-		{"AUTHENTICATE", []string{"*"}, lab.Input{Kind: "line", SASLAbort: true}},
-		{"AUTHENTICATE", []string{"AGFsaWNlAGFsaWNlLXB3"}, lab.Input{Kind: "line", Credentials: true}},
-		{"PRIVMSG", []string{"NickServ", "IDENTIFY hunter2"}, lab.Input{Kind: "line", Credentials: true}},
-		{"PRIVMSG", []string{"#lab", "IDENTIFY hunter2"}, lab.Input{Kind: "line"}},
-		{"PONG", []string{"localhost", lab.InjectedMechanism}, lab.Input{Kind: "line", Injected: true}},
-		{"PING", []string{lab.InjectedMechanism}, lab.Input{Kind: "line", Injected: true}},
-		{"PONG", []string{"localhost"}, lab.Input{Kind: "line"}},
-		{"NICK", []string{"alice"}, lab.Input{Kind: "line"}},
-		{"USER", []string{"alice", "0", "*", "Alice"}, lab.Input{Kind: "line"}},
-		{"QUIT", []string{"bye"}, lab.Input{Kind: "close"}},
-	} {
-		if got := lab.IRCLine(c.command, c.params); got != c.want {
-			t.Errorf("IRCLine(%s %q) = %+v, want %+v", c.command, c.params, got, c.want)
-		}
-	}
-}
 
 // TestIRCVerdicts runs IRC connections through the verdicts as irc's
 // connection reports them: NICK and USER that leave registration pending
@@ -65,9 +22,11 @@ func TestIRCVerdicts(t *testing.T) {
 		}
 		return pr
 	}
-	line := func(cmd string, params ...string) lab.Input { return lab.IRCLine(cmd, params) }
+	line := func(cmd string, params ...string) lab.Input {
+		return irc.Classify(&irc.Message{Command: cmd, Params: params})
+	}
 	pending := func(cmd string, params ...string) lab.Input {
-		in := lab.IRCLine(cmd, params)
+		in := irc.Classify(&irc.Message{Command: cmd, Params: params})
 		in.Capabilities = true
 		return in
 	}
@@ -149,16 +108,16 @@ func TestIRCFallbackAcrossConnections(t *testing.T) {
 	first.End("closed")
 
 	retry := b.Start("i2", "irc", "10.0.0.1:2", "10.0.0.1")
-	retry.In("CAP LS 302", 12, false, lab.IRCLine("CAP", []string{"LS", "302"}))
-	nick := lab.IRCLine("NICK", []string{"a"})
+	retry.In("CAP LS 302", 12, false, irc.Classify(&irc.Message{Command: "CAP", Params: []string{"LS", "302"}}))
+	nick := irc.Classify(&irc.Message{Command: "NICK", Params: []string{"a"}})
 	nick.Capabilities = true // registration pending
 	retry.In("NICK a", 8, false, nick)
-	retry.In("STARTTLS", 10, false, lab.IRCLine("STARTTLS", nil))
+	retry.In("STARTTLS", 10, false, irc.Classify(&irc.Message{Command: "STARTTLS", Params: nil}))
 	retry.End("closed")
 
 	again := b.Start("i3", "irc", "10.0.0.1:3", "10.0.0.1")
 	again.In("NICK a", 8, false, nick)
-	again.In("USER a 0 * a", 14, false, lab.IRCLine("USER", strings.Fields("a 0 * a"))) // registered
+	again.In("USER a 0 * a", 14, false, irc.Classify(&irc.Message{Command: "USER", Params: strings.Fields("a 0 * a")})) // registered
 	again.End("closed")
 
 	if f := retry.Summary().Flags; slices.Contains(f, lab.FlagFallbackToPlaintext) {

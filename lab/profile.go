@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"jabberd/lab/wire"
 )
 
 // Profile is one named deviation from correct behaviour.
@@ -27,38 +29,19 @@ type Profile struct {
 	// Pass and Fail are the verdict flags a correct and a fooled client
 	// earn ("" when the profile has none of that kind).
 	Pass, Fail string
+	// Rules judge a connection under the profile (verdict.go): the
+	// profile carries its own, so that adding one touches one place.
+	Rules Rules
 
 	Effect Effect
 }
 
-// Effect is what a profile turns: the protocol packages and the TLS
-// set-up read it.
-type Effect struct {
-	StripStartTLS bool // STARTTLS not offered although the listener has TLS
-	FailStartTLS  bool // STARTTLS offered, then refused
-	// PlaintextBait offers PLAIN (and XEP-0078 passwords) before TLS; what
-	// the client sends is flagged, answered with encryption-required and
-	// never checked.
-	PlaintextBait bool
-	// Inject sends plaintext right after the go-ahead for TLS, in the same
-	// write.
-	Inject           bool
-	ExternalThenFail bool // EXTERNAL offered, then not-authorized
-	// CertFault names the server certificate presented instead of the good
-	// one ("expired", "wrong-name", "self-signed", "untrusted-ca",
-	// "weak-key").
-	CertFault     string
-	WeakTLS       bool // TLS 1.0 only
-	SlowHandshake bool // the ServerHello waits [lab] slow_handshake_delay
-}
+// Effect is what a profile turns: the machines and the TLS set-up read it.
+type Effect = wire.Effect
 
-// BendsHandshake reports whether the effect changes the TLS handshake.
-func (e Effect) BendsHandshake() bool { return e.CertFault != "" || e.WeakTLS || e.SlowHandshake }
-
-// InjectedMechanism is the SASL mechanism that only the injected plaintext
-// advertises: a client that asks for it read the injection as if it came
-// over TLS.
-const InjectedMechanism = "X-JABBERD-INJECTED"
+// InjectedMechanism is the SASL mechanism (IRC: PING token) that only the
+// injected plaintext carries.
+const InjectedMechanism = wire.InjectedMechanism
 
 // The verdict flags that do not belong to one profile.
 const (
@@ -78,6 +61,7 @@ func certProfile(fault, what string) *Profile {
 		IRC:     true,
 		Pass:    "rejected-bad-certificate",
 		Fail:    "accepted-bad-certificate",
+		Rules:   handshakeRules("rejected-bad-certificate", "accepted-bad-certificate"),
 		Effect:  Effect{CertFault: fault},
 	}
 }
@@ -91,6 +75,7 @@ var profiles = []*Profile{
 		IRC:     true,
 		Pass:    "aborted-on-strip",
 		Fail:    "continued-without-tls",
+		Rules:   stripRules("aborted-on-strip", "continued-without-tls"),
 		Effect:  Effect{StripStartTLS: true, PlaintextBait: true},
 	},
 	{
@@ -109,6 +94,7 @@ var profiles = []*Profile{
 		Source:  "RFC 6120 §5.3.1 and §6.4.1 (TLS before SASL)",
 		Pass:    "ignored-plaintext-sasl",
 		Fail:    FlagPlaintextCredentials,
+		Rules:   baitRules("ignored-plaintext-sasl"),
 		Effect:  Effect{PlaintextBait: true},
 	},
 	{
@@ -119,6 +105,7 @@ var profiles = []*Profile{
 		IRC:     true,
 		Pass:    "discarded-injected-data",
 		Fail:    FlagAcceptedInjectedData,
+		Rules:   injectRules("discarded-injected-data"),
 		Effect:  Effect{Inject: true},
 	},
 	certProfile("expired", "expired yesterday (signed by the lab CA, right names)"),
@@ -134,6 +121,7 @@ var profiles = []*Profile{
 		IRC:     true,
 		Pass:    "rejected-weak-tls",
 		Fail:    "accepted-weak-tls",
+		Rules:   handshakeRules("rejected-weak-tls", "accepted-weak-tls"),
 		Effect:  Effect{WeakTLS: true},
 	},
 	{
@@ -143,6 +131,7 @@ var profiles = []*Profile{
 		Source:  "RFC 6120 §6.4.5 (SASL failure); XEP-0178",
 		Pass:    "stopped-after-auth-failure",
 		Fail:    "ignored-auth-failure",
+		Rules:   authFailureRules("stopped-after-auth-failure", "ignored-auth-failure"),
 		Effect:  Effect{ExternalThenFail: true},
 	},
 	{
@@ -153,6 +142,7 @@ var profiles = []*Profile{
 		IRC:     true,
 		Pass:    "gave-up-on-slow-handshake",
 		Fail:    "waited-for-slow-handshake",
+		Rules:   handshakeRules("gave-up-on-slow-handshake", "waited-for-slow-handshake"),
 		Effect:  Effect{SlowHandshake: true},
 	},
 }

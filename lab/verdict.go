@@ -1,29 +1,27 @@
 package lab
 
-import "slices"
+import (
+	"slices"
+
+	"jabberd/lab/wire"
+)
 
 // Input is what the connection tells the verdicts about one piece of client
-// input; the protocol adapters (XMPPElement, IRCLine) fill it.
-type Input struct {
-	// Kind is "header", "element", "close", "line" or "refused" (input
-	// refused with a stream error).
-	Kind string
-	// Credentials: the input carried a password or a SASL initial response
-	// that holds one (PLAIN, XEP-0078, XEP-0077, IRC PASS or AUTHENTICATE).
-	Credentials bool
-	// Mechanism is the SASL mechanism an auth request names.
-	Mechanism string
-	// SASLAbort: the client aborted a SASL exchange.
-	SASLAbort bool
-	// StartTLS: the input asks for TLS.
-	StartTLS bool
-	// Capabilities: an IRC CAP command, or a NICK or USER that leaves
-	// registration pending (harmless before STARTTLS).
-	Capabilities bool
-	// Injected: the input uses or answers something only the
-	// inject-after-proceed plaintext contained (the mechanism
-	// InjectedMechanism, a PONG to the injected PING).
-	Injected bool
+// input; the protocol drivers classify it (negotiation.Classify,
+// irc.Classify).
+type Input = wire.Input
+
+// Rules judge a connection under one profile. Each hook draws flags from
+// one kind of moment (nil: nothing to judge then); the moments every
+// profile shares — credentials in plaintext, injected data used, a fallback
+// to plaintext — are judged for all (verdict.input). A profile carries its
+// rules, built by the constructors below, so no code asks for a profile by
+// name.
+type Rules struct {
+	Input func(t *Transcript, in Input)
+	Auth  func(t *Transcript, mechanism string, ok bool)
+	TLS   func(t *Transcript) // the handshake completed or failed
+	End   func(t *Transcript)
 }
 
 // verdict is the state behind the flags, kept under Transcript.mu.
@@ -31,6 +29,14 @@ type verdict struct {
 	tlsRequested, tlsRefused, tlsDone   bool
 	externalFailed, afterFailureDecided bool
 	continued                           bool // strip-starttls: the client said something after the features
+}
+
+// rules are the rules of the profile in force (none when standard).
+func (t *Transcript) rules() Rules {
+	if t.profile == nil {
+		return Rules{}
+	}
+	return t.profile.Rules
 }
 
 // input draws the flags one piece of input decides.
@@ -45,36 +51,11 @@ func (v *verdict) input(t *Transcript, in Input) {
 	if in.Injected {
 		t.flag(FlagAcceptedInjectedData)
 	}
-	if in.Kind == "header" || in.Kind == "close" {
-		if v.externalFailed && !v.afterFailureDecided && in.Kind == "header" {
-			// A new stream after a failure is a client that thinks it
-			// logged in (RFC 6120 restarts only after <success/>).
-			v.afterFailureDecided = true
-			t.flag("ignored-auth-failure")
-		}
-		return
+	if r := t.rules(); r.Input != nil {
+		r.Input(t, in)
 	}
-	switch t.sum.Profile {
-	case "strip-starttls":
-		if plaintext && !in.StartTLS && !in.Capabilities && !v.continued {
-			v.continued = true
-			t.flag("continued-without-tls")
-		}
-	case "sasl-before-tls":
-		// Pass only for a client that went to TLS without first falling
-		// for the bait: one flag or the other, never both.
-		if plaintext && in.StartTLS && !hasFlag(t.sum.Flags, FlagPlaintextCredentials) {
-			t.flag("ignored-plaintext-sasl")
-		}
-	case "external-then-fail":
-		if v.externalFailed && !v.afterFailureDecided {
-			v.afterFailureDecided = true
-			if in.Mechanism != "" || in.SASLAbort {
-				t.flag("stopped-after-auth-failure")
-			} else {
-				t.flag("ignored-auth-failure")
-			}
-		}
+	if in.Kind == "header" || in.Kind == "close" {
+		return
 	}
 	if plaintext && !in.StartTLS && !in.Capabilities && !v.tlsRequested && t.book != nil && t.book.refusedRecently(t.ip) && !v.tlsRefused {
 		// This address was refused STARTTLS a moment ago and now goes on
@@ -88,45 +69,108 @@ func (v *verdict) input(t *Transcript, in Input) {
 	}
 }
 
-// auth draws the flags of an authentication outcome.
 func (v *verdict) auth(t *Transcript, mechanism string, ok bool) {
-	if !ok && mechanism == "EXTERNAL" && t.sum.Profile == "external-then-fail" {
-		v.externalFailed = true
-		v.afterFailureDecided = false
+	if r := t.rules(); r.Auth != nil {
+		r.Auth(t, mechanism, ok)
 	}
 }
 
-// tls draws the flags of a handshake's outcome.
 func (v *verdict) tls(t *Transcript) {
-	p := t.profile
-	if p == nil {
-		return
-	}
-	e := p.Effect
-	if e.CertFault != "" || e.WeakTLS || e.SlowHandshake {
-		if v.tlsDone {
-			t.flag(p.Fail)
-		} else {
-			t.flag(p.Pass)
-		}
+	if r := t.rules(); r.TLS != nil {
+		r.TLS(t)
 	}
 }
 
-// end draws the flags that depend on how the connection ended.
 func (v *verdict) end(t *Transcript) {
-	switch t.sum.Profile {
-	case "strip-starttls":
-		if !v.continued {
-			t.flag("aborted-on-strip")
+	if r := t.rules(); r.End != nil {
+		r.End(t)
+	}
+}
+
+// handshakeRules judge a profile that bends the handshake (a bad
+// certificate, old TLS, a slow ServerHello): a completed handshake is the
+// client accepting it.
+func handshakeRules(pass, fail string) Rules {
+	return Rules{TLS: func(t *Transcript) {
+		if t.verdict.tlsDone {
+			t.flag(fail)
+		} else {
+			t.flag(pass)
 		}
-	case "inject-after-proceed":
-		if v.tlsDone && !hasFlag(t.sum.Flags, FlagAcceptedInjectedData) {
-			t.flag("discarded-injected-data")
+	}}
+}
+
+// stripRules judge a stripped STARTTLS: anything but capability talk in
+// plaintext after the features is going on without TLS; a connection that
+// ends without it aborted.
+func stripRules(pass, fail string) Rules {
+	return Rules{
+		Input: func(t *Transcript, in Input) {
+			v := &t.verdict
+			if in.Kind != "header" && in.Kind != "close" && t.phase == PhasePlaintext &&
+				!in.StartTLS && !in.Capabilities && !v.continued {
+				v.continued = true
+				t.flag(fail)
+			}
+		},
+		End: func(t *Transcript) {
+			if !t.verdict.continued {
+				t.flag(pass)
+			}
+		},
+	}
+}
+
+// baitRules judge credentials offered in plaintext: a client that went to
+// TLS without first falling for the bait passes (the failure is the shared
+// plaintext-credentials flag): one flag or the other, never both.
+func baitRules(pass string) Rules {
+	return Rules{Input: func(t *Transcript, in Input) {
+		if t.phase == PhasePlaintext && in.StartTLS && !hasFlag(t.sum.Flags, FlagPlaintextCredentials) {
+			t.flag(pass)
 		}
-	case "external-then-fail":
-		if v.externalFailed && !v.afterFailureDecided {
-			t.flag("stopped-after-auth-failure")
+	}}
+}
+
+// injectRules judge injected plaintext: a client that completed TLS and
+// never used the injection discarded it (using it is the shared
+// accepted-injected-data flag).
+func injectRules(pass string) Rules {
+	return Rules{End: func(t *Transcript) {
+		if t.verdict.tlsDone && !hasFlag(t.sum.Flags, FlagAcceptedInjectedData) {
+			t.flag(pass)
 		}
+	}}
+}
+
+// authFailureRules judge a refused EXTERNAL: the client's next move after
+// the failure decides — another mechanism or an abort passes, a stream
+// restart (RFC 6120 restarts only after <success/>) or a stanza fails, and
+// a connection that ends first passes.
+func authFailureRules(pass, fail string) Rules {
+	return Rules{
+		Auth: func(t *Transcript, mechanism string, ok bool) {
+			if !ok && mechanism == "EXTERNAL" {
+				t.verdict.externalFailed, t.verdict.afterFailureDecided = true, false
+			}
+		},
+		Input: func(t *Transcript, in Input) {
+			v := &t.verdict
+			if !v.externalFailed || v.afterFailureDecided || in.Kind == "close" {
+				return
+			}
+			v.afterFailureDecided = true
+			if in.Kind != "header" && (in.Mechanism != "" || in.SASLAbort) {
+				t.flag(pass)
+			} else {
+				t.flag(fail)
+			}
+		},
+		End: func(t *Transcript) {
+			if t.verdict.externalFailed && !t.verdict.afterFailureDecided {
+				t.flag(pass)
+			}
+		},
 	}
 }
 

@@ -11,9 +11,15 @@ import (
 // and the same decision is checked again when the client asks for it (the
 // Prosody rule: what was not advertised is refused with policy-violation).
 type Feature struct {
-	Name    string
-	Needs   Facts
-	Forbids Facts
+	Name string
+	// Upgrade marks the TLS upgrade: the one request a listener that
+	// requires TLS accepts before it.
+	Upgrade bool
+	// Credentials marks a feature that takes credentials: the lab's
+	// plaintext bait offers it before TLS whatever the policy.
+	Credentials bool
+	Needs       Facts
+	Forbids     Facts
 	// Available adds conditions beyond the facts (listener policy, a
 	// verified certificate). nil means always.
 	Available func(m *Machine) bool

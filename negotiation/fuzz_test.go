@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"jabberd/lab/wire"
 	"jabberd/stream"
 	"jabberd/tlspolicy"
 )
@@ -34,13 +35,9 @@ func fuzzOne(t *testing.T, in []byte, policy uint8) {
 		// The upper bits turn the lab's knobs, so that every profile's
 		// path through the machine is fuzzed too.
 		knobs := policy >> 2
-		var inject []byte
-		if knobs&16 != 0 {
-			inject = []byte("<stream:features/>")
-		}
-		m.SetBehaviour(Behaviour{
+		m.SetEffect(wire.Effect{
 			StripStartTLS: knobs&1 != 0, FailStartTLS: knobs&2 != 0, PlaintextBait: knobs&4 != 0,
-			ExternalThenFail: knobs&8 != 0, Inject: inject,
+			ExternalThenFail: knobs&8 != 0, Inject: knobs&16 != 0,
 		})
 		lim := stream.Limits{MaxBytes: 2048, MaxDepth: 8}
 		src := bytes.NewReader(in)

@@ -23,10 +23,11 @@ const NSIQAuth = "jabber:iq:auth"
 // user; on a legacy stream that declared neither, it is XEP-0078 login.
 func iqAuth() *Feature {
 	return &Feature{
-		Name:      "iq-auth",
-		Forbids:   Bound,
-		Available: func(m *Machine) bool { return m.dialect == Legacy && m.cfg.Auth != nil },
-		Refusal:   func(*Machine) string { return "jabber:iq:auth is only available on legacy (version-less) streams" },
+		Name:        "iq-auth",
+		Credentials: true,
+		Forbids:     Bound,
+		Available:   func(m *Machine) bool { return m.dialect == Legacy && m.cfg.Auth != nil },
+		Refusal:     func(*Machine) string { return "jabber:iq:auth is only available on legacy (version-less) streams" },
 		Matches: func(el *etree.Element, space string) bool {
 			return space == "jabber:client" && iqChild(el, NSIQAuth, "query") != nil
 		},

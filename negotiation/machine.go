@@ -12,6 +12,7 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/accounts"
+	"jabberd/lab/wire"
 	"jabberd/sasl"
 	"jabberd/stream"
 	"jabberd/tlspolicy"
@@ -64,7 +65,7 @@ type Machine struct {
 
 	auth authState
 	jid  string // the bound full JID
-	beh  Behaviour
+	beh  wire.Effect
 
 	out     bytes.Buffer
 	actions []Action
@@ -204,8 +205,8 @@ func (m *Machine) onElement(el *etree.Element, space string) {
 			break
 		}
 	}
-	baited := m.baitActive() && feature != nil && (feature.Name == "sasl" || feature.Name == "iq-auth")
-	if m.cfg.TLS == tlspolicy.Required && m.facts&Secure == 0 && (feature == nil || feature.Name != "starttls") && !baited {
+	baited := m.baitActive() && feature != nil && feature.Credentials
+	if m.cfg.TLS == tlspolicy.Required && m.facts&Secure == 0 && (feature == nil || !feature.Upgrade) && !baited {
 		m.fail(stream.Errorf(stream.PolicyViolation, "TLS is required on this server: send STARTTLS before <%s/>", el.Tag))
 		return
 	}

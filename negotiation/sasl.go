@@ -28,13 +28,14 @@ type authState struct {
 // streams, XEP-0034 on legacy streams whose header declared its namespace.
 func saslFeature() *Feature {
 	return &Feature{
-		Name:      "sasl",
-		Forbids:   Authenticated,
-		Available: func(m *Machine) bool { return len(m.mechanisms()) > 0 },
-		Refusal:   func(*Machine) string { return "authentication is not available now" },
-		Refuse:    refuseSASL,
-		Advertise: advertiseSASL,
-		LegacyNS:  sasl.NSLegacy,
+		Name:        "sasl",
+		Credentials: true,
+		Forbids:     Authenticated,
+		Available:   func(m *Machine) bool { return len(m.mechanisms()) > 0 },
+		Refusal:     func(*Machine) string { return "authentication is not available now" },
+		Refuse:      refuseSASL,
+		Advertise:   advertiseSASL,
+		LegacyNS:    sasl.NSLegacy,
 		AdvertiseLegacy: func(m *Machine, b *bytes.Buffer, prefix string) {
 			sasl.Profile{Legacy: true, Prefix: prefix}.Mechanisms(b, m.mechanisms())
 		},

@@ -24,6 +24,7 @@ const (
 func startTLS() *Feature {
 	return &Feature{
 		Name:      "starttls",
+		Upgrade:   true,
 		Forbids:   Secure,
 		Available: func(m *Machine) bool { return m.cfg.TLS.Available() && !m.beh.StripStartTLS },
 		Refusal: func(m *Machine) string {
@@ -59,8 +60,10 @@ func startTLS() *Feature {
 				// TCP connection for the handshake.
 				m.send([]byte("</stream:stream>"))
 			}
-			// The lab's injection leaves in the same write as the go-ahead.
-			m.send(m.beh.Inject)
+			if m.beh.Inject {
+				// The lab's injection leaves in the same write as the go-ahead.
+				m.send(injection)
+			}
 			m.beginTLS()
 		},
 	}

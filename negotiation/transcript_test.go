@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"jabberd/accounts"
+	"jabberd/lab/wire"
 	"jabberd/sasl"
 	"jabberd/stream"
 	"jabberd/tlspolicy"
@@ -192,7 +193,7 @@ func runTranscript(t *testing.T, path string) {
 	cfg.NewID = func() string { ids++; return "s" + strconv.Itoa(ids) }
 	m := New(cfg)
 	if v, ok := opts["lab"]; ok {
-		m.SetBehaviour(transcriptBehaviour(t, v))
+		m.SetEffect(transcriptBehaviour(t, v))
 	}
 	tk := newTokenizer(lim)
 	tlsPending := false
@@ -388,8 +389,8 @@ func testAccounts(t *testing.T, keepPassword bool) *accounts.Memory {
 }
 
 // transcriptBehaviour reads "@ lab=strip,bait" into the lab knobs.
-func transcriptBehaviour(t *testing.T, v string) Behaviour {
-	var b Behaviour
+func transcriptBehaviour(t *testing.T, v string) wire.Effect {
+	var b wire.Effect
 	for _, k := range strings.Split(v, ",") {
 		switch k {
 		case "strip":
@@ -399,7 +400,7 @@ func transcriptBehaviour(t *testing.T, v string) Behaviour {
 		case "bait":
 			b.PlaintextBait = true
 		case "inject":
-			b.Inject = []byte("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>X-JABBERD-INJECTED</mechanism></mechanisms></stream:features>")
+			b.Inject = true
 		case "extfail":
 			b.ExternalThenFail = true
 		default:

@@ -2,117 +2,53 @@ package server
 
 import (
 	"errors"
-	"fmt"
-	"io"
-	"net"
-	"os"
-	"runtime/debug"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/rs/zerolog"
+	"github.com/beevik/etree"
 
 	"jabberd/connpool"
 	"jabberd/lab"
 	"jabberd/negotiation"
 	"jabberd/stream"
-	"jabberd/tlsext"
+	"jabberd/transport"
 )
 
 // readBufferSize is small on purpose: an idle connection holds it forever.
 const readBufferSize = 2048
 
-// writeTimeout bounds every write: a client that stops reading cannot hold
-// a goroutine (its own or a sender's) for longer.
-const writeTimeout = 10 * time.Second
-
-// conn is one client connection and the goroutine that serves it. Only that
-// goroutine touches the machine and the reader; other goroutines may only
-// call Deliver, Replace, stopWith and kill.
+// conn is the XMPP driver of one connection: the tokenizer, the pure
+// negotiation machine, and the hand-off to the router. The socket, TLS,
+// writes, the outbound queue and the lab's observer are the core's
+// (package transport).
 type conn struct {
+	core    *transport.Conn
 	srv     *Server
-	id      uint64
-	ip      string
-	log     zerolog.Logger
 	m       *negotiation.Machine
 	r       *stream.Reader
 	refusal connpool.Refusal // over a connection limit: refused at once
-	neg     offStack         // runs negotiation until the session is bound
 	direct  bool             // XEP-0368: TLS before any XML
+	choice  *lab.Choice      // the lab profile in force
 
-	mu     sync.Mutex // guards nc
-	nc     net.Conn   // the current transport: TCP, then TLS over it
-	tcp    net.Conn
-	wmu    sync.Mutex // serializes writes: the machine's and routed stanzas
-	closed bool       // under wmu: the stream is closed; nothing more is written
-
-	qmu      sync.Mutex // guards the outbound queue of routed stanzas
-	qcond    *sync.Cond // on qmu: the writing goroutine finished
-	queue    []queued
-	qbytes   int
-	draining bool          // a goroutine is writing the queue
-	overflow bool          // the client stopped reading: the queue is not written
-	qclosed  bool          // the connection is ending: deliveries are refused
-	qdone    chan struct{} // closed once the queue is handed to storage
-
-	stop  atomic.Pointer[stream.Error] // why the server ends this stream
-	jid   atomic.Pointer[string]       // bound full JID
-	phase string                       // "plaintext" or "tls", for the debug log
-
-	deadline time.Time // end of the negotiation
-
-	// The lab side (server/lab.go): the transcript (nil when transcripts
-	// are off), the profile in force, the end of the last event read from
-	// the current reader, and why the connection ended.
-	tr        *lab.Transcript
-	tap       *inTap // what the current reader read, for tr
-	profile   *lab.Profile
-	chosenBy  string // what chose profile: lab.ByListener, ByUsername or BySNI
-	inLast    int64
-	endReason string
+	jid      atomic.Pointer[string] // bound full JID
+	deadline time.Time              // end of the negotiation
+	inLast   int64                  // end of the last event observed
 }
 
-func newConn(s *Server, nc net.Conn, mcfg *negotiation.Config, id uint64, ip string) *conn {
-	c := &conn{
-		srv: s, id: id, ip: ip, nc: nc, tcp: nc,
-		m:     negotiation.New(mcfg),
-		phase: "plaintext",
-		qdone: make(chan struct{}),
-	}
-	c.qcond = sync.NewCond(&c.qmu)
-	c.log = s.log.With().Str("conn", "c"+strconv.FormatUint(id, 10)).Str("remote", nc.RemoteAddr().String()).Logger()
-	return c
-}
-
-// Serve runs the connection to its end (connpool.Conn). A panic here is a
-// bug on some input: it is logged with its stack and ends this connection
-// only.
+// Serve speaks XMPP until the stream ends (transport.Driver).
 func (c *conn) Serve() {
-	defer c.tcp.Close()
-	defer c.neg.stop()
-	defer c.unbind()
-	defer c.markClosed()
-	defer c.labEnd()
-	defer func() {
-		if v := recover(); v != nil {
-			c.log.Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Msg("connection handler panicked; connection closed")
-		}
-	}()
-	c.log.Info().Str("local", c.tcp.LocalAddr().String()).Msg("connected")
 	c.deadline = time.Now().Add(c.srv.cfg.Limits.NegotiationTimeout.Duration)
 	if c.direct && c.refusal.Refused() {
 		// Nothing can be said before TLS, and a handshake is what the
 		// limit exists to spare.
-		c.log.Info().Str("ip", c.ip).Str("reason", c.refusal.String()).Msg("connection refused before TLS")
+		c.core.Log().Info().Str("ip", c.core.IP()).Str("reason", c.refusal.String()).Msg("connection refused before TLS")
 		return
 	}
 	if c.direct && !c.directTLS() {
 		return
 	}
-	c.r = c.newReader()
+	c.newReader()
 	if c.refusal.Refused() {
 		// The client's own excess is a policy violation; the server's
 		// total is a shortage of resources (RFC 6120 §4.9.3.17).
@@ -134,43 +70,30 @@ func (c *conn) Serve() {
 	}
 }
 
-func (c *conn) newReader() *stream.Reader {
-	c.inLast = 0
-	var r io.Reader = c.transport()
-	if c.tr != nil {
-		c.tap = &inTap{r: r}
-		r = c.tap
-	}
-	return stream.NewReader(r, c.srv.streamLimits(), readBufferSize)
-}
+// Ended leaves the router once the core has closed the queue
+// (transport.Driver).
+func (c *conn) Ended() { c.unbind() }
 
-func (c *conn) transport() net.Conn {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nc
+func (c *conn) newReader() {
+	c.inLast = 0
+	c.r = stream.NewReader(c.core.Source(), c.srv.streamLimits(), readBufferSize)
 }
 
 // read waits for the next stream event and turns it into a machine event;
 // nil means the client is gone. Before a session is bound the negotiation
 // deadline applies; after, the idle timeout.
 func (c *conn) read() negotiation.Event {
-	if err := c.stop.Load(); err != nil {
-		return negotiation.StopEvent{Err: err}
-	}
 	deadline := c.deadline
-	if c.m.Facts()&negotiation.Bound != 0 {
+	if c.bound() {
 		deadline = time.Now().Add(c.srv.cfg.Limits.IdleTimeout.Duration)
 	}
-	_ = c.transport().SetReadDeadline(deadline)
-	if err := c.stop.Load(); err != nil {
-		// stopWith ran between the check above and the deadline, which
-		// then overwrote its immediate one.
-		return negotiation.StopEvent{Err: err}
+	if err := c.core.Arm(deadline); err != nil {
+		return stopEvent(err)
 	}
 	ev, err := c.r.Next()
 	if err == nil {
 		c.logIn(ev)
-		c.labIn(ev)
+		c.observeIn(ev)
 		switch ev.Kind {
 		case stream.KindHeader:
 			return negotiation.HeaderEvent{Header: ev.Header}
@@ -181,160 +104,164 @@ func (c *conn) read() negotiation.Event {
 		}
 	}
 	var serr *stream.Error
-	var nerr net.Error
-	switch {
-	case c.stop.Load() != nil:
-		return negotiation.StopEvent{Err: c.stop.Load()}
-	case errors.As(err, &serr):
-		c.log.Info().Str("condition", string(serr.Condition)).Str("text", serr.Text).Msg("bad input from client")
-		c.labRefused(serr)
+	if c.core.Stopping() == nil && errors.As(err, &serr) {
+		c.core.Log().Info().Str("condition", string(serr.Condition)).Str("text", serr.Text).Msg("bad input from client")
+		c.core.Note(transport.Note{Kind: transport.NoteInputRefused, Text: serr.Error()})
 		return negotiation.FaultEvent{Err: serr}
-	case errors.As(err, &nerr) && nerr.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
-		if c.m.Facts()&negotiation.Bound != 0 {
+	}
+	switch c.core.ReadFailed(err) {
+	case transport.Stopped:
+		return stopEvent(c.core.Stopping())
+	case transport.TimedOut:
+		if c.bound() {
 			return negotiation.TimeoutEvent{Waiting: "anything from an idle session"}
 		}
 		return negotiation.TimeoutEvent{Waiting: "stream negotiation to finish"}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		c.log.Info().Msg("client disconnected")
-		c.endReason = "client disconnected"
-	default:
-		c.log.Info().Err(err).Msg("connection failed")
-		c.endReason = "connection failed: " + err.Error()
 	}
 	return nil
 }
+
+// stopEvent turns the core's stop reason into the stream error that ends
+// the stream (system-shutdown, conflict).
+func stopEvent(err error) negotiation.Event {
+	var serr *stream.Error
+	if !errors.As(err, &serr) {
+		serr = stream.Errorf(stream.InternalServerError, "%v", err)
+	}
+	return negotiation.StopEvent{Err: serr}
+}
+
+func (c *conn) bound() bool { return c.m.Facts()&negotiation.Bound != 0 }
 
 // run feeds ev to the machine and performs its actions. It returns false
 // when the connection must end now.
 func (c *conn) run(ev negotiation.Event) bool {
 	for ev != nil {
 		if h, ok := ev.(negotiation.HeaderEvent); ok {
-			c.labHeader(h.Header)
+			c.choice.Username(h.Header.Attr("from")) // RFC 6120 §4.7.1: clients send their JID there
 			defer c.logDialect()
 		}
 		var actions []negotiation.Action
-		if c.m.Facts()&negotiation.Bound == 0 {
+		if !c.bound() {
 			// Negotiation runs off this goroutine's stack (see
-			// offStack) until the session is bound; the stanzas of a
-			// bound session, the many, are handled here.
-			c.neg.run(func() { actions = c.m.Handle(ev) })
-			if c.m.Facts()&negotiation.Bound != 0 {
-				c.neg.stop()
+			// transport's offStack) until the session is bound; the
+			// stanzas of a bound session, the many, are handled here.
+			c.core.OffStack(func() { actions = c.m.Handle(ev) })
+			if c.bound() {
+				c.core.EndOffStack()
 			}
 		} else {
 			actions = c.m.Handle(ev)
 		}
 		ev = nil
 		for i, a := range actions {
-			c.labAction(a)
-			switch a.Kind {
-			case negotiation.Send:
-				// The send before a close carries </stream:stream>: after it
-				// nothing routed may be written, or the client would never
-				// read it (it goes to offline storage instead).
-				final := i+1 < len(actions) && actions[i+1].Kind == negotiation.Close
-				if final {
-					// The session leaves the router before the client can
-					// read the close: its presence ends and messages go
-					// elsewhere from that moment — after what was queued
-					// for it is stored, so that the order holds.
-					c.closeQueue()
-					c.unbind()
-				}
-				if err := c.writeFinal(a.Data, a.Redact, final); err != nil {
-					c.log.Info().Err(err).Msg("write failed; closing")
-					return false
-				}
-			case negotiation.StartTLS:
-				ev = c.startTLS()
-			case negotiation.Restart:
-				c.r = c.newReader()
-			case negotiation.LoggedIn:
-				if p := c.srv.opt.Provision; p != nil && a.Mechanism == "EXTERNAL" {
-					local, _, _ := strings.Cut(a.JID, "@")
-					if err := p(local); err != nil {
-						c.log.Error().Err(err).Str("jid", a.JID).Msg("creating the account of a certificate identity failed")
-					}
-				}
-				c.log.Info().Str("mechanism", a.Mechanism).Str("jid", a.JID).Msg("authenticated")
-			case negotiation.Registered:
-				c.log.Info().Str("jid", a.JID).Msg("account registered in band")
-			case negotiation.LoginFailed:
-				c.log.Info().Str("mechanism", a.Mechanism).Str("reason", a.Reason).Msg("authentication failed")
-			case negotiation.Bind:
-				c.jid.Store(&a.JID)
-				c.log = c.log.With().Str("jid", a.JID).Logger()
-				c.log.Info().Msg("session bound")
-				c.srv.router.Bind(c)
-			case negotiation.Route:
-				c.srv.router.Route(c, a.Element)
-			case negotiation.Close:
-				c.log.Info().Str("reason", a.Reason).Msg("closing")
-				c.markClosed()
-				c.unbind()
-				connpool.Linger(c.tcp)
+			next, ok := c.act(a, i+1 < len(actions) && actions[i+1].Kind == negotiation.Close)
+			if !ok {
 				return false
+			}
+			if next != nil {
+				ev = next
 			}
 		}
 	}
 	return true
 }
 
+// act performs one action; beforeClose marks the send that carries
+// </stream:stream>. It returns the event the action produced (the TLS
+// outcome), and false when the connection must end now.
+func (c *conn) act(a negotiation.Action, beforeClose bool) (negotiation.Event, bool) {
+	lg := c.core.Log()
+	switch a.Kind {
+	case negotiation.Send:
+		var segs []transport.Segment
+		if a.Redact {
+			segs = []transport.Segment{{End: len(a.Data), Redact: true}}
+		}
+		if !beforeClose {
+			return nil, c.core.Write(a.Data, segs) == nil
+		}
+		// After </stream:stream> nothing routed may be written, or the
+		// client would never read it: the session leaves the router
+		// before the client can read the close, after what was queued for
+		// it is stored, so that the order holds.
+		c.core.CloseQueue()
+		c.unbind()
+		return nil, c.core.WriteLast(a.Data, segs) == nil
+	case negotiation.StartTLS:
+		return c.startTLS(), true
+	case negotiation.Restart:
+		c.newReader()
+	case negotiation.LoggedIn:
+		c.provision(a)
+		lg.Info().Str("mechanism", a.Mechanism).Str("jid", a.JID).Msg("authenticated")
+		c.core.Note(transport.Note{Kind: transport.NoteAuth, Mechanism: a.Mechanism, Identity: a.JID, OK: true})
+	case negotiation.Registered:
+		lg.Info().Str("jid", a.JID).Msg("account registered in band")
+	case negotiation.LoginFailed:
+		lg.Info().Str("mechanism", a.Mechanism).Str("reason", a.Reason).Msg("authentication failed")
+		c.core.Note(transport.Note{Kind: transport.NoteAuth, Mechanism: a.Mechanism, Text: a.Reason})
+	case negotiation.TLSRefused:
+		c.core.Note(transport.Note{Kind: transport.NoteTLSRefused, Text: a.Reason, Offered: true})
+	case negotiation.Bind:
+		c.jid.Store(&a.JID)
+		c.core.With("jid", a.JID)
+		c.core.Log().Info().Msg("session bound")
+		c.srv.router.Bind(c)
+	case negotiation.Route:
+		c.srv.router.Route(c, a.Element)
+	case negotiation.Close:
+		lg.Info().Str("reason", a.Reason).Msg("closing")
+		c.core.EndReason(a.Reason)
+		c.core.CloseQueue()
+		c.unbind()
+		c.core.Close()
+		return nil, false
+	}
+	return nil, true
+}
+
+// provision creates the account of a certificate identity that logged in
+// with EXTERNAL and has none (auth.external_auto_provision).
+func (c *conn) provision(a negotiation.Action) {
+	if p := c.srv.opt.Provision; p != nil && a.Mechanism == "EXTERNAL" {
+		local, _, _ := strings.Cut(a.JID, "@")
+		if err := p(local); err != nil {
+			c.core.Log().Error().Err(err).Str("jid", a.JID).Msg("creating the account of a certificate identity failed")
+		}
+	}
+}
+
 func (c *conn) logDialect() {
 	if c.m.State() == negotiation.Negotiating {
-		if c.tr != nil {
-			c.tr.SetDialect(c.m.Dialect().String())
-		}
-		c.log.Info().Str("dialect", c.m.Dialect().String()).Str("stream", c.m.StreamID()).Str("phase", c.phase).Msg("stream opened")
+		c.core.Note(transport.Note{Kind: transport.NoteDialect, Text: c.m.Dialect().String()})
+		c.core.Log().Info().Str("dialect", c.m.Dialect().String()).Str("stream", c.m.StreamID()).Str("phase", c.core.Phase()).Msg("stream opened")
 	}
 }
 
-// errClosed refuses a delivery to a stream that has ended.
-var errClosed = errors.New("the stream is closed")
-
-func (c *conn) write(b []byte, redact bool) error { return c.writeFinal(b, redact, false) }
-
-// writeFinal writes b; final marks the stream closed for deliveries once b
-// (which ends the stream) is written.
-func (c *conn) writeFinal(b []byte, redact, final bool) error {
-	nc := c.transport()
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.closed {
-		return errClosed
-	}
-	if c.log.Debug().Enabled() {
-		out := string(b)
-		if redact {
-			out = "[SASL payload redacted]"
-		}
-		c.log.Debug().Str("phase", c.phase).Str("out", out).Msg("sent")
-	}
-	_ = nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-	_, err := nc.Write(b)
-	if c.tr != nil && err == nil {
-		c.tr.Out(b, redact)
-	}
-	if final || err != nil {
-		c.closed = true
-	}
+// startTLS hands the connection to the core's STARTTLS hand-off: the bytes
+// the tokenizer had buffered past the request are the first bytes of the
+// handshake, and a fresh tokenizer starts on the TLS connection. XML
+// whitespace may stand between <starttls/> and the handshake: some clients
+// (go-xmpp) send a newline after the request.
+func (c *conn) startTLS() negotiation.Event {
+	early := c.r.Rest()
+	c.r = nil // nothing may parse the old stream again
+	f, err := c.core.StartTLS(c.srv.opt.TLS, early, " \t\r\n", c.choice.Upgrader())
 	if err != nil {
-		// Half a stanza may be on the wire and the client is not reading:
-		// end the connection, so that the session leaves the router and
-		// what was meant for it goes to offline storage.
-		c.log.Info().Err(err).Msg("write failed; closing")
-		c.tcp.Close()
+		return negotiation.TLSEvent{Err: err}
 	}
-	return err
+	c.newReader()
+	return negotiation.TLSEvent{Info: tlsInfo(f)}
 }
 
-// markClosed refuses further writes and deliveries, and stores what was
-// queued: the connection is ending.
-func (c *conn) markClosed() {
-	c.wmu.Lock()
-	c.closed = true
-	c.wmu.Unlock()
-	c.closeQueue()
+// tlsInfo is what the machine needs of the core's TLS facts.
+func tlsInfo(f *transport.Facts) *negotiation.TLSInfo {
+	return &negotiation.TLSInfo{
+		Version: f.Version, CipherSuite: f.CipherSuite, ServerName: f.ServerName,
+		PeerCertificates: f.PeerCertificates, ClientVerified: f.ClientVerified,
+		ExternalIdentities: f.Accounts, Exporter: f.Exporter, ServerEndPoint: f.ServerEndPoint,
+	}
 }
 
 // JID implements session.Session.
@@ -345,9 +272,16 @@ func (c *conn) JID() string {
 	return ""
 }
 
+// Deliver implements session.Session: a stanza routed to this client. It
+// only queues (the core writes it on a goroutine of this connection); a
+// refusal means the stream has ended, and the router stores the stanza.
+func (c *conn) Deliver(el *etree.Element) error {
+	return c.core.Enqueue(stream.Marshal(el), el)
+}
+
 // Replace implements session.Session: a newer session bound the same JID.
 func (c *conn) Replace() {
-	c.stopWith(stream.Errorf(stream.Conflict, "replaced by a new session for the same resource"))
+	c.core.StopWith(stream.Errorf(stream.Conflict, "replaced by a new session for the same resource"))
 }
 
 func (c *conn) unbind() {
@@ -355,51 +289,3 @@ func (c *conn) unbind() {
 		c.srv.router.Unbind(c)
 	}
 }
-
-// startTLS hands the connection to the TLS handshake: the bytes the
-// tokenizer had buffered past the request are the first bytes of the
-// handshake, and a fresh tokenizer starts on the TLS connection.
-func (c *conn) startTLS() negotiation.Event {
-	early := c.r.Rest()
-	c.r = nil // nothing may parse the old stream again
-	// XML whitespace may stand between <starttls/> and the handshake: some
-	// clients (go-xmpp) send a newline after the request.
-	// The handshake runs off this goroutine's stack (see offStack).
-	var res *tlsext.Result
-	var err error
-	c.neg.run(func() { res, err = c.srv.opt.TLS.UpgradeWith(c.srv.ctx, c.tcp, early, " \t\r\n", c.upgrader()) })
-	if err != nil {
-		c.log.Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
-		c.labTLS(nil, nil, err)
-		return negotiation.TLSEvent{Err: err}
-	}
-	info := c.useTLS(res, len(early))
-	c.labTLS(res, info, nil)
-	c.r = c.newReader()
-	return negotiation.TLSEvent{Info: info}
-}
-
-// useTLS makes the TLS connection the transport and describes it.
-func (c *conn) useTLS(res *tlsext.Result, early int) *negotiation.TLSInfo {
-	info := c.describeTLS(res, early)
-	c.mu.Lock()
-	c.nc = res.Conn
-	c.mu.Unlock()
-	c.phase = "tls"
-	return info
-}
-
-// stopWith asks the connection to end its stream with err: the pending read
-// returns at once and the serve loop sees the reason. The first reason wins.
-func (c *conn) stopWith(err *stream.Error) {
-	c.stop.CompareAndSwap(nil, err)
-	_ = c.transport().SetReadDeadline(time.Now())
-}
-
-// Stop implements connpool.Conn: the server is shutting down.
-func (c *conn) Stop() {
-	c.stopWith(stream.Errorf(stream.SystemShutdown, "the server is shutting down"))
-}
-
-// Kill implements connpool.Conn: the shutdown grace is over.
-func (c *conn) Kill() { c.tcp.Close() }

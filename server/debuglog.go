@@ -7,10 +7,11 @@ import (
 
 // logIn writes an incoming event at debug level, secrets redacted.
 func (c *conn) logIn(ev stream.Event) {
-	if !c.log.Debug().Enabled() {
+	lg := c.core.Log()
+	if !lg.Debug().Enabled() {
 		return
 	}
-	e := c.log.Debug().Str("phase", c.phase)
+	e := lg.Debug().Str("phase", c.core.Phase())
 	switch ev.Kind {
 	case stream.KindHeader:
 		e.Interface("header", ev.Header.Attrs).Interface("xmlns", ev.Header.Decls).Msg("received header")

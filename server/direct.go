@@ -6,7 +6,6 @@ import (
 
 	"jabberd/negotiation"
 	"jabberd/stream"
-	"jabberd/tlsext"
 )
 
 // directTLS runs the handshake of a direct-TLS connection (XEP-0368) before
@@ -18,26 +17,18 @@ func (c *conn) directTLS() bool {
 	if up == nil {
 		up = c.srv.opt.TLS
 	}
-	if c.tr != nil {
-		c.tr.TLSRequested()
-	}
-	var res *tlsext.Result
-	var err error
-	c.neg.run(func() { res, err = up.UpgradeWith(c.srv.ctx, c.tcp, nil, "", c.upgrader()) }) // see offStack
+	f, err := c.core.StartTLS(up, nil, "", c.choice.Upgrader())
 	if err != nil {
-		c.labTLS(nil, nil, err)
 		var rh tls.RecordHeaderError
 		if errors.As(err, &rh) && rh.Conn != nil {
-			c.log.Info().Msg("plaintext on the direct-TLS port: refused with a stream error")
+			c.core.Log().Info().Msg("plaintext on the direct-TLS port: refused with a stream error")
 			c.run(negotiation.FaultEvent{Err: stream.Errorf(stream.PolicyViolation,
 				"this port expects TLS at once (XEP-0368 direct TLS); use STARTTLS on the other port")})
 			return false
 		}
-		c.log.Info().Err(err).Msg("direct TLS handshake failed")
+		c.core.Log().Info().Err(err).Msg("direct TLS handshake failed")
 		return false
 	}
-	info := c.useTLS(res, 0)
-	c.labTLS(res, info, nil)
-	c.m.StartSecure(info)
+	c.m.StartSecure(tlsInfo(f))
 	return true
 }

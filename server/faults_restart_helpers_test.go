@@ -52,7 +52,7 @@ func stack() string {
 // status in a goroutine dump, like "IO wait") with method (of *conn, like
 // "drain") on their stack. The harness finds parked readers the same way.
 func parkedConns(state, method string) []string {
-	re := regexp.MustCompile(`jabberd/server\.\(\*conn\)\.` + method + `\((0x[0-9a-f]+)`)
+	re := regexp.MustCompile(`jabberd/transport\.\(\*Conn\)\.` + method + `\((0x[0-9a-f]+)`)
 	var out []string
 	for _, g := range strings.Split(stack(), "\n\n") {
 		header, _, _ := strings.Cut(g, "\n")
@@ -73,7 +73,7 @@ func waitParked(t *testing.T, conn, state, method, what string) {
 	deadline := time.Now().Add(ioTimeout)
 	for !slices.Contains(parkedConns(state, method), conn) {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s (a goroutine of connection %s parked in %q in (*conn).%s):\n%s", ioTimeout, what, conn, state, method, stack())
+			t.Fatalf("waited %v for %s (a goroutine of connection %s parked in %q in (*transport.Conn).%s):\n%s", ioTimeout, what, conn, state, method, stack())
 		}
 		time.Sleep(time.Millisecond)
 	}

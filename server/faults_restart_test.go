@@ -249,9 +249,9 @@ func TestRestartUnderMessageLoad(t *testing.T) {
 	go func() { shutdownErr <- h1.shutdown(ctx) }()
 	// The stalled recipient's connection ends its queue and waits for its
 	// blocked writer; the held message then goes to it and must wait too.
-	waitParked(t, stalledConn, "sync.Cond.Wait", "closeQueue", "the stalled recipient's queue to close")
+	waitParked(t, stalledConn, "sync.Cond.Wait", "CloseQueue", "the stalled recipient's queue to close")
 	unholdOnce.Do(func() { close(unhold) })
-	waitParked(t, stalledConn, "chan receive", "Deliver", "the held message to meet the closing queue")
+	waitParked(t, stalledConn, "chan receive", "Enqueue", "the held message to meet the closing queue")
 	releaseOnce.Do(func() { close(release) })
 	select {
 	case err := <-shutdownErr:

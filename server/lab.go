@@ -1,20 +1,18 @@
 package server
 
 import (
-	"crypto/tls"
-	"strconv"
+	"bytes"
 
 	"jabberd/config"
 	"jabberd/lab"
 	"jabberd/negotiation"
 	"jabberd/stream"
-	"jabberd/tlsext"
 	"jabberd/tlspolicy"
 )
 
-// The lab side of a connection: its transcript, and the profile in force,
-// which the listener sets and the client may override for itself (by the
-// username in its stream header, by SNI).
+// The lab side of an XMPP connection: the transcript watches the core
+// (lab.Watch), the choice of profile is lab.Choice; this file only says
+// what the client's input was.
 
 // listenerLab is what a listener's connections start with in the lab:
 // the transcript's listener name and the configured profile, resolved once
@@ -33,160 +31,76 @@ func newListenerLab(lc config.Listener) listenerLab {
 	return ll
 }
 
-// labStart opens the connection's transcript and applies the listener's
-// profile.
+// labStart opens the connection's transcript, makes it the core's
+// observer, and applies the listener's profile.
 func (c *conn) labStart(ll listenerLab) {
-	c.tr = c.srv.opt.Lab.Start("c"+strconv.FormatUint(c.id, 10), ll.name, c.tcp.RemoteAddr().String(), c.ip)
-	if ll.profile != nil {
-		c.useProfile(ll.profile, lab.ByListener)
+	tr := c.srv.opt.Lab.Start(c.core.ID(), ll.name, c.core.Remote(), c.core.IP())
+	if tr != nil {
+		c.core.Observe(lab.Watch(tr, splitXMPP))
 	}
+	c.choice = lab.NewChoice(lab.ChoiceOptions{
+		ClientChoice: c.srv.cfg.Lab.ClientChoice, TLS: c.srv.opt.LabTLS, Profile: ll.profile,
+	}, tr, c.m.SetEffect, c.core.Log)
 }
 
-// useProfile puts p in force from now on.
-func (c *conn) useProfile(p *lab.Profile, by string) {
-	c.profile, c.chosenBy = p, by
-	c.m.SetBehaviour(behaviourOf(p))
-	if c.tr != nil {
-		c.tr.Choose(p, by)
-	}
-	c.log.Info().Str("profile", p.Name).Str("selected_by", by).Msg("lab profile in force")
-}
-
-// behaviourOf turns a profile into the machine's knobs.
-func behaviourOf(p *lab.Profile) negotiation.Behaviour {
-	e := p.Effect
-	b := negotiation.Behaviour{
-		StripStartTLS:    e.StripStartTLS,
-		FailStartTLS:     e.FailStartTLS,
-		PlaintextBait:    e.PlaintextBait,
-		ExternalThenFail: e.ExternalThenFail,
-	}
-	if e.Inject {
-		b.Inject = lab.XMPPInjection
-	}
-	return b
-}
-
-// clientChoice reports whether the client may pick its own profile now:
-// the configuration allows it, and SNI (which wins) has not picked one.
-func (c *conn) clientChoice() bool {
-	return c.srv.cfg.Lab.ClientChoice && c.chosenBy != lab.BySNI
-}
-
-// labHeader looks at a stream header before the machine answers it: a
-// +profile tag in its from attribute chooses the profile (RFC 6120 §4.7.1
-// has clients send their JID there).
-func (c *conn) labHeader(h *stream.Header) {
-	if !c.clientChoice() {
-		return
-	}
-	if p, _, ok := lab.FromUsername(h.Attr("from")); ok && p != c.profile {
-		c.useProfile(p, lab.ByUsername)
-	}
-}
-
-// labIn records an event from the client.
-func (c *conn) labIn(ev stream.Event) {
-	if c.tr == nil {
+// observeIn tells the observer what a stream event was. An element that
+// carries a secret is written back with it redacted, never kept as it came.
+func (c *conn) observeIn(ev stream.Event) {
+	if !c.core.Observing() {
 		return
 	}
 	n := int(ev.End - c.inLast)
 	c.inLast = ev.End
 	what := lab.Input{Kind: "header"}
+	var redacted []byte
 	switch ev.Kind {
 	case stream.KindElement:
-		what = lab.XMPPElement(ev.Element, ev.Space)
+		what = negotiation.Classify(ev.Element, ev.Space)
+		if red := negotiation.Redacted(ev.Element); red != ev.Element {
+			redacted = stream.Marshal(red)
+		}
 	case stream.KindClose:
 		what = lab.Input{Kind: "close"}
 	}
-	if !c.tr.Keeps(n) {
-		// A full transcript only counts, and keeps nothing more.
-		c.tap.stop()
-		c.tr.Skip(n, what)
-		return
-	}
-	raw := c.tap.take(n)
-	if ev.Kind == stream.KindElement {
-		if red := negotiation.Redacted(ev.Element); red != ev.Element {
-			// A secret: the element is written back with it redacted,
-			// never kept as it came.
-			c.tr.InBytes(stream.Marshal(red), n, true, what)
-			return
+	c.core.Received(n, what, redacted)
+}
+
+// splitXMPP reads what a client sent where its ClientHello belonged (after
+// <proceed/>, or after the legacy </stream:stream>): each top-level tag is
+// a piece, classified as far as a tag alone tells — an auth naming the
+// injected mechanism, a PLAIN auth with its payload, the stream's close.
+// Secrets are not kept: a piece with credentials is written redacted.
+func splitXMPP(data []byte) []lab.Piece {
+	var out []lab.Piece
+	for len(data) > 0 {
+		start := bytes.IndexByte(data, '<')
+		if start < 0 {
+			break
 		}
-	}
-	c.tr.InBytes(raw, n, false, what)
-}
-
-// labRefused records input the tokenizer refused with a stream error.
-func (c *conn) labRefused(err *stream.Error) {
-	if c.tr != nil {
-		c.tr.InputRefused(err.Error())
-	}
-}
-
-// labAction records what the machine decided.
-func (c *conn) labAction(a negotiation.Action) {
-	if c.tr == nil {
-		return
-	}
-	switch a.Kind {
-	case negotiation.StartTLS:
-		c.tr.TLSRequested()
-	case negotiation.TLSRefused:
-		c.tr.TLSRefused(a.Reason)
-	case negotiation.LoggedIn:
-		c.tr.Auth(a.Mechanism, a.JID, true, "")
-	case negotiation.LoginFailed:
-		c.tr.Auth(a.Mechanism, "", false, a.Reason)
-	case negotiation.Close:
-		c.endReason = a.Reason
-	}
-}
-
-// chooseTLS picks the handshake's configuration: SNI may choose a profile
-// (the first label names it), else the profile in force decides.
-func (c *conn) chooseTLS(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-	if c.srv.cfg.Lab.ClientChoice {
-		if p, ok := lab.FromSNI(hello.ServerName); ok && p != c.profile {
-			c.useProfile(p, lab.BySNI)
+		end := bytes.IndexByte(data[start:], '>')
+		if end < 0 {
+			end = len(data) - start - 1
 		}
-	}
-	return c.srv.opt.LabTLS.Config(c.profile, hello)
-}
-
-// upgrader returns the choice function for tlsext, nil when no profile can
-// bend a handshake (the common case costs nothing).
-func (c *conn) upgrader() tlsext.Choose {
-	if c.srv.opt.LabTLS == nil {
-		return nil
-	}
-	return c.chooseTLS
-}
-
-// labTLS records the handshake's outcome.
-func (c *conn) labTLS(res *tlsext.Result, info *negotiation.TLSInfo, err error) {
-	if c.tr == nil {
-		return
-	}
-	if err != nil {
-		c.tr.TLSFailed(err.Error())
-		return
-	}
-	cert := "none"
-	if len(res.PeerCertificates) > 0 {
-		cert = res.PeerCertificates[0].Subject.String()
-		if info.ClientVerified {
-			cert += " (verified)"
-		} else {
-			cert += " (not verified)"
+		tag := data[start : start+end+1]
+		data = data[start+end+1:]
+		what := lab.Input{Kind: "element"}
+		switch {
+		case bytes.HasPrefix(tag, []byte("</stream:stream")):
+			what.Kind = "close"
+		case bytes.Contains(tag, []byte(lab.InjectedMechanism)):
+			what.Mechanism, what.Injected = lab.InjectedMechanism, true
+		case bytes.Contains(tag, []byte("auth")) && bytes.Contains(tag, []byte("PLAIN")):
+			what.Mechanism = "PLAIN"
+			next := bytes.IndexByte(data, '<')
+			if next < 0 {
+				next = len(data)
+			}
+			if len(bytes.TrimSpace(data[:next])) > 0 && !bytes.HasSuffix(tag, []byte("/>")) {
+				what.Credentials = true
+				tag = append(bytes.Clone(tag), "[redacted]"...)
+			}
 		}
+		out = append(out, lab.Piece{Data: tag, What: what})
 	}
-	c.tr.TLSEstablished(res.VersionName(), res.CipherName(), res.ServerName, cert)
-}
-
-// labEnd closes the transcript.
-func (c *conn) labEnd() {
-	if c.tr != nil {
-		c.tr.End(c.endReason)
-	}
+	return out
 }

@@ -109,8 +109,8 @@ func labCases() []labCase {
 			goodWire: func(t *testing.T, h *harness, run *labRun) {
 				// The injection came in the same read as <proceed/>, and
 				// was discarded.
-				if !bytes.Equal(run.afterProceed, lab.XMPPInjection) {
-					t.Errorf("after <proceed/> the careful client had %q buffered, want the injection %q", run.afterProceed, lab.XMPPInjection)
+				if !bytes.Equal(run.afterProceed, xmppInjection) {
+					t.Errorf("after <proceed/> the careful client had %q buffered, want the injection %q", run.afterProceed, xmppInjection)
 				}
 				if strings.Contains(run.features[1], lab.InjectedMechanism) {
 					t.Errorf("the features after TLS are the injected ones: %q", run.features[1])
@@ -119,15 +119,15 @@ func labCases() []labCase {
 				labWantBound(t, run)
 			},
 			badWire: func(t *testing.T, h *harness, run *labRun) {
-				if !bytes.Equal(run.afterProceed, lab.XMPPInjection) {
-					t.Errorf("after <proceed/> the naive client had %q buffered, want the injection %q", run.afterProceed, lab.XMPPInjection)
+				if !bytes.Equal(run.afterProceed, xmppInjection) {
+					t.Errorf("after <proceed/> the naive client had %q buffered, want the injection %q", run.afterProceed, xmppInjection)
 				}
 				if run.tls == nil {
 					t.Fatal("no TLS")
 				}
 				// It took the plaintext for the features after TLS.
-				if run.features[1] != string(lab.XMPPInjection) {
-					t.Errorf("features after TLS %q, want the injected %q", run.features[1], lab.XMPPInjection)
+				if run.features[1] != string(xmppInjection) {
+					t.Errorf("features after TLS %q, want the injected %q", run.features[1], xmppInjection)
 				}
 				labWantTried(t, run, lab.InjectedMechanism)
 			},
@@ -278,3 +278,7 @@ func labCertCase(fault, by string, goodErr func(*testing.T, error), leaf func(*t
 		},
 	}
 }
+
+// xmppInjection is what inject-after-proceed writes after <proceed/>:
+// stream features whose only mechanism is the injection's.
+var xmppInjection = []byte("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>" + lab.InjectedMechanism + "</mechanism></mechanisms></stream:features>")

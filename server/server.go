@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"sync/atomic"
 
+	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
 
 	"jabberd/auth/external"
@@ -22,6 +24,7 @@ import (
 	"jabberd/stream"
 	"jabberd/tlsext"
 	"jabberd/tlspolicy"
+	"jabberd/transport"
 )
 
 // Options are the server's collaborators, built by the caller at start-up.
@@ -79,6 +82,8 @@ type Server struct {
 
 	nextID atomic.Uint64
 	status *statusPage // nil when [lab] status_address is off
+	// core is what every XMPP connection's core shares.
+	core *transport.Settings
 }
 
 // New returns a server ready to Listen.
@@ -91,7 +96,7 @@ func New(opt Options) (*Server, error) {
 		}
 	}
 	pool := connpool.New(poolLimits(opt.Config.Limits), opt.Log)
-	return &Server{
+	s := &Server{
 		opt: opt, cfg: opt.Config, log: opt.Log,
 		pool: pool, ctx: pool.Context(),
 		router: session.NewRouter(opt.Config.Domain, opt.Data, session.Options{
@@ -99,7 +104,16 @@ func New(opt Options) (*Server, error) {
 			Version:       opt.Version,
 			ExtraFeatures: opt.ExtraFeatures,
 		}, opt.Log),
-	}, nil
+	}
+	s.core = &transport.Settings{
+		Context:      pool.Context(),
+		Shutdown:     stream.Errorf(stream.SystemShutdown, "the server is shutting down"),
+		VerifyClient: opt.VerifyClient,
+		Identities:   opt.Identities,
+		Undelivered:  func(item any) { s.router.StoreUndeliverable(item.(*etree.Element)) },
+		Log:          opt.Log,
+	}
+	return s, nil
 }
 
 // Listen opens every configured listener and starts accepting. It returns
@@ -142,10 +156,11 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	direct := lc.TLS == tlspolicy.Direct
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
 	s.pool.Serve(l, func(nc net.Conn, ip string, refusal connpool.Refusal) connpool.Conn {
-		c := newConn(s, nc, mcfg, s.nextID.Add(1), ip)
-		c.refusal, c.direct = refusal, direct
+		core := transport.New(s.core, nc, "c"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
+		c := &conn{core: core, srv: s, m: negotiation.New(mcfg), refusal: refusal, direct: direct}
 		c.labStart(ll)
-		return c
+		core.Run(c)
+		return core
 	})
 }
 

@@ -1,4 +1,4 @@
-package server
+package transport
 
 // A goroutine's stack grows to the deepest call it ever made and stays near
 // that size while the goroutine lives (the runtime halves it only when less
@@ -7,20 +7,26 @@ package server
 // account store — and happens a few times per connection: run on the
 // connection's own goroutine, it left every idle session with a 16 KiB stack
 // for the rest of its life. So negotiation runs on a helper goroutine of the
-// connection, started at the first call and ended once the session is bound
-// (or the connection ends): its stack is freed with it, and the connection's
-// goroutine keeps only what reading a bound stream needs (8 KiB measured at
-// 10 000 sessions, from 16). One helper for the whole negotiation rather
-// than a goroutine per call: a fresh goroutine grows its stack from 2 KiB
-// again every time, which cost 27 µs per login.
+// connection, started at the first call and ended once the session is
+// established (EndOffStack) or the connection ends: its stack is freed with
+// it, and the connection's goroutine keeps only what reading an established
+// session needs (8 KiB measured at 10 000 sessions, from 16). One helper for
+// the whole negotiation rather than a goroutine per call: a fresh goroutine
+// grows its stack from 2 KiB again every time, which cost 27 µs per login.
 type offStack struct {
 	calls chan func()
 	done  chan any // what the call panicked with, or nil
 }
 
-// run calls f on the helper goroutine and waits for it. A panic in f is
-// carried back to the caller's goroutine, where the connection's recover
-// handles it. Only the connection's goroutine calls run and stop.
+// OffStack calls f on the connection's helper goroutine and waits for it. A
+// panic in f is carried back to the connection's goroutine, where Serve's
+// recover handles it. Only the connection's goroutine calls it.
+func (c *Conn) OffStack(f func()) { c.helper.run(f) }
+
+// EndOffStack ends the helper goroutine: negotiation is over (a later
+// OffStack starts a new one).
+func (c *Conn) EndOffStack() { c.helper.stop() }
+
 func (o *offStack) run(f func()) {
 	if o.calls == nil {
 		o.calls, o.done = make(chan func()), make(chan any)
@@ -41,7 +47,6 @@ func (o *offStack) serve(calls chan func(), done chan any) {
 	}
 }
 
-// stop ends the helper goroutine, if any; run starts a new one.
 func (o *offStack) stop() {
 	if o.calls != nil {
 		close(o.calls)

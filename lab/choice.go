@@ -1,0 +1,101 @@
+package lab
+
+import (
+	"crypto/tls"
+
+	"github.com/rs/zerolog"
+)
+
+// Choice is the profile in force on one connection and what chose it. The
+// listener sets one; the client may choose its own ([lab] client_choice) by
+// a +profile tag in its username, then by the TLS SNI, which wins. Both
+// protocols' drivers use it; the machine learns the profile's Effect
+// through apply.
+type Choice struct {
+	opt     ChoiceOptions
+	tr      *Transcript // nil when transcripts are off
+	apply   func(Effect)
+	log     func() *zerolog.Logger
+	profile *Profile
+	by      string
+}
+
+// ChoiceOptions are a listener's.
+type ChoiceOptions struct {
+	// IRC: only the profiles that apply to IRC are taken.
+	IRC bool
+	// ClientChoice lets the client choose ([lab] client_choice).
+	ClientChoice bool
+	// TLS holds the handshakes of the profiles that bend TLS (nil when no
+	// profile can).
+	TLS *TLS
+	// Profile is the listener's own (nil: standard).
+	Profile *Profile
+}
+
+// NewChoice starts a connection's choice with the listener's profile.
+func NewChoice(opt ChoiceOptions, tr *Transcript, apply func(Effect), log func() *zerolog.Logger) *Choice {
+	c := &Choice{opt: opt, tr: tr, apply: apply, log: log}
+	if opt.Profile != nil {
+		c.Use(opt.Profile, ByListener)
+	}
+	return c
+}
+
+// Profile is the profile in force (nil: standard).
+func (c *Choice) Profile() *Profile { return c.profile }
+
+// Use puts p in force from now on.
+func (c *Choice) Use(p *Profile, by string) {
+	if c.opt.IRC && !p.IRC {
+		if c.tr != nil {
+			c.tr.Event("profile " + p.Name + " (selected by " + by + ") does not apply to IRC: ignored")
+		}
+		return
+	}
+	c.profile, c.by = p, by
+	c.apply(p.Effect)
+	if c.tr != nil {
+		c.tr.Choose(p, by)
+	}
+	c.log().Info().Str("profile", p.Name).Str("selected_by", by).Msg("lab profile in force")
+}
+
+// clientMayChoose: the configuration allows it, and SNI (which wins) has
+// not chosen.
+func (c *Choice) clientMayChoose() bool { return c.opt.ClientChoice && c.by != BySNI }
+
+// Username looks at a username the client gave (a local part or a JID): a
+// +profile tag chooses that profile. It returns the name without the tag,
+// and whether there was one.
+func (c *Choice) Username(name string) (string, bool) {
+	if !c.clientMayChoose() {
+		return name, false
+	}
+	p, rest, ok := FromUsername(name)
+	if ok && p != c.profile {
+		c.Use(p, ByUsername)
+	}
+	return rest, ok
+}
+
+// Upgrader returns the function that picks a handshake's configuration,
+// nil when no profile can bend one (the common case costs nothing).
+func (c *Choice) Upgrader() func(*tls.ClientHelloInfo) (*tls.Config, error) {
+	if c.opt.TLS == nil {
+		return nil
+	}
+	return c.chooseTLS
+}
+
+// chooseTLS: SNI may choose a profile (its first label names it, as in
+// cert-expired.localhost), else the profile in force decides. It runs
+// inside the handshake, on the connection's helper goroutine.
+func (c *Choice) chooseTLS(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	if c.opt.ClientChoice {
+		if p, ok := FromSNI(hello.ServerName); ok && p != c.profile {
+			c.Use(p, BySNI)
+		}
+	}
+	return c.opt.TLS.Config(c.profile, hello)
+}

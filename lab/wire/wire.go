@@ -1,0 +1,69 @@
+// Package wire is what the lab and the protocol packages share, and
+// nothing else, so that the pure machines need not import the lab: the
+// Effect a lab profile turns (the machines read it, when advertising and
+// when acting), and the Input a driver makes of one piece of client input
+// (the lab's verdicts read it).
+package wire
+
+// Effect is what a lab profile bends. Its zero value is the standard
+// behaviour. It may change while a connection runs (a profile chosen by
+// the client's username) and only ever affects that connection.
+type Effect struct {
+	// StripStartTLS hides STARTTLS as a man in the middle would (XMPP: no
+	// <starttls/> feature, no xmlns:tls echo; IRC: no tls capability, 421);
+	// a request for it is refused as on a listener without TLS.
+	StripStartTLS bool
+	// FailStartTLS offers STARTTLS and refuses every request (RFC 6120:
+	// <failure/>; XEP-0035: a stream error; IRC: 691).
+	FailStartTLS bool
+	// PlaintextBait offers PLAIN (and XEP-0078 passwords) before TLS
+	// whatever the listener's policy; credentials that come are never
+	// checked (SASL: encryption-required, XEP-0078: not-authorized).
+	PlaintextBait bool
+	// Inject writes plaintext right after the go-ahead for TLS (<proceed/>,
+	// </stream:stream>, 670), in the same write: XMPP stream features
+	// advertising InjectedMechanism, IRC a PING :InjectedMechanism.
+	Inject bool
+	// ExternalThenFail offers EXTERNAL once TLS is up, certificate or not,
+	// and answers it with not-authorized.
+	ExternalThenFail bool
+	// CertFault names the server certificate presented instead of the good
+	// one ("expired", "wrong-name", "self-signed", "untrusted-ca",
+	// "weak-key").
+	CertFault string
+	// WeakTLS offers nothing newer than TLS 1.0.
+	WeakTLS bool
+	// SlowHandshake holds the ServerHello for [lab] slow_handshake_delay.
+	SlowHandshake bool
+}
+
+// BendsHandshake reports whether the effect changes the TLS handshake.
+func (e Effect) BendsHandshake() bool { return e.CertFault != "" || e.WeakTLS || e.SlowHandshake }
+
+// InjectedMechanism is the SASL mechanism (and IRC PING token) that only
+// the injected plaintext carries: a client that uses or answers it read the
+// injection as if it had come over TLS.
+const InjectedMechanism = "X-JABBERD-INJECTED"
+
+// Input is what one unit of client input meant, as the protocol driver
+// classifies it.
+type Input struct {
+	// Kind is "header", "element", "close", "line" or "refused" (input
+	// refused with a stream error).
+	Kind string
+	// Credentials: the input carried a password or a SASL initial response
+	// that holds one (PLAIN, XEP-0078, XEP-0077, IRC PASS or AUTHENTICATE).
+	Credentials bool
+	// Mechanism is the SASL mechanism an auth request names.
+	Mechanism string
+	// SASLAbort: the client aborted a SASL exchange.
+	SASLAbort bool
+	// StartTLS: the input asks for TLS.
+	StartTLS bool
+	// Capabilities: an IRC CAP command, or a NICK or USER that leaves
+	// registration pending (harmless before STARTTLS).
+	Capabilities bool
+	// Injected: the input uses or answers something only the injected
+	// plaintext contained.
+	Injected bool
+}

@@ -1,0 +1,216 @@
+// Package transport is the connection core under every protocol jabberd
+// speaks (XMPP on a STARTTLS or a direct-TLS port, IRC): the socket and its
+// swap to TLS, serialized writes with deadlines, the end of a connection
+// with close_notify and a linger, the per-connection recover, the STARTTLS
+// hand-off (the bytes buffered past the request replayed into the
+// handshake, its deadline, a catcher for plaintext where the ClientHello
+// belongs), the TLS facts (the client certificate verified and mapped to
+// accounts), a helper goroutine that keeps negotiation off the
+// connection's stack, the bounded outbound queue, and the Observer the lab
+// watches through.
+//
+//	listener ─ connpool ─▶ Conn (this package) ◀──▶ Driver (XMPP, IRC)
+//	                        socket, TLS, writes,      reader, pure machine,
+//	                        queue, observer           router or network
+//
+// A Driver owns the protocol: what to read, what the machine decides, what
+// to say when stopping. It has no socket of its own.
+package transport
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/auth/external"
+	"jabberd/tlsext"
+)
+
+// Driver is a protocol over a Conn.
+type Driver interface {
+	// Serve speaks the protocol on the connection until it must end.
+	Serve()
+	// Ended runs once the connection's output is closed (whatever is
+	// still queued has gone to Settings.Undelivered), after Serve
+	// returned or panicked: the driver leaves its router or network.
+	Ended()
+}
+
+// Settings are what every connection of one listener shares.
+type Settings struct {
+	// Context is cancelled when the server begins to shut down; long
+	// operations (a TLS handshake) watch it.
+	Context context.Context
+	// Shutdown is the reason a connection is given when the server stops
+	// (Stop); the driver turns it into its protocol's words.
+	Shutdown error
+	// VerifyClient checks a client certificate chain after the handshake;
+	// nil: no certificate ever counts as verified.
+	VerifyClient tlsext.VerifyFunc
+	// Identities maps a verified certificate to accounts (SASL EXTERNAL);
+	// nil maps none.
+	Identities *external.Mapper
+	// MaxQueued bounds the bytes waiting for a client that reads slowly;
+	// past it the connection is cut (0: DefaultMaxQueued).
+	MaxQueued int
+	// Undelivered takes what was queued for a client and could not be
+	// written (offline storage); nil drops it.
+	Undelivered func(item any)
+	// Log is the listener's logger; each connection adds its id and
+	// remote address.
+	Log zerolog.Logger
+}
+
+// Conn is one client connection. Only its own goroutine (the one running
+// Serve, and the driver's Serve within it) reads and upgrades; writes,
+// Enqueue, StopWith and Kill are safe from any goroutine.
+type Conn struct {
+	set    *Settings
+	driver Driver
+	id, ip string
+	tcp    net.Conn
+	log    atomic.Pointer[zerolog.Logger]
+	obs    Observer // nil when nobody watches
+
+	mu     sync.Mutex // guards nc
+	nc     net.Conn   // the current transport: TCP, then TLS over it
+	secure atomic.Bool
+
+	wmu      sync.Mutex // serializes writes: the machine's and the queue's
+	closed   bool       // under wmu: the stream ended, nothing more is written
+	broken   bool       // under wmu: a write failed, the socket is closed
+	notified bool       // under wmu: close_notify was sent (or is not due)
+
+	stop atomic.Pointer[error] // why the server ends this connection
+
+	queue  outQueue
+	helper offStack
+	tap    *inTap // what the current reader read, for obs
+
+	endReason atomic.Pointer[string] // why the connection ended, for the observer
+}
+
+// New wraps an accepted socket. The driver is set with Run.
+func New(set *Settings, nc net.Conn, id, ip string) *Conn {
+	c := &Conn{set: set, id: id, ip: ip, tcp: nc, nc: nc}
+	lg := set.Log.With().Str("conn", id).Str("remote", nc.RemoteAddr().String()).Logger()
+	c.log.Store(&lg)
+	c.queue.init()
+	return c
+}
+
+// Run makes d the connection's protocol.
+func (c *Conn) Run(d Driver) { c.driver = d }
+
+// Observe makes o the connection's observer; call it before Serve.
+func (c *Conn) Observe(o Observer) { c.obs = o }
+
+// ID is the connection's id ("c12", "i3").
+func (c *Conn) ID() string { return c.id }
+
+// IP is the client's address.
+func (c *Conn) IP() string { return c.ip }
+
+// Remote is the client's address and port.
+func (c *Conn) Remote() string { return c.tcp.RemoteAddr().String() }
+
+// Log returns the connection's logger.
+func (c *Conn) Log() *zerolog.Logger { return c.log.Load() }
+
+// With adds a field to the connection's logger from now on (the JID or
+// nick once known).
+func (c *Conn) With(key, value string) {
+	lg := c.Log().With().Str(key, value).Logger()
+	c.log.Store(&lg)
+}
+
+// Phase is "plaintext" or "tls", for the debug log.
+func (c *Conn) Phase() string {
+	if c.secure.Load() {
+		return "tls"
+	}
+	return "plaintext"
+}
+
+// Secure reports whether TLS is the transport.
+func (c *Conn) Secure() bool { return c.secure.Load() }
+
+// Context is the listener's: cancelled when the server shuts down.
+func (c *Conn) Context() context.Context { return c.set.Context }
+
+// Serve runs the connection to its end (connpool.Conn). A panic is a bug
+// on some input: it is logged with its stack and ends this connection only.
+// Whoever ends it, a TLS connection ends with close_notify.
+func (c *Conn) Serve() {
+	defer c.tcp.Close()
+	defer c.helper.stop()
+	defer c.observeClosed()
+	defer c.driver.Ended()
+	defer c.finish()
+	defer func() {
+		if v := recover(); v != nil {
+			c.EndReason("handler panicked")
+			c.Log().Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Msg("connection handler panicked; connection closed")
+		}
+	}()
+	c.Log().Info().Str("local", c.tcp.LocalAddr().String()).Msg("connected")
+	c.driver.Serve()
+}
+
+// EndReason records why the connection ends (the first reason given wins),
+// for the observer. Safe from any goroutine.
+func (c *Conn) EndReason(reason string) { c.endReason.CompareAndSwap(nil, &reason) }
+
+func (c *Conn) observeClosed() {
+	if c.obs == nil {
+		return
+	}
+	reason := ""
+	if p := c.endReason.Load(); p != nil {
+		reason = *p
+	}
+	c.obs.Closed(reason)
+}
+
+// Note tells the observer what the machine decided.
+func (c *Conn) Note(n Note) {
+	if c.obs != nil {
+		c.obs.Noted(n)
+	}
+}
+
+// Observing reports whether an observer watches.
+func (c *Conn) Observing() bool { return c.obs != nil }
+
+// StopWith asks the connection to end with err: the pending read returns
+// at once and the driver sees the reason (Stopping). The first reason wins.
+func (c *Conn) StopWith(err error) {
+	c.stop.CompareAndSwap(nil, &err)
+	_ = c.transport().SetReadDeadline(timeNow())
+}
+
+// Stopping returns why the server ends the connection, nil while it does not.
+func (c *Conn) Stopping() error {
+	if p := c.stop.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Stop implements connpool.Conn: the server is shutting down.
+func (c *Conn) Stop() { c.StopWith(c.set.Shutdown) }
+
+// Kill implements connpool.Conn, and ends a client that cannot take what
+// is meant for it: it closes the socket under the connection.
+func (c *Conn) Kill() { c.tcp.Close() }
+
+func (c *Conn) transport() net.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nc
+}

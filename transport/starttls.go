@@ -1,0 +1,169 @@
+package transport
+
+import (
+	"bytes"
+	"net"
+	"strings"
+
+	"jabberd/tlsext"
+)
+
+// Facts are what the core learnt from an established handshake: what was
+// negotiated, and the client certificate verified and mapped to accounts.
+type Facts struct {
+	*tlsext.Result
+	// Early counts the bytes the reader had buffered past the request,
+	// replayed into the handshake.
+	Early int
+	// ClientVerified: the client's certificate chained to a configured
+	// client CA. Only then may EXTERNAL be offered.
+	ClientVerified bool
+	// ClientError says why a certificate the client showed did not verify
+	// or map ("" when it did, or when it showed none).
+	ClientError string
+	// Accounts are the accounts the verified certificate maps to (XEP-0178).
+	Accounts []string
+}
+
+// ClientCert is the subject of the client's certificate, "" when none.
+func (f *Facts) ClientCert() string {
+	if len(f.PeerCertificates) == 0 {
+		return ""
+	}
+	return f.PeerCertificates[0].Subject.String()
+}
+
+// StartTLS is the STARTTLS hand-off, the one place every protocol's upgrade
+// happens. early are the bytes the driver's reader had buffered past the
+// request: they are the start of the client's handshake (a pipelined
+// ClientHello works) and never reach a parser (injected plaintext fails the
+// handshake instead of being obeyed). skip lists bytes the protocol allows
+// between its request and the handshake (XML whitespace). choose lets a lab
+// profile bend this one handshake (nil: the server's own configuration).
+//
+// The handshake runs on the helper goroutine (see offStack) under its
+// deadline. On success TLS is the transport from now on and the driver
+// starts a fresh reader on Source. On failure the connection is over; the
+// observer has been told what the client sent where its ClientHello
+// belonged, if that was not TLS.
+func (c *Conn) StartTLS(up *tlsext.Server, early []byte, skip string, choose tlsext.Choose) (*Facts, error) {
+	c.tap = nil // nothing read so far may be observed as protocol input again
+	if c.obs != nil {
+		c.obs.TLSRequested()
+	}
+	under := c.tcp
+	var caught *catcher
+	if c.obs != nil {
+		caught = &catcher{Conn: c.tcp}
+		under = caught
+	}
+	var res *tlsext.Result
+	var err error
+	c.OffStack(func() { res, err = up.UpgradeWith(c.set.Context, under, early, skip, choose) })
+	caught.stop()
+	if err != nil {
+		c.Log().Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
+		if c.obs != nil {
+			c.obs.TLSFailed(err, notTLS(append(bytes.Clone(early), caught.bytes()...), skip))
+		}
+		return nil, err
+	}
+	f := c.describe(res, len(early))
+	c.mu.Lock()
+	c.nc = res.Conn
+	c.mu.Unlock()
+	c.secure.Store(true)
+	if c.obs != nil {
+		c.obs.TLSEstablished(f)
+	}
+	return f, nil
+}
+
+// notTLS returns data, less the bytes the protocol allows before a
+// handshake, when it does not start a TLS handshake record (0x16): the
+// client sent plaintext where its ClientHello belonged.
+func notTLS(data []byte, skip string) []byte {
+	data = bytes.TrimLeft(data, skip)
+	if len(data) == 0 || data[0] == 0x16 {
+		return nil
+	}
+	return data
+}
+
+// describe verifies the client certificate, maps it to accounts, and logs
+// the upgrade with the same fields for every protocol, so that one grep
+// finds them all.
+func (c *Conn) describe(res *tlsext.Result, early int) *Facts {
+	f := &Facts{Result: res, Early: early}
+	ev := c.Log().Info().Str("version", res.VersionName()).Str("cipher", res.CipherName()).Int("early_bytes", early)
+	if res.Skipped > 0 {
+		ev = ev.Int("whitespace_skipped", res.Skipped)
+	}
+	if res.ServerName != "" {
+		ev = ev.Str("sni", res.ServerName)
+	}
+	if len(res.PeerCertificates) > 0 {
+		ev = ev.Str("client_cert", f.ClientCert())
+		if verify := c.set.VerifyClient; verify == nil {
+			f.ClientError = "no client CA is configured"
+		} else if err := verify(res.PeerCertificates); err != nil {
+			f.ClientError = err.Error()
+			ev = ev.Str("client_cert_error", f.ClientError)
+		} else {
+			f.ClientVerified = true
+		}
+		ev = ev.Bool("client_cert_verified", f.ClientVerified)
+		if mapper := c.set.Identities; f.ClientVerified && mapper != nil {
+			ids, err := mapper.Identities(res.PeerCertificates[0])
+			if err != nil {
+				ev = ev.Str("client_cert_identity_error", err.Error())
+				f.ClientError = err.Error()
+			}
+			f.Accounts = ids.Usernames
+			ev = ev.Strs("client_cert_accounts", ids.Usernames)
+			if len(ids.Dropped) > 0 {
+				ev = ev.Strs("client_cert_identities_dropped", ids.Dropped)
+				if f.ClientError == "" {
+					f.ClientError = strings.Join(ids.Dropped, "; ")
+				}
+			}
+		}
+	}
+	ev.Msg("TLS established")
+	return f
+}
+
+// maxCaught bounds what the handshake's reads keep for the observer.
+const maxCaught = 2048
+
+// catcher keeps the first bytes the TLS handshake reads from the client,
+// so that plaintext sent where the ClientHello belongs can be observed
+// after the handshake failed on it.
+type catcher struct {
+	net.Conn
+	buf []byte
+	off bool
+}
+
+func (k *catcher) Read(p []byte) (int, error) {
+	n, err := k.Conn.Read(p)
+	if !k.off && n > 0 {
+		k.buf = append(k.buf, p[:min(n, maxCaught-len(k.buf))]...)
+		k.off = len(k.buf) >= maxCaught
+	}
+	return n, err
+}
+
+// stop ends the catching: the handshake is over. Safe on nil.
+func (k *catcher) stop() {
+	if k != nil {
+		k.off = true
+	}
+}
+
+func (k *catcher) bytes() []byte {
+	if k == nil {
+		return nil
+	}
+	return k.buf
+}
