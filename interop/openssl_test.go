@@ -104,3 +104,27 @@ func TestOpenSSLStartTLSClientCertificate(t *testing.T) {
 		t.Errorf("server log: client_cert_error %q: %s", e, tlsUp)
 	}
 }
+
+// TestOpenSSLCloseNotify: s_client opens a stream over TLS and closes it;
+// jabberd answers </stream:stream> and ends TLS with close_notify before
+// the TCP close. Without the alert s_client reports "unexpected eof while
+// reading" and exits 1 (RFC 8446 §6.1; what check_xmppng reported as
+// XMPP UNKNOWN). -ign_eof keeps s_client reading after its standard input
+// ends, until the server closes.
+func TestOpenSSLCloseNotify(t *testing.T) {
+	t.Parallel()
+	j := startJabberd(t, serverOptions{})
+	bin := needClient(t, "openssl", "openssl")
+	header := "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+	r := runClient(t, runOptions{stdin: header + "\n</stream:stream>\n"}, bin, "s_client",
+		"-starttls", "xmpp", "-xmpphost", "localhost", "-connect", j.addr,
+		"-CAfile", j.caFile(), "-verify_return_error", "-ign_eof")
+	out := r.stdout.String() + r.stderr.String()
+	if strings.Contains(out, "unexpected eof") || r.exitCode() != 0 {
+		t.Fatalf("s_client saw the server end TLS without close_notify (exit %d):\n%s", r.exitCode(), r)
+	}
+	if !strings.Contains(r.stdout.String(), "</stream:features></stream:stream>") {
+		t.Errorf("s_client did not receive the server's </stream:stream>:\n%s", r)
+	}
+	j.waitLog(t, 1, fields{"message": "closing", "reason": "client closed the stream"})
+}
