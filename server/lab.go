@@ -7,6 +7,7 @@ import (
 	"jabberd/config"
 	"jabberd/lab"
 	"jabberd/negotiation"
+	"jabberd/stanza"
 	"jabberd/stream"
 	"jabberd/tlsext"
 	"jabberd/tlspolicy"
@@ -107,7 +108,7 @@ func (c *conn) labIn(ev stream.Event) {
 	}
 	raw := c.tap.take(n)
 	if ev.Kind == stream.KindElement {
-		if red := negotiation.Redacted(ev.Element); red != ev.Element {
+		if red := stanza.Redacted(ev.Element); red != ev.Element {
 			// A secret: the element is written back with it redacted,
 			// never kept as it came.
 			c.tr.InBytes(stream.Marshal(red), n, true, what)
