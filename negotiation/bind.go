@@ -6,6 +6,7 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/accounts"
+	"jabberd/stanza"
 	"jabberd/stream"
 )
 
@@ -46,7 +47,7 @@ func bindFeature() *Feature {
 
 func (m *Machine) onBind(el *etree.Element) {
 	if el.SelectAttrValue("type", "") != "set" {
-		m.replyError(el, ErrBadRequest.WithText("resource binding takes type set"))
+		m.replyError(el, stanza.ErrBadRequest.WithText("resource binding takes type set"))
 		return
 	}
 	res := childText(iqChild(el, NSBind, "bind"), "resource")
@@ -56,7 +57,7 @@ func (m *Machine) onBind(el *etree.Element) {
 	}
 	prepared, err := accounts.PrepareResource(res)
 	if err != nil {
-		m.replyError(el, ErrBadRequest.WithText("the resource is not valid"))
+		m.replyError(el, stanza.ErrBadRequest.WithText("the resource is not valid"))
 		return
 	}
 	// Bound in the router before the client reads the result: a message

@@ -11,6 +11,7 @@ import (
 
 	"jabberd/accounts"
 	"jabberd/sasl"
+	"jabberd/stanza"
 	"jabberd/stream"
 )
 
@@ -46,7 +47,7 @@ func (m *Machine) onIQAuth(el *etree.Element) {
 	case "set":
 		m.iqAuthSet(el, q)
 	default:
-		m.replyError(el, ErrBadRequest.WithText("jabber:iq:auth takes type get or set"))
+		m.replyError(el, stanza.ErrBadRequest.WithText("jabber:iq:auth takes type get or set"))
 	}
 }
 
@@ -64,11 +65,11 @@ func (m *Machine) iqAuthGet(el, q *etree.Element) {
 		rq.CreateElement("username").SetText(m.auth.user)
 		rq.CreateElement("resource")
 	case m.saslStream():
-		m.replyError(el, ErrNotAuthorized.WithText("authenticate with SASL before starting a session"))
+		m.replyError(el, stanza.ErrNotAuthorized.WithText("authenticate with SASL before starting a session"))
 		return
 	default:
 		if !m.passwordAllowed() && !m.baitActive() {
-			m.replyError(el, ErrNotAuthorized.WithText("use STARTTLS before logging in with a password"))
+			m.replyError(el, stanza.ErrNotAuthorized.WithText("use STARTTLS before logging in with a password"))
 			return
 		}
 		rq.CreateElement("username").SetText(childText(q, "username"))
@@ -84,27 +85,27 @@ func (m *Machine) iqAuthGet(el, q *etree.Element) {
 func (m *Machine) iqAuthSet(el, q *etree.Element) {
 	username, resource := childText(q, "username"), childText(q, "resource")
 	if username == "" || resource == "" {
-		m.replyError(el, ErrNotAcceptable.WithText("username and resource are both required"))
+		m.replyError(el, stanza.ErrNotAcceptable.WithText("username and resource are both required"))
 		return
 	}
 	name, err := accounts.PrepareUsername(username)
 	if err != nil {
-		m.replyError(el, ErrNotAcceptable.WithText("the username is not valid"))
+		m.replyError(el, stanza.ErrNotAcceptable.WithText("the username is not valid"))
 		return
 	}
 	res, err := accounts.PrepareResource(resource)
 	if err != nil {
-		m.replyError(el, ErrNotAcceptable.WithText("the resource is not valid"))
+		m.replyError(el, stanza.ErrNotAcceptable.WithText("the resource is not valid"))
 		return
 	}
 	switch {
 	case m.facts&Authenticated != 0:
 		if name != m.auth.user && !m.sameAccount(name) {
-			m.replyError(el, ErrNotAuthorized.WithText("the session must be started for the authenticated user"))
+			m.replyError(el, stanza.ErrNotAuthorized.WithText("the session must be started for the authenticated user"))
 			return
 		}
 	case m.saslStream():
-		m.replyError(el, ErrNotAuthorized.WithText("authenticate with SASL before starting a session"))
+		m.replyError(el, stanza.ErrNotAuthorized.WithText("authenticate with SASL before starting a session"))
 		return
 	default:
 		if !m.nonSASLLogin(el, q, name) {
@@ -127,14 +128,14 @@ func (m *Machine) nonSASLLogin(el, q *etree.Element, name string) bool {
 		// The lab's bait: never checked, and not counted as a failure.
 		m.flush()
 		m.actions = append(m.actions, Action{Kind: LoginFailed, Mechanism: m.auth.mechanism, Reason: "not-authorized: credentials sent without TLS (lab profile)"})
-		m.replyError(el, ErrNotAuthorized.WithText("credentials sent without TLS are never checked here (lab profile); use STARTTLS"))
+		m.replyError(el, stanza.ErrNotAuthorized.WithText("credentials sent without TLS are never checked here (lab profile); use STARTTLS"))
 		return false
 	}
 	fail := func(text string) bool {
 		m.auth.failures++
 		m.flush()
 		m.actions = append(m.actions, Action{Kind: LoginFailed, Mechanism: m.auth.mechanism, Reason: "not-authorized: " + text})
-		m.replyError(el, ErrNotAuthorized.WithText(text))
+		m.replyError(el, stanza.ErrNotAuthorized.WithText(text))
 		if m.auth.failures >= m.maxFailures() {
 			m.fail(streamErrTooMany(m.auth.failures))
 		}
@@ -142,7 +143,7 @@ func (m *Machine) nonSASLLogin(el, q *etree.Element, name string) bool {
 	}
 	acct, err := m.cfg.Auth.Accounts.Lookup(name)
 	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
-		m.replyError(el, StanzaError{"500", "wait", "internal-server-error", "the account store is unavailable"})
+		m.replyError(el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error", Text: "the account store is unavailable"})
 		return false
 	}
 	switch method {

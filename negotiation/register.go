@@ -7,6 +7,7 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/accounts"
+	"jabberd/stanza"
 	"jabberd/stream"
 )
 
@@ -33,11 +34,11 @@ func register() *Feature {
 		Refuse: func(m *Machine, el *etree.Element, _ string) {
 			switch {
 			case m.cfg.Auth == nil || m.cfg.Auth.Register == nil:
-				m.replyError(el, ErrServiceUnavailable.WithText("in-band registration is not enabled on this server"))
+				m.replyError(el, stanza.ErrServiceUnavailable.WithText("in-band registration is not enabled on this server"))
 			case m.facts&Secure == 0:
-				m.replyError(el, ErrNotAllowed.WithText("register over TLS: use STARTTLS first"))
+				m.replyError(el, stanza.ErrNotAllowed.WithText("register over TLS: use STARTTLS first"))
 			default:
-				m.replyError(el, ErrNotAllowed.WithText("already authenticated"))
+				m.replyError(el, stanza.ErrNotAllowed.WithText("already authenticated"))
 			}
 		},
 		Refusal: func(*Machine) string { return "in-band registration is not available" },
@@ -66,25 +67,25 @@ func (m *Machine) onRegister(el *etree.Element) {
 		if m.auth.registered {
 			// One account per stream: a loop of registrations on one
 			// connection would cost two key derivations each.
-			m.replyError(el, ErrNotAllowed.WithText("one registration per connection"))
+			m.replyError(el, stanza.ErrNotAllowed.WithText("one registration per connection"))
 			return
 		}
 		username, password := childText(q, "username"), childText(q, "password")
 		if username == "" || password == "" {
-			m.replyError(el, ErrNotAcceptable.WithText("username and password are both required"))
+			m.replyError(el, stanza.ErrNotAcceptable.WithText("username and password are both required"))
 			return
 		}
 		name, err := accounts.PrepareUsername(username)
 		if err != nil {
-			m.replyError(el, ErrNotAcceptable.WithText("the username is not valid"))
+			m.replyError(el, stanza.ErrNotAcceptable.WithText("the username is not valid"))
 			return
 		}
 		switch err := m.cfg.Auth.Register(name, password); {
 		case errors.Is(err, ErrAccountExists):
-			m.replyError(el, ErrConflict.WithText("the username is taken"))
+			m.replyError(el, stanza.ErrConflict.WithText("the username is taken"))
 		case err != nil:
 			// The reason is the server's to log, not the client's to read.
-			m.replyError(el, StanzaError{"500", "wait", "internal-server-error", "the account could not be created"})
+			m.replyError(el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error", Text: "the account could not be created"})
 			m.flush()
 			m.actions = append(m.actions, Action{Kind: LoginFailed, Mechanism: "register", Reason: err.Error()})
 		default:
@@ -94,6 +95,6 @@ func (m *Machine) onRegister(el *etree.Element) {
 			m.actions = append(m.actions, Action{Kind: Registered, JID: name + "@" + m.cfg.Domain})
 		}
 	default:
-		m.replyError(el, ErrBadRequest.WithText("jabber:iq:register takes type get or set"))
+		m.replyError(el, stanza.ErrBadRequest.WithText("jabber:iq:register takes type get or set"))
 	}
 }

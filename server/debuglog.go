@@ -1,7 +1,7 @@
 package server
 
 import (
-	"jabberd/negotiation"
+	"jabberd/stanza"
 	"jabberd/stream"
 )
 
@@ -16,7 +16,7 @@ func (c *conn) logIn(ev stream.Event) {
 	case stream.KindHeader:
 		e.Interface("header", ev.Header.Attrs).Interface("xmlns", ev.Header.Decls).Msg("received header")
 	case stream.KindElement:
-		e.Str("in", string(stream.Marshal(negotiation.Redacted(ev.Element)))).Msg("received")
+		e.Str("in", string(stream.Marshal(stanza.Redacted(ev.Element)))).Msg("received")
 	case stream.KindClose:
 		e.Msg("received stream close")
 	}

@@ -6,6 +6,7 @@ import (
 	"jabberd/config"
 	"jabberd/lab"
 	"jabberd/negotiation"
+	"jabberd/stanza"
 	"jabberd/stream"
 	"jabberd/tlspolicy"
 )
@@ -56,7 +57,7 @@ func (c *conn) observeIn(ev stream.Event) {
 	switch ev.Kind {
 	case stream.KindElement:
 		what = negotiation.Classify(ev.Element, ev.Space)
-		if red := negotiation.Redacted(ev.Element); red != ev.Element {
+		if red := stanza.Redacted(ev.Element); red != ev.Element {
 			redacted = stream.Marshal(red)
 		}
 	case stream.KindClose:

@@ -53,9 +53,38 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if err := CheckProfiles(cfg); err != nil {
 		return nil, err
 	}
+	st, names, err := stateFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	set := &Setup{State: st}
+	serverCert, err := set.serverCertificate(cfg)
+	if err != nil {
+		return nil, err
+	}
+	lt, err := tlsFromConfig(cfg, serverCert, st.CA.Cert, log)
+	if err != nil {
+		return nil, err
+	}
+	db, accts, err := storeAndAccounts(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	set.Store = db
+	if err := set.serverFromConfig(cfg, lt, accts, names, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return set, nil
+}
+
+// stateFromConfig prepares the state directory: the lab CA, the server
+// certificate for names (which it returns) and a client certificate per
+// configured user.
+func stateFromConfig(cfg *config.Config) (*certs.State, []string, error) {
 	kt, err := certs.ParseKeyType(cfg.TLS.KeyType)
 	if err != nil {
-		return nil, fmt.Errorf("tls.key_type: %w", err)
+		return nil, nil, fmt.Errorf("tls.key_type: %w", err)
 	}
 	users := make([]string, len(cfg.Users))
 	for i, u := range cfg.Users {
@@ -64,28 +93,63 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	names := []string{cfg.Domain, "localhost", "127.0.0.1", "::1"}
 	st, err := certs.EnsureState(cfg.StateDir, cfg.Domain, names, users, kt)
 	if err != nil {
-		return nil, fmt.Errorf("prepare state directory %s: %w", cfg.StateDir, err)
+		return nil, nil, fmt.Errorf("prepare state directory %s: %w", cfg.StateDir, err)
 	}
-	set := &Setup{State: st}
+	return st, names, nil
+}
 
-	var serverCert tls.Certificate
-	if cfg.TLS.Cert != "" {
-		p, err := certs.Load(cfg.TLS.Cert, cfg.TLS.Key)
-		if err != nil {
-			return nil, fmt.Errorf("tls.cert: %w", err)
-		}
-		serverCert = p.TLSCertificate()
-		set.ServerCert, set.ServerKey = cfg.TLS.Cert, cfg.TLS.Key
-	} else {
-		serverCert = st.Server.TLSCertificate()
+// serverCertificate loads the configured server certificate, or takes the
+// state directory's, and records which files it came from.
+func (set *Setup) serverCertificate(cfg *config.Config) (tls.Certificate, error) {
+	if cfg.TLS.Cert == "" {
+		st := set.State
 		set.ServerCert, set.ServerKey = filepath.Join(st.Dir, certs.ServerCertFile), filepath.Join(st.Dir, certs.ServerKeyFile)
+		return st.Server.TLSCertificate(), nil
 	}
-
-	roots, err := clientRoots(cfg.TLS.ClientCAs, st.CA.Cert)
+	p, err := certs.Load(cfg.TLS.Cert, cfg.TLS.Key)
 	if err != nil {
-		return nil, err
+		return tls.Certificate{}, fmt.Errorf("tls.cert: %w", err)
 	}
-	verify := func(chain []*x509.Certificate) error {
+	set.ServerCert, set.ServerKey = cfg.TLS.Cert, cfg.TLS.Key
+	return p.TLSCertificate(), nil
+}
+
+// listenerTLS is the TLS side of the listeners: the base configuration,
+// the STARTTLS and direct-TLS servers on it, and the client verifier.
+type listenerTLS struct {
+	base     *tls.Config
+	starttls *tlsext.Server
+	direct   *tlsext.Server
+	verify   tlsext.VerifyFunc
+}
+
+// tlsFromConfig builds the listeners' TLS over the server certificate, with
+// client certificates verified against the configured CAs (or labCA).
+func tlsFromConfig(cfg *config.Config, serverCert tls.Certificate, labCA *x509.Certificate, log zerolog.Logger) (listenerTLS, error) {
+	roots, err := clientRoots(cfg.TLS.ClientCAs, labCA)
+	if err != nil {
+		return listenerTLS{}, err
+	}
+	lt := listenerTLS{verify: clientVerifier(roots)}
+	lt.base, err = tlsext.ServerConfig(serverCert, tlsext.Settings{MinVersion: cfg.TLS.MinVersion, ClientCerts: cfg.TLS.ClientCerts}, lt.verify)
+	if err != nil {
+		return listenerTLS{}, err
+	}
+	if lt.starttls, err = tlsext.NewServer(lt.base, cfg.Limits.HandshakeTimeout.Duration); err != nil {
+		return listenerTLS{}, err
+	}
+	if err := lt.starttls.Ready(); err != nil {
+		log.Warn().Err(err).Msg("STARTTLS requests will be refused until the server certificate is replaced")
+	}
+	if lt.direct, err = tlsext.NewServer(tlsext.WithALPN(lt.base, "xmpp-client"), cfg.Limits.HandshakeTimeout.Duration); err != nil {
+		return listenerTLS{}, err
+	}
+	return lt, nil
+}
+
+// clientVerifier checks a client's chain (leaf first) against roots.
+func clientVerifier(roots *x509.CertPool) tlsext.VerifyFunc {
+	return func(chain []*x509.Certificate) error {
 		if len(chain) == 0 {
 			return errors.New("no client certificate")
 		}
@@ -96,26 +160,14 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		_, err := certs.VerifyClient(chain[0], inter, roots, time.Now())
 		return err
 	}
-	tcfg, err := tlsext.ServerConfig(serverCert, tlsext.Settings{MinVersion: cfg.TLS.MinVersion, ClientCerts: cfg.TLS.ClientCerts}, verify)
-	if err != nil {
-		return nil, err
-	}
-	up, err := tlsext.NewServer(tcfg, cfg.Limits.HandshakeTimeout.Duration)
-	if err != nil {
-		return nil, err
-	}
-	if err := up.Ready(); err != nil {
-		log.Warn().Err(err).Msg("STARTTLS requests will be refused until the server certificate is replaced")
-	}
-	direct, err := tlsext.NewServer(tlsext.WithALPN(tcfg, "xmpp-client"), cfg.Limits.HandshakeTimeout.Duration)
-	if err != nil {
-		return nil, err
-	}
+}
+
+// storeAndAccounts opens the store and the account view logins read.
+func storeAndAccounts(cfg *config.Config, log zerolog.Logger) (*store.DB, accounts.Store, error) {
 	db, err := openStore(cfg, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	set.Store = db
 	// Logins (PLAIN, XEP-0078, IRC PLAIN) read accounts through the
 	// password cache; registration, provisioning and seeding use db itself.
 	accts := accounts.Cached(db, accounts.NewPasswordCache(cfg.Auth.PasswordCacheTTL.Duration, cfg.Auth.PasswordCacheSize))
@@ -123,16 +175,21 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		// alice+strip-starttls logs in as alice.
 		accts = lab.TaggedAccounts{Store: accts}
 	}
-	book, labTLS, err := labFromConfig(cfg, tcfg, st, names, log)
+	return db, accts, nil
+}
+
+// serverFromConfig builds the lab book, authentication, the IRC listener
+// and the server over set's store; the caller closes the store on error.
+func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts accounts.Store, names []string, log zerolog.Logger) error {
+	db := set.Store
+	book, labTLS, err := labFromConfig(cfg, lt.base, set.State, names, log)
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
 	set.Lab = book
 	auth, mapper, err := authFromConfig(cfg, accts)
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
 	var provision func(string) error
 	if cfg.Auth.ExternalAutoProvision {
@@ -147,43 +204,12 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 		log.Warn().Msg("auth.insecure_allow_passwords_without_tls is on: passwords may cross the network in the clear")
 	}
 	if cfg.IRC.Enabled {
-		if set.IRC, err = ircFromConfig(cfg, up, verify, mapper, accts, book, labTLS, log); err != nil {
-			db.Close()
-			return nil, err
+		if set.IRC, err = ircFromConfig(cfg, lt.starttls, lt.verify, mapper, accts, book, labTLS, log); err != nil {
+			return err
 		}
 	}
-	srv, err := New(Options{Config: cfg, TLS: up, DirectTLS: direct, VerifyClient: verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC, Provision: provision, Lab: book, LabTLS: labTLS})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	set.Server = srv
-	return set, nil
-}
-
-// CheckProfiles checks the lab profile named by each listener and by [irc]
-// against the lab's profiles, which the configuration does not know. Its
-// errors name the key, as the configuration's own do.
-func CheckProfiles(cfg *config.Config) error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
-	}
-	for i, l := range cfg.Listen {
-		if err := lab.Check(l.Profile); err != nil {
-			bad(fmt.Sprintf("listen[%d].profile", i), "%v", err)
-			continue
-		}
-		if p, _ := lab.Lookup(l.Profile); p != nil && !l.TLS.UsesTLS() {
-			bad(fmt.Sprintf("listen[%d].profile", i), "%q bends TLS, and this listener has tls = \"disabled\"", l.Profile)
-		}
-	}
-	if err := lab.Check(cfg.IRC.Profile); err != nil {
-		bad("irc.profile", "%v", err)
-	} else if p, _ := lab.Lookup(cfg.IRC.Profile); p != nil && !p.IRC {
-		bad("irc.profile", "%q is an XMPP-only profile", cfg.IRC.Profile)
-	}
-	return errors.Join(errs...)
+	set.Server, err = New(Options{Config: cfg, TLS: lt.starttls, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC, Provision: provision, Lab: book, LabTLS: labTLS})
+	return err
 }
 
 // clientRoots loads the configured client CAs, or trusts the lab CA when

@@ -6,7 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"jabberd/negotiation"
+	"jabberd/stanza"
 	"jabberd/store"
 	"jabberd/stream"
 )
@@ -33,7 +33,7 @@ func (r *Router) message(from Session, el *etree.Element, local string) {
 	if typ == "groupchat" {
 		// RFC 6121 §8.5.2.1.1, §8.5.3.2.1: groupchat goes to the addressed
 		// resource only, never to a bare JID's resources or storage.
-		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+		r.bounce(from, el, stanza.ErrServiceUnavailable)
 		return
 	}
 	if r.deliverToBest(el, local) {
@@ -108,10 +108,10 @@ func (r *Router) storeOffline(from Session, el *etree.Element, local string) {
 		}
 		return
 	case errors.Is(err, store.ErrQuotaExceeded): // the store wraps it
-		r.bounce(from, el, negotiation.ErrServiceUnavailable.WithText("the recipient's offline storage is full"))
+		r.bounce(from, el, stanza.ErrServiceUnavailable.WithText("the recipient's offline storage is full"))
 	default:
 		r.log.Error().Err(err).Str("account", local).Msg("storing an offline message failed")
-		r.bounce(from, el, negotiation.StanzaError{Code: "500", Type: "wait", Condition: "internal-server-error", Text: "the message could not be stored"})
+		r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error", Text: "the message could not be stored"})
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/accounts"
-	"jabberd/negotiation"
+	"jabberd/stanza"
 	"jabberd/store"
 )
 
@@ -23,7 +23,7 @@ func (r *Router) rosterIQ(from Session, el, q *etree.Element) {
 	case "set":
 		r.rosterSet(from, el, q, owner)
 	default:
-		r.bounce(from, el, negotiation.ErrBadRequest)
+		r.bounce(from, el, stanza.ErrBadRequest)
 	}
 }
 
@@ -31,7 +31,7 @@ func (r *Router) rosterGet(from Session, el, q *etree.Element, owner string) {
 	items, ver, err := r.data.Roster(owner)
 	if err != nil {
 		r.log.Error().Err(err).Str("account", owner).Msg("reading the roster failed")
-		r.bounce(from, el, negotiation.StanzaError{Code: "500", Type: "wait", Condition: "internal-server-error"})
+		r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
 		return
 	}
 	r.mu.Lock()
@@ -60,17 +60,17 @@ func (r *Router) rosterGet(from Session, el, q *etree.Element, owner string) {
 func (r *Router) rosterSet(from Session, el, q *etree.Element, owner string) {
 	items := q.SelectElements("item")
 	if len(items) != 1 {
-		r.bounce(from, el, negotiation.ErrBadRequest.WithText("a roster set carries exactly one item"))
+		r.bounce(from, el, stanza.ErrBadRequest.WithText("a roster set carries exactly one item"))
 		return
 	}
 	it := items[0]
 	jid, err := r.contactJID(it.SelectAttrValue("jid", ""))
 	if err != nil {
-		r.bounce(from, el, negotiation.ErrBadRequest.WithText(err.Error()))
+		r.bounce(from, el, stanza.ErrBadRequest.WithText(err.Error()))
 		return
 	}
 	if jid == bareOf(from.JID()) {
-		r.bounce(from, el, negotiation.ErrNotAllowed.WithText("the roster holds contacts, not the account itself"))
+		r.bounce(from, el, stanza.ErrNotAllowed.WithText("the roster holds contacts, not the account itself"))
 		return
 	}
 	if it.SelectAttrValue("subscription", "") == "remove" {
@@ -89,7 +89,7 @@ func (r *Router) rosterSet(from Session, el, q *etree.Element, owner string) {
 			r.bounce(from, el, notAcceptable("a group name is longer than 1023 bytes"))
 			return
 		case seen[name]:
-			r.bounce(from, el, negotiation.ErrBadRequest.WithText("the group "+strconv.Quote(name)+" is given twice"))
+			r.bounce(from, el, stanza.ErrBadRequest.WithText("the group "+strconv.Quote(name)+" is given twice"))
 			return
 		}
 		seen[name] = true
@@ -102,7 +102,7 @@ func (r *Router) rosterSet(from Session, el, q *etree.Element, owner string) {
 	}
 	if cur, found, err := r.data.RosterItem(owner, jid); err == nil && (!found || cur.Hidden) {
 		if all, _, err := r.data.Roster(owner); err == nil && len(all) >= r.opt.MaxRosterItems {
-			r.bounce(from, el, negotiation.StanzaError{Code: "500", Type: "wait", Condition: "resource-constraint",
+			r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "resource-constraint",
 				Text: "the roster holds " + strconv.Itoa(r.opt.MaxRosterItems) + " items, the most this server keeps"})
 			return
 		}
@@ -121,7 +121,7 @@ func (r *Router) rosterSet(from Session, el, q *etree.Element, owner string) {
 func (r *Router) rosterRemove(from Session, el *etree.Element, owner, jid string) {
 	cur, found, err := r.data.RosterItem(owner, jid)
 	if err != nil || !found || cur.Hidden {
-		r.bounce(from, el, negotiation.StanzaError{Code: "404", Type: "cancel", Condition: "item-not-found"})
+		r.bounce(from, el, stanza.Error{Code: "404", Type: "cancel", Condition: "item-not-found"})
 		return
 	}
 	if cur.Subscription == store.SubTo || cur.Subscription == store.SubBoth || cur.Ask {
@@ -200,8 +200,8 @@ type errorString string
 func (e errorString) Error() string { return string(e) }
 
 // notAcceptable is a not-acceptable stanza error with text.
-func notAcceptable(text string) negotiation.StanzaError {
-	return negotiation.StanzaError{Code: "406", Type: "modify", Condition: "not-acceptable", Text: text}
+func notAcceptable(text string) stanza.Error {
+	return stanza.Error{Code: "406", Type: "modify", Condition: "not-acceptable", Text: text}
 }
 
 func presenceOfType(typ string) *etree.Element {

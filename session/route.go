@@ -7,7 +7,7 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/accounts"
-	"jabberd/negotiation"
+	"jabberd/stanza"
 )
 
 // Route handles a stanza a bound session sent, its from already stamped by
@@ -48,12 +48,12 @@ func (r *Router) addressed(from Session, el *etree.Element, bareTo string, deliv
 		if domain == "" {
 			domain = bareTo
 		}
-		r.bounce(from, el, negotiation.ErrRemoteNotFound.WithText("this server does not federate; "+domain+" is not reachable"))
+		r.bounce(from, el, stanza.ErrRemoteNotFound.WithText("this server does not federate; "+domain+" is not reachable"))
 	case local == "":
-		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+		r.bounce(from, el, stanza.ErrServiceUnavailable)
 	case !r.exists(local):
 		// RFC 6121 §8.5.1: no such account.
-		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+		r.bounce(from, el, stanza.ErrServiceUnavailable)
 	default:
 		deliver(from, el, local)
 	}
@@ -78,16 +78,16 @@ func (r *Router) iqToUser(from Session, el *etree.Element, _ string) {
 			return
 		}
 	}
-	r.bounce(from, el, negotiation.ErrServiceUnavailable)
+	r.bounce(from, el, stanza.ErrServiceUnavailable)
 }
 
 // bounce returns an error reply to the sender (never for an error, nor
 // for an IQ result: RFC 6120 §8.2.3, a response is not answered).
-func (r *Router) bounce(from Session, el *etree.Element, e negotiation.StanzaError) {
+func (r *Router) bounce(from Session, el *etree.Element, e stanza.Error) {
 	if typ := el.SelectAttrValue("type", ""); typ == "error" || (el.Tag == "iq" && typ == "result") {
 		return
 	}
-	reply := negotiation.ErrorReply(el, e)
+	reply := stanza.ErrorReply(el, e)
 	if reply.SelectAttr("from") == nil {
 		reply.CreateAttr("from", r.domain)
 	}

@@ -3,7 +3,7 @@ package session
 import (
 	"github.com/beevik/etree"
 
-	"jabberd/negotiation"
+	"jabberd/stanza"
 )
 
 // Namespaces of the IQs the server answers itself.
@@ -25,7 +25,7 @@ func (r *Router) serverIQ(from Session, el *etree.Element) {
 	toServer := bareOf(el.SelectAttrValue("to", "")) == r.domain
 	q := firstChild(el)
 	if q == nil {
-		r.bounce(from, el, negotiation.ErrBadRequest.WithText("an IQ carries exactly one payload"))
+		r.bounce(from, el, stanza.ErrBadRequest.WithText("an IQ carries exactly one payload"))
 		return
 	}
 	ns := q.NamespaceURI()
@@ -58,7 +58,7 @@ func (r *Router) serverIQ(from Session, el *etree.Element) {
 		v.CreateElement("version").SetText(r.opt.Version)
 		_ = from.Deliver(res)
 	default:
-		r.bounce(from, el, negotiation.ErrServiceUnavailable)
+		r.bounce(from, el, stanza.ErrServiceUnavailable)
 	}
 }
 

@@ -1,4 +1,8 @@
-package negotiation
+// Package stanza holds what every layer that answers a stanza needs: the
+// error reply to it (RFC 6120 §8.3, with the XEP-0086 legacy codes) and
+// the one list of what in a stanza is a secret, so that no password leaves
+// through a reply or a log.
+package stanza
 
 import "github.com/beevik/etree"
 
@@ -12,8 +16,8 @@ var secretNamespaces = map[string]bool{
 }
 
 var secretFields = map[string]map[string]bool{
-	NSIQAuth:   {"password": true, "digest": true},
-	NSRegister: {"password": true},
+	"jabber:iq:auth":     {"password": true, "digest": true}, // XEP-0078
+	"jabber:iq:register": {"password": true},                 // XEP-0077
 }
 
 // Redacted returns el, or a copy of it with the text of every secret
