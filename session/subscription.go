@@ -29,6 +29,22 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 		}
 		return
 	}
+	out := subscriptionStanza(el, typ, userBare, contactBare)
+	switch typ {
+	case "subscribe":
+		r.subscribe(user, userBare, contact, contactBare, out)
+	case "subscribed":
+		r.subscribed(user, userBare, contact, contactBare)
+	case "unsubscribe":
+		r.unsubscribe(user, userBare, contact, contactBare, out)
+	case "unsubscribed":
+		r.unsubscribed(user, userBare, contact, contactBare, out)
+	}
+}
+
+// subscriptionStanza is the presence of type typ that goes from userBare
+// to contactBare for el, what the user sent.
+func subscriptionStanza(el *etree.Element, typ, userBare, contactBare string) *etree.Element {
 	// Subscription stanzas carry the sender's bare JID (RFC 6121 §3.1.2).
 	out := etree.NewElement("presence")
 	out.CreateAttr("from", userBare)
@@ -43,75 +59,87 @@ func (r *Router) subscription(from Session, el *etree.Element, typ, contactBare 
 		}
 		out.CreateElement("status").SetText(text)
 	}
-	switch typ {
-	case "subscribe":
-		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
-			if it.Subscription != store.SubTo && it.Subscription != store.SubBoth {
-				it.Ask = true
-				it.Hidden = false
-			}
-			return it
-		})
-		cur, _, _ := r.data.RosterItem(contact, userBare)
-		if cur.Subscription == store.SubFrom || cur.Subscription == store.SubBoth {
-			// Already approved: the contact's server answers by itself.
-			r.inboundSubscribed(user, contactBare)
-			return
+	return out
+}
+
+// subscribe: user asks to see contact's presence; out is the request.
+func (r *Router) subscribe(user, userBare, contact, contactBare string, out *etree.Element) {
+	r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
+		if it.Subscription != store.SubTo && it.Subscription != store.SubBoth {
+			it.Ask = true
+			it.Hidden = false
 		}
-		r.update(contact, userBare, func(it store.RosterItem, found bool) store.RosterItem {
-			if !found {
-				it.Hidden = true // a request is not a roster item yet
-			}
-			it.PendingIn = true
-			it.PendingInStanza = stream.Marshal(out)
-			return it
-		})
-		r.toAvailable(contactBare, out, nil)
-	case "subscribed":
-		approved := false
-		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
-			if !it.PendingIn {
-				return it // no request to approve: ignored (no pre-approval)
-			}
-			approved = true
-			it.PendingIn, it.PendingInStanza, it.Hidden = false, nil, false
-			it.Subscription = addFrom(it.Subscription)
-			return it
-		})
-		if approved {
-			r.inboundSubscribed(contact, userBare)
+		return it
+	})
+	cur, _, _ := r.data.RosterItem(contact, userBare)
+	if cur.Subscription == store.SubFrom || cur.Subscription == store.SubBoth {
+		// Already approved: the contact's server answers by itself.
+		r.inboundSubscribed(user, contactBare)
+		return
+	}
+	r.update(contact, userBare, func(it store.RosterItem, found bool) store.RosterItem {
+		if !found {
+			it.Hidden = true // a request is not a roster item yet
 		}
-	case "unsubscribe":
-		subscribed := false // the user saw the contact's presence until now
-		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
-			subscribed = it.Subscription == store.SubTo || it.Subscription == store.SubBoth
-			it.Subscription = removeTo(it.Subscription)
-			it.Ask = false
-			return it
-		})
-		r.update(contact, userBare, func(it store.RosterItem, _ bool) store.RosterItem {
-			it.Subscription = removeFrom(it.Subscription)
-			it.PendingIn, it.PendingInStanza = false, nil
-			return it
-		})
-		r.toAvailable(contactBare, out, nil)
-		if subscribed {
-			// The user no longer sees the contact: its resources go away.
-			r.unavailableTo(contactBare, userBare)
+		it.PendingIn = true
+		it.PendingInStanza = stream.Marshal(out)
+		return it
+	})
+	r.toAvailable(contactBare, out, nil)
+}
+
+// subscribed: user approves contact's pending request.
+func (r *Router) subscribed(user, userBare, contact, contactBare string) {
+	approved := false
+	r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
+		if !it.PendingIn {
+			return it // no request to approve: ignored (no pre-approval)
 		}
-	case "unsubscribed":
-		subscribed := false // the contact saw the user's presence until now
-		r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
-			subscribed = it.Subscription == store.SubFrom || it.Subscription == store.SubBoth
-			it.Subscription = removeFrom(it.Subscription)
-			it.PendingIn, it.PendingInStanza = false, nil
-			return it
-		})
-		r.inboundUnsubscribed(contact, userBare)
-		r.toAvailable(contactBare, out, nil)
-		if subscribed {
-			r.unavailableTo(userBare, contactBare)
-		}
+		approved = true
+		it.PendingIn, it.PendingInStanza, it.Hidden = false, nil, false
+		it.Subscription = addFrom(it.Subscription)
+		return it
+	})
+	if approved {
+		r.inboundSubscribed(contact, userBare)
+	}
+}
+
+// unsubscribe: user stops seeing contact's presence; out tells the contact.
+func (r *Router) unsubscribe(user, userBare, contact, contactBare string, out *etree.Element) {
+	subscribed := false // the user saw the contact's presence until now
+	r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
+		subscribed = it.Subscription == store.SubTo || it.Subscription == store.SubBoth
+		it.Subscription = removeTo(it.Subscription)
+		it.Ask = false
+		return it
+	})
+	r.update(contact, userBare, func(it store.RosterItem, _ bool) store.RosterItem {
+		it.Subscription = removeFrom(it.Subscription)
+		it.PendingIn, it.PendingInStanza = false, nil
+		return it
+	})
+	r.toAvailable(contactBare, out, nil)
+	if subscribed {
+		// The user no longer sees the contact: its resources go away.
+		r.unavailableTo(contactBare, userBare)
+	}
+}
+
+// unsubscribed: user denies contact's request or cancels contact's
+// subscription; out tells the contact.
+func (r *Router) unsubscribed(user, userBare, contact, contactBare string, out *etree.Element) {
+	subscribed := false // the contact saw the user's presence until now
+	r.update(user, contactBare, func(it store.RosterItem, _ bool) store.RosterItem {
+		subscribed = it.Subscription == store.SubFrom || it.Subscription == store.SubBoth
+		it.Subscription = removeFrom(it.Subscription)
+		it.PendingIn, it.PendingInStanza = false, nil
+		return it
+	})
+	r.inboundUnsubscribed(contact, userBare)
+	r.toAvailable(contactBare, out, nil)
+	if subscribed {
+		r.unavailableTo(userBare, contactBare)
 	}
 }
 
