@@ -13,8 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/app"
 	"jabberd/config"
-	"jabberd/server"
 	"jabberd/tlspolicy"
 )
 
@@ -25,7 +25,7 @@ func startServer(t *testing.T) (Target, *tls.Config) {
 	return tg, st
 }
 
-func startServerWith(t *testing.T, mod func(*config.Config)) (Target, *tls.Config, *server.Setup) {
+func startServerWith(t *testing.T, mod func(*config.Config)) (Target, *tls.Config, *app.Setup) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
@@ -34,18 +34,18 @@ func startServerWith(t *testing.T, mod func(*config.Config)) (Target, *tls.Confi
 	if mod != nil {
 		mod(cfg)
 	}
-	set, err := server.FromConfig(cfg, zerolog.Nop())
+	set, err := app.FromConfig(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	addrs, err := set.Server.Listen()
+	addrs, err := set.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = set.Server.Shutdown(ctx)
+		_ = set.Shutdown(ctx)
 		set.Store.Close()
 	})
 	roots := x509.NewCertPool()

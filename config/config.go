@@ -1,7 +1,7 @@
 // Package config loads jabberd's TOML configuration, fills in defaults and
 // validates every value, so that the rest of the server can trust it. The
 // one exception is a lab profile's name, which only the lab can check
-// (server.CheckProfiles).
+// (app.CheckProfiles).
 package config
 
 import (
@@ -32,7 +32,7 @@ type Listener struct {
 	TLS     tlspolicy.Policy `toml:"tls"`
 	// Profile is the lab behaviour profile of the listener ("" for the
 	// standard behaviour; `jabberd profiles` lists them). The lab checks
-	// the name (server.CheckProfiles), not Validate.
+	// the name (app.CheckProfiles), not Validate.
 	Profile string `toml:"profile"`
 }
 
@@ -136,7 +136,7 @@ type IRC struct {
 	FloodBurst int `toml:"flood_burst"`
 	FloodRate  int `toml:"flood_rate"`
 	// Profile is the lab behaviour profile of the IRC listener (checked
-	// by server.CheckProfiles, like a listener's).
+	// by app.CheckProfiles, like a listener's).
 	Profile string `toml:"profile"`
 }
 

@@ -12,7 +12,7 @@ import (
 
 // Validate checks every value and names the key of each bad one. Lab
 // profile names are not checked here: the lab knows them
-// (server.CheckProfiles).
+// (app.CheckProfiles).
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
@@ -193,7 +193,7 @@ func (c *Config) validateIRC(bad badFunc) {
 }
 
 // validateLab checks the [lab] table. The profile names of the listeners
-// are the lab's to check (server.CheckProfiles): the configuration does not
+// are the lab's to check (app.CheckProfiles): the configuration does not
 // know the profiles.
 func (c *Config) validateLab(bad badFunc) {
 	l := c.Lab

@@ -1,6 +1,6 @@
 package interop
 
-// The harness: jabberd from server.FromConfig on loopback ports with its
+// The harness: jabberd from app.FromConfig on loopback ports with its
 // JSON log in a buffer the tests can wait on, and helpers that run real
 // client programs with a deadline and keep everything they printed for the
 // failure message.
@@ -21,10 +21,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/app"
 	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/internal/logtest"
-	"jabberd/server"
 	"jabberd/tlspolicy"
 )
 
@@ -74,7 +74,7 @@ type fields map[string]string
 
 type jabberd struct {
 	t      *testing.T
-	set    *server.Setup
+	set    *app.Setup
 	addr   string // the STARTTLS listener (tls = "optional")
 	direct string // the direct-TLS listener (XEP-0368), when asked for
 	log    *notifyBuffer
@@ -117,11 +117,11 @@ func startJabberd(t *testing.T, opt serverOptions) *jabberd {
 	}
 	logs := newNotifyBuffer()
 	logger := zerolog.New(logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
-	set, err := server.FromConfig(cfg, logger)
+	set, err := app.FromConfig(cfg, logger)
 	if err != nil {
-		t.Fatalf("server.FromConfig: %v", err)
+		t.Fatalf("app.FromConfig: %v", err)
 	}
-	addrs, err := set.Server.Listen()
+	addrs, err := set.Listen()
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
@@ -145,7 +145,7 @@ func (j *jabberd) stop() {
 		t := j.t
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := j.set.Server.Shutdown(ctx); err != nil {
+		if err := j.set.Shutdown(ctx); err != nil {
 			t.Errorf("server Shutdown: %v", err)
 		}
 		for _, e := range j.log.Entries(t) {

@@ -43,7 +43,7 @@ func TestStatusPageChromium(t *testing.T) {
 	// The page's address: the log says it, and the server agrees.
 	listening := j.waitLog(t, 1, fields{"message": "status page listening"})[0]
 	base := strings.TrimSuffix(listening.Str("url"), "/")
-	addr := j.set.Server.StatusAddr()
+	addr := j.set.StatusAddr()
 	if addr == nil || base != "http://"+addr.String() {
 		t.Fatalf("status page: log url %q, StatusAddr %v", listening.Str("url"), addr)
 	}

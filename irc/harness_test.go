@@ -1,6 +1,6 @@
 package irc_test
 
-// The end-to-end harness: jabberd from server.FromConfig with the IRC
+// The end-to-end harness: jabberd from app.FromConfig with the IRC
 // listener on a loopback port (the real wiring: shared TLS server, client
 // verification, mapper and accounts), its JSON log in a buffer the tests can
 // wait on, and a client that writes raw lines over TCP and then real TLS.
@@ -21,10 +21,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/app"
 	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/internal/logtest"
-	"jabberd/server"
 	"jabberd/tlspolicy"
 )
 
@@ -61,7 +61,7 @@ func (b *logBuffer) wait(t testing.TB, f fields) logEntry {
 type harness struct {
 	t     *testing.T
 	cfg   *config.Config
-	set   *server.Setup
+	set   *app.Setup
 	addr  string // the IRC listener
 	logs  *logBuffer
 	roots *x509.CertPool
@@ -73,7 +73,7 @@ type harness struct {
 // start runs jabberd with IRC on 127.0.0.1:0 (tls optional) and XMPP on
 // 127.0.0.1:0; mod changes the configuration, before touches the setup
 // before Listen (test hooks).
-func start(t *testing.T, mod func(*config.Config), before func(*server.Setup)) *harness {
+func start(t *testing.T, mod func(*config.Config), before func(*app.Setup)) *harness {
 	t.Helper()
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
@@ -90,7 +90,7 @@ func start(t *testing.T, mod func(*config.Config), before func(*server.Setup)) *
 	}
 	logs := newLogBuffer()
 	log := zerolog.New(logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
-	set, err := server.FromConfig(cfg, log)
+	set, err := app.FromConfig(cfg, log)
 	if err != nil {
 		t.Fatalf("FromConfig: %v", err)
 	}
@@ -100,7 +100,7 @@ func start(t *testing.T, mod func(*config.Config), before func(*server.Setup)) *
 	if before != nil {
 		before(set)
 	}
-	if _, err := set.Server.Listen(); err != nil {
+	if _, err := set.Listen(); err != nil {
 		set.Store.Close()
 		t.Fatalf("Listen: %v", err)
 	}
@@ -116,7 +116,7 @@ func (h *harness) stop() {
 	h.stopOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := h.set.Server.Shutdown(ctx); err != nil {
+		if err := h.set.Shutdown(ctx); err != nil {
 			h.t.Errorf("Shutdown: %v", err)
 		}
 		h.set.Store.Close()

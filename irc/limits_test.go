@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"jabberd/app"
 	"jabberd/config"
 	"jabberd/irc"
-	"jabberd/server"
 	"jabberd/tlspolicy"
 )
 
@@ -21,7 +21,7 @@ func TestIRCOffByDefault(t *testing.T) {
 		t.Fatalf("default [irc] = %+v, want off on :6667 with tls optional", cfg.IRC)
 	}
 	cfg.StateDir = t.TempDir()
-	set, err := server.FromConfig(cfg, discard())
+	set, err := app.FromConfig(cfg, discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestIRCShutdown(t *testing.T) {
 	unreg.expect(":localhost CAP * LS :tls")
 	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 	defer cancel()
-	if err := h.set.Server.Shutdown(ctx); err != nil {
+	if err := h.set.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	for _, c := range []*client{reg, unreg} {
@@ -142,7 +142,7 @@ const panicMsg = "connection handler panicked; connection closed"
 // TestIRCPanicEndsOnlyItsConnection: a panic in one connection's handler
 // is recovered and logged; the network forgets the client; others go on.
 func TestIRCPanicEndsOnlyItsConnection(t *testing.T) {
-	h := start(t, nil, func(set *server.Setup) {
+	h := start(t, nil, func(set *app.Setup) {
 		irc.SetTestHookLine(set.IRC, func(line []byte) {
 			if string(line) == "PANIC" {
 				panic("test hook: PANIC received")

@@ -36,7 +36,7 @@ import (
 	"jabberd/transport"
 )
 
-// Options are the IRC server's collaborators; server.FromConfig builds them
+// Options are the IRC server's collaborators; app.FromConfig builds them
 // from the same TLS server, client verifier and mapper as XMPP's.
 type Options struct {
 	Config config.IRC

@@ -17,6 +17,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"jabberd/app"
 	"jabberd/config"
 	"jabberd/negotiation"
 	"jabberd/server"
@@ -159,7 +160,7 @@ func (r *restartRun) hook(ev negotiation.Event) {
 
 func (r *restartRun) startFirst() {
 	r.began = time.Now()
-	r.h1 = startWith(r.t, r.configure, func(set *server.Setup) { server.SetTestHookEvent(set.Server, r.hook) })
+	r.h1 = startWith(r.t, r.configure, func(set *app.Setup) { server.SetTestHookEvent(set.Server, r.hook) })
 }
 
 // startRecipients: recipients that are online read until the server closes

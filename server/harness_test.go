@@ -1,6 +1,6 @@
 package server_test
 
-// The end-to-end harness: a real server from server.FromConfig on a loopback
+// The end-to-end harness: a real server from app.FromConfig on a loopback
 // port, its JSON log in a buffer the tests can wait on, and a client that
 // speaks raw bytes over TCP and then real TLS.
 
@@ -22,10 +22,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/app"
 	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/internal/logtest"
-	"jabberd/server"
 	"jabberd/tlspolicy"
 )
 
@@ -109,7 +109,7 @@ func (b *logBuffer) wait(t testing.TB, m match) logEntry {
 type harness struct {
 	t     *testing.T
 	cfg   *config.Config
-	set   *server.Setup
+	set   *app.Setup
 	addr  string
 	logs  *logBuffer
 	roots *x509.CertPool
@@ -129,7 +129,7 @@ func start(t *testing.T, mod func(*config.Config)) *harness {
 
 // startWith is start with a chance to touch the server before Listen (test
 // hooks must be in place before any connection goroutine exists).
-func startWith(t *testing.T, mod func(*config.Config), beforeListen func(*server.Setup)) *harness {
+func startWith(t *testing.T, mod func(*config.Config), beforeListen func(*app.Setup)) *harness {
 	t.Helper()
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
@@ -148,14 +148,14 @@ func startWith(t *testing.T, mod func(*config.Config), beforeListen func(*server
 	}
 	logs := newLogBuffer()
 	log := zerolog.New(logs).Level(level).With().Timestamp().Logger()
-	set, err := server.FromConfig(cfg, log)
+	set, err := app.FromConfig(cfg, log)
 	if err != nil {
 		t.Fatalf("FromConfig: %v", err)
 	}
 	if beforeListen != nil {
 		beforeListen(set)
 	}
-	addrs, err := set.Server.Listen()
+	addrs, err := set.Listen()
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
@@ -171,7 +171,7 @@ func startWith(t *testing.T, mod func(*config.Config), beforeListen func(*server
 // shutdown stops the server once; later calls return nil.
 func (h *harness) shutdown(ctx context.Context) error {
 	err := errors.New("already shut down")
-	h.shutdownOnce.Do(func() { err = h.set.Server.Shutdown(ctx) })
+	h.shutdownOnce.Do(func() { err = h.set.Shutdown(ctx) })
 	return err
 }
 

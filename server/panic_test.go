@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"jabberd/app"
 	"jabberd/negotiation"
 	"jabberd/server"
 )
@@ -17,7 +18,7 @@ const panicMsg = "connection handler panicked; connection closed"
 // Case 12: a panic while serving one connection is recovered, logged with
 // its stack, and ends that connection only; the others and the listener go on.
 func TestPanicEndsOnlyItsConnection(t *testing.T) {
-	h := startWith(t, nil, func(set *server.Setup) {
+	h := startWith(t, nil, func(set *app.Setup) {
 		server.SetTestHookEvent(set.Server, func(ev negotiation.Event) {
 			if e, ok := ev.(negotiation.ElementEvent); ok && e.Element.Tag == "panic" {
 				panic("test hook: <panic/> received")

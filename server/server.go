@@ -1,11 +1,12 @@
-// Package server accepts connections on the configured listeners and runs
-// one negotiation per connection, wiring the tokenizer, the state machine and
-// the TLS upgrade together. It also owns the shutdown sequence.
+// Package server is the XMPP listener: it accepts connections on the
+// configured addresses and runs each as an XMPP driver (the tokenizer, the
+// pure negotiation machine, the hand-off to the router) on the protocol-
+// neutral connection core of package transport. The composition of the
+// whole application (IRC, the status page, the store) is package app's.
 package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -17,7 +18,6 @@ import (
 	"jabberd/auth/external"
 	"jabberd/config"
 	"jabberd/connpool"
-	"jabberd/irc"
 	"jabberd/lab"
 	"jabberd/negotiation"
 	"jabberd/session"
@@ -56,9 +56,6 @@ type Options struct {
 	// in with EXTERNAL and has none (auth.external_auto_provision); nil
 	// when off.
 	Provision func(name string) error
-	// IRC is the IRC listener ([irc] enabled), nil when off. It starts
-	// and stops with the XMPP listeners.
-	IRC *irc.Server
 	// Lab keeps the connections' transcripts; nil records none.
 	Lab *lab.Book
 	// LabTLS holds the TLS variants of the lab profiles (certificate
@@ -81,7 +78,6 @@ type Server struct {
 	testHookEvent func(negotiation.Event)
 
 	nextID atomic.Uint64
-	status *statusPage // nil when [lab] status_address is off
 	// core is what every XMPP connection's core shares.
 	core *transport.Settings
 }
@@ -130,19 +126,6 @@ func (s *Server) Listen() ([]net.Addr, error) {
 		addrs = append(addrs, l.Addr())
 		s.Serve(l, lc)
 	}
-	if s.opt.IRC != nil {
-		if _, err := s.opt.IRC.Listen(); err != nil {
-			s.pool.CloseListeners()
-			return nil, err
-		}
-	}
-	if err := s.listenStatus(); err != nil {
-		s.pool.CloseListeners()
-		if s.opt.IRC != nil {
-			_ = s.opt.IRC.Shutdown(context.Background())
-		}
-		return nil, err
-	}
 	return addrs, nil
 }
 
@@ -171,18 +154,9 @@ func (s *Server) Router() *session.Router { return s.router }
 func (s *Server) ConnCount() int { return s.pool.Count() }
 
 // Shutdown stops accepting, asks every connection to end its stream with
-// system-shutdown (IRC connections with an ERROR line), and waits for them
-// until ctx ends; then it closes what is left. It returns ctx's error if
-// connections had to be cut.
-func (s *Server) Shutdown(ctx context.Context) error {
-	statusErr := s.shutdownStatus(ctx)
-	if s.opt.IRC == nil {
-		return errors.Join(s.pool.Shutdown(ctx), statusErr)
-	}
-	ircErr := make(chan error, 1)
-	go func() { ircErr <- s.opt.IRC.Shutdown(ctx) }()
-	return errors.Join(s.pool.Shutdown(ctx), <-ircErr, statusErr)
-}
+// system-shutdown, and waits for them until ctx ends; then it closes what
+// is left. It returns ctx's error if connections had to be cut.
+func (s *Server) Shutdown(ctx context.Context) error { return s.pool.Shutdown(ctx) }
 
 // poolLimits are the connection limits from the configuration; the IRC
 // listener's pool gets the same ones.

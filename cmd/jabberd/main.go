@@ -13,8 +13,8 @@ import (
 	"strings"
 	"syscall"
 
+	"jabberd/app"
 	"jabberd/config"
-	"jabberd/server"
 )
 
 const usage = `jabberd — an XMPP server for testing STARTTLS (XEP-0035 and RFC 6120) and certificate login
@@ -106,12 +106,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg.Log, stderr)
-	set, err := server.FromConfig(cfg, log)
+	set, err := app.FromConfig(cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "jabberd: %v\n", err)
 		return 1
 	}
-	addrs, err := set.Server.Listen()
+	addrs, err := set.Listen()
 	if err != nil {
 		set.Store.Close()
 		fmt.Fprintf(stderr, "jabberd: %v\n", err)
@@ -125,7 +125,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	log.Info().Str("signal", sig.String()).Msg("stopping")
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Limits.ShutdownGrace.Duration)
 	defer cancel()
-	if err := set.Server.Shutdown(ctx); err != nil {
+	if err := set.Shutdown(ctx); err != nil {
 		log.Warn().Err(err).Msg("some connections did not close in time and were cut")
 	}
 	// After every session ended (and stored what it could not deliver).
@@ -143,7 +143,7 @@ func loadConfig(path string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := server.CheckProfiles(cfg); err != nil {
+	if err := app.CheckProfiles(cfg); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, nil

@@ -11,9 +11,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/app"
 	"jabberd/certs"
 	"jabberd/config"
-	"jabberd/server"
 )
 
 func newLogger(c config.Log, w io.Writer) zerolog.Logger {
@@ -36,7 +36,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 // printBanner tells a person where things are and how to try them.
-func printBanner(w io.Writer, cfg *config.Config, set *server.Setup, addrs []net.Addr, embedded bool) {
+func printBanner(w io.Writer, cfg *config.Config, set *app.Setup, addrs []net.Addr, embedded bool) {
 	st := set.State
 	fmt.Fprintf(w, "jabberd serving %s\n", cfg.Domain)
 	if embedded {
@@ -82,7 +82,7 @@ func printBanner(w io.Writer, cfg *config.Config, set *server.Setup, addrs []net
 
 // printLab says how to use the lab: the profiles in force, how a client
 // picks its own, where the status page is.
-func printLab(w io.Writer, cfg *config.Config, set *server.Setup) {
+func printLab(w io.Writer, cfg *config.Config, set *app.Setup) {
 	for i, l := range cfg.Listen {
 		if l.Profile != "" {
 			fmt.Fprintf(w, "lab: listener %d plays %s\n", i+1, l.Profile)
@@ -94,7 +94,7 @@ func printLab(w io.Writer, cfg *config.Config, set *server.Setup) {
 	if cfg.Lab.ClientChoice {
 		fmt.Fprintf(w, "lab: a client picks a profile with alice+PROFILE@%s or SNI PROFILE.%s (jabberd profiles lists them)\n", cfg.Domain, cfg.Domain)
 	}
-	if a := set.Server.StatusAddr(); a != nil {
+	if a := set.StatusAddr(); a != nil {
 		fmt.Fprintf(w, "lab: status page http://%s/ (JSON: /api/connections)\n", a)
 	} else if set.Lab != nil {
 		fmt.Fprintln(w, "lab: transcripts kept in memory; set [lab] status_address to see them")

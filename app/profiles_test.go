@@ -1,4 +1,4 @@
-package server_test
+package app_test
 
 import (
 	"errors"
@@ -10,8 +10,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/app"
 	"jabberd/config"
-	"jabberd/server"
 )
 
 // TestCheckProfiles: profile names are checked against the lab's list,
@@ -31,13 +31,13 @@ func TestCheckProfiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = server.CheckProfiles(cfg)
+			err = app.CheckProfiles(cfg)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("CheckProfiles error = %v, want one containing %q", err, c.want)
 			}
 			// FromConfig refuses it before it makes anything.
 			cfg.StateDir = t.TempDir() + "/state"
-			if _, err := server.FromConfig(cfg, zerolog.New(io.Discard)); err == nil || !strings.Contains(err.Error(), c.want) {
+			if _, err := app.FromConfig(cfg, zerolog.New(io.Discard)); err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("FromConfig error = %v, want one containing %q", err, c.want)
 			}
 			if _, err := os.Stat(cfg.StateDir); !errors.Is(err, fs.ErrNotExist) {
@@ -49,7 +49,7 @@ func TestCheckProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := server.CheckProfiles(cfg); err != nil {
+	if err := app.CheckProfiles(cfg); err != nil {
 		t.Errorf("CheckProfiles(known profiles) = %v", err)
 	}
 }

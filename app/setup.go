@@ -1,4 +1,4 @@
-package server
+package app
 
 import (
 	"crypto/tls"
@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,6 +19,7 @@ import (
 	"jabberd/lab"
 	"jabberd/negotiation"
 	"jabberd/sasl"
+	"jabberd/server"
 	"jabberd/store"
 	"jabberd/tlsext"
 )
@@ -28,21 +27,27 @@ import (
 // Version is the server's version, reported by jabber:iq:version.
 const Version = "0.1.0"
 
-// Setup is a server built from a configuration, with what start-up made.
+// Setup is jabberd built from a configuration, with what start-up made:
+// the XMPP listeners, the IRC listener, the status page, and the store and
+// certificates they share. Listen starts them all, Shutdown stops them.
 type Setup struct {
-	Server *Server
+	// Server is the XMPP side.
+	Server *server.Server
 	State  *certs.State
 	// Store is the embedded database; close it after Shutdown.
 	Store *store.DB
 	// ServerCert and ServerKey are the files the server certificate came
 	// from (the state directory's, or the configured ones).
 	ServerCert, ServerKey string
-	// IRC is the IRC listener when [irc] is enabled, else nil. Server's
-	// Listen and Shutdown start and stop it.
+	// IRC is the IRC listener when [irc] is enabled, else nil.
 	IRC *irc.Server
 	// Lab holds the connections' transcripts (nil when [lab] transcripts
 	// is 0).
 	Lab *lab.Book
+
+	cfg    *config.Config
+	log    zerolog.Logger
+	status *statusPage // nil when [lab] status_address is off
 }
 
 // FromConfig prepares everything a configuration asks for: the state
@@ -57,7 +62,7 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := &Setup{State: st}
+	set := &Setup{State: st, cfg: cfg, log: log}
 	serverCert, err := set.serverCertificate(cfg)
 	if err != nil {
 		return nil, err
@@ -162,22 +167,6 @@ func clientVerifier(roots *x509.CertPool) tlsext.VerifyFunc {
 	}
 }
 
-// storeAndAccounts opens the store and the account view logins read.
-func storeAndAccounts(cfg *config.Config, log zerolog.Logger) (*store.DB, accounts.Store, error) {
-	db, err := openStore(cfg, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	// Logins (PLAIN, XEP-0078, IRC PLAIN) read accounts through the
-	// password cache; registration, provisioning and seeding use db itself.
-	accts := accounts.Cached(db, accounts.NewPasswordCache(cfg.Auth.PasswordCacheTTL.Duration, cfg.Auth.PasswordCacheSize))
-	if cfg.Lab.ClientChoice {
-		// alice+strip-starttls logs in as alice.
-		accts = lab.TaggedAccounts{Store: accts}
-	}
-	return db, accts, nil
-}
-
 // serverFromConfig builds the lab book, authentication, the IRC listener
 // and the server over set's store; the caller closes the store on error.
 func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts accounts.Store, names []string, log zerolog.Logger) error {
@@ -208,7 +197,7 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 			return err
 		}
 	}
-	set.Server, err = New(Options{Config: cfg, TLS: lt.starttls, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, IRC: set.IRC, Provision: provision, Lab: book, LabTLS: labTLS})
+	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.starttls, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS})
 	return err
 }
 
@@ -232,93 +221,6 @@ func clientRoots(files []string, labCA *x509.Certificate) (*x509.CertPool, error
 	return pool, nil
 }
 
-// openStore opens the database in the state directory and seeds the
-// configured users into it: the configuration wins on conflict.
-func openStore(cfg *config.Config, log zerolog.Logger) (*store.DB, error) {
-	db, err := store.Open(store.Path(cfg.StateDir))
-	if err != nil {
-		return nil, err
-	}
-	users := make([]accounts.User, len(cfg.Users))
-	for i, u := range cfg.Users {
-		users[i] = accounts.User{Name: u.Name, Password: u.Password}
-	}
-	changed, err := db.SeedUsers(users, accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("seed configured users: %w", err)
-	}
-	if len(changed) > 0 {
-		log.Info().Strs("users", changed).Msg("configured users written to the store")
-	}
-	if cfg.Chat.AutoRoster {
-		if err := mutualRosters(db, cfg.Domain, ""); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("chat.auto_roster: %w", err)
-		}
-	}
-	return db, nil
-}
-
-// mutualRosters makes accounts mutual contacts with subscription both (the
-// auto_roster lab switch): every pair, or with only set, the pairs that
-// include that one account (a new registration).
-func mutualRosters(db *store.DB, domain, only string) error {
-	names, err := db.ListAccounts()
-	if err != nil {
-		return err
-	}
-	for _, a := range names {
-		for _, b := range names {
-			if a == b || (only != "" && a != only && b != only) {
-				continue
-			}
-			_, _, _, err := db.UpdateRosterItem(a, b+"@"+domain, func(it store.RosterItem, found bool) (store.RosterItem, bool) {
-				if !found {
-					it = store.RosterItem{JID: b + "@" + domain}
-				}
-				it.Subscription, it.Ask, it.Hidden = store.SubBoth, false, false
-				it.PendingIn, it.PendingInStanza = false, nil
-				return it, true
-			})
-			if err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// authFromConfig builds the mechanisms in configured order and the
-// certificate-to-account mapper over the account store.
-func authFromConfig(cfg *config.Config, store accounts.Store) (*negotiation.Auth, *external.Mapper, error) {
-	policy, err := external.ParsePolicy(cfg.Auth.ExternalIdentity)
-	if err != nil {
-		return nil, nil, fmt.Errorf("auth.external_identity: %w", err)
-	}
-	mapper := &external.Mapper{Domain: cfg.Domain, Policy: policy, Accounts: store, AutoProvision: cfg.Auth.ExternalAutoProvision}
-	auth := &negotiation.Auth{
-		Accounts:       store,
-		AllowPlaintext: cfg.Auth.InsecureAllowPasswordsWithoutTLS,
-		MaxFailures:    cfg.Auth.MaxFailures,
-		Digest:         cfg.Auth.LegacyDigest,
-	}
-	for _, name := range cfg.Auth.Mechanisms {
-		switch name {
-		case "EXTERNAL":
-			auth.Mechanisms = append(auth.Mechanisms, sasl.External{})
-		case "PLAIN":
-			auth.Mechanisms = append(auth.Mechanisms, sasl.Plain{Accounts: store})
-		case "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS":
-			hash := strings.TrimSuffix(strings.TrimPrefix(name, "SCRAM-"), "-PLUS")
-			auth.Mechanisms = append(auth.Mechanisms, sasl.SCRAM{Hash: hash, Plus: strings.HasSuffix(name, "-PLUS"), Accounts: store, Iterations: cfg.Auth.ScramIterations})
-		default:
-			return nil, nil, fmt.Errorf("auth.mechanisms: %q is not implemented", name)
-		}
-	}
-	return auth, mapper, nil
-}
-
 // ircFromConfig builds the IRC listener on the same TLS server, client
 // verifier, certificate mapper and accounts as XMPP. Of auth.mechanisms it
 // offers EXTERNAL and PLAIN, in that list's order.
@@ -340,54 +242,6 @@ func ircFromConfig(cfg *config.Config, up *tlsext.Server, verify tlsext.VerifyFu
 		Version: Version, Log: log,
 		Lab: book, LabTLS: labTLS, Profile: cfg.IRC.Profile, ClientChoice: cfg.Lab.ClientChoice,
 	})
-}
-
-// registrar creates accounts for XEP-0077 in-band registration.
-func registrar(cfg *config.Config, db *store.DB) func(name, password string) error {
-	var mu sync.Mutex // lookup and put must not interleave for one name
-	return func(name, password string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if _, err := db.Lookup(name); err == nil {
-			return negotiation.ErrAccountExists
-		}
-		a, err := accounts.NewAccount(name, password, accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest})
-		if err != nil {
-			return err
-		}
-		if err := db.PutAccount(a); err != nil {
-			return err
-		}
-		if cfg.Chat.AutoRoster {
-			return mutualRosters(db, cfg.Domain, name)
-		}
-		return nil
-	}
-}
-
-// provisioner creates, on its first EXTERNAL login, the account of a
-// certificate identity that has none: an account without a password, so
-// that messages, rosters and offline storage work for it like for others.
-func provisioner(cfg *config.Config, db *store.DB) func(name string) error {
-	var mu sync.Mutex
-	return func(name string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if _, err := db.Lookup(name); err == nil {
-			return nil
-		}
-		a, err := accounts.NewAccount(name, "", accounts.Options{Iterations: cfg.Auth.ScramIterations})
-		if err != nil {
-			return err
-		}
-		if err := db.PutAccount(a); err != nil {
-			return err
-		}
-		if cfg.Chat.AutoRoster {
-			return mutualRosters(db, cfg.Domain, name)
-		}
-		return nil
-	}
 }
 
 // labFromConfig builds the transcript book and, when some profile may bend

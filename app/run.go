@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net"
+)
+
+// Listen starts everything the configuration asks for: the XMPP listeners,
+// the IRC listener and the status page. It returns the XMPP listeners'
+// bound addresses (useful with port 0) or the first error, having closed
+// what it opened.
+func (set *Setup) Listen() ([]net.Addr, error) {
+	addrs, err := set.Listen()
+	if err != nil {
+		return nil, err
+	}
+	if set.IRC != nil {
+		if _, err := set.IRC.Listen(); err != nil {
+			_ = set.Shutdown(context.Background())
+			return nil, err
+		}
+	}
+	if err := set.listenStatus(); err != nil {
+		_ = set.Shutdown(context.Background())
+		if set.IRC != nil {
+			_ = set.IRC.Shutdown(context.Background())
+		}
+		return nil, err
+	}
+	return addrs, nil
+}
+
+// Shutdown stops accepting, asks every XMPP connection to end its stream
+// with system-shutdown and every IRC connection with an ERROR line, and
+// waits for them until ctx ends; then it closes what is left. It returns
+// ctx's error if connections had to be cut. The store stays open: close it
+// after.
+func (set *Setup) Shutdown(ctx context.Context) error {
+	statusErr := set.shutdownStatus(ctx)
+	if set.IRC == nil {
+		return errors.Join(set.Shutdown(ctx), statusErr)
+	}
+	ircErr := make(chan error, 1)
+	go func() { ircErr <- set.IRC.Shutdown(ctx) }()
+	return errors.Join(set.Shutdown(ctx), <-ircErr, statusErr)
+}
