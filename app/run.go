@@ -11,18 +11,18 @@ import (
 // bound addresses (useful with port 0) or the first error, having closed
 // what it opened.
 func (set *Setup) Listen() ([]net.Addr, error) {
-	addrs, err := set.Listen()
+	addrs, err := set.Server.Listen()
 	if err != nil {
 		return nil, err
 	}
 	if set.IRC != nil {
 		if _, err := set.IRC.Listen(); err != nil {
-			_ = set.Shutdown(context.Background())
+			_ = set.Server.Shutdown(context.Background())
 			return nil, err
 		}
 	}
 	if err := set.listenStatus(); err != nil {
-		_ = set.Shutdown(context.Background())
+		_ = set.Server.Shutdown(context.Background())
 		if set.IRC != nil {
 			_ = set.IRC.Shutdown(context.Background())
 		}
@@ -39,9 +39,9 @@ func (set *Setup) Listen() ([]net.Addr, error) {
 func (set *Setup) Shutdown(ctx context.Context) error {
 	statusErr := set.shutdownStatus(ctx)
 	if set.IRC == nil {
-		return errors.Join(set.Shutdown(ctx), statusErr)
+		return errors.Join(set.Server.Shutdown(ctx), statusErr)
 	}
 	ircErr := make(chan error, 1)
 	go func() { ircErr <- set.IRC.Shutdown(ctx) }()
-	return errors.Join(set.Shutdown(ctx), <-ircErr, statusErr)
+	return errors.Join(set.Server.Shutdown(ctx), <-ircErr, statusErr)
 }

@@ -79,10 +79,10 @@ func (c *conn) read() Event {
 			h(line)
 		}
 		if !c.bucket.take(time.Now()) {
-			c.observeLine(line, nil)
+			c.observeLine(ParsedLine(line), nil)
 			return FloodEvent{}
 		}
-		return LineEvent{Line: line}
+		return ParsedLine(line)
 	case errors.Is(err, ErrLineTooLong):
 		c.pinged = false
 		c.core.Log().Info().Int("limit", maxLineBytes).Msg("line too long; dropped")
@@ -119,14 +119,13 @@ func seconds(d time.Duration) string {
 // out in one write. It returns false when the connection must end now.
 func (c *conn) run(ev Event) bool {
 	for ev != nil {
-		var line []byte
-		if le, ok := ev.(LineEvent); ok {
-			line = le.Line
+		le, isLine := ev.(LineEvent)
+		if isLine {
 			ev = c.labLine(le)
 		}
 		actions := c.m.Handle(ev)
-		if line != nil {
-			c.observeLine(line, actions) // the line is recorded before what answers it
+		if isLine {
+			c.observeLine(le, actions) // the line is recorded before what answers it
 		}
 		ev = nil
 		var out []byte

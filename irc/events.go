@@ -4,8 +4,21 @@ package irc
 // client, or the outcome of work the connection did for the machine.
 type Event interface{ event() }
 
-// LineEvent is one line from the client, without its line ending.
-type LineEvent struct{ Line []byte }
+// LineEvent is one line from the client, without its line ending. The
+// driver parses it once (ParsedLine) and the parse travels with it; a
+// LineEvent with neither Msg nor Err set is parsed by the machine (the
+// transcript tests).
+type LineEvent struct {
+	Line []byte
+	Msg  *Message // the parsed line, nil when Err is set
+	Err  error    // why the line does not parse
+}
+
+// ParsedLine is the LineEvent of line, parsed.
+func ParsedLine(line []byte) LineEvent {
+	msg, err := ParseLine(line)
+	return LineEvent{Line: line, Msg: msg, Err: err}
+}
 
 // TooLongEvent: the reader dropped a line longer than it buffers.
 type TooLongEvent struct{}

@@ -30,35 +30,36 @@ func (c *conn) labStart() {
 // user name of USER chooses the profile, and is taken off the name the
 // machine sees.
 func (c *conn) labLine(ev LineEvent) Event {
-	msg, err := ParseLine(ev.Line)
-	if err != nil || msg.Command != "USER" || len(msg.Params) == 0 || c.m.State() != Unregistered {
+	msg := ev.Msg
+	if msg == nil || msg.Command != "USER" || len(msg.Params) == 0 || c.m.State() != Unregistered {
 		return ev
 	}
 	rest, tagged := c.choice.Username(msg.Params[0])
 	if !tagged {
 		return ev
 	}
-	params := slices.Clone(msg.Params)
-	params[0] = rest
-	return LineEvent{Line: []byte(format("", "USER", params, false))}
+	untagged := *msg
+	untagged.Params = slices.Clone(msg.Params)
+	untagged.Params[0] = rest
+	return LineEvent{Line: []byte(format("", "USER", untagged.Params, false)), Msg: &untagged}
 }
 
 // observeLine tells the observer what a line was, once the machine has
 // answered it (actions; nil for a line the flood limit stopped): whether
 // the line completed registration decides what it means for the verdicts.
-func (c *conn) observeLine(line []byte, actions []Action) {
+func (c *conn) observeLine(ev LineEvent, actions []Action) {
 	if !c.core.Observing() {
 		return
 	}
-	in, redacted := describeLine(line)
-	msg, err := ParseLine(line)
+	in, redacted := describeLine(ev)
+	msg := ev.Msg
 	welcomed := slices.ContainsFunc(actions, func(a Action) bool { return a.Kind == Welcomed })
 	switch {
 	case welcomed:
 		// Registration completed (USER, NICK or CAP END): in plaintext,
 		// the client goes on without TLS.
 		in.Capabilities = false
-	case err == nil && c.m.State() == Unregistered && (msg.Command == "NICK" || msg.Command == "USER"):
+	case msg != nil && c.m.State() == Unregistered && (msg.Command == "NICK" || msg.Command == "USER"):
 		// Registration stays pending (CAP negotiation, or half of NICK
 		// and USER): as harmless before STARTTLS as CAP, and what
 		// pipelining clients send before they read CAP LS.
@@ -69,12 +70,12 @@ func (c *conn) observeLine(line []byte, actions []Action) {
 
 // describeLine is what a line means for the verdicts, and its text with
 // secrets redacted when it carries one (nil otherwise).
-func describeLine(line []byte) (lab.Input, []byte) {
+func describeLine(ev LineEvent) (lab.Input, []byte) {
 	in := lab.Input{Kind: "line"}
-	if msg, err := ParseLine(line); err == nil {
-		in = Classify(msg)
+	if ev.Msg != nil {
+		in = Classify(ev.Msg)
 	}
-	if text := redactLine(line); text != string(line) {
+	if text := redactLine(ev.Line); text != string(ev.Line) {
 		return in, []byte(text + "\r\n")
 	}
 	return in, nil
@@ -107,7 +108,7 @@ func splitIRC(data []byte) []lab.Piece {
 		if !printable(line) {
 			return out
 		}
-		in, redacted := describeLine(line)
+		in, redacted := describeLine(ParsedLine(line))
 		text := data[:i+1]
 		if redacted != nil {
 			text = redacted

@@ -125,7 +125,10 @@ func (m *Machine) Handle(ev Event) []Action {
 	switch ev := ev.(type) {
 	case LineEvent:
 		if m.state != Upgrading { // nothing read during the handshake is a line
-			m.onLine(ev.Line)
+			if ev.Msg == nil && ev.Err == nil {
+				ev = ParsedLine(ev.Line)
+			}
+			m.onLine(ev.Msg, ev.Err)
 		}
 	case TooLongEvent:
 		m.reply(ERR_INPUTTOOLONG, "Input line was too long")
@@ -147,8 +150,7 @@ func (m *Machine) Handle(ev Event) []Action {
 }
 
 // onLine parses a line and dispatches it through the command table.
-func (m *Machine) onLine(line []byte) {
-	msg, err := ParseLine(line)
+func (m *Machine) onLine(msg *Message, err error) {
 	switch {
 	case errors.Is(err, ErrEmptyLine):
 		return // RFC 1459 §2.3.1: silently ignored
