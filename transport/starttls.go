@@ -60,11 +60,13 @@ func (c *Conn) StartTLS(up *tlsext.Server, early []byte, skip string, choose tls
 	var res *tlsext.Result
 	var err error
 	c.OffStack(func() { res, err = up.UpgradeWith(c.set.Context, under, early, skip, choose) })
-	caught.stop()
+	// The catcher stays under the TLS connection for its life: what it
+	// caught is let go now, or every session would keep its handshake.
+	first := caught.stop()
 	if err != nil {
 		c.Log().Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
 		if c.obs != nil {
-			c.obs.TLSFailed(err, notTLS(append(bytes.Clone(early), caught.bytes()...), skip))
+			c.obs.TLSFailed(err, notTLS(append(bytes.Clone(early), first...), skip))
 		}
 		return nil, err
 	}
@@ -154,16 +156,13 @@ func (k *catcher) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// stop ends the catching: the handshake is over. Safe on nil.
-func (k *catcher) stop() {
-	if k != nil {
-		k.off = true
-	}
-}
-
-func (k *catcher) bytes() []byte {
+// stop ends the catching (the handshake is over) and returns what was
+// caught, letting go of it. Safe on nil.
+func (k *catcher) stop() []byte {
 	if k == nil {
 		return nil
 	}
-	return k.buf
+	b := k.buf
+	k.off, k.buf = true, nil
+	return b
 }
