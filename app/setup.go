@@ -20,8 +20,8 @@ import (
 	"jabberd/negotiation"
 	"jabberd/sasl"
 	"jabberd/server"
+	"jabberd/starttls"
 	"jabberd/store"
-	"jabberd/tlsext"
 )
 
 // Version is the server's version, reported by jabber:iq:version.
@@ -43,7 +43,7 @@ type Setup struct {
 	IRC *irc.Server
 	// Lab holds the connections' transcripts (nil when [lab] transcripts
 	// is 0).
-	Lab *lab.Book
+	Lab *lab.Recorder
 
 	cfg    *config.Config
 	log    zerolog.Logger
@@ -122,10 +122,10 @@ func (set *Setup) serverCertificate(cfg *config.Config) (tls.Certificate, error)
 // listenerTLS is the TLS side of the listeners: the base configuration,
 // the STARTTLS and direct-TLS servers on it, and the client verifier.
 type listenerTLS struct {
-	base     *tls.Config
-	starttls *tlsext.Server
-	direct   *tlsext.Server
-	verify   tlsext.VerifyFunc
+	base    *tls.Config
+	upgrade *starttls.Server
+	direct  *starttls.Server
+	verify  starttls.VerifyFunc
 }
 
 // tlsFromConfig builds the listeners' TLS over the server certificate, with
@@ -136,24 +136,24 @@ func tlsFromConfig(cfg *config.Config, serverCert tls.Certificate, labCA *x509.C
 		return listenerTLS{}, err
 	}
 	lt := listenerTLS{verify: clientVerifier(roots)}
-	lt.base, err = tlsext.ServerConfig(serverCert, tlsext.Settings{MinVersion: cfg.TLS.MinVersion, ClientCerts: cfg.TLS.ClientCerts}, lt.verify)
+	lt.base, err = starttls.ServerConfig(serverCert, starttls.Settings{MinVersion: cfg.TLS.MinVersion, ClientCerts: cfg.TLS.ClientCerts}, lt.verify)
 	if err != nil {
 		return listenerTLS{}, err
 	}
-	if lt.starttls, err = tlsext.NewServer(lt.base, cfg.Limits.HandshakeTimeout.Duration); err != nil {
+	if lt.upgrade, err = starttls.NewServer(lt.base, cfg.Limits.HandshakeTimeout.Duration); err != nil {
 		return listenerTLS{}, err
 	}
-	if err := lt.starttls.Ready(); err != nil {
+	if err := lt.upgrade.Ready(); err != nil {
 		log.Warn().Err(err).Msg("STARTTLS requests will be refused until the server certificate is replaced")
 	}
-	if lt.direct, err = tlsext.NewServer(tlsext.WithALPN(lt.base, "xmpp-client"), cfg.Limits.HandshakeTimeout.Duration); err != nil {
+	if lt.direct, err = starttls.NewServer(starttls.WithALPN(lt.base, "xmpp-client"), cfg.Limits.HandshakeTimeout.Duration); err != nil {
 		return listenerTLS{}, err
 	}
 	return lt, nil
 }
 
 // clientVerifier checks a client's chain (leaf first) against roots.
-func clientVerifier(roots *x509.CertPool) tlsext.VerifyFunc {
+func clientVerifier(roots *x509.CertPool) starttls.VerifyFunc {
 	return func(chain []*x509.Certificate) error {
 		if len(chain) == 0 {
 			return errors.New("no client certificate")
@@ -193,11 +193,11 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 		log.Warn().Msg("auth.insecure_allow_passwords_without_tls is on: passwords may cross the network in the clear")
 	}
 	if cfg.IRC.Enabled {
-		if set.IRC, err = ircFromConfig(cfg, lt.starttls, lt.verify, mapper, accts, book, labTLS, log); err != nil {
+		if set.IRC, err = ircFromConfig(cfg, lt.upgrade, lt.verify, mapper, accts, book, labTLS, log); err != nil {
 			return err
 		}
 	}
-	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.starttls, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS})
+	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS})
 	return err
 }
 
@@ -224,7 +224,7 @@ func clientRoots(files []string, labCA *x509.Certificate) (*x509.CertPool, error
 // ircFromConfig builds the IRC listener on the same TLS server, client
 // verifier, certificate mapper and accounts as XMPP. Of auth.mechanisms it
 // offers EXTERNAL and PLAIN, in that list's order.
-func ircFromConfig(cfg *config.Config, up *tlsext.Server, verify tlsext.VerifyFunc, mapper *external.Mapper, store accounts.Store, book *lab.Book, labTLS *lab.TLS, log zerolog.Logger) (*irc.Server, error) {
+func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.VerifyFunc, mapper *external.Mapper, store accounts.Store, book *lab.Recorder, labTLS *lab.TLS, log zerolog.Logger) (*irc.Server, error) {
 	var mechs []sasl.Mechanism
 	for _, name := range cfg.Auth.Mechanisms {
 		switch name {
@@ -247,8 +247,8 @@ func ircFromConfig(cfg *config.Config, up *tlsext.Server, verify tlsext.VerifyFu
 // labFromConfig builds the transcript book and, when some profile may bend
 // a handshake, the profiles' TLS configurations (with their fault
 // certificates, made anew in the state directory).
-func labFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names []string, log zerolog.Logger) (*lab.Book, *lab.TLS, error) {
-	book, err := lab.NewBook(lab.Options{Keep: cfg.Lab.Transcripts, Dir: cfg.Lab.TranscriptDir, MaxBytes: cfg.Lab.TranscriptMaxBytes}, log)
+func labFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names []string, log zerolog.Logger) (*lab.Recorder, *lab.TLS, error) {
+	book, err := lab.NewRecorder(lab.Options{Keep: cfg.Lab.Transcripts, Dir: cfg.Lab.TranscriptDir, MaxBytes: cfg.Lab.TranscriptMaxBytes}, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lab.transcript_dir: %w", err)
 	}

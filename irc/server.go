@@ -12,7 +12,7 @@
 //
 // The machine is pure (events in, actions out), so every exchange can be a
 // transcript in testdata/irc. Nothing after the STARTTLS line reaches the
-// parser: the reader's unread bytes go to the TLS handshake (tlsext).
+// parser: the reader's unread bytes go to the TLS handshake (starttls).
 package irc
 
 import (
@@ -32,7 +32,7 @@ import (
 	"jabberd/connpool"
 	"jabberd/lab"
 	"jabberd/sasl"
-	"jabberd/tlsext"
+	"jabberd/starttls"
 	"jabberd/transport"
 )
 
@@ -44,9 +44,9 @@ type Options struct {
 	// domain (both the XMPP domain).
 	ServerName, Domain string
 	// TLS upgrades connections; nil means STARTTLS is never offered.
-	TLS *tlsext.Server
+	TLS *starttls.Server
 	// VerifyClient checks a client certificate chain after the handshake.
-	VerifyClient tlsext.VerifyFunc
+	VerifyClient starttls.VerifyFunc
 	// Identities maps a verified certificate to accounts (EXTERNAL).
 	Identities *external.Mapper
 	// Mechanisms are EXTERNAL and PLAIN as auth.mechanisms lists them.
@@ -62,7 +62,7 @@ type Options struct {
 	Log               zerolog.Logger
 
 	// Lab records each connection's transcript (nil: none).
-	Lab *lab.Book
+	Lab *lab.Recorder
 	// LabTLS holds the handshakes of the profiles that bend TLS (nil when
 	// no profile can).
 	LabTLS *lab.TLS

@@ -10,7 +10,7 @@ import (
 // BenchmarkTranscriptLogin is what one RFC 6120 login costs its transcript:
 // the calls a connection makes, with data of a login's sizes.
 func BenchmarkTranscriptLogin(b *testing.B) {
-	book, _ := NewBook(Options{Keep: 200, MaxBytes: 256 << 10}, zerolog.Nop())
+	book, _ := NewRecorder(Options{Keep: 200, MaxBytes: 256 << 10}, zerolog.Nop())
 	header := make([]byte, 180)
 	features := make([]byte, 450)
 	b.ReportAllocs()

@@ -79,7 +79,7 @@ func TestIRCVerdicts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := lab.NewBook(lab.Options{Keep: 1}, zerolog.Nop())
+			b, err := lab.NewRecorder(lab.Options{Keep: 1}, zerolog.Nop())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func TestIRCVerdicts(t *testing.T) {
 // from the same address that pipelines NICK and USER before STARTTLS is
 // not a fallback; one that registers without STARTTLS is.
 func TestIRCFallbackAcrossConnections(t *testing.T) {
-	b, err := lab.NewBook(lab.Options{Keep: 10}, zerolog.Nop())
+	b, err := lab.NewRecorder(lab.Options{Keep: 10}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,8 +106,8 @@ func flagKind(flag string) string {
 
 // StatusHandler serves the status page and its JSON API for b. b may be
 // nil (transcripts off): the page says so and the list is empty.
-func StatusHandler(b *Book) http.Handler {
-	s := &status{book: b}
+func StatusHandler(b *Recorder) http.Handler {
+	s := &status{rec: b}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /connections/{id}", s.connection)
@@ -149,7 +149,7 @@ func withHeaders(next http.Handler) http.Handler {
 }
 
 type status struct {
-	book *Book
+	rec *Recorder
 }
 
 type indexPage struct {
@@ -186,8 +186,8 @@ type notFoundPage struct {
 }
 
 func (s *status) index(w http.ResponseWriter, r *http.Request) {
-	p := indexPage{Transcripts: s.book != nil, Profiles: profileInfos(), Now: time.Now()}
-	for _, sum := range s.book.List() {
+	p := indexPage{Transcripts: s.rec != nil, Profiles: profileInfos(), Now: time.Now()}
+	for _, sum := range s.rec.List() {
 		if sum.Live {
 			p.Live = append(p.Live, sum)
 		} else {
@@ -198,7 +198,7 @@ func (s *status) index(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *status) connection(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.book.Get(r.PathValue("id"))
+	t, ok := s.rec.Get(r.PathValue("id"))
 	if !ok {
 		s.render(w, http.StatusNotFound, "notfound", notFoundPage{What: s.unknown(r.PathValue("id"))})
 		return
@@ -212,7 +212,7 @@ func (s *status) connection(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *status) apiConnections(w http.ResponseWriter, r *http.Request) {
-	list := s.book.List()
+	list := s.rec.List()
 	if list == nil {
 		list = []Summary{}
 	}
@@ -220,7 +220,7 @@ func (s *status) apiConnections(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *status) apiConnection(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.book.Get(r.PathValue("id"))
+	t, ok := s.rec.Get(r.PathValue("id"))
 	if !ok {
 		writeJSON(w, http.StatusNotFound, APIError{Error: s.unknown(r.PathValue("id"))})
 		return
@@ -238,7 +238,7 @@ func (s *status) apiProfiles(w http.ResponseWriter, r *http.Request) {
 
 // unknown says why there is no connection id.
 func (s *status) unknown(id string) string {
-	if s.book == nil {
+	if s.rec == nil {
 		return fmt.Sprintf("no connection %q: transcripts are off ([lab] transcripts = 0)", id)
 	}
 	return fmt.Sprintf("no connection %q among the live and the recent ones", id)

@@ -104,9 +104,9 @@ func TestStatusHeaders(t *testing.T) {
 // TestStatusTranscriptsOff: a nil book still serves a page, saying so, and
 // an empty list.
 func TestStatusTranscriptsOff(t *testing.T) {
-	book, err := lab.NewBook(lab.Options{Keep: 0}, zerolog.Nop())
+	book, err := lab.NewRecorder(lab.Options{Keep: 0}, zerolog.Nop())
 	if err != nil || book != nil {
-		t.Fatalf("NewBook(Keep 0) = %v, %v; want nil, nil", book, err)
+		t.Fatalf("NewRecorder(Keep 0) = %v, %v; want nil, nil", book, err)
 	}
 	srv := httptest.NewServer(lab.StatusHandler(book))
 	defer srv.Close()

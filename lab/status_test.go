@@ -1,7 +1,7 @@
 package lab_test
 
 // The status page over a real loopback socket (httptest.NewServer) with a
-// real Book fed the way a connection feeds it.
+// real Recorder fed the way a connection feeds it.
 //
 // This file holds the fixture and the HTTP helpers. The tests are in
 // status_api_test.go (the JSON API), status_page_test.go (the HTML pages)
@@ -35,15 +35,15 @@ const (
 //	c2 live: IRC, plaintext only;
 //	c3 live: legacy stream whose client sent a hostile SNI.
 type fixture struct {
-	book *lab.Book
+	book *lab.Recorder
 	srv  *httptest.Server
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	book, err := lab.NewBook(lab.Options{Keep: 10}, zerolog.Nop())
+	book, err := lab.NewRecorder(lab.Options{Keep: 10}, zerolog.Nop())
 	if err != nil || book == nil {
-		t.Fatalf("NewBook: %v, %v", book, err)
+		t.Fatalf("NewRecorder: %v, %v", book, err)
 	}
 
 	c1 := book.Start("c1", "xmpp", "127.0.0.1:40001", "127.0.0.1")

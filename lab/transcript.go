@@ -71,8 +71,8 @@ type Summary struct {
 // Transcript records one connection. Its methods are safe for concurrent
 // use (the connection writes, the status page reads).
 type Transcript struct {
-	book *Book
-	ip   string
+	rec *Recorder
+	ip  string
 
 	mu      sync.Mutex
 	sum     Summary
@@ -213,8 +213,8 @@ func (t *Transcript) TLSRefused(reason string) {
 	t.add(Record{Dir: DirEvent, Data: "STARTTLS refused: " + reason})
 	t.verdict.tlsRefused = true
 	t.flag(FlagStartTLSRefused)
-	if t.book != nil {
-		t.book.refused(t.ip)
+	if t.rec != nil {
+		t.rec.refused(t.ip)
 	}
 }
 
@@ -281,7 +281,7 @@ func (t *Transcript) flag(name string) {
 }
 
 // End closes the transcript: the verdicts that depend on how the
-// connection ended are drawn, and the book keeps it among the recent ones.
+// connection ended are drawn, and the recorder keeps it among the recent ones.
 func (t *Transcript) End(reason string) {
 	if reason == "" {
 		reason = "connection ended"
@@ -297,8 +297,8 @@ func (t *Transcript) End(reason string) {
 	t.add(Record{Dir: DirEvent, Data: "closed: " + reason})
 	t.verdict.end(t)
 	t.mu.Unlock()
-	if t.book != nil {
-		t.book.ended(t)
+	if t.rec != nil {
+		t.rec.ended(t)
 	}
 }
 

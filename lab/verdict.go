@@ -57,7 +57,7 @@ func (v *verdict) input(t *Transcript, in Input) {
 	if in.Kind == "header" || in.Kind == "close" {
 		return
 	}
-	if plaintext && !in.StartTLS && !in.Capabilities && !v.tlsRequested && t.book != nil && t.book.refusedRecently(t.ip) && !v.tlsRefused {
+	if plaintext && !in.StartTLS && !in.Capabilities && !v.tlsRequested && t.rec != nil && t.rec.refusedRecently(t.ip) && !v.tlsRefused {
 		// This address was refused STARTTLS a moment ago and now goes on
 		// without asking for it.
 		t.flag(FlagFallbackToPlaintext)

@@ -21,8 +21,8 @@ import (
 	"jabberd/lab"
 	"jabberd/negotiation"
 	"jabberd/session"
+	"jabberd/starttls"
 	"jabberd/stream"
-	"jabberd/tlsext"
 	"jabberd/tlspolicy"
 	"jabberd/transport"
 )
@@ -31,13 +31,13 @@ import (
 type Options struct {
 	Config *config.Config
 	// TLS upgrades connections; nil means no listener may offer STARTTLS.
-	TLS *tlsext.Server
+	TLS *starttls.Server
 	// DirectTLS serves direct-TLS listeners (XEP-0368): the same
 	// certificate, with ALPN xmpp-client. nil means TLS.
-	DirectTLS *tlsext.Server
+	DirectTLS *starttls.Server
 	// VerifyClient checks a client certificate chain after the handshake;
 	// nil means no certificate ever counts as verified.
-	VerifyClient tlsext.VerifyFunc
+	VerifyClient starttls.VerifyFunc
 	Log          zerolog.Logger
 	// NewID overrides stream-id generation (tests).
 	NewID func() string
@@ -57,7 +57,7 @@ type Options struct {
 	// when off.
 	Provision func(name string) error
 	// Lab keeps the connections' transcripts; nil records none.
-	Lab *lab.Book
+	Lab *lab.Recorder
 	// LabTLS holds the TLS variants of the lab profiles (certificate
 	// faults, TLS 1.0, the slow handshake); nil when no profile can be
 	// chosen.

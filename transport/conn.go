@@ -28,7 +28,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"jabberd/auth/external"
-	"jabberd/tlsext"
+	"jabberd/starttls"
 )
 
 // Driver is a protocol over a Conn.
@@ -51,7 +51,7 @@ type Settings struct {
 	Shutdown error
 	// VerifyClient checks a client certificate chain after the handshake;
 	// nil: no certificate ever counts as verified.
-	VerifyClient tlsext.VerifyFunc
+	VerifyClient starttls.VerifyFunc
 	// Identities maps a verified certificate to accounts (SASL EXTERNAL);
 	// nil maps none.
 	Identities *external.Mapper

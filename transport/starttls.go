@@ -5,13 +5,13 @@ import (
 	"net"
 	"strings"
 
-	"jabberd/tlsext"
+	"jabberd/starttls"
 )
 
 // Facts are what the core learnt from an established handshake: what was
 // negotiated, and the client certificate verified and mapped to accounts.
 type Facts struct {
-	*tlsext.Result
+	*starttls.Result
 	// Early counts the bytes the reader had buffered past the request,
 	// replayed into the handshake.
 	Early int
@@ -46,7 +46,7 @@ func (f *Facts) ClientCert() string {
 // starts a fresh reader on Source. On failure the connection is over; the
 // observer has been told what the client sent where its ClientHello
 // belonged, if that was not TLS.
-func (c *Conn) StartTLS(up *tlsext.Server, early []byte, skip string, choose tlsext.Choose) (*Facts, error) {
+func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose starttls.Choose) (*Facts, error) {
 	c.tap = nil // nothing read so far may be observed as protocol input again
 	if c.obs != nil {
 		c.obs.TLSRequested()
@@ -57,7 +57,7 @@ func (c *Conn) StartTLS(up *tlsext.Server, early []byte, skip string, choose tls
 		caught = &catcher{Conn: c.tcp}
 		under = caught
 	}
-	var res *tlsext.Result
+	var res *starttls.Result
 	var err error
 	c.OffStack(func() { res, err = up.UpgradeWith(c.set.Context, under, early, skip, choose) })
 	// The catcher stays under the TLS connection for its life: what it
@@ -95,7 +95,7 @@ func notTLS(data []byte, skip string) []byte {
 // describe verifies the client certificate, maps it to accounts, and logs
 // the upgrade with the same fields for every protocol, so that one grep
 // finds them all.
-func (c *Conn) describe(res *tlsext.Result, early int) *Facts {
+func (c *Conn) describe(res *starttls.Result, early int) *Facts {
 	f := &Facts{Result: res, Early: early}
 	ev := c.Log().Info().Str("version", res.VersionName()).Str("cipher", res.CipherName()).Int("early_bytes", early)
 	if res.Skipped > 0 {

@@ -12,9 +12,9 @@ import (
 	"github.com/rs/zerolog"
 )
 
-func newBook(t *testing.T, opt Options) *Book {
+func newBook(t *testing.T, opt Options) *Recorder {
 	t.Helper()
-	b, err := NewBook(opt, zerolog.Nop())
+	b, err := NewRecorder(opt, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

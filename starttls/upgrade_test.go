@@ -1,4 +1,4 @@
-package tlsext
+package starttls
 
 import (
 	"bytes"

@@ -11,7 +11,7 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Options configure a Book.
+// Options configure a Recorder.
 type Options struct {
 	// Keep is how many ended connections stay in memory; 0 turns
 	// transcripts off (Start returns nil).
@@ -25,9 +25,9 @@ type Options struct {
 	FallbackWindow time.Duration
 }
 
-// Book holds the transcripts of live connections and of the last Keep
+// Recorder holds the transcripts of live connections and of the last Keep
 // ended ones.
-type Book struct {
+type Recorder struct {
 	opt Options
 	log zerolog.Logger
 
@@ -41,8 +41,8 @@ type Book struct {
 	refusals map[string]time.Time // IP → last STARTTLS refusal
 }
 
-// NewBook returns a book, or nil when transcripts are off.
-func NewBook(opt Options, log zerolog.Logger) (*Book, error) {
+// NewRecorder returns a recorder, or nil when transcripts are off.
+func NewRecorder(opt Options, log zerolog.Logger) (*Recorder, error) {
 	if opt.Keep <= 0 {
 		return nil, nil
 	}
@@ -54,18 +54,18 @@ func NewBook(opt Options, log zerolog.Logger) (*Book, error) {
 			return nil, fmt.Errorf("transcript directory: %w", err)
 		}
 	}
-	return &Book{opt: opt, log: log, live: map[string]*Transcript{}, refusals: map[string]time.Time{}}, nil
+	return &Recorder{opt: opt, log: log, live: map[string]*Transcript{}, refusals: map[string]time.Time{}}, nil
 }
 
-// Start opens the transcript of a new connection. A nil Book returns a nil
+// Start opens the transcript of a new connection. A nil Recorder returns a nil
 // Transcript, whose methods must not be called: callers check.
-func (b *Book) Start(id, listener, remote, ip string) *Transcript {
+func (b *Recorder) Start(id, listener, remote, ip string) *Transcript {
 	if b == nil {
 		return nil
 	}
 	// Room for a whole login's records and bytes from the start: one
 	// allocation each instead of a series of growths.
-	t := &Transcript{book: b, ip: ip, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes,
+	t := &Transcript{rec: b, ip: ip, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes,
 		records: make([]entry, 0, 32), arena: make([]byte, 0, 4096)}
 	t.sum = Summary{ID: id, Listener: listener, Remote: remote, Started: time.Now(), Live: true, SelectedBy: ByListener, TLS: "none", ClientCert: "none"}
 	t.add(Record{Dir: DirEvent, Data: "connected from " + remote + " on the " + listener + " listener"})
@@ -76,7 +76,7 @@ func (b *Book) Start(id, listener, remote, ip string) *Transcript {
 }
 
 // ended moves t from the live set to the recent ones and writes its file.
-func (b *Book) ended(t *Transcript) {
+func (b *Recorder) ended(t *Transcript) {
 	id := t.sum.ID // set at Start, never written again
 	b.mu.Lock()
 	delete(b.live, id)
@@ -96,7 +96,7 @@ func (b *Book) ended(t *Transcript) {
 
 // List returns the summaries of the live connections and then the recent
 // ones, newest first in each group.
-func (b *Book) List() []Summary {
+func (b *Recorder) List() []Summary {
 	if b == nil {
 		return nil
 	}
@@ -121,7 +121,7 @@ func (b *Book) List() []Summary {
 }
 
 // Get returns the transcript of a live or recent connection.
-func (b *Book) Get(id string) (*Transcript, bool) {
+func (b *Recorder) Get(id string) (*Transcript, bool) {
 	if b == nil {
 		return nil, false
 	}
@@ -139,7 +139,7 @@ func (b *Book) Get(id string) (*Transcript, bool) {
 }
 
 // refused notes a STARTTLS refusal to ip.
-func (b *Book) refused(ip string) {
+func (b *Recorder) refused(ip string) {
 	b.rmu.Lock()
 	defer b.rmu.Unlock()
 	now := time.Now()
@@ -155,7 +155,7 @@ func (b *Book) refused(ip string) {
 
 // refusedRecently reports whether ip was refused STARTTLS within the
 // fallback window.
-func (b *Book) refusedRecently(ip string) bool {
+func (b *Recorder) refusedRecently(ip string) bool {
 	b.rmu.Lock()
 	defer b.rmu.Unlock()
 	at, ok := b.refusals[ip]

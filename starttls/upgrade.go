@@ -1,8 +1,8 @@
-// Package tlsext performs the server side of a STARTTLS upgrade for any
+// Package starttls performs the server side of a STARTTLS upgrade for any
 // line- or stream-oriented protocol (XMPP, IRC): it replays the bytes the
 // protocol reader had buffered past the request into the handshake, bounds
 // the handshake with a deadline and reports what was negotiated.
-package tlsext
+package starttls
 
 import (
 	"context"
