@@ -1,12 +1,9 @@
 package irc
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"jabberd/internal/transcript"
 	"jabberd/sasl"
 	"jabberd/tlspolicy"
 )
 
-// Transcripts in testdata/irc replay a client's side of a connection
+// Transcripts in testdata/irc (the shared language of internal/transcript) replay a client's side of a connection
 // through the real line reader into the machine and compare everything it
 // does, strictly: output without an S: line, an action without an A: line
 // or a delivery without a D: line fails the transcript.
@@ -62,45 +60,20 @@ type step struct {
 	kind, text string
 }
 
-var repeat = regexp.MustCompile(`\{(.)\*(\d+)\}`)
-
 func parseTranscript(t *testing.T, path string) (opts map[string][]string, steps []step) {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	f, err := transcript.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts = map[string][]string{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		switch {
-		case strings.TrimSpace(line) == "", strings.HasPrefix(line, "#"):
-		case strings.HasPrefix(line, "@ "):
-			for _, kv := range strings.Fields(line[2:]) {
-				k, v, _ := strings.Cut(kv, "=")
-				opts[k] = append(opts[k], v)
-			}
-		case len(line) >= 2 && line[1] == ':':
-			text := strings.TrimPrefix(line[2:], " ")
-			if strings.HasPrefix(text, `"`) {
-				u, err := strconv.Unquote(text)
-				if err != nil {
-					t.Fatalf("%s:%d: bad quoted payload: %v", path, n, err)
-				}
-				text = "\x00raw:" + u
-			}
-			text = repeat.ReplaceAllStringFunc(text, func(s string) string {
-				m := repeat.FindStringSubmatch(s)
-				k, _ := strconv.Atoi(m[2])
-				return strings.Repeat(m[1], k)
-			})
-			steps = append(steps, step{n, line[:1], text})
-		default:
-			t.Fatalf("%s:%d: cannot read line %q", path, n, line)
+	for _, s := range f.Steps {
+		text := s.Text
+		if s.Quoted {
+			text = "\x00raw:" + text
 		}
+		steps = append(steps, step{s.Line, s.Kind, text})
 	}
-	return opts, steps
+	return f.Opts, steps
 }
 
 // raw reports whether a step's text was quoted, and its bytes.

@@ -1,12 +1,10 @@
 package negotiation
 
 import (
-	"bufio"
 	"crypto/tls"
 	"errors"
 
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,13 +12,15 @@ import (
 	"testing"
 
 	"jabberd/accounts"
+	"jabberd/internal/transcript"
 	"jabberd/lab/wire"
 	"jabberd/sasl"
 	"jabberd/stream"
 	"jabberd/tlspolicy"
 )
 
-// Transcripts in testdata/transcripts replay a client's side of a stream
+// Transcripts in testdata/transcripts (the shared language of
+// internal/transcript) replay a client's side of a stream
 // through the real tokenizer into the machine and compare what it does.
 //
 //	# comment
@@ -64,36 +64,16 @@ type step struct {
 }
 
 func parseTranscript(t *testing.T, path string) (opts map[string]string, steps []step) {
-	fh, err := os.Open(path)
+	f, err := transcript.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fh.Close()
 	opts = map[string]string{}
-	sc := bufio.NewScanner(fh)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		switch {
-		case strings.TrimSpace(line) == "", strings.HasPrefix(line, "#"):
-		case strings.HasPrefix(line, "@ "):
-			for _, kv := range strings.Fields(line[2:]) {
-				k, v, _ := strings.Cut(kv, "=")
-				opts[k] = v
-			}
-		case len(line) >= 2 && line[1] == ':':
-			text := strings.TrimPrefix(line[2:], " ")
-			if strings.HasPrefix(text, `"`) {
-				u, err := strconv.Unquote(text)
-				if err != nil {
-					t.Fatalf("%s:%d: bad quoted payload: %v", path, n, err)
-				}
-				text = u
-			}
-			steps = append(steps, step{n, line[:1], text})
-		default:
-			t.Fatalf("%s:%d: cannot read line %q", path, n, line)
-		}
+	for k := range f.Opts {
+		opts[k] = f.Opt(k)
+	}
+	for _, s := range f.Steps {
+		steps = append(steps, step{s.Line, s.Kind, s.Text})
 	}
 	return opts, steps
 }
