@@ -113,7 +113,7 @@ func splitIRC(data []byte) []lab.Piece {
 		if redacted != nil {
 			text = redacted
 		}
-		out = append(out, lab.Piece{Data: text, What: in})
+		out = append(out, lab.Piece{Data: text, N: i + 1, Redacted: redacted != nil, What: in})
 		data = data[i+1:]
 	}
 }

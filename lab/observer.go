@@ -7,8 +7,10 @@ import (
 // Piece is one unit of plaintext the client sent where its TLS ClientHello
 // belonged, as the protocol driver splits it (IRC lines, XMPP elements).
 type Piece struct {
-	Data []byte
-	What Input
+	Data     []byte // as recorded: the bytes, or written back without a secret
+	N        int    // its length on the wire
+	Redacted bool   // Data stands in for bytes that carried a secret
+	What     Input
 }
 
 // Splitter cuts what a client sent where its ClientHello belonged into the
@@ -53,7 +55,7 @@ func (w watcher) TLSFailed(err error, plaintext []byte) {
 	if len(plaintext) > 0 {
 		w.t.Event("the client sent plaintext where the TLS handshake belonged")
 		for _, p := range w.split(plaintext) {
-			w.t.InBytes(p.Data, len(p.Data), false, p.What)
+			w.t.InBytes(p.Data, p.N, p.Redacted, p.What)
 		}
 	}
 	w.t.TLSFailed(err.Error())

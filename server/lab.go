@@ -84,6 +84,7 @@ func splitXMPP(data []byte) []lab.Piece {
 		}
 		tag := data[start : start+end+1]
 		data = data[start+end+1:]
+		piece := lab.Piece{N: start + end + 1}
 		what := lab.Input{Kind: "element"}
 		switch {
 		case bytes.HasPrefix(tag, []byte("</stream:stream")):
@@ -97,11 +98,16 @@ func splitXMPP(data []byte) []lab.Piece {
 				next = len(data)
 			}
 			if len(bytes.TrimSpace(data[:next])) > 0 && !bytes.HasSuffix(tag, []byte("/>")) {
+				// The payload is consumed with its tag and never kept.
 				what.Credentials = true
 				tag = append(bytes.Clone(tag), "[redacted]"...)
+				piece.N += next
+				piece.Redacted = true
+				data = data[next:]
 			}
 		}
-		out = append(out, lab.Piece{Data: tag, What: what})
+		piece.Data, piece.What = tag, what
+		out = append(out, piece)
 	}
 	return out
 }
