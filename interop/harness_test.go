@@ -12,19 +12,17 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"jabberd/app"
-	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/internal/logtest"
+	"jabberd/internal/testserver"
 	"jabberd/tlspolicy"
 )
 
@@ -72,7 +70,10 @@ type fields map[string]string
 
 // ---- the server ----
 
+// jabberd is the shared test server (internal/testserver) with the test
+// users, under the names this suite's tests use.
 type jabberd struct {
+	*testserver.Server
 	t      *testing.T
 	set    *app.Setup
 	addr   string // the STARTTLS listener (tls = "optional")
@@ -80,8 +81,6 @@ type jabberd struct {
 	log    *notifyBuffer
 	state  string
 	debug  bool // the log has debug entries ("sent", "received")
-
-	stopOnce sync.Once
 }
 
 type serverOptions struct {
@@ -97,75 +96,31 @@ type serverOptions struct {
 // a direct-TLS listener when asked), a debug-level JSON log.
 func startJabberd(t *testing.T, opt serverOptions) *jabberd {
 	t.Helper()
-	cfg := config.Default()
-	cfg.StateDir = t.TempDir()
-	cfg.Users = slices.Clone(users)
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: tlspolicy.Optional}}
+	s := testserver.Start(t, testserver.Options{Configure: func(cfg *config.Config) {
+		cfg.Users = slices.Clone(users)
+		if opt.direct {
+			cfg.Listen = append(cfg.Listen, config.Listener{Address: "127.0.0.1:0", TLS: tlspolicy.Direct})
+		}
+		if opt.irc != nil {
+			cfg.IRC.Enabled, cfg.IRC.Address, cfg.IRC.TLS = true, "127.0.0.1:0", *opt.irc
+		}
+		if opt.configure != nil {
+			opt.configure(cfg)
+		}
+	}})
+	j := &jabberd{Server: s, t: t, set: s.Set, addr: s.Addr(), log: s.Logs, state: s.StateDir(),
+		debug: s.Cfg.Log.Level == "debug" && zerolog.GlobalLevel() <= zerolog.DebugLevel}
 	if opt.direct {
-		cfg.Listen = append(cfg.Listen, config.Listener{Address: "127.0.0.1:0", TLS: tlspolicy.Direct})
+		j.direct = s.Addrs[1]
 	}
-	if opt.irc != nil {
-		cfg.IRC.Enabled, cfg.IRC.Address, cfg.IRC.TLS = true, "127.0.0.1:0", *opt.irc
-	}
-	cfg.Log.Level = "debug"
-	cfg.Log.Format = "json"
-	if opt.configure != nil {
-		opt.configure(cfg)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("test configuration: %v", err)
-	}
-	logs := newNotifyBuffer()
-	logger := zerolog.New(logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
-	set, err := app.FromConfig(cfg, logger)
-	if err != nil {
-		t.Fatalf("app.FromConfig: %v", err)
-	}
-	addrs, err := set.Listen()
-	if err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	if len(addrs) != len(cfg.Listen) {
-		t.Fatalf("Listen returned %d addresses for %d listeners", len(addrs), len(cfg.Listen))
-	}
-	j := &jabberd{t: t, set: set, addr: addrs[0].String(), log: logs, state: set.State.Dir,
-		debug: logger.GetLevel() <= zerolog.DebugLevel && zerolog.GlobalLevel() <= zerolog.DebugLevel}
-	if opt.direct {
-		j.direct = addrs[1].String()
-	}
-	t.Cleanup(j.stop)
 	return j
 }
 
-// stop shuts the server down and checks what must hold after any client:
-// a clean shutdown and nothing logged at error level (a panic, an accept
-// failure). On failure the whole server log goes into the test output.
-func (j *jabberd) stop() {
-	j.stopOnce.Do(func() {
-		t := j.t
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := j.set.Shutdown(ctx); err != nil {
-			t.Errorf("server Shutdown: %v", err)
-		}
-		for _, e := range j.log.Entries(t) {
-			if lv := e.Str("level"); lv == "error" || lv == "fatal" || lv == "panic" {
-				t.Errorf("server logged at %s level: %s", lv, e)
-			}
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", j.log.String())
-		}
-	})
-}
-
 // caFile is the lab CA that signed the server certificate.
-func (j *jabberd) caFile() string { return filepath.Join(j.state, certs.CACertFile) }
+func (j *jabberd) caFile() string { return j.CAFile() }
 
 // clientCert is the certificate and key the state directory holds for user.
-func (j *jabberd) clientCert(user string) (crt, key string) {
-	return certs.ClientPaths(j.state, user)
-}
+func (j *jabberd) clientCert(user string) (crt, key string) { return j.ClientCertFiles(user) }
 
 // entries returns the log entries so far that match f.
 func (j *jabberd) entries(f fields) []logEntry {

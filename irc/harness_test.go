@@ -7,25 +7,21 @@ package irc_test
 
 import (
 	"bufio"
-	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"jabberd/app"
-	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/internal/logtest"
-	"jabberd/tlspolicy"
+	"jabberd/internal/testserver"
 )
 
 // ioTimeout bounds every client read and write.
@@ -58,16 +54,15 @@ func (b *logBuffer) wait(t testing.TB, f fields) logEntry {
 
 // ---- the server ----
 
+// harness is the shared test server (internal/testserver) with the IRC
+// listener on, under the names this suite's tests use.
 type harness struct {
-	t     *testing.T
-	cfg   *config.Config
-	set   *app.Setup
-	addr  string // the IRC listener
-	logs  *logBuffer
-	roots *x509.CertPool
-
-	allowedErrors map[string]bool
-	stopOnce      sync.Once
+	*testserver.Server
+	t    *testing.T
+	cfg  *config.Config
+	set  *app.Setup
+	addr string // the IRC listener
+	logs *logBuffer
 }
 
 // start runs jabberd with IRC on 127.0.0.1:0 (tls optional) and XMPP on
@@ -75,86 +70,23 @@ type harness struct {
 // before Listen (test hooks).
 func start(t *testing.T, mod func(*config.Config), before func(*app.Setup)) *harness {
 	t.Helper()
-	cfg := config.Default()
-	cfg.StateDir = t.TempDir()
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: tlspolicy.Optional}}
-	cfg.IRC.Enabled = true
-	cfg.IRC.Address = "127.0.0.1:0"
-	cfg.Log.Level = "debug"
-	cfg.Log.Format = "json"
-	if mod != nil {
-		mod(cfg)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("test configuration: %v", err)
-	}
-	logs := newLogBuffer()
-	log := zerolog.New(logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
-	set, err := app.FromConfig(cfg, log)
-	if err != nil {
-		t.Fatalf("FromConfig: %v", err)
-	}
-	if set.IRC == nil {
-		t.Fatalf("FromConfig built no IRC listener although irc.enabled = true")
-	}
-	if before != nil {
-		before(set)
-	}
-	if _, err := set.Listen(); err != nil {
-		set.Store.Close()
-		t.Fatalf("Listen: %v", err)
-	}
-	h := &harness{t: t, cfg: cfg, set: set, addr: set.IRC.Addr().String(), logs: logs, roots: x509.NewCertPool()}
-	h.roots.AddCert(set.State.CA.Cert)
-	t.Cleanup(h.stop)
-	return h
+	s := testserver.Start(t, testserver.Options{Before: before, Configure: func(cfg *config.Config) {
+		cfg.IRC.Enabled = true
+		cfg.IRC.Address = "127.0.0.1:0"
+		if mod != nil {
+			mod(cfg)
+		}
+	}})
+	return &harness{Server: s, t: t, cfg: s.Cfg, set: s.Set, addr: s.IRCAddr(), logs: &logBuffer{s.Logs}}
 }
 
-// stop shuts the server down (IRC with it) and fails the test on any
-// error-level log entry that was not allowed; on failure the log is shown.
-func (h *harness) stop() {
-	h.stopOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.set.Shutdown(ctx); err != nil {
-			h.t.Errorf("Shutdown: %v", err)
-		}
-		h.set.Store.Close()
-		for _, e := range h.logs.all(h.t, nil) {
-			if lv := e.Str("level"); (lv == "error" || lv == "fatal") && !h.allowedErrors[e.Str("message")] {
-				h.t.Errorf("server logged at %s: %s", lv, e)
-			}
-		}
-		if h.t.Failed() {
-			h.t.Logf("server log:\n%s", h.logs.text())
-		}
-	})
-}
+func (h *harness) allowError(msg string) { h.AllowError(msg) }
 
-func (h *harness) allowError(msg string) {
-	if h.allowedErrors == nil {
-		h.allowedErrors = map[string]bool{}
-	}
-	h.allowedErrors[msg] = true
-}
-
-// tlsConfig is the client side: trust the lab CA, name "localhost".
-func (h *harness) tlsConfig(cert *tls.Certificate) *tls.Config {
-	cfg := &tls.Config{ServerName: "localhost", RootCAs: h.roots}
-	if cert != nil {
-		cfg.Certificates = []tls.Certificate{*cert}
-	}
-	return cfg
-}
+func (h *harness) tlsConfig(cert *tls.Certificate) *tls.Config { return h.TLSConfig(cert) }
 
 func (h *harness) clientCert(user string) *tls.Certificate {
 	h.t.Helper()
-	crt, key := certs.ClientPaths(h.set.State.Dir, user)
-	p, err := certs.Load(crt, key)
-	if err != nil {
-		h.t.Fatalf("load client certificate %s: %v", user, err)
-	}
-	c := p.TLSCertificate()
+	c, _ := h.ClientCert(user)
 	return &c
 }
 

@@ -180,7 +180,7 @@ func TestIRCLabCertExpiredBySNI(t *testing.T) {
 
 	good := h.dial(t)
 	good.startTLSRequest()
-	_, err := good.handshake(&tls.Config{ServerName: sni, InsecureSkipVerify: true, VerifyConnection: verifyAs(h.roots, "localhost")})
+	_, err := good.handshake(&tls.Config{ServerName: sni, InsecureSkipVerify: true, VerifyConnection: verifyAs(h.Roots, "localhost")})
 	var inv x509.CertificateInvalidError
 	if !errors.As(err, &inv) || inv.Reason != x509.Expired {
 		t.Fatalf("handshake: %v, want an expired certificate", err)

@@ -16,17 +16,13 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"jabberd/app"
-	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/internal/logtest"
-	"jabberd/tlspolicy"
+	"jabberd/internal/testserver"
 )
 
 // ioTimeout bounds every client read and write: a broken server fails the
@@ -106,17 +102,15 @@ func (b *logBuffer) wait(t testing.TB, m match) logEntry {
 
 // ---- server ----
 
+// harness is the shared test server (internal/testserver) with the names
+// this suite's tests use.
 type harness struct {
-	t     *testing.T
-	cfg   *config.Config
-	set   *app.Setup
-	addr  string
-	logs  *logBuffer
-	roots *x509.CertPool
-
-	shutdownOnce sync.Once
-	// allowedErrors are messages a test expects at error level.
-	allowedErrors map[string]bool
+	*testserver.Server
+	t    *testing.T
+	cfg  *config.Config
+	set  *app.Setup
+	addr string
+	logs *logBuffer
 }
 
 // start runs a server from config.Default() with a temporary state
@@ -131,109 +125,21 @@ func start(t *testing.T, mod func(*config.Config)) *harness {
 // hooks must be in place before any connection goroutine exists).
 func startWith(t *testing.T, mod func(*config.Config), beforeListen func(*app.Setup)) *harness {
 	t.Helper()
-	cfg := config.Default()
-	cfg.StateDir = t.TempDir()
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: tlspolicy.Optional}}
-	cfg.Log.Level = "debug"
-	cfg.Log.Format = "json"
-	if mod != nil {
-		mod(cfg)
+	s := testserver.Start(t, testserver.Options{Configure: mod, Before: beforeListen})
+	if len(s.Addrs) != 1 {
+		t.Fatalf("Listen returned %d addresses, want 1", len(s.Addrs))
 	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("test configuration: %v", err)
-	}
-	level, err := zerolog.ParseLevel(cfg.Log.Level)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := newLogBuffer()
-	log := zerolog.New(logs).Level(level).With().Timestamp().Logger()
-	set, err := app.FromConfig(cfg, log)
-	if err != nil {
-		t.Fatalf("FromConfig: %v", err)
-	}
-	if beforeListen != nil {
-		beforeListen(set)
-	}
-	addrs, err := set.Listen()
-	if err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	if len(addrs) != 1 {
-		t.Fatalf("Listen returned %d addresses, want 1", len(addrs))
-	}
-	h := &harness{t: t, cfg: cfg, set: set, addr: addrs[0].String(), logs: logs, roots: x509.NewCertPool()}
-	h.roots.AddCert(set.State.CA.Cert)
-	t.Cleanup(h.cleanup)
-	return h
+	return &harness{Server: s, t: t, cfg: s.Cfg, set: s.Set, addr: s.Addr(), logs: &logBuffer{s.Logs}}
 }
 
-// shutdown stops the server once; later calls return nil.
-func (h *harness) shutdown(ctx context.Context) error {
-	err := errors.New("already shut down")
-	h.shutdownOnce.Do(func() { err = h.set.Shutdown(ctx) })
-	return err
-}
-
-// cleanup shuts down and checks what must hold after every test: a clean
-// shutdown, no connection left, nothing logged at error level (a panic, an
-// accept failure).
-func (h *harness) cleanup() {
-	t := h.t
-	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
-	defer cancel()
-	// Shutdown must return soon after ctx ends, having cut what was left; a
-	// server that hangs here fails the test instead of hanging it.
-	res := make(chan error, 1)
-	go func() { res <- h.shutdown(ctx) }()
-	select {
-	case err := <-res:
-		if err != nil && err.Error() != "already shut down" {
-			t.Errorf("Shutdown at cleanup: %v", err)
-		}
-		if n := h.set.Server.ConnCount(); n != 0 {
-			t.Errorf("ConnCount after Shutdown = %d, want 0", n)
-		}
-	case <-time.After(2 * ioTimeout):
-		t.Errorf("Shutdown did not return %v after its context ended", ioTimeout)
-	}
-	entries := h.logs.Entries(t)
-	for _, e := range entries {
-		if lv := e.Str("level"); (lv == "error" || lv == "fatal" || lv == "panic") && !h.allowedErrors[e.Str("message")] {
-			t.Errorf("unexpected %s log entry: %s", lv, e)
-		}
-	}
-	if t.Failed() {
-		t.Logf("server log:\n%s", h.logs.text())
-	}
-}
-
-// allowError lets the test end with an error-level entry with message msg.
-func (h *harness) allowError(msg string) {
-	if h.allowedErrors == nil {
-		h.allowedErrors = map[string]bool{}
-	}
-	h.allowedErrors[msg] = true
-}
-
-// tlsConfig is the client side: trust the lab CA, name "localhost".
+func (h *harness) shutdown(ctx context.Context) error { return h.Shutdown(ctx) }
+func (h *harness) allowError(msg string)              { h.AllowError(msg) }
 func (h *harness) tlsConfig(cert *tls.Certificate) *tls.Config {
-	cfg := &tls.Config{ServerName: "localhost", RootCAs: h.roots}
-	if cert != nil {
-		cfg.Certificates = []tls.Certificate{*cert}
-	}
-	return cfg
+	return h.TLSConfig(cert)
 }
-
-// clientCert loads the state directory's certificate for user.
 func (h *harness) clientCert(user string) (tls.Certificate, *x509.Certificate) {
 	h.t.Helper()
-	crt, key := certs.ClientPaths(h.set.State.Dir, user)
-	p, err := certs.Load(crt, key)
-	if err != nil {
-		h.t.Fatalf("load client certificate %s: %v", user, err)
-	}
-	return p.TLSCertificate(), p.Cert
+	return h.ClientCert(user)
 }
 
 // waitConnCount polls the server's connection count (there is no event

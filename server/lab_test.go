@@ -58,7 +58,7 @@ func runLabCase(t *testing.T, c labCase, good bool) {
 	})
 	acct := labAccount{
 		addr: h.addr, user: "alice", password: h.password("alice"), from: "alice@localhost",
-		serverName: "localhost", roots: h.roots, handshakeTimeout: labHandshakeTimeout,
+		serverName: "localhost", roots: h.Roots, handshakeTimeout: labHandshakeTimeout,
 	}
 	switch c.by {
 	case lab.ByUsername:
