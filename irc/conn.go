@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"jabberd/connpool"
 	"jabberd/lab"
+	"jabberd/listener"
 	"jabberd/transport"
 )
 
@@ -20,7 +20,7 @@ type conn struct {
 	m       *Machine
 	r       *lineReader
 	bucket  *tokenBucket
-	refusal connpool.Refusal // over a connection limit: refused at once
+	refusal listener.Refusal // over a connection limit: refused at once
 	choice  *lab.Choice      // the lab profile in force
 
 	regDeadline  time.Time // end of registration

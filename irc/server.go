@@ -29,8 +29,8 @@ import (
 
 	"jabberd/auth/external"
 	"jabberd/config"
-	"jabberd/connpool"
 	"jabberd/lab"
+	"jabberd/listener"
 	"jabberd/sasl"
 	"jabberd/starttls"
 	"jabberd/transport"
@@ -79,7 +79,7 @@ type Server struct {
 	opt  Options
 	mcfg *Config
 	log  zerolog.Logger
-	pool *connpool.Pool
+	pool *listener.Pool
 	ctx  context.Context // the pool's: cancelled when shutdown begins
 
 	profile *lab.Profile // the listener's, nil when standard
@@ -125,7 +125,7 @@ func New(opt Options) (*Server, error) {
 		mcfg.TLSReady = opt.TLS.Ready
 	}
 	log := opt.Log.With().Str("proto", "irc").Logger()
-	pool := connpool.New(connpool.Limits{PerIP: opt.MaxConnsPerIP, Total: opt.MaxConns,
+	pool := listener.New(listener.Limits{PerIP: opt.MaxConnsPerIP, Total: opt.MaxConns,
 		BytesPerSecond: opt.MaxBytesPerSecond, Burst: opt.MaxBytesBurst}, log)
 	core := &transport.Settings{
 		Context: pool.Context(), Shutdown: errors.New("Server shutting down"),
@@ -150,7 +150,7 @@ func (s *Server) Serve(l net.Listener) {
 	s.listener = l
 	s.mu.Unlock()
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(s.opt.Config.TLS)).Msg("listening")
-	s.pool.Serve(l, func(nc net.Conn, ip string, refusal connpool.Refusal) connpool.Conn {
+	s.pool.Serve(l, func(nc net.Conn, ip string, refusal listener.Refusal) listener.Conn {
 		core := transport.New(s.core, nc, "i"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
 		c := &conn{core: core, srv: s, refusal: refusal}
 		c.m = NewMachine(s.mcfg, c, ip)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/beevik/etree"
 
-	"jabberd/connpool"
 	"jabberd/lab"
+	"jabberd/listener"
 	"jabberd/negotiation"
 	"jabberd/stream"
 	"jabberd/transport"
@@ -27,7 +27,7 @@ type conn struct {
 	srv     *Server
 	m       *negotiation.Machine
 	r       *stream.Reader
-	refusal connpool.Refusal // over a connection limit: refused at once
+	refusal listener.Refusal // over a connection limit: refused at once
 	direct  bool             // XEP-0368: TLS before any XML
 	choice  *lab.Choice      // the lab profile in force
 
@@ -53,7 +53,7 @@ func (c *conn) Serve() {
 		// The client's own excess is a policy violation; the server's
 		// total is a shortage of resources (RFC 6120 §4.9.3.17).
 		cond := stream.PolicyViolation
-		if c.refusal.Kind == connpool.OverTotal {
+		if c.refusal.Kind == listener.OverTotal {
 			cond = stream.ResourceConstraint
 		}
 		c.run(negotiation.FaultEvent{Err: stream.Errorf(cond, "%s", c.refusal)})
@@ -264,7 +264,7 @@ func tlsInfo(f *transport.Facts) *negotiation.TLSInfo {
 	}
 }
 
-// JID implements session.Session.
+// JID implements chat.Session.
 func (c *conn) JID() string {
 	if p := c.jid.Load(); p != nil {
 		return *p
@@ -272,14 +272,14 @@ func (c *conn) JID() string {
 	return ""
 }
 
-// Deliver implements session.Session: a stanza routed to this client. It
+// Deliver implements chat.Session: a stanza routed to this client. It
 // only queues (the core writes it on a goroutine of this connection); a
 // refusal means the stream has ended, and the router stores the stanza.
 func (c *conn) Deliver(el *etree.Element) error {
 	return c.core.Enqueue(stream.Marshal(el), el)
 }
 
-// Replace implements session.Session: a newer session bound the same JID.
+// Replace implements chat.Session: a newer session bound the same JID.
 func (c *conn) Replace() {
 	c.core.StopWith(stream.Errorf(stream.Conflict, "replaced by a new session for the same resource"))
 }

@@ -16,11 +16,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"jabberd/auth/external"
+	"jabberd/chat"
 	"jabberd/config"
-	"jabberd/connpool"
 	"jabberd/lab"
+	"jabberd/listener"
 	"jabberd/negotiation"
-	"jabberd/session"
 	"jabberd/starttls"
 	"jabberd/stream"
 	"jabberd/tlspolicy"
@@ -47,7 +47,7 @@ type Options struct {
 	// Identities maps a verified client certificate to accounts (EXTERNAL).
 	Identities *external.Mapper
 	// Data holds accounts, rosters and offline messages for the router.
-	Data session.Data
+	Data chat.Data
 	// Version is reported by jabber:iq:version.
 	Version string
 	// ExtraFeatures are disco#info features of optional parts that are on.
@@ -69,9 +69,9 @@ type Server struct {
 	opt    Options
 	cfg    *config.Config
 	log    zerolog.Logger
-	pool   *connpool.Pool
+	pool   *listener.Pool
 	ctx    context.Context // the pool's: cancelled when shutdown begins
-	router *session.Router
+	router *chat.Router
 
 	// testHookEvent is called on a connection's goroutine with every event
 	// read from its client. nil except in tests, which set it before Listen.
@@ -91,11 +91,11 @@ func New(opt Options) (*Server, error) {
 			}
 		}
 	}
-	pool := connpool.New(poolLimits(opt.Config.Limits), opt.Log)
+	pool := listener.New(poolLimits(opt.Config.Limits), opt.Log)
 	s := &Server{
 		opt: opt, cfg: opt.Config, log: opt.Log,
 		pool: pool, ctx: pool.Context(),
-		router: session.NewRouter(opt.Config.Domain, opt.Data, session.Options{
+		router: chat.NewRouter(opt.Config.Domain, opt.Data, chat.Options{
 			OfflineQuota:  opt.Config.Chat.OfflineQuota,
 			Version:       opt.Version,
 			ExtraFeatures: opt.ExtraFeatures,
@@ -138,7 +138,7 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	}
 	direct := lc.TLS == tlspolicy.Direct
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
-	s.pool.Serve(l, func(nc net.Conn, ip string, refusal connpool.Refusal) connpool.Conn {
+	s.pool.Serve(l, func(nc net.Conn, ip string, refusal listener.Refusal) listener.Conn {
 		core := transport.New(s.core, nc, "c"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
 		c := &conn{core: core, srv: s, m: negotiation.New(mcfg), refusal: refusal, direct: direct}
 		c.labStart(ll)
@@ -148,7 +148,7 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 }
 
 // Router returns the table of bound sessions.
-func (s *Server) Router() *session.Router { return s.router }
+func (s *Server) Router() *chat.Router { return s.router }
 
 // ConnCount returns the number of open connections.
 func (s *Server) ConnCount() int { return s.pool.Count() }
@@ -160,8 +160,8 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.pool.Shutdown(ct
 
 // poolLimits are the connection limits from the configuration; the IRC
 // listener's pool gets the same ones.
-func poolLimits(l config.Limits) connpool.Limits {
-	return connpool.Limits{PerIP: l.MaxConnsPerIP, Total: l.MaxConns, BytesPerSecond: l.MaxBytesPerSecond, Burst: l.MaxBytesBurst}
+func poolLimits(l config.Limits) listener.Limits {
+	return listener.Limits{PerIP: l.MaxConnsPerIP, Total: l.MaxConns, BytesPerSecond: l.MaxBytesPerSecond, Burst: l.MaxBytesBurst}
 }
 
 // streamLimits are the tokenizer limits from the configuration.

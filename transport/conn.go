@@ -9,7 +9,7 @@
 // connection's stack, the bounded outbound queue, and the Observer the lab
 // watches through.
 //
-//	listener ─ connpool ─▶ Conn (this package) ◀──▶ Driver (XMPP, IRC)
+//	listener (package listener) ─▶ Conn (this package) ◀──▶ Driver (XMPP, IRC)
 //	                        socket, TLS, writes,      reader, pure machine,
 //	                        queue, observer           router or network
 //
@@ -143,7 +143,7 @@ func (c *Conn) Secure() bool { return c.secure.Load() }
 // Context is the listener's: cancelled when the server shuts down.
 func (c *Conn) Context() context.Context { return c.set.Context }
 
-// Serve runs the connection to its end (connpool.Conn). A panic is a bug
+// Serve runs the connection to its end (listener.Conn). A panic is a bug
 // on some input: it is logged with its stack and ends this connection only.
 // Whoever ends it, a TLS connection ends with close_notify.
 func (c *Conn) Serve() {
@@ -202,10 +202,10 @@ func (c *Conn) Stopping() error {
 	return nil
 }
 
-// Stop implements connpool.Conn: the server is shutting down.
+// Stop implements listener.Conn: the server is shutting down.
 func (c *Conn) Stop() { c.StopWith(c.set.Shutdown) }
 
-// Kill implements connpool.Conn, and ends a client that cannot take what
+// Kill implements listener.Conn, and ends a client that cannot take what
 // is meant for it: it closes the socket under the connection.
 func (c *Conn) Kill() { c.tcp.Close() }
 

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"jabberd/connpool"
+	"jabberd/listener"
 )
 
 // WriteTimeout bounds every write: a client that stops reading cannot hold
@@ -13,7 +13,7 @@ import (
 const WriteTimeout = 10 * time.Second
 
 // closeNotifyTimeout bounds the close_notify alert at the end.
-const closeNotifyTimeout = connpool.LingerTime
+const closeNotifyTimeout = listener.LingerTime
 
 // ErrClosed refuses a write or a delivery to a connection that has ended.
 var ErrClosed = errors.New("the connection is closed")
@@ -111,7 +111,7 @@ func eachSegment(b []byte, segs []Segment, f func(piece []byte, redact bool)) {
 // words just written. The driver returns from Serve after it.
 func (c *Conn) Close() {
 	c.endOutput()
-	connpool.Linger(c.tcp)
+	listener.Linger(c.tcp)
 }
 
 // endOutput sends close_notify if TLS is up and the output is still open,

@@ -1,9 +1,9 @@
-package session_test
+package chat_test
 
 import (
 	"testing"
 
-	"jabberd/session"
+	"jabberd/chat"
 	"jabberd/store"
 )
 
@@ -16,7 +16,7 @@ type presenceWorld struct {
 }
 
 func newPresenceWorld(t *testing.T) *presenceWorld {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	e.relate("alice", "bob", store.SubBoth)
 	e.relate("alice", "carol", store.SubFrom)
 	e.relate("alice", "dave", store.SubTo)

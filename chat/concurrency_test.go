@@ -1,4 +1,4 @@
-package session_test
+package chat_test
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"jabberd/session"
+	"jabberd/chat"
 	"jabberd/store"
 )
 
@@ -24,7 +24,7 @@ func TestConcurrentRouting(t *testing.T) {
 		names[u] = fmt.Sprintf("user%d", u)
 	}
 	db := openStore(t, names...)
-	e := &env{t: t, db: db, r: session.NewRouter(domain, db, session.Options{}, zerolog.Nop())}
+	e := &env{t: t, db: db, r: chat.NewRouter(domain, db, chat.Options{}, zerolog.Nop())}
 	for u := range users {
 		e.relate(names[u], names[(u+1)%users], store.SubBoth)
 	}
@@ -120,7 +120,7 @@ func TestConcurrentRouting(t *testing.T) {
 }
 
 func TestConcurrentBindSameJID(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	const n = 64
 	all := make([]*fake, n)
 	var wg sync.WaitGroup
@@ -171,7 +171,7 @@ func TestContactsOnlineTogetherSeeEachOtherOnce(t *testing.T) {
 		names = append(names, fmt.Sprintf("a%d", p), fmt.Sprintf("b%d", p))
 	}
 	db := openStore(t, names...)
-	e := &env{t: t, db: db, r: session.NewRouter(domain, db, session.Options{}, zerolog.Nop())}
+	e := &env{t: t, db: db, r: chat.NewRouter(domain, db, chat.Options{}, zerolog.Nop())}
 	for p := range pairs {
 		e.relate(names[2*p], names[2*p+1], store.SubBoth)
 	}

@@ -1,10 +1,10 @@
-// Package connpool accepts TCP connections and tracks them until they end:
+// Package listener accepts TCP connections and tracks them until they end:
 // the accept loop (with backoff when the process runs out of descriptors),
 // the per-IP and total counts, the inbound rate limit of every connection,
 // and a shutdown that asks every connection to stop and waits a bounded time
 // before cutting the rest. The XMPP and IRC listeners share it; what a
 // connection says when it stops or is refused is theirs.
-package connpool
+package listener
 
 import (
 	"context"

@@ -1,10 +1,10 @@
-package session_test
+package chat_test
 
 import (
 	"strings"
 	"testing"
 
-	"jabberd/session"
+	"jabberd/chat"
 )
 
 func TestPing(t *testing.T) {
@@ -32,7 +32,7 @@ func TestPing(t *testing.T) {
 			`<iq type='result' from='example.com' to='alice@example.com/laptop'/>`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, session.Options{})
+			e := newEnv(t, chat.Options{})
 			a, p, b := e.bind(aliceL), e.online(aliceP), e.online(bobD)
 			e.send(a, tc.in)
 			expect(t, "laptop (sender)", a, tc.want)
@@ -65,7 +65,7 @@ func TestDiscoAndVersion(t *testing.T) {
 	}
 	const discoInfo = `<iq from='alice@example.com/laptop' to='example.com' id='d1' type='get'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`
 
-	e := newEnv(t, session.Options{Version: "1.2.3"})
+	e := newEnv(t, chat.Options{Version: "1.2.3"})
 	a := e.bind(aliceL)
 	e.send(a, discoInfo)
 	expect(t, "disco#info", a, info())
@@ -80,7 +80,7 @@ func TestDiscoAndVersion(t *testing.T) {
 	expect(t, "version", a, `<iq id='v1' type='result' from='example.com' to='alice@example.com/laptop'><query xmlns='jabber:iq:version'><name>jabberd</name><version>1.2.3</version></query></iq>`)
 
 	// Extra features come last.
-	e2 := newEnv(t, session.Options{ExtraFeatures: []string{"jabber:iq:register"}})
+	e2 := newEnv(t, chat.Options{ExtraFeatures: []string{"jabber:iq:register"}})
 	a2 := e2.bind(aliceL)
 	e2.send(a2, discoInfo)
 	expect(t, "disco#info with in-band registration", a2, info("jabber:iq:register"))
@@ -126,7 +126,7 @@ func TestServerIQErrors(t *testing.T) {
 				`<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>this server does not federate; other.org is not reachable</text></error></iq>`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, session.Options{})
+			e := newEnv(t, chat.Options{})
 			a := e.bind(aliceL)
 			e.send(a, tc.in)
 			if tc.want == "" {
@@ -139,7 +139,7 @@ func TestServerIQErrors(t *testing.T) {
 }
 
 func TestIQToUsers(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a, p := e.bind(aliceL), e.bind(aliceP)
 	b, b2 := e.online(bobD), e.online("bob@example.com/phone")
 	b.take()

@@ -1,16 +1,16 @@
-package session_test
+package chat_test
 
 import (
 	"regexp"
 	"strings"
 	"testing"
 
-	"jabberd/session"
+	"jabberd/chat"
 	"jabberd/store"
 )
 
 func TestRosterGet(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a := e.bind(aliceL)
 	e.send(a, `<iq from='alice@example.com/laptop' id='r1' type='get'><query xmlns='jabber:iq:roster'/></iq>`)
 	expect(t, "empty roster", a, `<iq id='r1' type='result' to='alice@example.com/laptop'><query xmlns='jabber:iq:roster' ver='0'/></iq>`)
@@ -44,7 +44,7 @@ func TestRosterGet(t *testing.T) {
 }
 
 func TestRosterSetAndPush(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	lap, phone := e.bind(aliceL), e.bind(aliceP)
 	tab := e.bind("alice@example.com/tablet") // never asks for the roster
 	e.rosterGet(lap)
@@ -116,7 +116,7 @@ func TestRosterSetErrors(t *testing.T) {
 		{"own JID, remove", `<item jid='alice@example.com' subscription='remove'/>`, notAll, "the roster holds contacts, not the account itself"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, session.Options{})
+			e := newEnv(t, chat.Options{})
 			a, p := e.bind(aliceL), e.bind(aliceP)
 			e.rosterGet(a)
 			e.rosterGet(p)
@@ -137,7 +137,7 @@ func TestRosterSetErrors(t *testing.T) {
 }
 
 func TestRosterRemove(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	e.relate("alice", "bob", store.SubBoth)
 	a, b := e.online(aliceL), e.online(bobD)
 	p := e.bind(aliceP) // asked for the roster, not available
@@ -190,7 +190,7 @@ func TestRosterRemove(t *testing.T) {
 }
 
 func TestRosterRemoveWithoutSubscription(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a, b := e.online(aliceL), e.online(bobD)
 	e.rosterGet(a)
 	e.rosterGet(b)
@@ -208,7 +208,7 @@ func TestRosterRemoveCancelsPendingRequests(t *testing.T) {
 	// alice asked bob; bob added alice (so the request is a visible item)
 	// and removes her: the request is denied. alice never saw bob's
 	// presence, so no unavailable follows.
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a, b := e.online(aliceL), e.online(bobD)
 	e.rosterGet(a)
 	e.rosterGet(b)
@@ -238,7 +238,7 @@ func TestRosterRemoveCancelsPendingRequests(t *testing.T) {
 // TestRosterLimit: past Options.MaxRosterItems a new item is refused with
 // resource-constraint; changing an existing item still works.
 func TestRosterLimit(t *testing.T) {
-	e := newEnv(t, session.Options{MaxRosterItems: 2})
+	e := newEnv(t, chat.Options{MaxRosterItems: 2})
 	a := e.bind("alice@example.com/desk")
 	set := func(id, jid, name string) string {
 		e.send(a, `<iq id='`+id+`' type='set'><query xmlns='jabber:iq:roster'><item jid='`+jid+`' name='`+name+`'/></query></iq>`)

@@ -1,14 +1,14 @@
-package session_test
+package chat_test
 
 import (
 	"fmt"
 	"testing"
 
-	"jabberd/session"
+	"jabberd/chat"
 )
 
 func TestMessageToBoundFullJIDWithoutPresence(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a1, a2, b := e.bind(aliceL), e.bind(aliceP), e.bind(bobD)
 	in := `<message from='bob@example.com/desk' to='alice@example.com/phone' id='m1' type='chat'><body>hi &amp; &lt;bye&gt;</body></message>`
 	e.send(b, in)
@@ -49,7 +49,7 @@ func TestMessageToBareJIDPriority(t *testing.T) {
 		{"out-of-range priority counts as 0", []*int{p(1000), p(1)}, []int{1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, session.Options{})
+			e := newEnv(t, chat.Options{})
 			b := e.bind(bobD)
 			var rs []*fake
 			for i, pr := range tc.prios {
@@ -94,7 +94,7 @@ func TestMessageToBareJIDPriority(t *testing.T) {
 func TestMessageToUnboundFullJID(t *testing.T) {
 	// RFC 6121 §8.5.3.2.1: no such resource → as if to the bare JID for
 	// chat and normal; groupchat is an error.
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	b := e.bind(bobD)
 	a := e.online(aliceL)
 	in := `<message from='bob@example.com/desk' to='alice@example.com/tablet' id='m2' type='chat'><body>x</body></message>`
@@ -119,7 +119,7 @@ func TestMessageToUnboundFullJID(t *testing.T) {
 func TestMessageGroupchatToBareJIDIsAnError(t *testing.T) {
 	// RFC 6121 §8.5.2.1.1: groupchat to a bare JID is never delivered to a
 	// resource, available or not.
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	b := e.bind(bobD)
 	a := e.online(aliceL)
 	e.send(b, `<message from='bob@example.com/desk' to='alice@example.com' id='g' type='groupchat'><body>x</body></message>`)
@@ -128,7 +128,7 @@ func TestMessageGroupchatToBareJIDIsAnError(t *testing.T) {
 }
 
 func TestMessageNoAvailableResourceByType(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	b := e.bind(bobD)
 	bound := e.bind(aliceP) // bound, never available: not a target
 	stored := []string{
@@ -201,7 +201,7 @@ func TestMessageToUnknownUserAndOtherDomains(t *testing.T) {
 			`<message id='m8' type='error' from='x@other.org/r' to='alice@example.com/laptop'>` + fmt.Sprintf(notFed, "other.org") + `</message>`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, session.Options{})
+			e := newEnv(t, chat.Options{})
 			a1, a2, b := e.bind(aliceL), e.online(aliceP), e.online(bobD)
 			a2.take()
 			e.send(a1, tc.in)
@@ -215,7 +215,7 @@ func TestMessageToUnknownUserAndOtherDomains(t *testing.T) {
 func TestMessageWithoutToIsForOwnAccount(t *testing.T) {
 	// RFC 6120 §10.3.1: a message without 'to' is handled as if to the
 	// sender's bare JID.
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a1 := e.bind(aliceL)
 	a2 := e.online(aliceP)
 	in := `<message from='alice@example.com/laptop' id='self'><body>note to self</body></message>`
@@ -234,7 +234,7 @@ func TestErrorMessagesAreNeverBounced(t *testing.T) {
 		`<iq from='alice@example.com/laptop' to='example.com' id='e6' type='error'><error type='cancel'/></iq>`,
 		`<presence from='alice@example.com/laptop' to='carol@other.org' type='error'/>`,
 	} {
-		e := newEnv(t, session.Options{})
+		e := newEnv(t, chat.Options{})
 		a, b := e.bind(aliceL), e.bind(bobD)
 		e.send(a, in)
 		expect(t, "alice (sender) for "+in, a)
@@ -246,7 +246,7 @@ func TestErrorMessagesAreNeverBounced(t *testing.T) {
 }
 
 func TestOfflineQuota(t *testing.T) {
-	e := newEnv(t, session.Options{OfflineQuota: 2})
+	e := newEnv(t, chat.Options{OfflineQuota: 2})
 	b := e.bind(bobD)
 	for i := 1; i <= 2; i++ {
 		e.send(b, fmt.Sprintf(`<message from='bob@example.com/desk' to='alice@example.com' id='q%d' type='chat'><body>%d</body></message>`, i, i))
@@ -275,7 +275,7 @@ func TestOfflineQuota(t *testing.T) {
 }
 
 func TestDeliverFailureGoesOffline(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	b := e.bind(bobD)
 	a := e.online(aliceL)
 	a.setFail(true)
@@ -324,7 +324,7 @@ func TestDeliverFailureGoesOffline(t *testing.T) {
 }
 
 func TestOfflineDeliveryFailureKeepsMessages(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	b := e.bind(bobD)
 	for i := 1; i <= 3; i++ {
 		e.send(b, fmt.Sprintf(`<message from='bob@example.com/desk' to='alice@example.com' id='k%d'><body>%d</body></message>`, i, i))
@@ -348,7 +348,7 @@ func TestOfflineDeliveryFailureKeepsMessages(t *testing.T) {
 }
 
 func TestStoreUndeliverable(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	for _, tc := range []struct {
 		in    string
 		owner string

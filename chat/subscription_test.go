@@ -1,10 +1,10 @@
-package session_test
+package chat_test
 
 import (
 	"fmt"
 	"testing"
 
-	"jabberd/session"
+	"jabberd/chat"
 	"jabberd/store"
 )
 
@@ -16,7 +16,7 @@ func push(to string, ver int, item string) string {
 // subWorld: alice (laptop) and bob (desk) online, both having asked for
 // their rosters.
 func subWorld(t *testing.T) (*env, *fake, *fake) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a, b := e.online(aliceL), e.online(bobD)
 	e.rosterGet(a)
 	e.rosterGet(b)
@@ -159,7 +159,7 @@ func TestSubscriptionCancellations(t *testing.T) {
 			[]string{push(bobD, 2, `<item jid='alice@example.com' subscription='from'/>`), aliceUnavail}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, session.Options{})
+			e := newEnv(t, chat.Options{})
 			e.relate("alice", "bob", tc.aliceSub)
 			a, b := e.online(aliceL), e.online(bobD)
 			e.rosterGet(a)
@@ -239,7 +239,7 @@ func TestSubscriptionStanzasWithoutRelationCreateNothing(t *testing.T) {
 }
 
 func TestSubscribeRedeliveredAtLogin(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a := e.online(aliceL)
 	// bob is offline: the request waits.
 	e.send(a, `<presence from='alice@example.com/laptop' to='bob@example.com' type='subscribe'/>`)
@@ -274,7 +274,7 @@ func TestSubscribeRedeliveredAtLogin(t *testing.T) {
 }
 
 func TestSubscribeToNonexistentUser(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	a := e.online(aliceL)
 	e.rosterGet(a)
 	// alice has the contact in her roster.

@@ -1,4 +1,4 @@
-package session_test
+package chat_test
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"jabberd/accounts"
-	"jabberd/session"
+	"jabberd/chat"
 	"jabberd/store"
 	"jabberd/stream"
 )
@@ -187,7 +187,7 @@ func expect(t testing.TB, who string, f *fake, want ...string) {
 type env struct {
 	t  testing.TB
 	db *store.DB
-	r  *session.Router
+	r  *chat.Router
 }
 
 func openStore(t testing.TB, users ...string) *store.DB {
@@ -211,10 +211,10 @@ func openStore(t testing.TB, users ...string) *store.DB {
 }
 
 // newEnv has the accounts alice, bob, carol and dave.
-func newEnv(t testing.TB, opt session.Options) *env {
+func newEnv(t testing.TB, opt chat.Options) *env {
 	t.Helper()
 	db := openStore(t, "alice", "bob", "carol", "dave")
-	return &env{t: t, db: db, r: session.NewRouter(domain, db, opt, zerolog.Nop())}
+	return &env{t: t, db: db, r: chat.NewRouter(domain, db, opt, zerolog.Nop())}
 }
 
 // bind binds a new session for a full JID.
@@ -328,7 +328,7 @@ func (e *env) offline(owner string) int {
 }
 
 func TestBindLookup(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	r := e.r
 	if r.Count() != 0 {
 		t.Fatalf("Count() = %d on a new router", r.Count())
@@ -370,7 +370,7 @@ func TestBindLookup(t *testing.T) {
 }
 
 func TestBindReplaces(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	r := e.r
 	old, other := e.bind(aliceL), e.bind(aliceP)
 	nw := e.bind(aliceL)
@@ -408,7 +408,7 @@ func TestBindReplaces(t *testing.T) {
 func TestReplaceMayCallRouter(t *testing.T) {
 	// A real session's Replace closes the stream and unbinds: that must not
 	// deadlock with Bind and must not remove the newer session.
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	old := newFake(aliceL)
 	old.onReplace = func() { e.r.Unbind(old) }
 	e.r.Bind(old)
@@ -422,7 +422,7 @@ func TestReplaceMayCallRouter(t *testing.T) {
 }
 
 func TestReplacedAvailableSessionBroadcastsUnavailable(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	e.relate("alice", "bob", store.SubFrom) // bob sees alice
 	e.relate("alice", "carol", store.SubTo) // carol does not
 	b, c := e.online(bobD), e.online(carolC)
@@ -458,7 +458,7 @@ func TestReplacedAvailableSessionBroadcastsUnavailable(t *testing.T) {
 }
 
 func TestUnbind(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	r := e.r
 	a, b, c := e.bind(aliceL), e.bind(aliceP), e.bind(bobD)
 	r.Unbind(a)
@@ -493,7 +493,7 @@ func TestUnbind(t *testing.T) {
 }
 
 func TestUnbindAvailableBroadcastsUnavailable(t *testing.T) {
-	e := newEnv(t, session.Options{})
+	e := newEnv(t, chat.Options{})
 	e.relate("alice", "bob", store.SubBoth)
 	e.relate("alice", "dave", store.SubTo) // alice sees dave; dave does not see alice
 	b, c, d := e.online(bobD), e.online(carolC), e.online(daveT)
@@ -523,7 +523,7 @@ func TestUnbindAvailableBroadcastsUnavailable(t *testing.T) {
 
 func TestNewRouterDomainCase(t *testing.T) {
 	db := openStore(t, "alice")
-	r := session.NewRouter("Example.COM", db, session.Options{}, zerolog.Nop())
+	r := chat.NewRouter("Example.COM", db, chat.Options{}, zerolog.Nop())
 	a := newFake(aliceL)
 	r.Bind(a)
 	r.Route(a, parse(t, `<iq from='alice@example.com/laptop' to='example.com' id='p' type='get'><ping xmlns='urn:xmpp:ping'/></iq>`))

@@ -1,4 +1,4 @@
-package connpool
+package listener
 
 import (
 	"bytes"

@@ -2,7 +2,7 @@
 // sessions, and what happens to every stanza they send — routing to other
 // sessions, offline storage, presence and subscriptions, rosters, and the
 // IQs the server answers itself.
-package session
+package chat
 
 import (
 	"strings"
