@@ -17,7 +17,7 @@ func CheckProfiles(cfg *config.Config) error {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
 	for i, l := range cfg.Listen {
-		if err := lab.Check(l.Profile); err != nil {
+		if err := lab.CheckName(l.Profile); err != nil {
 			bad(fmt.Sprintf("listen[%d].profile", i), "%v", err)
 			continue
 		}
@@ -25,7 +25,7 @@ func CheckProfiles(cfg *config.Config) error {
 			bad(fmt.Sprintf("listen[%d].profile", i), "%q bends TLS, and this listener has tls = \"disabled\"", l.Profile)
 		}
 	}
-	if err := lab.Check(cfg.IRC.Profile); err != nil {
+	if err := lab.CheckName(cfg.IRC.Profile); err != nil {
 		bad("irc.profile", "%v", err)
 	} else if p, _ := lab.Lookup(cfg.IRC.Profile); p != nil && !p.IRC {
 		bad("irc.profile", "%q is an XMPP-only profile", cfg.IRC.Profile)

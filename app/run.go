@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+
+	"jabberd/lab"
 )
 
 // Listen starts everything the configuration asks for: the XMPP listeners,
@@ -20,6 +22,13 @@ func (set *Setup) Listen() ([]net.Addr, error) {
 			_ = set.Server.Shutdown(context.Background())
 			return nil, err
 		}
+	}
+	if err := set.listenProfilePorts(addrs); err != nil {
+		_ = set.Server.Shutdown(context.Background())
+		if set.IRC != nil {
+			_ = set.IRC.Shutdown(context.Background())
+		}
+		return nil, err
 	}
 	if err := set.listenStatus(); err != nil {
 		_ = set.Server.Shutdown(context.Background())
@@ -44,4 +53,29 @@ func (set *Setup) Shutdown(ctx context.Context) error {
 	ircErr := make(chan error, 1)
 	go func() { ircErr <- set.IRC.Shutdown(ctx) }()
 	return errors.Join(set.Server.Shutdown(ctx), <-ircErr, statusErr)
+}
+
+// listenProfilePorts opens the IRC per-profile ports and notes every
+// per-profile port's bound address (the XMPP ones are listeners of the
+// configuration, the last ones, in order: addrs holds them).
+func (set *Setup) listenProfilePorts(addrs []net.Addr) error {
+	xmpp := len(set.cfg.Listen) - 1
+	for i := len(set.ports) - 1; i >= 0; i-- {
+		if set.ports[i].Protocol == "xmpp" {
+			set.ports[i].Address = addrs[xmpp].String()
+			xmpp--
+		}
+	}
+	for i, pp := range set.ports {
+		if pp.Protocol != "irc" || set.IRC == nil {
+			continue
+		}
+		p, _ := lab.Lookup(pp.Profile)
+		a, err := set.IRC.ListenProfile(pp.Address, p)
+		if err != nil {
+			return err
+		}
+		set.ports[i].Address = a.String()
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -47,8 +48,17 @@ type Setup struct {
 
 	cfg    *config.Config
 	log    zerolog.Logger
-	status *statusPage // nil when [lab] status_address is off
+	status *statusPage   // nil when [lab] status_address is off
+	ports  []ProfilePort // [lab] profile_ports; bound addresses after Listen
 }
+
+// ProfilePorts are the per-profile ports ([lab] profile_ports), with their
+// bound addresses once Listen has run.
+func (set *Setup) ProfilePorts() []ProfilePort { return slices.Clone(set.ports) }
+
+// Config is the configuration the setup runs, per-profile listeners
+// included.
+func (set *Setup) Config() *config.Config { return set.cfg }
 
 // FromConfig prepares everything a configuration asks for: the state
 // directory with its lab CA and certificates, the TLS configuration and the
@@ -58,11 +68,13 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if err := CheckProfiles(cfg); err != nil {
 		return nil, err
 	}
+	ports := profilePorts(cfg)
+	cfg = withProfilePorts(cfg, ports)
 	st, names, err := stateFromConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	set := &Setup{State: st, cfg: cfg, log: log}
+	set := &Setup{State: st, cfg: cfg, log: log, ports: ports}
 	serverCert, err := set.serverCertificate(cfg)
 	if err != nil {
 		return nil, err
@@ -96,7 +108,7 @@ func stateFromConfig(cfg *config.Config) (*certs.State, []string, error) {
 		users[i] = u.Name
 	}
 	names := []string{cfg.Domain, "localhost", "127.0.0.1", "::1"}
-	st, err := certs.EnsureState(cfg.StateDir, cfg.Domain, names, users, kt)
+	st, err := certs.EnsureState(cfg.StateDir, cfg.Domain, append(names, lab.SNINames(cfg.Domain, names)...), users, kt)
 	if err != nil {
 		return nil, nil, fmt.Errorf("prepare state directory %s: %w", cfg.StateDir, err)
 	}
@@ -241,6 +253,7 @@ func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.Veri
 		MaxConns: cfg.Limits.MaxConns, MaxBytesPerSecond: cfg.Limits.MaxBytesPerSecond, MaxBytesBurst: cfg.Limits.MaxBytesBurst,
 		Version: Version, Log: log,
 		Lab: book, LabTLS: labTLS, Profile: cfg.IRC.Profile, ClientChoice: cfg.Lab.ClientChoice,
+		LateWindow: cfg.Lab.ListenAfterFailure.Duration,
 	})
 }
 
@@ -248,7 +261,8 @@ func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.Veri
 // a handshake, the profiles' TLS configurations (with their fault
 // certificates, made anew in the state directory).
 func labFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names []string, log zerolog.Logger) (*lab.Recorder, *lab.TLS, error) {
-	book, err := lab.NewRecorder(lab.Options{Keep: cfg.Lab.Transcripts, Dir: cfg.Lab.TranscriptDir, MaxBytes: cfg.Lab.TranscriptMaxBytes}, log)
+	book, err := lab.NewRecorder(lab.Options{Keep: cfg.Lab.Transcripts, Dir: cfg.Lab.TranscriptDir, MaxBytes: cfg.Lab.TranscriptMaxBytes,
+		FallbackWindow: cfg.Lab.FallbackWindow.Duration}, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lab.transcript_dir: %w", err)
 	}

@@ -159,6 +159,18 @@ type Lab struct {
 	// SlowHandshakeDelay is how long the slow-handshake profile holds
 	// the ServerHello.
 	SlowHandshakeDelay Duration `toml:"slow_handshake_delay"`
+	// ListenAfterFailure is how long a connection keeps listening, after a
+	// refused STARTTLS or a failed handshake, for plaintext the client
+	// sends on the same socket (recorded and judged, never parsed).
+	ListenAfterFailure Duration `toml:"listen_after_failure"`
+	// FallbackWindow is how long after a refusal or a failed handshake a
+	// plaintext connection of the same client (same per-profile port or
+	// label, same address) counts as its fallback.
+	FallbackWindow Duration `toml:"fallback_window"`
+	// ProfilePorts, when not 0, opens one XMPP port per profile: profile
+	// i of `jabberd profiles` on ProfilePorts+i (and on ProfilePorts+100+i
+	// for IRC, when [irc] is enabled), on the first listener's host.
+	ProfilePorts int `toml:"profile_ports"`
 }
 
 // Log selects the log level and output format.

@@ -58,6 +58,8 @@ func wantDefault() *Config {
 		Lab: Lab{
 			ClientChoice: true, Transcripts: 200, TranscriptMaxBytes: 256 << 10,
 			SlowHandshakeDelay: Duration{5 * time.Second},
+			ListenAfterFailure: Duration{2 * time.Second},
+			FallbackWindow:     Duration{time.Minute},
 		},
 		Users: []User{
 			{Name: "alice", Password: "alice-lab-password"},

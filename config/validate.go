@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"jabberd/sasl"
 	"jabberd/tlspolicy"
@@ -208,6 +209,15 @@ func (c *Config) validateLab(bad badFunc) {
 	}
 	if l.SlowHandshakeDelay.Duration < 0 {
 		bad("lab.slow_handshake_delay", "must not be negative")
+	}
+	if d := l.ListenAfterFailure.Duration; d < 0 || d > time.Minute {
+		bad("lab.listen_after_failure", "must be between 0 (off) and 1m")
+	}
+	if l.FallbackWindow.Duration < 0 {
+		bad("lab.fallback_window", "must not be negative")
+	}
+	if p := l.ProfilePorts; p < 0 || p > 65535-200 {
+		bad("lab.profile_ports", "must be 0 (off) or a base port up to 65335 (profile i listens on base+i, IRC on base+100+i)")
 	}
 }
 

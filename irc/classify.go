@@ -26,7 +26,7 @@ func Classify(msg *Message) wire.Input {
 		}
 		return ""
 	}
-	in := wire.Input{Kind: "line"}
+	in := wire.Input{Kind: "line", Name: msg.Command}
 	switch msg.Command {
 	case "STARTTLS":
 		in.StartTLS = true

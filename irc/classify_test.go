@@ -41,6 +41,7 @@ func TestClassify(t *testing.T) {
 		{"USER", []string{"alice", "0", "*", "Alice"}, lab.Input{Kind: "line"}},
 		{"QUIT", []string{"bye"}, lab.Input{Kind: "close"}},
 	} {
+		c.want.Name = c.command // the command names the input in a verdict's words
 		if got := irc.Classify(&irc.Message{Command: c.command, Params: c.params}); got != c.want {
 			t.Errorf("Classify(%s %q) = %+v, want %+v", c.command, c.params, got, c.want)
 		}

@@ -22,6 +22,10 @@ type conn struct {
 	bucket  *tokenBucket
 	refusal listener.Refusal // over a connection limit: refused at once
 	choice  *lab.Choice      // the lab profile in force
+	// profile is the listener's (nil: standard); dedicated, when its port
+	// serves that one profile ([lab] profile_ports).
+	profile   *lab.Profile
+	dedicated bool
 
 	regDeadline  time.Time // end of registration
 	pinged       bool      // a PING is out; pingDeadline applies

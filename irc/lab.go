@@ -16,13 +16,14 @@ import (
 // labStart opens the connection's transcript, makes it the core's
 // observer, and applies the listener's profile.
 func (c *conn) labStart() {
-	tr := c.srv.opt.Lab.Start(c.core.ID(), "irc", c.core.Remote(), c.core.IP())
+	tr := c.srv.opt.Lab.Open(lab.Origin{ID: c.core.ID(), Listener: "irc", Local: c.core.Local(),
+		Remote: c.core.Remote(), IP: c.core.IP(), Dedicated: c.dedicated || c.profile != nil})
 	if tr != nil {
 		tr.SetDialect("irc")
 		c.core.Observe(lab.Watch(tr, splitIRC))
 	}
 	c.choice = lab.NewChoice(lab.ChoiceOptions{
-		IRC: true, ClientChoice: c.srv.opt.ClientChoice, TLS: c.srv.opt.LabTLS, Profile: c.srv.profile,
+		IRC: true, ClientChoice: c.srv.opt.ClientChoice, TLS: c.srv.opt.LabTLS, Profile: c.profile,
 	}, tr, c.m.SetEffect, c.core.Log)
 }
 

@@ -78,7 +78,7 @@ func TestIRCLabFailStartTLS(t *testing.T) {
 		good := refused(h, "good")
 		good.quit()
 		s, tr := h.ended(t, good)
-		checkSummary(t, s, "fail-starttls", lab.ByUsername, "none", lab.FlagStartTLSRefused)
+		checkSummary(t, s, "fail-starttls", lab.ByUsername, "none", "stopped-after-refusal")
 		if !hasRecord(tr, lab.DirIn, "USER good+fail-starttls 0 * :good") || !hasRecord(tr, lab.DirEvent, "STARTTLS refused: STARTTLS failed: refused on purpose") {
 			t.Errorf("records: %s", tr.MarshalJSONL())
 		}
@@ -90,7 +90,7 @@ func TestIRCLabFailStartTLS(t *testing.T) {
 		bad.expect(":localhost 001 bad :Welcome to the jabberd IRC network, bad!bad@127.0.0.1")
 		bad.quit()
 		s, _ := h.ended(t, bad)
-		checkSummary(t, s, "fail-starttls", lab.ByUsername, "none", lab.FlagStartTLSRefused, lab.FlagFallbackToPlaintext)
+		checkSummary(t, s, "fail-starttls", lab.ByUsername, "none", lab.FlagFallbackToPlaintext)
 	})
 	t.Run("new connection", func(t *testing.T) {
 		h := labHarness(t, func(cfg *config.Config) { cfg.Lab.ClientChoice = true })
@@ -101,7 +101,31 @@ func TestIRCLabFailStartTLS(t *testing.T) {
 		again.register("again")
 		again.quit()
 		s, _ := h.ended(t, again)
-		checkSummary(t, s, "", lab.ByListener, "none", lab.FlagFallbackToPlaintext)
+		// The shared port: nothing ties this client to the refused one
+		// (it could be anyone behind the same address), so no fallback is
+		// charged to it.
+		checkSummary(t, s, "", lab.ByListener, "none")
+		if s.Verdict != lab.NotExercised || s.Correlated != "" {
+			t.Errorf("a plaintext client on the shared port was judged %s (correlated %q)", s.Verdict, s.Correlated)
+		}
+	})
+	t.Run("new connection to the profile's port", func(t *testing.T) {
+		h := labHarness(t, func(cfg *config.Config) { cfg.IRC.Profile = "fail-starttls" })
+		first := h.dial(t)
+		first.send("CAP LS 302", "NICK first", "USER first 0 * :first")
+		first.expect(":localhost CAP * LS :tls")
+		first.send("STARTTLS")
+		first.expect(strings.Replace(want691, "%s", "first", 1))
+		first.quit()
+		s1, _ := h.ended(t, first)
+		again := h.dial(t)
+		again.register("again")
+		again.quit()
+		s, _ := h.ended(t, again)
+		checkSummary(t, s, "fail-starttls", lab.ByListener, "none", lab.FlagFallbackToPlaintext)
+		if s.Correlated != s1.ID || s.Verdict != lab.Fail || !strings.Contains(s.Reason, "correlated with "+s1.ID) {
+			t.Errorf("the fallback is not tied to %s: %+v", s1.ID, s)
+		}
 	})
 }
 
@@ -164,7 +188,7 @@ func TestIRCLabInjectAfterProceed(t *testing.T) {
 	}
 	plain.tcp.Close()
 	s, tr = h.ended(t, plain)
-	checkSummary(t, s, "inject-after-proceed", lab.ByListener, "failed: ", lab.FlagAcceptedInjectedData)
+	checkSummary(t, s, "inject-after-proceed", lab.ByListener, "failed: ", lab.FlagAcceptedInjectedData, "acted-on-injected-data")
 	if !hasRecord(tr, lab.DirIn, "PONG :"+lab.InjectedMechanism) || !hasRecord(tr, lab.DirOut, "PING :"+lab.InjectedMechanism) {
 		t.Errorf("records: %s", tr.MarshalJSONL())
 	}
@@ -311,7 +335,7 @@ func TestIRCLabSelectors(t *testing.T) {
 	x.expect(":localhost 001 xo :Welcome to the jabberd IRC network, xo!xo@127.0.0.1")
 	x.quit()
 	s, tr = h.ended(t, x)
-	checkSummary(t, s, "fail-starttls", lab.ByListener, "none", lab.FlagStartTLSRefused, lab.FlagFallbackToPlaintext)
+	checkSummary(t, s, "fail-starttls", lab.ByListener, "none", lab.FlagFallbackToPlaintext)
 	if !hasRecord(tr, lab.DirEvent, "profile sasl-before-tls (selected by username) does not apply to IRC") {
 		t.Errorf("records: %s", tr.MarshalJSONL())
 	}

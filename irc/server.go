@@ -20,9 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -72,6 +70,9 @@ type Options struct {
 	// ClientChoice lets a connection choose its own profile with a +tag
 	// in its USER name or with the TLS SNI ([lab] client_choice).
 	ClientChoice bool
+	// LateWindow is how long a connection keeps listening after a
+	// refused STARTTLS or a failed handshake ([lab] listen_after_failure).
+	LateWindow time.Duration
 }
 
 // Server is a running IRC listener.
@@ -91,7 +92,7 @@ type Server struct {
 	// read. nil except in tests, which set it before Listen.
 	testHookLine func([]byte)
 
-	nextID atomic.Uint64
+	ids *listener.IDs
 	// core is what every connection's core shares.
 	core *transport.Settings
 }
@@ -104,7 +105,7 @@ func New(opt Options) (*Server, error) {
 	profile, ok := lab.Lookup(opt.Profile)
 	switch {
 	case !ok:
-		return nil, lab.Check(opt.Profile)
+		return nil, lab.CheckName(opt.Profile)
 	case profile != nil && !profile.IRC:
 		return nil, fmt.Errorf("lab profile %q does not apply to IRC", opt.Profile)
 	case profile != nil && !opt.Config.TLS.Available():
@@ -129,9 +130,9 @@ func New(opt Options) (*Server, error) {
 		BytesPerSecond: opt.MaxBytesPerSecond, Burst: opt.MaxBytesBurst}, log)
 	core := &transport.Settings{
 		Context: pool.Context(), Shutdown: errors.New("Server shutting down"),
-		VerifyClient: opt.VerifyClient, Identities: opt.Identities, Log: log,
+		VerifyClient: opt.VerifyClient, Identities: opt.Identities, Log: log, LateWindow: opt.LateWindow,
 	}
-	return &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context(), profile: profile, core: core}, nil
+	return &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context(), profile: profile, core: core, ids: listener.NewIDs("i")}, nil
 }
 
 // Listen opens the configured address and accepts in the background.
@@ -149,10 +150,31 @@ func (s *Server) Serve(l net.Listener) {
 	s.mu.Lock()
 	s.listener = l
 	s.mu.Unlock()
-	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(s.opt.Config.TLS)).Msg("listening")
+	s.serve(l, s.profile, false)
+}
+
+// ListenProfile opens a port of its own for profile p (a per-profile
+// port, [lab] profile_ports) and accepts on it in the background.
+func (s *Server) ListenProfile(address string, p *lab.Profile) (net.Addr, error) {
+	l, err := net.Listen("tcp", address)
+	if err != nil {
+		return nil, fmt.Errorf("irc: listen on %s: %w", address, err)
+	}
+	s.serve(l, p, true)
+	return l.Addr(), nil
+}
+
+// serve accepts on l; its connections start under profile (nil:
+// standard). dedicated: the port serves that one profile.
+func (s *Server) serve(l net.Listener, profile *lab.Profile, dedicated bool) {
+	ev := s.log.Info().Str("address", l.Addr().String()).Str("tls", string(s.opt.Config.TLS))
+	if profile != nil {
+		ev = ev.Str("profile", profile.Name)
+	}
+	ev.Msg("listening")
 	s.pool.Serve(l, func(nc net.Conn, ip string, refusal listener.Refusal) listener.Conn {
-		core := transport.New(s.core, nc, "i"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
-		c := &conn{core: core, srv: s, refusal: refusal}
+		core := transport.New(s.core, nc, s.ids.Next(), ip)
+		c := &conn{core: core, srv: s, refusal: refusal, profile: profile, dedicated: dedicated && profile != nil}
 		c.m = NewMachine(s.mcfg, c, ip)
 		c.labStart()
 		core.Run(c)

@@ -53,14 +53,14 @@ func TestIRCVerdicts(t *testing.T) {
 			tr.In("STARTTLS", 10, false, line("STARTTLS"))
 			tr.TLSRefused("lab")
 			tr.In("QUIT", 6, false, line("QUIT"))
-		}, []string{lab.FlagStartTLSRefused}},
+		}, []string{"stopped-after-refusal"}},
 		{"fail: registers on the same connection", "fail-starttls", func(tr *lab.Transcript) {
 			tr.In("STARTTLS", 10, false, line("STARTTLS"))
 			tr.TLSRefused("lab")
 			tr.In("CAP END", 9, false, line("CAP", "END"))
 			tr.In("NICK a", 8, false, pending("NICK", "a"))
 			tr.In("USER a 0 * a", 14, false, line("USER", "a", "0", "*", "a"))
-		}, []string{lab.FlagStartTLSRefused, lab.FlagFallbackToPlaintext}},
+		}, []string{lab.FlagFallbackToPlaintext}},
 		{"inject: discarded", "inject-after-proceed", func(tr *lab.Transcript) {
 			tr.In("STARTTLS", 10, false, line("STARTTLS"))
 			tr.TLSEstablished("TLS 1.3", "c", "", "none")
@@ -74,8 +74,8 @@ func TestIRCVerdicts(t *testing.T) {
 		{"inject: PONG in the handshake", "inject-after-proceed", func(tr *lab.Transcript) {
 			tr.In("STARTTLS", 10, false, line("STARTTLS"))
 			tr.In("PONG :X-JABBERD-INJECTED", 26, false, line("PONG", lab.InjectedMechanism))
-			tr.TLSFailed("tls: first record does not look like a TLS handshake")
-		}, []string{lab.FlagAcceptedInjectedData}},
+			tr.TLSFailed("tls: first record does not look like a TLS handshake", "", "", true)
+		}, []string{lab.FlagAcceptedInjectedData, "acted-on-injected-data"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -87,7 +87,7 @@ func TestIRCVerdicts(t *testing.T) {
 			tr.SetDialect("irc")
 			tr.Choose(p(c.profile), lab.ByListener)
 			c.run(tr)
-			tr.End("done")
+			tr.End("Client Quit")
 			if got := tr.Summary().Flags; !slices.Equal(got, c.want) {
 				t.Errorf("flags %v, want %v", got, c.want)
 			}
@@ -95,19 +95,22 @@ func TestIRCVerdicts(t *testing.T) {
 	}
 }
 
-// TestIRCFallbackAcrossConnections: after 691, a new plaintext connection
-// from the same address that pipelines NICK and USER before STARTTLS is
+// TestIRCFallbackAcrossConnections: after 691 on a per-profile port, a new
+// plaintext connection from the same address to that port that pipelines NICK and USER before STARTTLS is
 // not a fallback; one that registers without STARTTLS is.
 func TestIRCFallbackAcrossConnections(t *testing.T) {
 	b, err := lab.NewRecorder(lab.Options{Keep: 10}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := b.Start("i1", "irc", "10.0.0.1:1", "10.0.0.1")
+	open := func(id, remote string) *lab.Transcript {
+		return b.Open(lab.Origin{ID: id, Listener: "irc", Local: "127.0.0.1:5401", Remote: remote, IP: "10.0.0.1", Dedicated: true})
+	}
+	first := open("i1", "10.0.0.1:1")
 	first.TLSRefused("lab")
 	first.End("closed")
 
-	retry := b.Start("i2", "irc", "10.0.0.1:2", "10.0.0.1")
+	retry := open("i2", "10.0.0.1:2")
 	retry.In("CAP LS 302", 12, false, irc.Classify(&irc.Message{Command: "CAP", Params: []string{"LS", "302"}}))
 	nick := irc.Classify(&irc.Message{Command: "NICK", Params: []string{"a"}})
 	nick.Capabilities = true // registration pending
@@ -115,7 +118,7 @@ func TestIRCFallbackAcrossConnections(t *testing.T) {
 	retry.In("STARTTLS", 10, false, irc.Classify(&irc.Message{Command: "STARTTLS", Params: nil}))
 	retry.End("closed")
 
-	again := b.Start("i3", "irc", "10.0.0.1:3", "10.0.0.1")
+	again := open("i3", "10.0.0.1:3")
 	again.In("NICK a", 8, false, nick)
 	again.In("USER a 0 * a", 14, false, irc.Classify(&irc.Message{Command: "USER", Params: strings.Fields("a 0 * a")})) // registered
 	again.End("closed")

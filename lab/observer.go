@@ -51,14 +51,25 @@ func (w watcher) TLSEstablished(f *transport.Facts) {
 // TLSFailed records a failed handshake and, before it, the plaintext the
 // client sent where its ClientHello belonged: judged like any plaintext
 // input (an answer to injected data, a credential in the clear).
-func (w watcher) TLSFailed(err error, plaintext []byte) {
-	if len(plaintext) > 0 {
+func (w watcher) TLSFailed(f transport.HandshakeFailure) {
+	if len(f.Plaintext) > 0 {
 		w.t.Event("the client sent plaintext where the TLS handshake belonged")
-		for _, p := range w.split(plaintext) {
-			w.t.InBytes(p.Data, p.N, p.Redacted, p.What)
-		}
+		w.pieces(f.Plaintext)
 	}
-	w.t.TLSFailed(err.Error())
+	w.t.TLSFailed(f.Err.Error(), f.Alert, f.ServerName, len(f.Plaintext) > 0)
+}
+
+// Late records what the client sent after the server ended the exchange,
+// split into its protocol's pieces and judged as plaintext that goes on.
+func (w watcher) Late(data []byte, after string) {
+	w.t.Late(after, len(data) > 0)
+	w.pieces(data)
+}
+
+func (w watcher) pieces(data []byte) {
+	for _, p := range w.split(data) {
+		w.t.InBytes(p.Data, p.N, p.Redacted, p.What)
+	}
 }
 
 func (w watcher) Noted(n transport.Note) {

@@ -20,9 +20,38 @@ type Options struct {
 	Dir string
 	// MaxBytes bounds the data one transcript keeps (0: no bound).
 	MaxBytes int
-	// FallbackWindow is how long after a refused STARTTLS a plaintext
-	// connection from the same address counts as a fallback (0: 2 minutes).
+	// FallbackWindow is how long after a refused STARTTLS or a failed
+	// handshake a plaintext connection of the same client (same
+	// per-profile port or label, same address) counts as its fallback (0:
+	// DefaultFallbackWindow).
 	FallbackWindow time.Duration
+	// Label marks every connection of this recorder (a `lab run`), for
+	// the filters and the correlation.
+	Label string
+}
+
+// DefaultFallbackWindow is the fallback correlation's window when none is
+// configured.
+const DefaultFallbackWindow = time.Minute
+
+// Origin is where a connection comes from and what it reached.
+type Origin struct {
+	ID       string
+	Listener string // "xmpp", "xmpp-direct", "irc"
+	Local    string // the listener's address
+	Remote   string
+	IP       string
+	// Dedicated: the listener serves one profile (a per-profile port or a
+	// listener configured with a profile): its connections are one
+	// client's tries, and may be correlated.
+	Dedicated bool
+}
+
+// failureNote is a refusal or a failed handshake a later connection may be
+// the fallback from.
+type failureNote struct {
+	id, what string
+	at       time.Time
 }
 
 // Recorder holds the transcripts of live connections and of the last Keep
@@ -35,10 +64,10 @@ type Recorder struct {
 	live   map[string]*Transcript
 	recent []*Transcript // ended, oldest first, at most opt.Keep
 
-	// rmu guards refusals only; it is taken under a Transcript's lock, so
+	// rmu guards failures only; it is taken under a Transcript's lock, so
 	// nothing holding it may take one.
 	rmu      sync.Mutex
-	refusals map[string]time.Time // IP → last STARTTLS refusal
+	failures map[string]failureNote // correlation key → the latest
 }
 
 // NewRecorder returns a recorder, or nil when transcripts are off.
@@ -47,28 +76,46 @@ func NewRecorder(opt Options, log zerolog.Logger) (*Recorder, error) {
 		return nil, nil
 	}
 	if opt.FallbackWindow == 0 {
-		opt.FallbackWindow = 2 * time.Minute
+		opt.FallbackWindow = DefaultFallbackWindow
 	}
 	if opt.Dir != "" {
 		if err := os.MkdirAll(opt.Dir, 0o750); err != nil {
 			return nil, fmt.Errorf("transcript directory: %w", err)
 		}
 	}
-	return &Recorder{opt: opt, log: log, live: map[string]*Transcript{}, refusals: map[string]time.Time{}}, nil
+	return &Recorder{opt: opt, log: log, live: map[string]*Transcript{}, failures: map[string]failureNote{}}, nil
 }
 
-// Start opens the transcript of a new connection. A nil Recorder returns a nil
-// Transcript, whose methods must not be called: callers check.
+// Start is Open for a connection known by its id, listener name and
+// address only (no correlation).
 func (b *Recorder) Start(id, listener, remote, ip string) *Transcript {
+	return b.Open(Origin{ID: id, Listener: listener, Remote: remote, IP: ip})
+}
+
+// Open opens the transcript of a new connection. A nil Recorder returns a
+// nil Transcript, whose methods must not be called: callers check.
+func (b *Recorder) Open(o Origin) *Transcript {
 	if b == nil {
 		return nil
 	}
+	id, listener, remote, ip := o.ID, o.Listener, o.Remote, o.IP
 	// Room for a whole login's records and bytes from the start: one
 	// allocation each instead of a series of growths.
 	t := &Transcript{rec: b, ip: ip, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes,
 		records: make([]entry, 0, 32), arena: make([]byte, 0, 4096)}
-	t.sum = Summary{ID: id, Listener: listener, Remote: remote, Started: time.Now(), Live: true, SelectedBy: ByListener, TLS: "none", ClientCert: "none"}
-	t.add(Record{Dir: DirEvent, Data: "connected from " + remote + " on the " + listener + " listener"})
+	t.sum = Summary{ID: id, Listener: listener, Local: o.Local, Label: b.opt.Label, Remote: remote, Started: time.Now(), Live: true,
+		SelectedBy: ByListener, TLS: "none", ClientCert: "none", Verdict: NotExercised, Reason: "nothing decided yet: the connection is live"}
+	switch {
+	case b.opt.Label != "":
+		t.key, t.keyDesc = "label "+b.opt.Label+"|"+o.Local+"|"+ip, "label "+b.opt.Label+", port "+o.Local
+	case o.Dedicated:
+		t.key, t.keyDesc = "port "+o.Local+"|"+ip, "port "+o.Local
+	}
+	where := " on the " + listener + " listener"
+	if o.Local != "" {
+		where += " (" + o.Local + ")"
+	}
+	t.add(Record{Dir: DirEvent, Data: "connected from " + remote + where})
 	b.mu.Lock()
 	b.live[id] = t
 	b.mu.Unlock()
@@ -138,26 +185,30 @@ func (b *Recorder) Get(id string) (*Transcript, bool) {
 	return nil, false
 }
 
-// refused notes a STARTTLS refusal to ip.
-func (b *Recorder) refused(ip string) {
+// noteFailure notes that connection id, under key, was refused STARTTLS or
+// failed its handshake (what says which).
+func (b *Recorder) noteFailure(key, id, what string) {
 	b.rmu.Lock()
 	defer b.rmu.Unlock()
 	now := time.Now()
-	b.refusals[ip] = now
-	if len(b.refusals) > 4096 { // forget the stale ones; the map stays small
-		for k, at := range b.refusals {
-			if now.Sub(at) > b.opt.FallbackWindow {
-				delete(b.refusals, k)
+	b.failures[key] = failureNote{id: id, what: what, at: now}
+	if len(b.failures) > 4096 { // forget the stale ones; the map stays small
+		for k, f := range b.failures {
+			if now.Sub(f.at) > b.opt.FallbackWindow {
+				delete(b.failures, k)
 			}
 		}
 	}
 }
 
-// refusedRecently reports whether ip was refused STARTTLS within the
-// fallback window.
-func (b *Recorder) refusedRecently(ip string) bool {
+// priorFailure returns the failure noted under key within the fallback
+// window before a connection that started at started.
+func (b *Recorder) priorFailure(key string, started time.Time) (failureNote, bool) {
 	b.rmu.Lock()
 	defer b.rmu.Unlock()
-	at, ok := b.refusals[ip]
-	return ok && time.Since(at) <= b.opt.FallbackWindow
+	f, ok := b.failures[key]
+	if !ok || f.at.After(started) || started.Sub(f.at) > b.opt.FallbackWindow {
+		return failureNote{}, false
+	}
+	return f, true
 }

@@ -163,93 +163,144 @@ func TestTranscriptTruncates(t *testing.T) {
 	}
 }
 
-// TestVerdicts draws the flags of each profile from the calls a connection
-// makes, for a client that falls for it and one that does not.
+// TestVerdicts draws the checks and the verdict of each profile from the
+// calls a connection makes, for a client that falls for it, one that does
+// not, and one whose decisive moment the server cut short.
 func TestVerdicts(t *testing.T) {
-	p := func(name string) *Profile {
-		pr, ok := Lookup(name)
-		if !ok || pr == nil {
-			t.Fatalf("no profile %s", name)
-		}
-		return pr
-	}
 	header := Input{Kind: "header"}
+	iq := Input{Kind: "element", Name: "iq"}
+	const byClient, byServer = "client disconnected", "idle timeout"
+	established := func(tr *Transcript) { tr.TLSRequested(); tr.TLSEstablished("TLS 1.3", "c", "", "none") }
 	cases := []struct {
-		name    string
-		profile string
-		run     func(tr *Transcript)
-		want    []string
+		name, profile string
+		run           func(tr *Transcript)
+		end           string
+		want          []string
+		verdict       string
 	}{
-		{"strip: aborts", "strip-starttls", func(tr *Transcript) { tr.In("h", 1, false, header) }, []string{"aborted-on-strip"}},
+		{"strip: aborts", "strip-starttls", func(tr *Transcript) { tr.In("h", 1, false, header) }, byClient, []string{"aborted-on-strip"}, Pass},
+		{"strip: cut by the server", "strip-starttls", func(tr *Transcript) { tr.In("h", 1, false, header) }, byServer, nil, Inconclusive},
 		{"strip: continues", "strip-starttls", func(tr *Transcript) {
 			tr.In("h", 1, false, header)
 			tr.In("a", 1, true, Input{Kind: "element", Mechanism: "PLAIN", Credentials: true})
-		}, []string{FlagPlaintextCredentials, "continued-without-tls"}},
+		}, byClient, []string{FlagPlaintextCredentials, "continued-without-tls"}, Fail},
 		{"sasl-before-tls: starttls", "sasl-before-tls", func(tr *Transcript) {
 			tr.In("s", 1, false, Input{Kind: "element", StartTLS: true})
-		}, []string{"ignored-plaintext-sasl"}},
+		}, byClient, []string{"ignored-plaintext-sasl"}, Pass},
 		{"inject: discarded", "inject-after-proceed", func(tr *Transcript) {
-			tr.TLSRequested()
-			tr.TLSEstablished("TLS 1.3", "c", "", "none")
+			established(tr)
 			tr.In("a", 1, false, Input{Kind: "element", Mechanism: "SCRAM-SHA-256"})
-		}, []string{"discarded-injected-data"}},
+		}, byClient, []string{"discarded-injected-data"}, Pass},
 		{"inject: accepted", "inject-after-proceed", func(tr *Transcript) {
-			tr.TLSEstablished("TLS 1.3", "c", "", "none")
+			established(tr)
 			tr.In("a", 1, false, Input{Kind: "element", Mechanism: InjectedMechanism, Injected: true})
-		}, []string{FlagAcceptedInjectedData}},
-		{"cert: rejected", "cert-expired", func(tr *Transcript) { tr.TLSFailed("remote error: tls: bad certificate") }, []string{"rejected-bad-certificate"}},
-		{"cert: accepted", "cert-expired", func(tr *Transcript) { tr.TLSEstablished("TLS 1.3", "c", "", "none") }, []string{"accepted-bad-certificate"}},
-		{"tls10: accepted", "tls10-only", func(tr *Transcript) { tr.TLSEstablished("TLS 1.0", "c", "", "none") }, []string{"accepted-weak-tls"}},
+		}, byClient, []string{FlagAcceptedInjectedData}, Fail},
+		{"inject: answered before TLS", "inject-after-proceed", func(tr *Transcript) {
+			tr.TLSRequested()
+			tr.In("</stream:stream>", 16, false, Input{Kind: "close"})
+			tr.TLSFailed("tls: first record does not look like a TLS handshake", "", "", true)
+		}, byClient, []string{"acted-on-injected-data"}, Fail},
+		{"inject: refused", "inject-after-proceed", func(tr *Transcript) {
+			tr.TLSRequested()
+			tr.TLSFailed("EOF", "", "", false)
+		}, byClient, []string{"refused-injected-data"}, Pass},
+		{"cert: rejected in the handshake", "cert-expired", func(tr *Transcript) {
+			tr.TLSFailed("remote error: tls: expired certificate", "", "", false)
+		}, "TLS handshake failed", []string{"rejected-bad-certificate"}, Pass},
+		{"cert: closed after the handshake", "cert-expired", established, byClient, []string{"rejected-bad-certificate"}, Pass},
+		{"cert: accepted", "cert-expired", func(tr *Transcript) {
+			established(tr)
+			tr.In("h", 1, false, header)
+		}, byClient, []string{"accepted-bad-certificate"}, Fail},
+		{"cert: silent until the server's timeout", "cert-expired", established, byServer, nil, Inconclusive},
+		{"cert: never asked for TLS", "cert-expired", func(tr *Transcript) { tr.In("h", 1, false, header) }, byClient, nil, NotExercised},
+		{"tls10: accepted", "tls10-only", func(tr *Transcript) {
+			established(tr)
+			tr.In("h", 1, false, header)
+		}, byClient, []string{"accepted-weak-tls"}, Fail},
 		{"external: stops", "external-then-fail", func(tr *Transcript) {
 			tr.Auth("EXTERNAL", "", false, "not-authorized")
 			tr.In("a", 1, false, Input{Kind: "element", Mechanism: "SCRAM-SHA-256"})
-		}, []string{"stopped-after-auth-failure"}},
+		}, byClient, []string{"stopped-after-auth-failure"}, Pass},
 		{"external: ignores", "external-then-fail", func(tr *Transcript) {
 			tr.Auth("EXTERNAL", "", false, "not-authorized")
 			tr.In("h", 1, false, header)
-		}, []string{"ignored-auth-failure"}},
-		{"slow: gives up", "slow-handshake", func(tr *Transcript) { tr.TLSFailed("EOF") }, []string{"gave-up-on-slow-handshake"}},
+		}, byClient, []string{"ignored-auth-failure"}, Fail},
+		{"slow: gives up", "slow-handshake", func(tr *Transcript) { tr.TLSFailed("EOF", "", "", false) }, byClient, []string{"gave-up-on-slow-handshake"}, Pass},
+		{"slow: waits", "slow-handshake", established, byClient, []string{"waited-for-slow-handshake"}, Pass},
+		{"fail-starttls: stops", "fail-starttls", func(tr *Transcript) { tr.TLSRefused("lab") }, byClient, []string{"stopped-after-refusal"}, Pass},
+		{"fail-starttls: goes on on the socket", "fail-starttls", func(tr *Transcript) {
+			tr.TLSRefused("lab")
+			tr.Late("the refused STARTTLS", true)
+			tr.In("h", 1, false, header)
+			tr.In("q", 1, false, iq)
+		}, byClient, []string{FlagFallbackToPlaintext}, Fail},
+		{"cert: plaintext after the failed handshake", "cert-self-signed", func(tr *Transcript) {
+			tr.TLSFailed("remote error: tls: bad certificate", "", "", false)
+			tr.Late("the failed TLS handshake", true)
+			tr.In("q", 1, false, iq)
+		}, byClient, []string{"rejected-bad-certificate", FlagFallbackToPlaintext}, Fail},
+		{"standard", "", func(tr *Transcript) { tr.In("h", 1, false, header) }, byClient, nil, NotExercised},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b := newBook(t, Options{Keep: 1})
 			tr := b.Start("c1", "xmpp", "r", "10.0.0.1")
-			tr.Choose(p(c.profile), ByListener)
+			if p, _ := Lookup(c.profile); p != nil {
+				tr.Choose(p, ByListener)
+			}
 			c.run(tr)
-			tr.End("done")
-			if got := tr.Summary().Flags; !slices.Equal(got, c.want) {
-				t.Errorf("flags %v, want %v", got, c.want)
+			tr.End(c.end)
+			s := tr.Summary()
+			if !slices.Equal(s.Flags, nonNil(c.want)) || s.Verdict != c.verdict {
+				t.Errorf("flags %v verdict %s (%s), want %v %s", s.Flags, s.Verdict, s.Reason, c.want, c.verdict)
+			}
+			if s.Reason == "" {
+				t.Error("the verdict has no reason")
+			}
+			for _, ch := range s.Checks {
+				if len(ch.Evidence) == 0 || ch.Reason == "" {
+					t.Errorf("check %+v has no evidence or reason", ch)
+				}
 			}
 		})
 	}
 }
 
-// TestFallbackToPlaintext: after a refused STARTTLS, a plaintext
-// connection from the same address that goes on without asking for TLS is
-// flagged; one from another address, or one that asks for TLS, is not.
+// TestFallbackToPlaintext: after a refused STARTTLS on a per-profile port,
+// a plaintext connection of the same address to the same port that goes on
+// without asking for TLS is a fallback, correlated with the refused one;
+// another address, another port, the shared port, or a retry with STARTTLS
+// is not.
 func TestFallbackToPlaintext(t *testing.T) {
 	b := newBook(t, Options{Keep: 10})
-	first := b.Start("c1", "xmpp", "10.0.0.1:1", "10.0.0.1")
+	open := func(id, local, ip string, dedicated bool) *Transcript {
+		return b.Open(Origin{ID: id, Listener: "xmpp", Local: local, Remote: ip + ":1", IP: ip, Dedicated: dedicated})
+	}
+	const port, other = "127.0.0.1:5301", "127.0.0.1:5302"
+	plain := Input{Kind: "element", Name: "iq"}
+	first := open("c1", port, "10.0.0.1", true)
 	first.TLSRefused("lab")
-	first.End("closed")
-	if f := first.Summary().Flags; !slices.Equal(f, []string{FlagStartTLSRefused}) {
-		t.Errorf("first connection flags %v", first.Summary().Flags)
-	}
-	again := b.Start("c2", "xmpp", "10.0.0.1:2", "10.0.0.1")
+	first.End("client disconnected")
+	again := open("c2", port, "10.0.0.1", true)
 	again.In("h", 1, false, Input{Kind: "header"})
-	again.In("a", 1, true, Input{Kind: "element", Mechanism: "PLAIN", Credentials: true})
-	other := b.Start("c3", "xmpp", "10.0.0.2:1", "10.0.0.2")
-	other.In("a", 1, false, Input{Kind: "element", Mechanism: "PLAIN"})
-	retry := b.Start("c4", "xmpp", "10.0.0.1:3", "10.0.0.1")
+	again.In("a", 1, false, plain)
+	otherIP := open("c3", port, "10.0.0.2", true)
+	otherIP.In("a", 1, false, plain)
+	otherPort := open("c4", other, "10.0.0.1", true)
+	otherPort.In("a", 1, false, plain)
+	shared := open("c5", "127.0.0.1:5222", "10.0.0.1", false)
+	shared.In("a", 1, false, plain)
+	retry := open("c6", port, "10.0.0.1", true)
 	retry.In("s", 1, false, Input{Kind: "element", StartTLS: true})
-	if f := again.Summary().Flags; !slices.Contains(f, FlagFallbackToPlaintext) {
-		t.Errorf("the fallback was not flagged: %v", f)
+	retry.In("a", 1, false, plain)
+	if s := again.Summary(); !slices.Contains(s.Flags, FlagFallbackToPlaintext) || s.Correlated != "c1" || s.Verdict != Fail {
+		t.Errorf("the fallback was not charged to c2 with c1 as its evidence: %+v", s)
 	}
-	if f := other.Summary().Flags; slices.Contains(f, FlagFallbackToPlaintext) {
-		t.Errorf("another address was flagged: %v", f)
-	}
-	if f := retry.Summary().Flags; slices.Contains(f, FlagFallbackToPlaintext) {
-		t.Errorf("a retry with STARTTLS was flagged: %v", f)
+	for _, tr := range []*Transcript{otherIP, otherPort, shared, retry} {
+		if s := tr.Summary(); slices.Contains(s.Flags, FlagFallbackToPlaintext) {
+			t.Errorf("%s was charged with a fallback: %+v", s.ID, s)
+		}
 	}
 }
 
@@ -281,10 +332,10 @@ func TestFromUsernameAndSNI(t *testing.T) {
 			t.Errorf("FromSNI(%q) chose %s", sni, p.Name)
 		}
 	}
-	if err := Check("strip-starttls"); err != nil {
+	if err := CheckName("strip-starttls"); err != nil {
 		t.Error(err)
 	}
-	if err := Check("nonsense"); err == nil || !strings.Contains(err.Error(), "strip-starttls") {
+	if err := CheckName("nonsense"); err == nil || !strings.Contains(err.Error(), "strip-starttls") {
 		t.Errorf("Check(nonsense) = %v, want an error listing the profiles", err)
 	}
 }
@@ -336,7 +387,7 @@ func TestServerCertNamed(t *testing.T) {
 	p, _ := Lookup("cert-expired")
 	bad := b.Start("c1", "xmpp", "r", "ip")
 	bad.Choose(p, BySNI)
-	bad.TLSFailed("bad certificate")
+	bad.TLSFailed("bad certificate", "", "", false)
 	good := b.Start("c2", "xmpp", "r", "ip")
 	good.TLSEstablished("TLS 1.3", "c", "localhost", "none")
 	if got := bad.Summary().ServerCert; got != "lab-certs/cert-expired.crt" {

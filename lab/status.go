@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,8 +58,12 @@ type ProfileInfo struct {
 	Correct string `json:"correct"`
 	Source  string `json:"source"`
 	IRC     bool   `json:"irc"`
-	Pass    string `json:"pass"`
-	Fail    string `json:"fail"`
+	// PassIf and FailIf say what passes and what fails under the profile;
+	// Pass and Fail are the flags it draws (the shared failures apply too).
+	PassIf string   `json:"pass_if"`
+	FailIf string   `json:"fail_if"`
+	Pass   []string `json:"pass"`
+	Fail   []string `json:"fail"`
 }
 
 // ConnectionList is the answer of GET /api/connections.
@@ -81,7 +86,8 @@ func profileInfos() []ProfileInfo {
 	ps := Profiles()
 	out := make([]ProfileInfo, len(ps))
 	for i, p := range ps {
-		out[i] = ProfileInfo{Name: p.Name, Summary: p.Summary, Correct: p.Correct, Source: p.Source, IRC: p.IRC, Pass: p.Pass, Fail: p.Fail}
+		out[i] = ProfileInfo{Name: p.Name, Summary: p.Summary, Correct: p.Correct, Source: p.Source, IRC: p.IRC,
+			PassIf: p.PassIf, FailIf: p.FailIf, Pass: nonNil(p.Pass), Fail: nonNil(append(slices.Clone(p.Fail), sharedFails...))}
 	}
 	return out
 }
@@ -89,15 +95,14 @@ func profileInfos() []ProfileInfo {
 // flagKind classifies a verdict flag for the page: "pass" (a client that
 // resisted), "fail" (a client that was fooled) or "info".
 func flagKind(flag string) string {
-	switch flag {
-	case FlagPlaintextCredentials, FlagAcceptedInjectedData, FlagFallbackToPlaintext:
+	if slices.Contains(sharedFails, flag) {
 		return "fail"
 	}
 	for _, p := range profiles {
-		switch flag {
-		case p.Pass:
+		switch {
+		case slices.Contains(p.Pass, flag):
 			return "pass"
-		case p.Fail:
+		case slices.Contains(p.Fail, flag):
 			return "fail"
 		}
 	}

@@ -46,8 +46,11 @@ func TestStatusAPIConnections(t *testing.T) {
 	if c1.Live || c1.Ended.IsZero() || c1.Started.IsZero() {
 		t.Errorf("c1 live=%v started=%v ended=%v: want an ended connection with both times", c1.Live, c1.Started, c1.Ended)
 	}
-	if wantFlags := []string{lab.FlagPlaintextCredentials, "discarded-injected-data", "custom-note"}; !slices.Equal(c1.Flags, wantFlags) {
+	if wantFlags := []string{lab.FlagPlaintextCredentials}; !slices.Equal(c1.Flags, wantFlags) {
 		t.Errorf("c1 flags %q, want %q", c1.Flags, wantFlags)
+	}
+	if c1.Verdict != lab.Fail || len(c1.Checks) != 1 || c1.Checks[0].Result != lab.Fail || len(c1.Evidence) == 0 || c1.Reason == "" {
+		t.Errorf("c1 verdict %q (%q), checks %+v, evidence %v: want a failure with its reason and evidence", c1.Verdict, c1.Reason, c1.Checks, c1.Evidence)
 	}
 	if c1.BytesIn != int64(120+80+51+len(hostileData)) {
 		t.Errorf("c1 bytes_in = %d", c1.BytesIn)
@@ -123,13 +126,26 @@ func TestStatusProfiles(t *testing.T) {
 		t.Fatalf("%d profiles, want %d", len(got), len(all))
 	}
 	for i, p := range all {
-		want := lab.ProfileInfo{Name: p.Name, Summary: p.Summary, Correct: p.Correct, Source: p.Source, IRC: p.IRC, Pass: p.Pass, Fail: p.Fail}
-		if got[i] != want {
-			t.Errorf("profile %d = %+v, want %+v", i, got[i], want)
+		g := got[i]
+		if g.Name != p.Name || g.Summary != p.Summary || g.Correct != p.Correct || g.Source != p.Source || g.IRC != p.IRC ||
+			g.PassIf != p.PassIf || g.FailIf != p.FailIf || !slices.Equal(g.Pass, nonNilStrings(p.Pass)) {
+			t.Errorf("profile %d = %+v, want %+v", i, g, p)
+		}
+		for _, f := range p.Fail {
+			if !slices.Contains(g.Fail, f) {
+				t.Errorf("profile %s: fail flags %v lack %s", p.Name, g.Fail, f)
+			}
 		}
 	}
 	strip := got[0]
-	if strip.Name != "strip-starttls" || !strip.IRC || strip.Pass != "aborted-on-strip" || strip.Fail != "continued-without-tls" || strip.Summary == "" || strip.Correct == "" || strip.Source == "" {
+	if strip.Name != "strip-starttls" || !strip.IRC || !slices.Equal(strip.Pass, []string{"aborted-on-strip"}) || !slices.Contains(strip.Fail, "continued-without-tls") || strip.Summary == "" || strip.Correct == "" || strip.Source == "" {
 		t.Errorf("strip-starttls = %+v", strip)
 	}
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -60,8 +60,6 @@ func newFixture(t *testing.T) *fixture {
 	c1.Event("stream restarted")
 	c1.Auth("SCRAM-SHA-256", "alice@localhost", true, "")
 	c1.In(hostileData, len(hostileData), false, lab.Input{Kind: "element"})
-	c1.Flag("discarded-injected-data") // a pass flag, for the page's classes
-	c1.Flag("custom-note")
 	c1.End("client closed the stream")
 
 	c2 := book.Start("c2", "irc", "127.0.0.1:40002", "127.0.0.1")

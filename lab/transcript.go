@@ -5,74 +5,19 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"jabberd/starttls"
 )
-
-// The phases a record can be in.
-const (
-	PhasePlaintext     = "plaintext"
-	PhaseTLS           = "tls"
-	PhaseAuthenticated = "authenticated"
-)
-
-// The directions of a record: bytes from the client, bytes to it, and
-// what the server noted about the connection (TLS established, a profile
-// chosen, the close).
-const (
-	DirIn    = "c2s"
-	DirOut   = "s2c"
-	DirEvent = "event"
-)
-
-// Record is one entry of a transcript.
-type Record struct {
-	Seq   int       `json:"seq"`
-	Time  time.Time `json:"time"`
-	Dir   string    `json:"dir"`
-	Phase string    `json:"phase"`
-	// Offset is where the data starts in its direction's byte stream,
-	// counted from the connection's first byte of application data
-	// (plaintext, then what TLS carries); Len is its length on the wire.
-	// Both are zero for events.
-	Offset int64 `json:"offset"`
-	Len    int   `json:"len"`
-	// Data is the bytes as text with every secret redacted (for c2s
-	// records it is the parsed element written back), or the event's text.
-	Data     string `json:"data"`
-	Redacted bool   `json:"redacted,omitempty"`
-}
-
-// Summary is the one-line view of a connection that a harness asserts on.
-type Summary struct {
-	ID         string    `json:"id"`
-	Listener   string    `json:"listener"` // "xmpp", "xmpp-direct" or "irc"
-	Remote     string    `json:"remote"`
-	Started    time.Time `json:"started"`
-	Ended      time.Time `json:"ended,omitzero"`
-	Live       bool      `json:"live"`
-	Profile    string    `json:"profile"`     // "" when standard
-	SelectedBy string    `json:"selected_by"` // "listener", "username", "sni"
-	Dialect    string    `json:"dialect"`     // "legacy", "rfc6120", "irc"
-	// TLS is "none", "failed: …" or "TLS 1.3 TLS_AES_128_GCM_SHA256".
-	TLS        string `json:"tls"`
-	SNI        string `json:"sni,omitempty"`
-	ClientCert string `json:"client_cert"` // "none", or the subject and whether it verified
-	// ServerCert is the certificate the server showed in the handshake:
-	// "server.crt", or the lab fault's file under lab-certs/.
-	ServerCert  string   `json:"server_cert,omitempty"`
-	Mechanism   string   `json:"mechanism,omitempty"`
-	Identity    string   `json:"identity,omitempty"`
-	Flags       []string `json:"flags"`
-	CloseReason string   `json:"close_reason,omitempty"`
-	BytesIn     int64    `json:"bytes_in"`
-	BytesOut    int64    `json:"bytes_out"`
-	Truncated   bool     `json:"truncated,omitempty"`
-}
 
 // Transcript records one connection. Its methods are safe for concurrent
 // use (the connection writes, the status page reads).
 type Transcript struct {
 	rec *Recorder
 	ip  string
+	// key correlates this connection with the same client's others: the
+	// per-profile port or label and the address ("" when there is nothing
+	// to correlate by). Set at Open, never written again.
+	key, keyDesc string
 
 	mu      sync.Mutex
 	sum     Summary
@@ -212,9 +157,8 @@ func (t *Transcript) TLSRefused(reason string) {
 	defer t.mu.Unlock()
 	t.add(Record{Dir: DirEvent, Data: "STARTTLS refused: " + reason})
 	t.verdict.tlsRefused = true
-	t.flag(FlagStartTLSRefused)
-	if t.rec != nil {
-		t.rec.refused(t.ip)
+	if t.rec != nil && t.key != "" {
+		t.rec.noteFailure(t.key, t.sum.ID, "STARTTLS refused")
 	}
 }
 
@@ -231,16 +175,52 @@ func (t *Transcript) TLSEstablished(version, cipher, sni, clientCert string) {
 	t.add(Record{Dir: DirEvent, Data: "TLS established: " + t.sum.TLS})
 	t.verdict.tlsDone = true
 	t.verdict.tls(t)
+	t.conclude()
 }
 
-// TLSFailed records a failed handshake.
-func (t *Transcript) TLSFailed(err string) {
+// TLSFailed records a failed handshake: Go's error, the client's alert by
+// its RFC 8446 name when one was read ("" otherwise), the server name the
+// client asked for, and whether the client sent plaintext where its
+// ClientHello belonged.
+func (t *Transcript) TLSFailed(err, alert, sni string, plaintext bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if alert == "" {
+		alert, _ = starttls.RemoteAlert(err)
+	}
 	t.sum.TLS = "failed: " + err
+	if alert != "" {
+		t.sum.TLS = "failed: the client sent alert " + alert
+		t.sum.Alert = alert
+	}
+	if sni != "" {
+		t.sum.SNI = sni
+	}
 	t.sum.ServerCert = t.serverCert()
 	t.add(Record{Dir: DirEvent, Data: "TLS handshake failed: " + err})
+	if alert != "" {
+		t.add(Record{Dir: DirEvent, Data: "the client sent TLS alert " + alert})
+	}
+	t.verdict.tlsFailed = handshakeEnd{failed: true, err: err, alert: alert, plaintext: plaintext}
+	if t.rec != nil && t.key != "" && t.verdict.tlsFailed.byClient() {
+		t.rec.noteFailure(t.key, t.sum.ID, "its TLS handshake failed ("+t.verdict.tlsFailed.how()+")")
+	}
 	t.verdict.tls(t)
+}
+
+// Late records that what the client sends from now on came after the
+// server ended the exchange (after names what: "the failed TLS handshake",
+// "the refused STARTTLS"): the connection only listens, and anything but a
+// close is the client going on in plaintext.
+func (t *Transcript) Late(after string, sent bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.verdict.late = after
+	if sent {
+		t.add(Record{Dir: DirEvent, Data: "the client went on sending after " + after + "; recorded, never parsed"})
+	} else {
+		t.add(Record{Dir: DirEvent, Data: "listened after " + after + ": the client sent nothing more"})
+	}
 }
 
 // serverCert names the certificate the profile in force presents.
@@ -266,20 +246,6 @@ func (t *Transcript) Auth(mechanism, identity string, ok bool, reason string) {
 	t.verdict.auth(t, mechanism, ok)
 }
 
-// Flag sets a verdict flag.
-func (t *Transcript) Flag(name string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.flag(name)
-}
-
-func (t *Transcript) flag(name string) {
-	if !slices.Contains(t.sum.Flags, name) {
-		t.sum.Flags = append(t.sum.Flags, name)
-		t.push(Record{Dir: DirEvent, Data: "verdict: " + name})
-	}
-}
-
 // End closes the transcript: the verdicts that depend on how the
 // connection ended are drawn, and the recorder keeps it among the recent ones.
 func (t *Transcript) End(reason string) {
@@ -295,7 +261,8 @@ func (t *Transcript) End(reason string) {
 	t.sum.Ended = time.Now()
 	t.sum.CloseReason = reason
 	t.add(Record{Dir: DirEvent, Data: "closed: " + reason})
-	t.verdict.end(t)
+	t.verdict.end(t, reason)
+	t.conclude()
 	t.mu.Unlock()
 	if t.rec != nil {
 		t.rec.ended(t)
@@ -307,9 +274,11 @@ func (t *Transcript) Summary() Summary {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := t.sum
-	s.Flags = slices.Clone(s.Flags)
-	if s.Flags == nil {
-		s.Flags = []string{}
+	s.Flags = nonNil(slices.Clone(s.Flags))
+	s.Evidence = nonNil(slices.Clone(s.Evidence))
+	s.Checks = nonNil(slices.Clone(s.Checks))
+	for i := range s.Checks {
+		s.Checks[i].Evidence = slices.Clone(s.Checks[i].Evidence)
 	}
 	return s
 }

@@ -1,9 +1,10 @@
 package lab
 
 import (
-	"slices"
+	"strings"
 
 	"jabberd/lab/wire"
+	"jabberd/starttls"
 )
 
 // Input is what the connection tells the verdicts about one piece of client
@@ -11,24 +12,78 @@ import (
 // irc.Classify).
 type Input = wire.Input
 
-// Rules judge a connection under one profile. Each hook draws flags from
-// one kind of moment (nil: nothing to judge then); the moments every
-// profile shares — credentials in plaintext, injected data used, a fallback
-// to plaintext — are judged for all (verdict.input). A profile carries its
-// rules, built by the constructors below, so no code asks for a profile by
-// name.
+// Rules judge a connection under one profile. Each hook judges one kind of
+// moment (nil: nothing to judge then) by what the client did there, with
+// t.pass, t.fail and t.undecided; the moments every profile shares —
+// credentials in plaintext, injected data used, plaintext after a refusal
+// or a failed handshake — are judged for all (verdict.input). A profile
+// carries its rules, built by the constructors in rules.go, so no code asks
+// for a profile by name.
 type Rules struct {
 	Input func(t *Transcript, in Input)
 	Auth  func(t *Transcript, mechanism string, ok bool)
-	TLS   func(t *Transcript) // the handshake completed or failed
-	End   func(t *Transcript)
+	// TLS: the handshake ended; failure is "" when it completed.
+	TLS func(t *Transcript, failure handshakeEnd)
+	// End: the connection ended; byClient says the client ended it (it
+	// closed, hung up or sent an alert), not the server (a timeout, a
+	// shutdown, an error of ours).
+	End func(t *Transcript, byClient bool)
+	// Unexercised says why nothing was judged when the connection ended
+	// with no check drawn ("": a generic sentence).
+	Unexercised func(t *Transcript) string
 }
 
-// verdict is the state behind the flags, kept under Transcript.mu.
+// verdict is the state behind the checks, kept under Transcript.mu.
 type verdict struct {
-	tlsRequested, tlsRefused, tlsDone   bool
-	externalFailed, afterFailureDecided bool
-	continued                           bool // strip-starttls: the client said something after the features
+	tlsRequested, tlsRefused, tlsDone bool
+	tlsFailed                         handshakeEnd
+	appData                           bool   // input over TLS
+	late                              string // why input is late (after what), "" while it is not
+	externalFailed, afterFailure      bool
+	continued                         bool   // strip-starttls: the client said something after the features
+	undecided                         string // an inconclusive reason, "" when none
+	correlated                        bool   // a fallback correlation was looked for
+}
+
+// handshakeEnd is how a failed handshake failed, read from Go's error and
+// from the client's records.
+type handshakeEnd struct {
+	failed    bool
+	err       string
+	alert     string // the client's alert by RFC 8446 name, "" when none was read
+	plaintext bool   // the client sent plaintext where its ClientHello belonged
+}
+
+// byClient reports whether the client ended the handshake: an alert, a
+// close, a reset, a version or cipher it would not share.
+func (h handshakeEnd) byClient() bool {
+	if h.alert != "" {
+		return true
+	}
+	for _, s := range []string{"EOF", "connection reset", "broken pipe", "unsupported versions", "no cipher suite", "no mutual"} {
+		if strings.Contains(h.err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// timedOut reports whether the server's handshake deadline ended it.
+func (h handshakeEnd) timedOut() bool {
+	return strings.Contains(h.err, "timeout") || strings.Contains(h.err, "deadline")
+}
+
+// how says in words how the client ended the handshake.
+func (h handshakeEnd) how() string {
+	switch {
+	case h.alert != "":
+		return "alert " + h.alert
+	case strings.Contains(h.err, "EOF"):
+		return "closed the connection"
+	case strings.Contains(h.err, "reset"):
+		return "reset the connection"
+	}
+	return h.err
 }
 
 // rules are the rules of the profile in force (none when standard).
@@ -39,34 +94,73 @@ func (t *Transcript) rules() Rules {
 	return t.profile.Rules
 }
 
-// input draws the flags one piece of input decides.
+// input judges one piece of input.
 func (v *verdict) input(t *Transcript, in Input) {
 	plaintext := t.phase == PhasePlaintext
 	if in.StartTLS {
 		v.tlsRequested = true
 	}
+	if !plaintext && in.Kind != "close" {
+		v.appData = true
+	}
 	if in.Credentials && plaintext {
-		t.flag(FlagPlaintextCredentials)
+		t.fail(FlagPlaintextCredentials, "the client sent credentials ("+describe(in)+") in plaintext")
 	}
 	if in.Injected {
-		t.flag(FlagAcceptedInjectedData)
+		t.fail(FlagAcceptedInjectedData, "the client used "+InjectedMechanism+", which only the injected plaintext offered")
 	}
 	if r := t.rules(); r.Input != nil {
 		r.Input(t, in)
 	}
-	if in.Kind == "header" || in.Kind == "close" {
+	if !plaintext || in.Kind == "close" || in.StartTLS {
 		return
 	}
-	if plaintext && !in.StartTLS && !in.Capabilities && !v.tlsRequested && t.rec != nil && t.rec.refusedRecently(t.ip) && !v.tlsRefused {
-		// This address was refused STARTTLS a moment ago and now goes on
-		// without asking for it.
-		t.flag(FlagFallbackToPlaintext)
-	}
-	if plaintext && v.tlsRefused && in.Kind == "line" && !in.StartTLS && !in.Capabilities {
+	switch {
+	case v.late != "":
+		// After a refusal or a failed handshake the server ended the
+		// stream; anything but a close is the client going on.
+		t.fail(FlagFallbackToPlaintext, "after "+v.late+" the client went on in plaintext on the same connection: "+describe(in))
+	case v.tlsRefused && in.Kind == "line" && !in.Capabilities:
 		// IRC keeps the connection after 691: going on in plaintext on
 		// it is the same fallback (XMPP closes the stream instead).
-		t.flag(FlagFallbackToPlaintext)
+		t.fail(FlagFallbackToPlaintext, "after STARTTLS was refused the client went on in plaintext: "+describe(in))
+	case !v.correlated && !v.tlsRequested && in.Kind != "header" && !in.Capabilities:
+		v.correlated = true
+		t.correlateFallback(in)
 	}
+}
+
+// correlateFallback: a connection that goes on in plaintext without asking
+// for TLS is a fallback when the same client, on the same per-profile port
+// or under the same label, was refused STARTTLS or failed a handshake a
+// moment before. Without such a key there is no correlation: guessing by
+// address alone charged one client with another's refusal.
+func (t *Transcript) correlateFallback(in Input) {
+	if t.rec == nil || t.key == "" {
+		return
+	}
+	prior, ok := t.rec.priorFailure(t.key, t.sum.Started)
+	if !ok {
+		return
+	}
+	t.sum.Correlated = prior.id
+	t.fail(FlagFallbackToPlaintext, "correlated with "+prior.id+" ("+prior.what+" "+
+		t.sum.Started.Sub(prior.at).Round(1e6).String()+" earlier, same client on "+t.keyDesc+"): this connection went on in plaintext: "+describe(in))
+}
+
+// describe names a piece of input for a reason sentence.
+func describe(in Input) string {
+	name := in.Name
+	switch {
+	case in.Mechanism != "":
+		name = in.Name + " " + in.Mechanism
+	case name == "":
+		name = in.Kind
+	}
+	if in.Kind == "line" {
+		return name
+	}
+	return "<" + name + ">"
 }
 
 func (v *verdict) auth(t *Transcript, mechanism string, ok bool) {
@@ -77,101 +171,40 @@ func (v *verdict) auth(t *Transcript, mechanism string, ok bool) {
 
 func (v *verdict) tls(t *Transcript) {
 	if r := t.rules(); r.TLS != nil {
-		r.TLS(t)
+		r.TLS(t, v.tlsFailed)
 	}
 }
 
-func (v *verdict) end(t *Transcript) {
+// end judges the connection's end, then says why nothing was judged if
+// nothing was.
+func (v *verdict) end(t *Transcript, reason string) {
+	by := endedByClient(reason)
+	if a, ok := starttls.RemoteAlert(reason); ok && t.sum.Alert == "" {
+		t.sum.Alert = a
+	}
 	if r := t.rules(); r.End != nil {
-		r.End(t)
+		r.End(t, by)
+	}
+	if len(t.sum.Checks) > 0 || v.undecided != "" {
+		return
+	}
+	switch r := t.rules(); {
+	case t.profile == nil:
+		t.sum.Reason = "no lab profile was in force: the standard behaviour is not judged"
+	case r.Unexercised != nil:
+		t.sum.Reason = r.Unexercised(t)
+	default:
+		t.sum.Reason = "the connection ended before the client met what " + t.profile.Name + " does"
 	}
 }
 
-// handshakeRules judge a profile that bends the handshake (a bad
-// certificate, old TLS, a slow ServerHello): a completed handshake is the
-// client accepting it.
-func handshakeRules(pass, fail string) Rules {
-	return Rules{TLS: func(t *Transcript) {
-		if t.verdict.tlsDone {
-			t.flag(fail)
-		} else {
-			t.flag(pass)
+// endedByClient reads a close reason: the client closed, hung up, reset
+// or alerted (these are the reasons the drivers and the core give).
+func endedByClient(reason string) bool {
+	for _, p := range []string{"client disconnected", "client closed the stream", "Connection closed", "Connection error", "Client Quit", "connection failed", "TLS handshake failed", "Quit", "QUIT"} {
+		if strings.HasPrefix(reason, p) {
+			return true
 		}
-	}}
-}
-
-// stripRules judge a stripped STARTTLS: anything but capability talk in
-// plaintext after the features is going on without TLS; a connection that
-// ends without it aborted.
-func stripRules(pass, fail string) Rules {
-	return Rules{
-		Input: func(t *Transcript, in Input) {
-			v := &t.verdict
-			if in.Kind != "header" && in.Kind != "close" && t.phase == PhasePlaintext &&
-				!in.StartTLS && !in.Capabilities && !v.continued {
-				v.continued = true
-				t.flag(fail)
-			}
-		},
-		End: func(t *Transcript) {
-			if !t.verdict.continued {
-				t.flag(pass)
-			}
-		},
 	}
+	return false
 }
-
-// baitRules judge credentials offered in plaintext: a client that went to
-// TLS without first falling for the bait passes (the failure is the shared
-// plaintext-credentials flag): one flag or the other, never both.
-func baitRules(pass string) Rules {
-	return Rules{Input: func(t *Transcript, in Input) {
-		if t.phase == PhasePlaintext && in.StartTLS && !hasFlag(t.sum.Flags, FlagPlaintextCredentials) {
-			t.flag(pass)
-		}
-	}}
-}
-
-// injectRules judge injected plaintext: a client that completed TLS and
-// never used the injection discarded it (using it is the shared
-// accepted-injected-data flag).
-func injectRules(pass string) Rules {
-	return Rules{End: func(t *Transcript) {
-		if t.verdict.tlsDone && !hasFlag(t.sum.Flags, FlagAcceptedInjectedData) {
-			t.flag(pass)
-		}
-	}}
-}
-
-// authFailureRules judge a refused EXTERNAL: the client's next move after
-// the failure decides — another mechanism or an abort passes, a stream
-// restart (RFC 6120 restarts only after <success/>) or a stanza fails, and
-// a connection that ends first passes.
-func authFailureRules(pass, fail string) Rules {
-	return Rules{
-		Auth: func(t *Transcript, mechanism string, ok bool) {
-			if !ok && mechanism == "EXTERNAL" {
-				t.verdict.externalFailed, t.verdict.afterFailureDecided = true, false
-			}
-		},
-		Input: func(t *Transcript, in Input) {
-			v := &t.verdict
-			if !v.externalFailed || v.afterFailureDecided || in.Kind == "close" {
-				return
-			}
-			v.afterFailureDecided = true
-			if in.Kind != "header" && (in.Mechanism != "" || in.SASLAbort) {
-				t.flag(pass)
-			} else {
-				t.flag(fail)
-			}
-		},
-		End: func(t *Transcript) {
-			if t.verdict.externalFailed && !t.verdict.afterFailureDecided {
-				t.flag(pass)
-			}
-		},
-	}
-}
-
-func hasFlag(flags []string, f string) bool { return slices.Contains(flags, f) }

@@ -7,6 +7,7 @@
 package listener
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -257,15 +258,41 @@ const LingerTime = 500 * time.Millisecond
 // make the kernel answer with a reset, which can discard the last error the
 // server wrote before the client reads it.
 func Linger(nc net.Conn) {
-	// Half-closing needs the TCP socket itself; draining through the rate
-	// limit would only slow the close down.
+	tcp := halfClose(nc)
+	if tcp == nil {
+		return
+	}
+	_ = tcp.SetReadDeadline(time.Now().Add(LingerTime))
+	_, _ = io.CopyN(io.Discard, tcp, 256<<10)
+}
+
+// LingerKeep is Linger for a connection the lab watches: it waits up to
+// window and keeps (up to max bytes) what the client sends after the
+// server ended the exchange — a client that goes on in plaintext after a
+// refused STARTTLS or a failed handshake shows itself there.
+func LingerKeep(nc net.Conn, window time.Duration, max int64) []byte {
+	tcp := halfClose(nc)
+	if tcp == nil {
+		return nil
+	}
+	_ = tcp.SetReadDeadline(time.Now().Add(window))
+	var kept bytes.Buffer
+	_, _ = io.CopyN(&kept, tcp, max)
+	_, _ = io.CopyN(io.Discard, tcp, 256<<10) // the rest is drained, not kept
+	return kept.Bytes()
+}
+
+// halfClose ends the output of the TCP socket under nc and returns it (nil
+// when it is not TCP or the half-close failed). Half-closing needs the
+// TCP socket itself; draining through the rate limit would only slow the
+// close down.
+func halfClose(nc net.Conn) *net.TCPConn {
 	if l, ok := nc.(*limitedConn); ok {
 		nc = l.Conn
 	}
 	tcp, ok := nc.(*net.TCPConn)
 	if !ok || tcp.CloseWrite() != nil {
-		return
+		return nil
 	}
-	_ = tcp.SetReadDeadline(time.Now().Add(LingerTime))
-	_, _ = io.CopyN(io.Discard, tcp, 256<<10)
+	return tcp
 }

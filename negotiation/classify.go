@@ -14,7 +14,7 @@ import (
 // carries credentials or names the injected mechanism), a password in
 // jabber:iq:auth or jabber:iq:register.
 func Classify(el *etree.Element, space string) wire.Input {
-	in := wire.Input{Kind: "element"}
+	in := wire.Input{Kind: "element", Name: el.Tag}
 	switch space {
 	case NSTLS, NSLegacyTLS:
 		in.StartTLS = el.Tag == "starttls"

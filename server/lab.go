@@ -35,7 +35,8 @@ func newListenerLab(lc config.Listener) listenerLab {
 // labStart opens the connection's transcript, makes it the core's
 // observer, and applies the listener's profile.
 func (c *conn) labStart(ll listenerLab) {
-	tr := c.srv.opt.Lab.Start(c.core.ID(), ll.name, c.core.Remote(), c.core.IP())
+	tr := c.srv.opt.Lab.Open(lab.Origin{ID: c.core.ID(), Listener: ll.name, Local: c.core.Local(),
+		Remote: c.core.Remote(), IP: c.core.IP(), Dedicated: ll.profile != nil})
 	if tr != nil {
 		c.core.Observe(lab.Watch(tr, splitXMPP))
 	}

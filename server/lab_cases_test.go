@@ -59,10 +59,11 @@ func labCases() []labCase {
 		},
 		{
 			profile: "fail-starttls", by: lab.ByListener,
-			good: [][]string{{lab.FlagStartTLSRefused}},
+			good: [][]string{{"stopped-after-refusal"}},
 			// The plaintext connection that comes back from the same address
-			// is the fallback.
-			bad: [][]string{{lab.FlagStartTLSRefused}, {lab.FlagFallbackToPlaintext, lab.FlagPlaintextCredentials}},
+			// to the same (profile's) port is the fallback; the first one
+			// stopped on its own socket.
+			bad: [][]string{{"stopped-after-refusal"}, {lab.FlagFallbackToPlaintext, lab.FlagPlaintextCredentials}},
 			goodWire: func(t *testing.T, h *harness, run *labRun) {
 				if run.err == nil || !strings.Contains(run.err.Error(), "STARTTLS refused: <failure xmlns='"+labNSTLS+"'/>") {
 					t.Errorf("careful client ended with %v, want the refusal", run.err)

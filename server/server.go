@@ -9,8 +9,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strconv"
-	"sync/atomic"
 
 	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
@@ -77,7 +75,7 @@ type Server struct {
 	// read from its client. nil except in tests, which set it before Listen.
 	testHookEvent func(negotiation.Event)
 
-	nextID atomic.Uint64
+	ids *listener.IDs
 	// core is what every XMPP connection's core shares.
 	core *transport.Settings
 }
@@ -101,12 +99,14 @@ func New(opt Options) (*Server, error) {
 			ExtraFeatures: opt.ExtraFeatures,
 		}, opt.Log),
 	}
+	s.ids = listener.NewIDs("c")
 	s.core = &transport.Settings{
 		Context:      pool.Context(),
 		Shutdown:     stream.Errorf(stream.SystemShutdown, "the server is shutting down"),
 		VerifyClient: opt.VerifyClient,
 		Identities:   opt.Identities,
 		Undelivered:  func(item any) { s.router.StoreUndeliverable(item.(*etree.Element)) },
+		LateWindow:   opt.Config.Lab.ListenAfterFailure.Duration,
 		Log:          opt.Log,
 	}
 	return s, nil
@@ -139,7 +139,7 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	direct := lc.TLS == tlspolicy.Direct
 	s.log.Info().Str("address", l.Addr().String()).Str("tls", string(lc.TLS)).Msg("listening")
 	s.pool.Serve(l, func(nc net.Conn, ip string, refusal listener.Refusal) listener.Conn {
-		core := transport.New(s.core, nc, "c"+strconv.FormatUint(s.nextID.Add(1), 10), ip)
+		core := transport.New(s.core, nc, s.ids.Next(), ip)
 		c := &conn{core: core, srv: s, m: negotiation.New(mcfg), refusal: refusal, direct: direct}
 		c.labStart(ll)
 		core.Run(c)

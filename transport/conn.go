@@ -24,6 +24,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -61,6 +62,10 @@ type Settings struct {
 	// Undelivered takes what was queued for a client and could not be
 	// written (offline storage); nil drops it.
 	Undelivered func(item any)
+	// LateWindow is how long a watched connection's close listens for
+	// what the client still sends after a refused STARTTLS or a failed
+	// handshake ([lab] listen_after_failure; 0: it does not).
+	LateWindow time.Duration
 	// Log is the listener's logger; each connection adds its id and
 	// remote address.
 	Log zerolog.Logger
@@ -93,6 +98,13 @@ type Conn struct {
 	tap    *inTap // what the current reader read, for obs
 
 	endReason atomic.Pointer[string] // why the connection ended, for the observer
+
+	// lateAfter, when set, says what ended the exchange (a failed
+	// handshake, a refused STARTTLS): the close then listens for what the
+	// client still sends, for the observer; late is what had come already.
+	// Only the connection's goroutine touches them.
+	lateAfter string
+	late      []byte
 }
 
 // New wraps an accepted socket. The driver is set with Run.
@@ -115,6 +127,9 @@ func (c *Conn) ID() string { return c.id }
 
 // IP is the client's address.
 func (c *Conn) IP() string { return c.ip }
+
+// Local is the listener's address the client reached.
+func (c *Conn) Local() string { return c.tcp.LocalAddr().String() }
 
 // Remote is the client's address and port.
 func (c *Conn) Remote() string { return c.tcp.RemoteAddr().String() }
@@ -179,6 +194,9 @@ func (c *Conn) observeClosed() {
 
 // Note tells the observer what the machine decided.
 func (c *Conn) Note(n Note) {
+	if n.Kind == NoteTLSRefused && n.Offered {
+		c.lateAfter = "the refused STARTTLS"
+	}
 	if c.obs != nil {
 		c.obs.Noted(n)
 	}

@@ -21,14 +21,30 @@ type Observer interface {
 	TLSRequested()
 	// TLSEstablished: the handshake completed.
 	TLSEstablished(f *Facts)
-	// TLSFailed: the handshake failed. plaintext is what the client sent
-	// where its ClientHello belonged when that was not TLS (nil when it
-	// was, or when nothing came).
-	TLSFailed(err error, plaintext []byte)
+	// TLSFailed: the handshake failed; f says what the core saw of it.
+	TLSFailed(f HandshakeFailure)
+	// Late: after the server ended the exchange (after says what ended
+	// it: a failed handshake, a refused STARTTLS), the core listened for
+	// what the client still sent; data is that, as it came (empty when
+	// nothing came). Nothing parsed it.
+	Late(data []byte, after string)
 	// Noted: something the protocol machine decided.
 	Noted(n Note)
 	// Closed: the connection ended, for reason.
 	Closed(reason string)
+}
+
+// HandshakeFailure is what the core saw of a failed handshake.
+type HandshakeFailure struct {
+	Err error
+	// Plaintext is what the client sent where its ClientHello belonged,
+	// when that was not TLS (nil when it was, or when nothing came).
+	Plaintext []byte
+	// Alert is the alert the client sent in the clear, by its RFC 8446
+	// name ("" when none was read: Err may still name an encrypted one).
+	Alert string
+	// ServerName is the SNI of the ClientHello, when one was read.
+	ServerName string
 }
 
 // Input is what one unit of client input meant (the lab's wire.Input).

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"crypto/tls"
 	"net"
 	"strings"
 
@@ -53,9 +54,11 @@ func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose s
 	}
 	under := c.tcp
 	var caught *catcher
+	var sni string
 	if c.obs != nil {
 		caught = &catcher{Conn: c.tcp}
 		under = caught
+		choose = noteServerName(choose, &sni)
 	}
 	var res *starttls.Result
 	var err error
@@ -66,7 +69,7 @@ func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose s
 	if err != nil {
 		c.Log().Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
 		if c.obs != nil {
-			c.obs.TLSFailed(err, notTLS(append(bytes.Clone(early), first...), skip))
+			c.observeFailure(err, append(bytes.Clone(early), first...), skip, sni)
 		}
 		return nil, err
 	}
@@ -79,6 +82,31 @@ func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose s
 		c.obs.TLSEstablished(f)
 	}
 	return f, nil
+}
+
+// observeFailure tells the observer how the handshake failed: plaintext
+// where the ClientHello belonged, or the client's records, read for an
+// alert in the clear and for plaintext sent after them. What follows the
+// records is the start of the late input the close will listen for.
+func (c *Conn) observeFailure(err error, raw []byte, skip, sni string) {
+	f := HandshakeFailure{Err: err, Plaintext: notTLS(raw, skip), ServerName: sni}
+	c.lateAfter = "the failed TLS handshake"
+	if f.Plaintext == nil {
+		f.Alert, c.late = starttls.ScanRecords(bytes.TrimLeft(raw, skip))
+		c.late = bytes.Clone(c.late)
+	}
+	c.obs.TLSFailed(f)
+}
+
+// noteServerName wraps a handshake's choice to note the SNI on its way.
+func noteServerName(choose starttls.Choose, sni *string) starttls.Choose {
+	return func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		*sni = hello.ServerName
+		if choose == nil {
+			return nil, nil
+		}
+		return choose(hello)
+	}
 }
 
 // notTLS returns data, less the bytes the protocol allows before a
@@ -135,8 +163,10 @@ func (c *Conn) describe(res *starttls.Result, early int) *Facts {
 	return f
 }
 
-// maxCaught bounds what the handshake's reads keep for the observer.
-const maxCaught = 2048
+// maxCaught bounds what the handshake's reads keep for the observer: a
+// ClientHello with a post-quantum key share and a client certificate
+// chain, then the client's alert or the plaintext it went on with.
+const maxCaught = 16 << 10
 
 // catcher keeps the first bytes the TLS handshake reads from the client,
 // so that plaintext sent where the ClientHello belongs can be observed

@@ -111,8 +111,17 @@ func eachSegment(b []byte, segs []Segment, f func(piece []byte, redact bool)) {
 // words just written. The driver returns from Serve after it.
 func (c *Conn) Close() {
 	c.endOutput()
+	if c.obs != nil && c.lateAfter != "" && !c.Secure() && c.set.LateWindow > 0 {
+		data := append(c.late, listener.LingerKeep(c.tcp, c.set.LateWindow, maxLate)...)
+		c.late = nil
+		c.obs.Late(data, c.lateAfter)
+		return
+	}
 	listener.Linger(c.tcp)
 }
+
+// maxLate bounds what the close keeps of late input for the observer.
+const maxLate = 16 << 10
 
 // endOutput sends close_notify if TLS is up and the output is still open,
 // and refuses further writes.

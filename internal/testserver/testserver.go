@@ -92,8 +92,8 @@ func Start(t testing.TB, opt Options) *Server {
 		set.Store.Close()
 		t.Fatalf("Listen: %v", err)
 	}
-	if len(addrs) != len(cfg.Listen) {
-		t.Fatalf("Listen returned %d addresses for %d listeners", len(addrs), len(cfg.Listen))
+	if len(addrs) != len(set.Config().Listen) {
+		t.Fatalf("Listen returned %d addresses for %d listeners", len(addrs), len(set.Config().Listen))
 	}
 	s := &Server{t: t, Cfg: cfg, Set: set, Logs: logs, Roots: x509.NewCertPool()}
 	for _, a := range addrs {

@@ -51,6 +51,9 @@ type Input struct {
 	// Kind is "header", "element", "close", "line" or "refused" (input
 	// refused with a stream error).
 	Kind string
+	// Name is what the input was called on the wire: the element's tag
+	// (iq, auth, starttls) or the IRC command, for the verdict's words.
+	Name string
 	// Credentials: the input carried a password or a SASL initial response
 	// that holds one (PLAIN, XEP-0078, XEP-0077, IRC PASS or AUTHENTICATE).
 	Credentials bool
