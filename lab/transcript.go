@@ -31,7 +31,11 @@ type Transcript struct {
 	phase    string
 	verdict  verdict
 	maxBytes int
+	done     chan struct{} // closed by End
 }
+
+// Done is closed when the connection has ended and its verdict is final.
+func (t *Transcript) Done() <-chan struct{} { return t.done }
 
 // Phase returns the current phase.
 func (t *Transcript) Phase() string {
@@ -263,6 +267,7 @@ func (t *Transcript) End(reason string) {
 	t.add(Record{Dir: DirEvent, Data: "closed: " + reason})
 	t.verdict.end(t, reason)
 	t.conclude()
+	close(t.done)
 	t.mu.Unlock()
 	if t.rec != nil {
 		t.rec.ended(t)
