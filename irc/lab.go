@@ -2,6 +2,7 @@ package irc
 
 import (
 	"bytes"
+	"encoding/base64"
 	"slices"
 
 	"jabberd/lab"
@@ -24,7 +25,7 @@ func (c *conn) labStart() {
 	}
 	c.choice = lab.NewChoice(lab.ChoiceOptions{
 		IRC: true, ClientChoice: c.srv.opt.ClientChoice, TLS: c.srv.opt.LabTLS, Profile: c.profile,
-	}, tr, c.m.SetEffect, c.core.Log)
+	}, tr, c.m.SetEffect, c.core)
 }
 
 // labLine looks at a line before the machine does: a +profile tag in the
@@ -32,6 +33,12 @@ func (c *conn) labStart() {
 // machine sees.
 func (c *conn) labLine(ev LineEvent) Event {
 	msg := ev.Msg
+	if msg != nil && msg.Command == "AUTHENTICATE" && len(msg.Params) == 1 {
+		// A SASL PLAIN login's authentication identity may carry a tag
+		// (the account store reads alice+tag as alice).
+		c.choice.Username(plainAuthcid(msg.Params[0]))
+		return ev
+	}
 	if msg == nil || msg.Command != "USER" || len(msg.Params) == 0 || c.m.State() != Unregistered {
 		return ev
 	}
@@ -127,4 +134,19 @@ func printable(line []byte) bool {
 		}
 	}
 	return true
+}
+
+// plainAuthcid is the authentication identity of a SASL PLAIN message in
+// an AUTHENTICATE payload ("" when the payload is not one). The password is
+// read past, never returned.
+func plainAuthcid(payload string) string {
+	raw, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil {
+		return ""
+	}
+	parts := bytes.SplitN(raw, []byte{0}, 3)
+	if len(parts) != 3 {
+		return ""
+	}
+	return string(parts[1])
 }

@@ -15,9 +15,17 @@ type Choice struct {
 	opt     ChoiceOptions
 	tr      *Transcript // nil when transcripts are off
 	apply   func(Effect)
-	log     func() *zerolog.Logger
+	conn    ChoiceConn
 	profile *Profile
 	by      string
+}
+
+// ChoiceConn is what a choice needs of its connection (transport.Conn).
+type ChoiceConn interface {
+	Log() *zerolog.Logger
+	// Secure reports whether TLS is up: a choice made after that can only
+	// take a profile that acts after TLS.
+	Secure() bool
 }
 
 // ChoiceOptions are a listener's.
@@ -34,8 +42,8 @@ type ChoiceOptions struct {
 }
 
 // NewChoice starts a connection's choice with the listener's profile.
-func NewChoice(opt ChoiceOptions, tr *Transcript, apply func(Effect), log func() *zerolog.Logger) *Choice {
-	c := &Choice{opt: opt, tr: tr, apply: apply, log: log}
+func NewChoice(opt ChoiceOptions, tr *Transcript, apply func(Effect), conn ChoiceConn) *Choice {
+	c := &Choice{opt: opt, tr: tr, apply: apply, conn: conn}
 	if opt.Profile != nil {
 		c.Use(opt.Profile, ByListener)
 	}
@@ -58,25 +66,38 @@ func (c *Choice) Use(p *Profile, by string) {
 	if c.tr != nil {
 		c.tr.Choose(p, by)
 	}
-	c.log().Info().Str("profile", p.Name).Str("selected_by", by).Msg("lab profile in force")
+	c.conn.Log().Info().Str("profile", p.Name).Str("selected_by", by).Msg("lab profile in force")
 }
 
-// clientMayChoose: the configuration allows it, and SNI (which wins) has
-// not chosen.
-func (c *Choice) clientMayChoose() bool { return c.opt.ClientChoice && c.by != BySNI }
-
-// Username looks at a username the client gave (a local part or a JID): a
-// +profile tag chooses that profile. It returns the name without the tag,
-// and whether there was one.
+// Username looks at a username the client gave (a local part or a JID,
+// in a stream header, a SASL or XEP-0078 login, an IRC USER): a +profile
+// tag chooses that profile when it still can act — any before TLS, only
+// one that acts after TLS once TLS is up. A tag that comes too late, or
+// after SNI chose, is recorded, never silently ignored. It returns the
+// name without the tag, and whether there was one.
 func (c *Choice) Username(name string) (string, bool) {
-	if !c.clientMayChoose() {
+	if !c.opt.ClientChoice {
 		return name, false
 	}
 	p, rest, ok := FromUsername(name)
-	if ok && p != c.profile {
+	switch {
+	case !ok || p == c.profile:
+	case c.by == BySNI:
+		c.refuse(p, "the TLS server name already chose "+c.profile.Name+", and SNI wins")
+	case c.conn.Secure() && !p.ActsAfterTLS():
+		c.refuse(p, "TLS is already up and "+p.Name+" acts before or during the handshake; choose it by the stream header's from, by SNI or by its per-profile port")
+	default:
 		c.Use(p, ByUsername)
 	}
 	return rest, ok
+}
+
+// refuse records that a username tag asked for p and could not have it.
+func (c *Choice) refuse(p *Profile, why string) {
+	if c.tr != nil {
+		c.tr.Event("profile " + p.Name + " asked for by a username tag, not applied: " + why)
+	}
+	c.conn.Log().Info().Str("profile", p.Name).Str("why", why).Msg("lab profile asked for too late")
 }
 
 // Upgrader returns the function that picks a handshake's configuration,

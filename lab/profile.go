@@ -173,6 +173,10 @@ var profiles = []*Profile{
 	},
 }
 
+// ActsAfterTLS reports whether the profile only acts once TLS is up (a
+// login's answer), so that a choice made then can still take it.
+func (p *Profile) ActsAfterTLS() bool { return p.Effect.ExternalThenFail }
+
 // Profiles returns every profile, in the order `jabberd profiles` lists
 // them.
 func Profiles() []*Profile { return slices.Clone(profiles) }

@@ -137,9 +137,15 @@ func (c *conn) bound() bool { return c.m.Facts()&negotiation.Bound != 0 }
 // when the connection must end now.
 func (c *conn) run(ev negotiation.Event) bool {
 	for ev != nil {
-		if h, ok := ev.(negotiation.HeaderEvent); ok {
-			c.choice.Username(h.Header.Attr("from")) // RFC 6120 §4.7.1: clients send their JID there
+		switch e := ev.(type) {
+		case negotiation.HeaderEvent:
+			c.choice.Username(e.Header.Attr("from")) // RFC 6120 §4.7.1: clients send their JID there
 			defer c.logDialect()
+		case negotiation.ElementEvent:
+			if !c.bound() {
+				// A SASL or XEP-0078 login's username may carry a tag.
+				c.choice.Username(negotiation.ClaimedUsername(e.Element, e.Space))
+			}
 		}
 		var actions []negotiation.Action
 		if !c.bound() {

@@ -42,7 +42,7 @@ func (c *conn) labStart(ll listenerLab) {
 	}
 	c.choice = lab.NewChoice(lab.ChoiceOptions{
 		ClientChoice: c.srv.cfg.Lab.ClientChoice, TLS: c.srv.opt.LabTLS, Profile: ll.profile,
-	}, tr, c.m.SetEffect, c.core.Log)
+	}, tr, c.m.SetEffect, c.core)
 }
 
 // observeIn tells the observer what a stream event was. An element that

@@ -52,7 +52,7 @@ func TestLabSelectorPrecedence(t *testing.T) {
 		if leaf := run.tls.PeerCertificates[0]; !bytes.Equal(leaf.Raw, labFaultCert(t, h, "cert-expired").Raw) {
 			t.Errorf("presented %q valid until %v, not the expired certificate", leaf.Subject, leaf.NotAfter)
 		}
-		// A tag after SNI chose is ignored.
+		// A tag after SNI chose is not applied, and the transcript says so.
 		if _, err := w.open("alice+strip-starttls@localhost"); err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,8 @@ func TestLabSelectorPrecedence(t *testing.T) {
 		if want := []string{"ignored-plaintext-sasl", "accepted-bad-certificate"}; !labSameFlags(sum.Flags, want) {
 			t.Errorf("flags %q, want %q", sum.Flags, want)
 		}
-		labWantChoices(t, tr, "strip-starttls (selected by listener)", "sasl-before-tls (selected by username)", "cert-expired (selected by sni)")
+		labWantChoices(t, tr, "strip-starttls (selected by listener)", "sasl-before-tls (selected by username)", "cert-expired (selected by sni)",
+			"strip-starttls asked for by a username tag, not applied: the TLS server name already chose cert-expired, and SNI wins")
 		labCheckRecords(t, tr, w.st)
 	})
 	t.Run("direct-tls", func(t *testing.T) {
@@ -99,7 +100,8 @@ func TestLabSelectorPrecedence(t *testing.T) {
 		if want := []string{"accepted-bad-certificate"}; !labSameFlags(sum.Flags, want) {
 			t.Errorf("flags %q, want %q", sum.Flags, want)
 		}
-		labWantChoices(t, tr, "strip-starttls (selected by listener)", "cert-expired (selected by sni)")
+		labWantChoices(t, tr, "strip-starttls (selected by listener)", "cert-expired (selected by sni)",
+			"sasl-before-tls asked for by a username tag, not applied: the TLS server name already chose cert-expired, and SNI wins")
 		labCheckRecords(t, tr, w.st)
 	})
 }
