@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"jabberd/certs"
@@ -23,10 +24,16 @@ type TLS struct {
 }
 
 // NewTLS derives the profiles' configurations from base (the server's
-// own) and writes the fault certificates, issued by ca for names, into
-// stateDir/lab-certs.
+// own) and writes the fault certificates, issued by ca, into
+// stateDir/lab-certs. names are the server's (the domain first); the fault
+// certificates carry them and their SNINames, so that a fault chosen by
+// SNI is the only one the client meets, except cert-wrong-name's, which
+// names only wrong.invalid.
 func NewTLS(base *tls.Config, stateDir string, ca *certs.Pair, names []string, slow time.Duration) (*TLS, error) {
 	t := &TLS{variants: map[string]*tls.Config{}, slow: slow}
+	if len(names) > 0 {
+		names = slices.Concat(names, SNINames(names[0], names[1:]))
+	}
 	dir := filepath.Join(stateDir, FaultDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("lab certificates: %w", err)
