@@ -262,7 +262,7 @@ func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.Veri
 // certificates, made anew in the state directory).
 func labFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names []string, log zerolog.Logger) (*lab.Recorder, *lab.TLS, error) {
 	book, err := lab.NewRecorder(lab.Options{Keep: cfg.Lab.Transcripts, Dir: cfg.Lab.TranscriptDir, MaxBytes: cfg.Lab.TranscriptMaxBytes,
-		FallbackWindow: cfg.Lab.FallbackWindow.Duration}, log)
+		FallbackWindow: cfg.Lab.FallbackWindow.Duration, Label: cfg.Lab.RunLabel}, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lab.transcript_dir: %w", err)
 	}

@@ -171,6 +171,9 @@ type Lab struct {
 	// i of `jabberd profiles` on ProfilePorts+i (and on ProfilePorts+100+i
 	// for IRC, when [irc] is enabled), on the first listener's host.
 	ProfilePorts int `toml:"profile_ports"`
+	// RunLabel marks every connection of a `jabberd lab run` (not a
+	// configuration key).
+	RunLabel string `toml:"-"`
 }
 
 // Log selects the log level and output format.

@@ -25,6 +25,7 @@ usage:
   jabberd bench <scenario>    load a running server: login, idle, messages (run "jabberd bench -h")
   jabberd users <command>     add, delete, list accounts, set passwords, with the server stopped (run "jabberd users")
   jabberd profiles [-v]       list the lab behaviour profiles (-v: what a correct client does, and the source)
+  jabberd lab run -- CLIENT   run a client against every profile and print its scorecard (run "jabberd lab run -h")
 
 serve flags (they override the configuration file):
 `
@@ -44,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runUsers(args[1:], os.Stdin, stdout, stderr)
 		case "profiles":
 			return runProfiles(args[1:], stdout, stderr)
+		case "lab":
+			return runLab(args[1:], stdout, stderr)
 		case "serve":
 			args = args[1:]
 		case "help":
