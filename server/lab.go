@@ -67,11 +67,14 @@ func (c *conn) observeIn(ev stream.Event) {
 	c.core.Received(n, what, redacted)
 }
 
-// splitXMPP reads what a client sent where its ClientHello belonged (after
-// <proceed/>, or after the legacy </stream:stream>): each top-level tag is
-// a piece, classified as far as a tag alone tells — an auth naming the
-// injected mechanism, a PLAIN auth with its payload, the stream's close.
-// Secrets are not kept: a piece with credentials is written redacted.
+// splitXMPP reads plaintext the core caught outside the stream: what a
+// client sent where its ClientHello belonged (after <proceed/>, or after
+// the legacy </stream:stream>), or what it went on sending after a refused
+// STARTTLS or a failed handshake. Each tag is a piece, classified as far as
+// a tag alone tells: a declaration or a stream header, the stream's close,
+// an auth naming the injected mechanism, a PLAIN auth with its payload, a
+// jabber:iq:auth password or digest. Secrets are not kept: the text after
+// such a tag is consumed with it and the piece is written redacted.
 func splitXMPP(data []byte) []lab.Piece {
 	var out []lab.Piece
 	for len(data) > 0 {
@@ -86,20 +89,13 @@ func splitXMPP(data []byte) []lab.Piece {
 		tag := data[start : start+end+1]
 		data = data[start+end+1:]
 		piece := lab.Piece{N: start + end + 1}
-		what := lab.Input{Kind: "element"}
-		switch {
-		case bytes.HasPrefix(tag, []byte("</stream:stream")):
-			what.Kind = "close"
-		case bytes.Contains(tag, []byte(lab.InjectedMechanism)):
-			what.Mechanism, what.Injected = lab.InjectedMechanism, true
-		case bytes.Contains(tag, []byte("auth")) && bytes.Contains(tag, []byte("PLAIN")):
-			what.Mechanism = "PLAIN"
+		what := classifyTag(tag)
+		if secretFollows(tag, what) {
 			next := bytes.IndexByte(data, '<')
 			if next < 0 {
 				next = len(data)
 			}
-			if len(bytes.TrimSpace(data[:next])) > 0 && !bytes.HasSuffix(tag, []byte("/>")) {
-				// The payload is consumed with its tag and never kept.
+			if len(bytes.TrimSpace(data[:next])) > 0 {
 				what.Credentials = true
 				tag = append(bytes.Clone(tag), "[redacted]"...)
 				piece.N += next
@@ -111,4 +107,47 @@ func splitXMPP(data []byte) []lab.Piece {
 		out = append(out, piece)
 	}
 	return out
+}
+
+// classifyTag says what one tag is, by its name and attributes alone.
+func classifyTag(tag []byte) lab.Input {
+	name := tagName(tag)
+	what := lab.Input{Kind: "element", Name: name}
+	switch {
+	case name == "?xml" || name == "stream:stream":
+		what.Kind = "header"
+	case name == "/stream:stream":
+		what.Kind = "close"
+	case bytes.Contains(tag, []byte(lab.InjectedMechanism)):
+		what.Mechanism, what.Injected = lab.InjectedMechanism, true
+	case name == "auth" && bytes.Contains(tag, []byte("PLAIN")):
+		what.Mechanism = "PLAIN"
+	case name == "starttls":
+		what.StartTLS = true
+	}
+	return what
+}
+
+// secretFollows: the text after the tag is a secret (a PLAIN initial
+// response, a XEP-0078 password or digest).
+func secretFollows(tag []byte, what lab.Input) bool {
+	if bytes.HasSuffix(tag, []byte("/>")) {
+		return false
+	}
+	return what.Mechanism == "PLAIN" || what.Name == "password" || what.Name == "digest"
+}
+
+// tagName is the name of a tag: "auth", "/auth", "?xml", "stream:stream".
+func tagName(tag []byte) string {
+	name := bytes.TrimPrefix(tag, []byte("<"))
+	if i := bytes.IndexAny(name, " \t\r\n/>"); i > 0 {
+		name = name[:i]
+	} else if i == 0 && len(name) > 1 && name[0] == '/' {
+		j := bytes.IndexAny(name[1:], " \t\r\n>")
+		if j < 0 {
+			j = len(name) - 1
+		}
+		name = name[:j+1]
+	}
+	return string(bytes.TrimSuffix(name, []byte("?")))
 }
