@@ -21,6 +21,10 @@ type ProfilePort struct {
 // IRCPortOffset separates a profile's IRC port from its XMPP port.
 const IRCPortOffset = 100
 
+// ProfilePortsOf lists the per-profile ports a configuration asks for, as
+// configured (before anything listens).
+func ProfilePortsOf(cfg *config.Config) []ProfilePort { return profilePorts(cfg) }
+
 // profilePorts lists the ports [lab] profile_ports asks for: profile i of
 // lab.Profiles() on base+i (IRC, for the profiles that apply to it, on
 // base+100+i), on the first listener's host.

@@ -42,11 +42,14 @@ func printBanner(w io.Writer, cfg *config.Config, set *app.Setup, addrs []net.Ad
 	if embedded {
 		fmt.Fprintln(w, "  configuration: embedded default (lab accounts; use -config for anything else)")
 	}
-	for i, a := range addrs {
+	for i, a := range addrs[:min(len(addrs), len(cfg.Listen))] {
 		fmt.Fprintf(w, "  listening:     %s (tls = %s)\n", a, cfg.Listen[i].TLS)
 	}
 	if set.IRC != nil && set.IRC.Addr() != nil {
 		fmt.Fprintf(w, "  irc:           %s (tls = %s)\n", set.IRC.Addr(), cfg.IRC.TLS)
+	}
+	for _, pp := range set.ProfilePorts() {
+		fmt.Fprintf(w, "  profile port:  %-21s %-5s %s\n", pp.Address, pp.Protocol, pp.Profile)
 	}
 	fmt.Fprintf(w, "  state dir:     %s\n", st.Dir)
 	if len(st.Created) > 0 {

@@ -284,6 +284,19 @@ func TestProfilesCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "correct client: ") || !strings.Contains(out.String(), "aborted-on-strip") {
 		t.Errorf("-v lacks the correct behaviour or the flags:\n%s", out.String())
 	}
+	// With a configuration that opens per-profile ports, each profile
+	// lists its own.
+	cfgFile := filepath.Join(t.TempDir(), "jabberd.toml")
+	if err := os.WriteFile(cfgFile, []byte("[[listen]]\naddress = \"127.0.0.1:5222\"\n[irc]\nenabled = true\n[lab]\nprofile_ports = 5300\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"profiles", "-config", cfgFile}, &out, &errb); code != 0 {
+		t.Fatalf("-config: exit %d: %s", code, errb.String())
+	}
+	if first := strings.Split(out.String(), "\n")[0]; !strings.Contains(first, "xmpp 127.0.0.1:5300 irc 127.0.0.1:5400") {
+		t.Errorf("-config: strip-starttls's line lacks its ports: %q", first)
+	}
 	if code := run([]string{"profiles", "extra"}, &out, &errb); code != 2 {
 		t.Errorf("an extra argument: exit %d, want 2", code)
 	}

@@ -1,0 +1,127 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/app"
+	"jabberd/config"
+	"jabberd/lab"
+)
+
+// freeBase finds a base port with room for every XMPP and IRC profile
+// port (it can still be taken between the check and the listen: retried).
+func freeBase(t *testing.T, n int) int {
+	t.Helper()
+	for try := 0; try < 20; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if base+app.IRCPortOffset+n > 65535 {
+			continue
+		}
+		ok := true
+		for _, p := range []int{0, app.IRCPortOffset} {
+			for i := 0; i < n && ok; i++ {
+				probe, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+p+i))
+				if err != nil {
+					ok = false
+					break
+				}
+				probe.Close()
+			}
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no free range of ports")
+	return 0
+}
+
+// TestProfilePorts: [lab] profile_ports opens profile i on base+i (IRC on
+// base+100+i), each connection there meets that profile chosen by the
+// listener, and the ports are listed with their bound addresses.
+func TestProfilePorts(t *testing.T) {
+	profiles := lab.Profiles()
+	base := freeBase(t, len(profiles))
+	cfg := config.Default()
+	cfg.StateDir = t.TempDir()
+	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: "optional"}}
+	cfg.IRC.Enabled, cfg.IRC.Address = true, "127.0.0.1:0"
+	cfg.Lab.ProfilePorts = base
+	set, err := app.FromConfig(cfg, zerolog.New(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Store.Close()
+	addrs, err := set.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = set.Shutdown(ctx)
+	}()
+	if len(addrs) != 1+len(profiles) {
+		t.Fatalf("%d XMPP addresses, want the shared one and %d profile ports", len(addrs), len(profiles))
+	}
+	byName := map[string]map[string]string{}
+	for _, pp := range set.ProfilePorts() {
+		if byName[pp.Profile] == nil {
+			byName[pp.Profile] = map[string]string{}
+		}
+		byName[pp.Profile][pp.Protocol] = pp.Address
+	}
+	for i, p := range profiles {
+		if got, want := byName[p.Name]["xmpp"], "127.0.0.1:"+strconv.Itoa(base+i); got != want {
+			t.Errorf("%s: XMPP port %q, want %q", p.Name, got, want)
+		}
+		wantIRC := ""
+		if p.IRC {
+			wantIRC = "127.0.0.1:" + strconv.Itoa(base+app.IRCPortOffset+i)
+		}
+		if got := byName[p.Name]["irc"]; got != wantIRC {
+			t.Errorf("%s: IRC port %q, want %q", p.Name, got, wantIRC)
+		}
+	}
+	// strip-starttls's port: the features lack STARTTLS, and the
+	// transcript says the listener chose it.
+	nc, err := net.DialTimeout("tcp", byName["strip-starttls"]["xmpp"], 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(nc, "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"); err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	buf := make([]byte, 4096)
+	for !strings.Contains(got.String(), "</stream:features>") {
+		n, err := nc.Read(buf)
+		if err != nil {
+			t.Fatalf("read %q: %v", got.String(), err)
+		}
+		got.Write(buf[:n])
+	}
+	if strings.Contains(got.String(), "starttls") {
+		t.Errorf("strip-starttls's port offered STARTTLS: %s", got.String())
+	}
+	for _, s := range set.Lab.List() {
+		if s.Local == byName["strip-starttls"]["xmpp"] && (s.Profile != "strip-starttls" || s.SelectedBy != lab.ByListener) {
+			t.Errorf("connection on strip-starttls's port: profile %q by %q", s.Profile, s.SelectedBy)
+		}
+	}
+}
