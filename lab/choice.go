@@ -83,19 +83,19 @@ func (c *Choice) Username(name string) (string, bool) {
 	switch {
 	case !ok || p == c.profile:
 	case c.by == BySNI:
-		c.refuse(p, "the TLS server name already chose "+c.profile.Name+", and SNI wins")
+		c.refuse(p, "a username tag", "the TLS server name already chose "+c.profile.Name+", and SNI wins")
 	case c.conn.Secure() && !p.ActsAfterTLS():
-		c.refuse(p, "TLS is already up and "+p.Name+" acts before or during the handshake; choose it by the stream header's from, by SNI or by its per-profile port")
+		c.refuse(p, "a username tag", "TLS is already up and "+p.Name+" acts before or during the handshake; choose it by the stream header's from, by SNI or by its per-profile port")
 	default:
 		c.Use(p, ByUsername)
 	}
 	return rest, ok
 }
 
-// refuse records that a username tag asked for p and could not have it.
-func (c *Choice) refuse(p *Profile, why string) {
+// refuse records that a selector (by) asked for p and could not have it.
+func (c *Choice) refuse(p *Profile, by, why string) {
 	if c.tr != nil {
-		c.tr.Event("profile " + p.Name + " asked for by a username tag, not applied: " + why)
+		c.tr.Event("profile " + p.Name + " asked for by " + by + ", not applied: " + why)
 	}
 	c.conn.Log().Info().Str("profile", p.Name).Str("why", why).Msg("lab profile asked for too late")
 }
@@ -109,12 +109,18 @@ func (c *Choice) Upgrader() func(*tls.ClientHelloInfo) (*tls.Config, error) {
 	return c.chooseTLS
 }
 
-// chooseTLS: SNI may choose a profile (its first label names it, as in
-// cert-expired.localhost), else the profile in force decides. It runs
+// chooseTLS: SNI may choose a profile that acts in the handshake or after
+// it (its first label names it, as in cert-expired.localhost); one that
+// acted before TLS is recorded as asked for too late. Else the profile in
+// force decides. It runs
 // inside the handshake, on the connection's helper goroutine.
 func (c *Choice) chooseTLS(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	if c.opt.ClientChoice {
-		if p, ok := FromSNI(hello.ServerName); ok && p != c.profile {
+		switch p, ok := FromSNI(hello.ServerName); {
+		case !ok || p == c.profile:
+		case !p.Effect.BendsHandshake() && !p.ActsAfterTLS():
+			c.refuse(p, "SNI", "it acts before TLS, and SNI only comes with the handshake; choose it by the stream header's from or by its per-profile port")
+		default:
 			c.Use(p, BySNI)
 		}
 	}
