@@ -83,8 +83,8 @@ func TestLabPlaintextAfterFailedHandshake(t *testing.T) {
 			t.Errorf("flags %v lack %s", s.Flags, f)
 		}
 	}
-	if s.Verdict != lab.Fail || s.Alert != "bad_certificate" {
-		t.Errorf("verdict %s (%s), alert %q: want fail, bad_certificate", s.Verdict, s.Reason, s.Alert)
+	if s.Verdict != lab.Fail || s.Alert != "bad_certificate" || s.SNI != "localhost" {
+		t.Errorf("verdict %s (%s), alert %q, SNI %q: want fail, bad_certificate, the SNI kept", s.Verdict, s.Reason, s.Alert, s.SNI)
 	}
 	if strings.Contains(string(tr.MarshalJSONL()), "late-secret") {
 		t.Error("the transcript keeps the password sent after the handshake")
