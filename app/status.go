@@ -28,14 +28,26 @@ func (set *Setup) listenStatus() error {
 	if err != nil {
 		return fmt.Errorf("lab.status_address %s: %w", addr, err)
 	}
+	// Per-profile ports are bound by now (Listen opens them first).
+	ports := map[string][]lab.PortInfo{}
+	for _, pp := range set.ports {
+		ports[pp.Profile] = append(ports[pp.Profile], lab.PortInfo{Protocol: pp.Protocol, Address: pp.Address})
+	}
+	// Requests live under a context that Shutdown cancels: a client
+	// blocked in GET /api/connections/{id}?wait= gets its answer at once
+	// instead of holding the shutdown up.
+	ctx, stop := context.WithCancel(context.Background())
 	hs := &http.Server{
-		Handler: lab.StatusHandler(set.Lab),
-		// Every network wait has a deadline, the status page's too.
+		Handler:     lab.StatusHandler(set.Lab, lab.StatusOptions{Ports: ports}),
+		BaseContext: func(net.Listener) context.Context { return ctx },
+		// Every network wait has a deadline, the status page's too (a
+		// ?wait= moves its own request's past the wait).
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       time.Minute,
 	}
+	hs.RegisterOnShutdown(stop)
 	set.status = &statusPage{srv: hs, addr: l.Addr()}
 	if ta, ok := l.Addr().(*net.TCPAddr); ok && !ta.IP.IsLoopback() {
 		set.log.Warn().Str("address", l.Addr().String()).Msg("the status page is reachable from other hosts: transcripts show what clients sent (secrets redacted) and who connected")

@@ -16,27 +16,36 @@ import (
 // The status page: server-rendered HTML (no script, no automatic refresh:
 // a reload shows the present state) and a JSON API for harnesses.
 //
-//	GET /                        live and recent connections, the profiles
-//	GET /connections/{id}        one connection's transcript
-//	GET /api/connections         {"connections": [Summary…]}
-//	GET /api/connections/{id}    {"summary": Summary, "records": [Record…]}
-//	GET /api/profiles            [{"name", "summary", "correct", …}]
+//	GET /                                      connections (filters, pages), the profiles
+//	GET /connections/{id}                      one connection: verdict, checks, transcript
+//	GET /scorecard                             verdict counts per profile, label, address
+//	GET /api/connections                       ConnectionList (filters, limit, before)
+//	GET /api/connections/{id}                  ConnectionDetail (?wait=30s: until it ends)
+//	GET /api/connections/{id}/transcript.jsonl its transcript as JSON lines
+//	GET /api/transcripts.jsonl                 the matching ones', one after another
+//	GET /api/scorecard                         Scorecard (filters)
+//	GET /api/profiles                          [ProfileInfo…]
+//
+// The filters are in status_filter.go, the scorecard in
+// status_scorecard.go, the downloads and the wait in status_download.go.
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// contentSecurityPolicy forbids scripts, frames, forms and every fetch
-// except the inline style sheet.
-const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// contentSecurityPolicy forbids scripts, frames and every fetch except the
+// inline style sheet; forms (the filters, plain GET) may go to the page
+// itself only.
+const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// shortReason is how much of a verdict's reason the index shows (the rest
+// is in the cell's title and on the connection page).
+const shortReason = 90
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"flagKind": flagKind,
-	"table": func(id string, rows []Summary, empty string) connTable {
-		return connTable{ID: id, Rows: rows, Empty: empty}
-	},
-	"pathID": url.PathEscape,
-	"stamp":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
-	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+	"pathID":   url.PathEscape,
+	"stamp":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
+	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 	"since": func(start, t time.Time) string {
 		return fmt.Sprintf("+%.3fs", t.Sub(start).Seconds())
 	},
@@ -49,7 +58,43 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return "event"
 	},
+	"short": func(s string) string {
+		if r := []rune(s); len(r) > shortReason {
+			return strings.TrimSpace(string(r[:shortReason-1])) + "…"
+		}
+		return s
+	},
+	"scoreLink": scoreLink,
+	"verdicts":  func() []string { return verdictNames },
+	"has":       func(list []string, s string) bool { return slices.Contains(list, s) },
+	"list":      func(s ...string) []string { return s },
+	"form": func(action string, f filterView) any {
+		return struct {
+			Action string
+			F      filterView
+		}{action, f}
+	},
+	"scoreArgs": func(f filterView, t scoreTable, id string) any {
+		return struct {
+			Filter filterView
+			Table  scoreTable
+			ID     string
+		}{f, t, id}
+	},
 }).ParseFS(templateFS, "templates/*.html"))
+
+// StatusOptions are what the status page shows beside the recorder.
+type StatusOptions struct {
+	// Ports are the per-profile ports ([lab] profile_ports) by profile
+	// name, with their bound addresses.
+	Ports map[string][]PortInfo
+}
+
+// PortInfo is one per-profile port of a profile.
+type PortInfo struct {
+	Protocol string `json:"protocol"` // "xmpp" or "irc"
+	Address  string `json:"address"`
+}
 
 // ProfileInfo is a profile as GET /api/profiles shows it.
 type ProfileInfo struct {
@@ -64,15 +109,26 @@ type ProfileInfo struct {
 	FailIf string   `json:"fail_if"`
 	Pass   []string `json:"pass"`
 	Fail   []string `json:"fail"`
+	// Ports are the profile's per-profile ports, when [lab] profile_ports
+	// opens them.
+	Ports []PortInfo `json:"ports,omitempty"`
 }
 
-// ConnectionList is the answer of GET /api/connections.
+// ConnectionList is the answer of GET /api/connections: one page of the
+// matching connections, newest first.
 type ConnectionList struct {
 	Connections []Summary `json:"connections"`
+	// Total is how many connections match the filters, on every page.
+	Total int `json:"total"`
+	// Next is the before= of the following page ("" on the last one).
+	Next string `json:"next,omitempty"`
 }
 
 // ConnectionDetail is the answer of GET /api/connections/{id}.
 type ConnectionDetail struct {
+	// Live is Summary.Live: after ?wait=, true means the wait passed (or
+	// the request ended) before the connection did.
+	Live    bool     `json:"live"`
 	Summary Summary  `json:"summary"`
 	Records []Record `json:"records"`
 }
@@ -82,12 +138,13 @@ type APIError struct {
 	Error string `json:"error"`
 }
 
-func profileInfos() []ProfileInfo {
+func profileInfos(ports map[string][]PortInfo) []ProfileInfo {
 	ps := Profiles()
 	out := make([]ProfileInfo, len(ps))
 	for i, p := range ps {
 		out[i] = ProfileInfo{Name: p.Name, Summary: p.Summary, Correct: p.Correct, Source: p.Source, IRC: p.IRC,
-			PassIf: p.PassIf, FailIf: p.FailIf, Pass: nonNil(p.Pass), Fail: nonNil(append(slices.Clone(p.Fail), sharedFails...))}
+			PassIf: p.PassIf, FailIf: p.FailIf, Pass: nonNil(p.Pass), Fail: nonNil(append(slices.Clone(p.Fail), sharedFails...)),
+			Ports: slices.Clone(ports[p.Name])}
 	}
 	return out
 }
@@ -111,13 +168,17 @@ func flagKind(flag string) string {
 
 // StatusHandler serves the status page and its JSON API for b. b may be
 // nil (transcripts off): the page says so and the list is empty.
-func StatusHandler(b *Recorder) http.Handler {
-	s := &status{rec: b}
+func StatusHandler(b *Recorder, opt StatusOptions) http.Handler {
+	s := &status{rec: b, opt: opt}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /connections/{id}", s.connection)
+	mux.HandleFunc("GET /scorecard", s.scorecardPage)
 	mux.HandleFunc("GET /api/connections", s.apiConnections)
 	mux.HandleFunc("GET /api/connections/{id}", s.apiConnection)
+	mux.HandleFunc("GET /api/connections/{id}/transcript.jsonl", s.apiTranscript)
+	mux.HandleFunc("GET /api/transcripts.jsonl", s.apiTranscripts)
+	mux.HandleFunc("GET /api/scorecard", s.apiScorecard)
 	mux.HandleFunc("GET /api/profiles", s.apiProfiles)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, APIError{Error: "no such endpoint: " + r.URL.Path})
@@ -155,21 +216,58 @@ func withHeaders(next http.Handler) http.Handler {
 
 type status struct {
 	rec *Recorder
+	opt StatusOptions
+}
+
+// filterView is the filter form of the index and the scorecard: the values
+// as given, and the choices.
+type filterView struct {
+	f                                               connFilter
+	Profile, Listener, Verdict, Label, Since, Limit string
+	Profiles, Verdicts, Listeners                   []string
+	// Paged: the form has the page length (the index; not the scorecard).
+	Paged bool
+	// Active: some filter is set.
+	Active bool
+}
+
+// filterView makes the form of a request's filter; the addresses of known
+// (and the per-profile ports) are offered for the listener.
+func (s *status) filterView(q url.Values, f connFilter, paged bool, known []Summary) filterView {
+	join := func(k string) string { return strings.Join(values(q, k), ",") }
+	v := filterView{f: f, Profile: join("profile"), Listener: join("listener"), Verdict: join("verdict"), Label: join("label"),
+		Since: join("since"), Profiles: profileNames(), Verdicts: verdictNames, Paged: paged}
+	if paged {
+		v.Limit = strings.TrimSpace(q.Get("limit"))
+	}
+	v.Active = v.Profile != "" || v.Listener != "" || v.Verdict != "" || v.Label != "" || v.Since != ""
+	v.Listeners = slices.Clone(listenerNames)
+	for _, p := range Profiles() {
+		for _, port := range s.opt.Ports[p.Name] {
+			v.Listeners = append(v.Listeners, port.Address)
+		}
+	}
+	for _, sum := range known {
+		if sum.Local != "" && !slices.Contains(v.Listeners, sum.Local) {
+			v.Listeners = append(v.Listeners, sum.Local)
+		}
+	}
+	return v
 }
 
 type indexPage struct {
 	Transcripts bool
-	Live        []Summary
-	Recent      []Summary
+	Filter      filterView
+	Error       string // a filter or page parameter the page cannot read
+	Rows        []Summary
+	Total, Live int    // matching connections, and how many of them are live
+	First       bool   // the page starts with the newest match
+	Next        string // the following page's link, "" on the last
+	Newest      string // the first page's link
+	JSON, JSONL string // the same selection as JSON, and its transcripts
+	Scorecard   string
 	Profiles    []ProfileInfo
 	Now         time.Time
-}
-
-// connTable is one table of connections on the index page.
-type connTable struct {
-	ID    string // the table's HTML id: "live" or "recent"
-	Rows  []Summary
-	Empty string // what the page says when there are no rows
 }
 
 type connectionPage struct {
@@ -184,6 +282,8 @@ type recordView struct {
 	// NewPhase is set on the first record of a phase other than the one
 	// before it.
 	NewPhase bool
+	// Evidence: the verdict or a check rests on this record.
+	Evidence bool
 }
 
 type notFoundPage struct {
@@ -191,14 +291,45 @@ type notFoundPage struct {
 }
 
 func (s *status) index(w http.ResponseWriter, r *http.Request) {
-	p := indexPage{Transcripts: s.rec != nil, Profiles: profileInfos(), Now: time.Now()}
-	for _, sum := range s.rec.List() {
-		if sum.Live {
-			p.Live = append(p.Live, sum)
-		} else {
-			p.Recent = append(p.Recent, sum)
+	q := r.URL.Query()
+	now := time.Now()
+	p := indexPage{Transcripts: s.rec != nil, Profiles: profileInfos(s.opt.Ports), Now: now}
+	err := checkParams(q, listParams...)
+	var f connFilter
+	if err == nil {
+		f, err = parseFilter(q, now)
+	}
+	var pg paging
+	if err == nil {
+		pg, err = parsePaging(q, defaultLimit)
+	}
+	var next string
+	var sel selection
+	if err == nil {
+		sel = s.selectConns(f)
+		p.Rows, next, err = sel.page(pg)
+		p.Total = len(sel.matched)
+		for _, sum := range sel.matched {
+			if sum.Live {
+				p.Live++
+			}
 		}
 	}
+	p.Filter = s.filterView(q, f, true, sel.all)
+	if err != nil {
+		p.Error, p.Rows, p.Total, p.Live = err.Error(), nil, 0, 0
+		s.render(w, http.StatusBadRequest, "index", p)
+		return
+	}
+	limit := strings.TrimSpace(q.Get("limit"))
+	p.First = pg.before == ""
+	p.Newest = f.link("/", "limit", limit)
+	if next != "" {
+		p.Next = f.link("/", "limit", limit, "before", next)
+	}
+	p.JSON = f.link("/api/connections", "limit", limit, "before", pg.before)
+	p.JSONL = f.link("/api/transcripts.jsonl")
+	p.Scorecard = f.link("/scorecard")
 	s.render(w, http.StatusOK, "index", p)
 }
 
@@ -209,36 +340,74 @@ func (s *status) connection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sum, recs := t.Summary(), t.Records()
+	evidence := map[int]bool{}
+	for _, e := range sum.Evidence {
+		evidence[e] = true
+	}
+	for _, c := range sum.Checks {
+		for _, e := range c.Evidence {
+			evidence[e] = true
+		}
+	}
 	p := connectionPage{Summary: sum, Records: make([]recordView, len(recs))}
 	for i, rec := range recs {
-		p.Records[i] = recordView{Record: rec, Started: sum.Started, NewPhase: i > 0 && rec.Phase != recs[i-1].Phase}
+		p.Records[i] = recordView{Record: rec, Started: sum.Started, NewPhase: i > 0 && rec.Phase != recs[i-1].Phase, Evidence: evidence[rec.Seq]}
 	}
 	s.render(w, http.StatusOK, "connection", p)
 }
 
 func (s *status) apiConnections(w http.ResponseWriter, r *http.Request) {
-	list := s.rec.List()
-	if list == nil {
-		list = []Summary{}
+	q := r.URL.Query()
+	err := checkParams(q, listParams...)
+	var f connFilter
+	if err == nil {
+		f, err = parseFilter(q, time.Now())
 	}
-	writeJSON(w, http.StatusOK, ConnectionList{Connections: list})
+	var pg paging
+	if err == nil {
+		pg, err = parsePaging(q, defaultLimit)
+	}
+	var list ConnectionList
+	if err == nil {
+		sel := s.selectConns(f)
+		list.Connections, list.Next, err = sel.page(pg)
+		list.Total = len(sel.matched)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, APIError{Error: err.Error()})
+		return
+	}
+	list.Connections = nonNil(list.Connections)
+	writeJSON(w, http.StatusOK, list)
 }
 
 func (s *status) apiConnection(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	err := checkParams(q, "wait")
+	var wait time.Duration
+	if err == nil {
+		wait, err = parseWait(q.Get("wait"))
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, APIError{Error: err.Error()})
+		return
+	}
 	t, ok := s.rec.Get(r.PathValue("id"))
 	if !ok {
 		writeJSON(w, http.StatusNotFound, APIError{Error: s.unknown(r.PathValue("id"))})
 		return
 	}
+	waitDone(w, r, t, wait)
+	sum := t.Summary()
 	recs := t.Records()
 	if recs == nil {
 		recs = []Record{}
 	}
-	writeJSON(w, http.StatusOK, ConnectionDetail{Summary: t.Summary(), Records: recs})
+	writeJSON(w, http.StatusOK, ConnectionDetail{Live: sum.Live, Summary: sum, Records: recs})
 }
 
 func (s *status) apiProfiles(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, profileInfos())
+	writeJSON(w, http.StatusOK, profileInfos(s.opt.Ports))
 }
 
 // unknown says why there is no connection id.

@@ -43,7 +43,8 @@ func TestStatusNotFound(t *testing.T) {
 
 func TestStatusMethods(t *testing.T) {
 	f := newFixture(t)
-	for _, path := range []string{"/", "/connections/c1", "/api/connections", "/api/connections/c1", "/api/profiles"} {
+	for _, path := range []string{"/", "/connections/c1", "/scorecard", "/api/connections", "/api/connections/c1", "/api/profiles",
+		"/api/scorecard", "/api/connections/c1/transcript.jsonl", "/api/transcripts.jsonl"} {
 		for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
 			r := do(t, f.srv, m, path)
 			if r.code != http.StatusMethodNotAllowed {
@@ -80,6 +81,13 @@ func TestStatusHeaders(t *testing.T) {
 		{"GET", "/api/connections/c1", jsonType},
 		{"GET", "/api/connections/nope", jsonType},
 		{"GET", "/api/profiles", jsonType},
+		{"GET", "/scorecard", htmlType},
+		{"GET", "/scorecard?verdict=nope", htmlType},
+		{"GET", "/?verdict=nope", htmlType},
+		{"GET", "/api/scorecard", jsonType},
+		{"GET", "/api/connections?verdict=nope", jsonType},
+		{"GET", "/api/connections/c1/transcript.jsonl", "application/x-ndjson"},
+		{"GET", "/api/transcripts.jsonl", "application/x-ndjson"},
 		{"POST", "/", "text/plain; charset=utf-8"},
 		{"POST", "/api/connections", jsonType},
 	} {
@@ -95,6 +103,11 @@ func TestStatusHeaders(t *testing.T) {
 		if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "style-src 'unsafe-inline'") || strings.Contains(csp, "script-src") {
 			t.Errorf("%s %s: Content-Security-Policy %q does not forbid scripts", c.method, c.path, csp)
 		}
+		// The filter form (a GET to the page itself) may be sent, and
+		// nowhere else.
+		if !strings.Contains(csp, "form-action 'self'") || strings.Count(csp, "form-action") != 1 {
+			t.Errorf("%s %s: Content-Security-Policy %q: want form-action 'self'", c.method, c.path, csp)
+		}
 		if got := h.Get("Cache-Control"); got != "no-store" {
 			t.Errorf("%s %s: Cache-Control %q, want no-store (a reload must show the present)", c.method, c.path, got)
 		}
@@ -108,7 +121,7 @@ func TestStatusTranscriptsOff(t *testing.T) {
 	if err != nil || book != nil {
 		t.Fatalf("NewRecorder(Keep 0) = %v, %v; want nil, nil", book, err)
 	}
-	srv := httptest.NewServer(lab.StatusHandler(book))
+	srv := httptest.NewServer(lab.StatusHandler(book, lab.StatusOptions{}))
 	defer srv.Close()
 	page := getOK(t, srv, "/", htmlType).body
 	if !strings.Contains(page, `id="transcripts-off"`) || !strings.Contains(page, "Transcripts are off") {
@@ -118,13 +131,26 @@ func TestStatusTranscriptsOff(t *testing.T) {
 		t.Errorf("page without transcripts does not list the profiles")
 	}
 	r := getOK(t, srv, "/api/connections", jsonType)
-	if got := strings.Join(strings.Fields(r.body), ""); got != `{"connections":[]}` {
-		t.Errorf("/api/connections without transcripts = %s, want {\"connections\": []}", r.body)
+	if got := strings.Join(strings.Fields(r.body), ""); got != `{"connections":[],"total":0}` {
+		t.Errorf("/api/connections without transcripts = %s, want {\"connections\": [], \"total\": 0}", r.body)
 	}
 	if r := do(t, srv, http.MethodGet, "/api/connections/c1"); r.code != http.StatusNotFound || !strings.Contains(r.body, "transcripts are off") {
 		t.Errorf("/api/connections/c1 without transcripts: %d %s", r.code, r.body)
 	}
 	getOK(t, srv, "/api/profiles", jsonType)
+	if r := getOK(t, srv, "/api/transcripts.jsonl", "application/x-ndjson"); r.body != "" {
+		t.Errorf("/api/transcripts.jsonl without transcripts = %q, want nothing", r.body)
+	}
+	sc := decode[lab.Scorecard](t, getOK(t, srv, "/api/scorecard", jsonType), "scorecard")
+	if sc.Total.Total() != 0 || len(sc.Profiles) != len(lab.Profiles())+1 || sc.Groups == nil || len(sc.Groups) != 0 {
+		t.Errorf("/api/scorecard without transcripts = %+v, want every profile at zero and no group", sc)
+	}
+	if page := getOK(t, srv, "/scorecard", htmlType).body; !strings.Contains(page, `id="transcripts-off"`) {
+		t.Errorf("/scorecard does not say transcripts are off")
+	}
+	if r := do(t, srv, http.MethodGet, "/api/connections/c1?wait=1m"); r.code != http.StatusNotFound {
+		t.Errorf("?wait without transcripts: %d, want 404 at once", r.code)
+	}
 }
 
 // TestStatusConcurrent reads the pages while a connection writes its

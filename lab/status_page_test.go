@@ -31,25 +31,29 @@ func TestStatusIndexPage(t *testing.T) {
 	r1 := row(t, page, "c1")
 	for _, want := range []string{
 		`<a href="/connections/c1">c1</a>`,
-		`<td class="listener">xmpp</td>`,
+		`<td class="listener"><span class="listener-name">xmpp</span></td>`,
 		`<td class="remote">127.0.0.1:40001</td>`,
 		`<span class="profile-name">sasl-before-tls</span> <span class="by">by username</span>`,
 		`<td class="dialect">rfc6120</td>`,
 		`<td class="tls">` + tls13 + `</td>`,
-		`<td class="sni">localhost</td>`,
-		`<td class="client-cert">none</td>`,
-		`<td class="mechanism">SCRAM-SHA-256</td>`,
-		`<td class="identity">alice@localhost</td>`,
+		`<span class="verdict-badge fail" data-verdict="fail">fail</span>`,
+		`<span class="reason">the client sent credentials`,
 		`<span class="flag fail" data-flag="plaintext-credentials">plaintext-credentials</span>`,
-		`<td class="close-reason">client closed the stream</td>`,
 		`<time datetime="`,
 	} {
 		if !strings.Contains(r1, want) {
 			t.Errorf("row conn-c1 lacks %s:\n%s", want, r1)
 		}
 	}
+	// The rest of the summary is on the connection page only.
+	for _, gone := range []string{`class="sni"`, `class="client-cert"`, `class="mechanism"`, `class="identity"`, `class="close-reason"`, `class="bytes"`} {
+		if strings.Contains(r1, gone) {
+			t.Errorf("row conn-c1 still has %s:\n%s", gone, r1)
+		}
+	}
 	r2 := row(t, page, "c2")
-	for _, want := range []string{`<td class="listener">irc</td>`, `<span class="profile-name">standard</span>`, `<span class="badge live">live</span>`, `<td class="tls">none</td>`} {
+	for _, want := range []string{`<span class="listener-name">irc</span>`, `<span class="profile-name">standard</span>`, `<span class="badge live">live</span>`,
+		`<span class="verdict-badge not-exercised provisional" data-verdict="not-exercised">`, `<td class="tls">none</td>`} {
 		if !strings.Contains(r2, want) {
 			t.Errorf("row conn-c2 lacks %s:\n%s", want, r2)
 		}
@@ -57,18 +61,22 @@ func TestStatusIndexPage(t *testing.T) {
 	if strings.Contains(r2, "data-flag") {
 		t.Errorf("row conn-c2 shows flags it does not have:\n%s", r2)
 	}
-	// c2 and c3 in the live table, c1 in the recent one.
-	live, recent := strings.Index(page, `<table id="live">`), strings.Index(page, `<table id="recent">`)
+	// One table, newest first: c3, c2 (live), c1 (ended).
+	table := strings.Index(page, `<table id="connections">`)
 	i1, i2, i3 := strings.Index(page, `id="conn-c1"`), strings.Index(page, `id="conn-c2"`), strings.Index(page, `id="conn-c3"`)
-	if live < 0 || recent < 0 || !(live < i3 && i3 < i2 && i2 < recent && recent < i1) {
-		t.Errorf("tables and rows out of place: live %d, c3 %d, c2 %d, recent %d, c1 %d", live, i3, i2, recent, i1)
+	if table < 0 || !(table < i3 && i3 < i2 && i2 < i1) {
+		t.Errorf("table and rows out of place: table %d, c3 %d, c2 %d, c1 %d", table, i3, i2, i1)
+	}
+	if !strings.Contains(page, `Connections (3, 2 live)`) {
+		t.Errorf("page does not count 3 connections, 2 live")
 	}
 	for _, p := range lab.Profiles() {
 		if !strings.Contains(page, `<dt id="profile-`+p.Name+`">`+p.Name+`</dt>`) {
 			t.Errorf("profile %s not listed", p.Name)
 		}
 	}
-	for _, want := range []string{`href="/api/connections"`, `href="/api/profiles"`, "/api/connections/{id}"} {
+	for _, want := range []string{`href="/api/connections"`, `href="/api/profiles"`, "/api/connections/{id}", `href="/api/scorecard"`,
+		`href="/api/transcripts.jsonl"`, "/api/connections/{id}/transcript.jsonl", `href="/scorecard"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page does not show the JSON endpoint %s", want)
 		}
@@ -87,8 +95,8 @@ func TestStatusIndexPage(t *testing.T) {
 	c2.End("ping timeout")
 	page = getOK(t, f.srv, "/", htmlType).body
 	row(t, page, "c4")
-	if r := row(t, page, "c2"); !strings.Contains(r, `<td class="close-reason">ping timeout</td>`) {
-		t.Errorf("after End, row conn-c2 lacks its close reason:\n%s", r)
+	if r := row(t, page, "c2"); strings.Contains(r, "live") {
+		t.Errorf("after End, row conn-c2 is still live:\n%s", r)
 	}
 }
 
@@ -99,11 +107,11 @@ func TestStatusEscaping(t *testing.T) {
 		t.Errorf("transcript page does not show the hostile record escaped:\n%s", page)
 	}
 	index := getOK(t, f.srv, "/", htmlType).body
-	r3 := row(t, index, "c3")
-	if !strings.Contains(r3, `<td class="sni">&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;.localhost</td>`) {
-		t.Errorf("row conn-c3 does not show the hostile SNI escaped:\n%s", r3)
+	c3 := getOK(t, f.srv, "/connections/c3", htmlType).body
+	if !strings.Contains(c3, `<dd class="sni">&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;.localhost</dd>`) {
+		t.Errorf("connection c3 does not show the hostile SNI escaped:\n%s", c3)
 	}
-	for name, p := range map[string]string{"transcript": page, "index": index} {
+	for name, p := range map[string]string{"transcript": page, "index": index, "c3": c3} {
 		if strings.Contains(p, "<script") || strings.Contains(p, "alert(1)</script>") {
 			t.Errorf("%s page carries a live script tag:\n%s", name, p)
 		}

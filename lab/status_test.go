@@ -70,7 +70,7 @@ func newFixture(t *testing.T) *fixture {
 	c3.SetDialect("legacy")
 	c3.TLSEstablished("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", hostileSNI, "CN=mallory (not verified)")
 
-	srv := httptest.NewServer(lab.StatusHandler(book))
+	srv := httptest.NewServer(lab.StatusHandler(book, lab.StatusOptions{}))
 	t.Cleanup(srv.Close)
 	return &fixture{book: book, srv: srv}
 }
