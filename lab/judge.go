@@ -1,6 +1,9 @@
 package lab
 
-import "slices"
+import (
+	"bytes"
+	"slices"
+)
 
 // How checks become a connection's verdict. Called under Transcript.mu.
 
@@ -25,14 +28,28 @@ func (t *Transcript) check(flag, result, reason string) {
 		return
 	}
 	evidence := []int{}
-	if n := len(t.records); n > 0 {
-		evidence = append(evidence, n) // the record that decided: the latest
+	if n := t.trigger(); n > 0 {
+		evidence = append(evidence, n)
 	}
 	t.push(Record{Dir: DirEvent, Data: "verdict: " + flag + " (" + result + "): " + reason})
 	evidence = append(evidence, len(t.records))
 	t.sum.Flags = append(t.sum.Flags, flag)
 	t.sum.Checks = append(t.sum.Checks, Check{Flag: flag, Result: result, Reason: reason, Evidence: evidence})
 	t.conclude()
+}
+
+// trigger is the seq of the record that decided a check: the latest one
+// that is not itself a verdict (two checks drawn from one input both point
+// at that input).
+func (t *Transcript) trigger() int {
+	for i := len(t.records) - 1; i >= 0; i-- {
+		e := t.records[i]
+		if e.dir == dirEvent && bytes.HasPrefix(t.arena[e.start:e.end], []byte("verdict")) {
+			continue
+		}
+		return i + 1
+	}
+	return 0
 }
 
 func (t *Transcript) hasCheck(flag string) bool { return slices.Contains(t.sum.Flags, flag) }

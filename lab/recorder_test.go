@@ -258,9 +258,16 @@ func TestVerdicts(t *testing.T) {
 			if s.Reason == "" {
 				t.Error("the verdict has no reason")
 			}
+			recs := tr.Records()
 			for _, ch := range s.Checks {
 				if len(ch.Evidence) == 0 || ch.Reason == "" {
 					t.Errorf("check %+v has no evidence or reason", ch)
+					continue
+				}
+				// The first piece of evidence is what decided, never
+				// another check's verdict.
+				if r := recs[ch.Evidence[0]-1]; strings.HasPrefix(r.Data, "verdict") {
+					t.Errorf("check %s rests on %q", ch.Flag, r.Data)
 				}
 			}
 		})

@@ -157,8 +157,11 @@ func describe(in Input) string {
 	case name == "":
 		name = in.Kind
 	}
-	if in.Kind == "line" {
+	switch in.Kind {
+	case "line":
 		return name
+	case "header":
+		return "a new stream header"
 	}
 	return "<" + name + ">"
 }
