@@ -65,10 +65,16 @@ func RemoteAlert(errText string) (string, bool) {
 		return "", false
 	}
 	text := errText[i+len(marker):]
+	// The longest text that matches: "unknown certificate" is also the
+	// start of "unknown certificate authority".
+	best, found := uint8(0), ""
 	for code, a := range alertNames {
-		if strings.HasPrefix(text, a.goText) {
-			return AlertName(code), true
+		if strings.HasPrefix(text, a.goText) && len(a.goText) > len(found) {
+			best, found = code, a.goText
 		}
+	}
+	if found != "" {
+		return AlertName(best), true
 	}
 	if strings.HasPrefix(text, "alert(") { // Go's form for a code it has no text for
 		return "alert " + strings.TrimSuffix(strings.TrimPrefix(text, "alert("), ")"), true
