@@ -28,21 +28,34 @@ func (c *client) readTagsUntil(want string) {
 	c.t.Fatalf("no tag with %q in 64 tags", want)
 }
 
+// labAskTLS opens a connection to h that opens its stream and asks for
+// STARTTLS; the caller reads the answer.
+func labAskTLS(t *testing.T, h *harness) *client {
+	c := h.dial(t)
+	c.send(rfcHeader)
+	c.readTagsUntil("</stream:features>")
+	c.send(rfcStartTLS)
+	return c
+}
+
+// goOnInPlaintext sends the late login on c's socket and hangs up, and
+// returns the connection's transcript once it ended.
+func goOnInPlaintext(t *testing.T, h *harness, c *client) *lab.Transcript {
+	c.send(lateLogin)
+	time.Sleep(50 * time.Millisecond) // the login in its own segments, as a client that goes on would
+	c.tcp.Close()
+	return h.labTranscript(t, c.remote)
+}
+
 // TestLabPlaintextAfterRefusal: under fail-starttls the server refuses and
 // closes the stream, then keeps listening ([lab] listen_after_failure); a
 // client that goes on in plaintext on the same socket is seen, judged a
 // fallback with credentials in the clear, and its password is not kept.
 func TestLabPlaintextAfterRefusal(t *testing.T) {
 	h := start(t, func(c *config.Config) { c.Listen[0].Profile = "fail-starttls" })
-	c := h.dial(t)
-	c.send(rfcHeader)
-	c.readTagsUntil("</stream:features>")
-	c.send(rfcStartTLS)
+	c := labAskTLS(t, h)
 	c.readTagsUntil(closeTag)
-	c.send(lateLogin)
-	time.Sleep(50 * time.Millisecond) // the login in its own segments, as a client that goes on would
-	c.tcp.Close()
-	tr := h.labTranscript(t, c.remote)
+	tr := goOnInPlaintext(t, h, c)
 	s := tr.Summary()
 	if s.Verdict != lab.Fail || !slices.Contains(s.Flags, lab.FlagFallbackToPlaintext) || !slices.Contains(s.Flags, lab.FlagPlaintextCredentials) {
 		t.Errorf("verdict %s (%s), flags %v: want a fallback with plaintext credentials", s.Verdict, s.Reason, s.Flags)
@@ -62,20 +75,14 @@ func TestLabPlaintextAfterRefusal(t *testing.T) {
 // the connection.
 func TestLabPlaintextAfterFailedHandshake(t *testing.T) {
 	h := start(t, func(c *config.Config) { c.Listen[0].Profile = "cert-self-signed" })
-	c := h.dial(t)
-	c.send(rfcHeader)
-	c.readTagsUntil("</stream:features>")
-	c.send(rfcStartTLS)
+	c := labAskTLS(t, h)
 	c.expect(rfcProceed)
 	tc := tls.Client(c.tcp, h.tlsConfig(nil)) // verifies: refuses the self-signed certificate
 	_ = c.tcp.SetDeadline(time.Now().Add(ioTimeout))
 	if err := tc.Handshake(); err == nil {
 		t.Fatal("the client accepted a self-signed certificate")
 	}
-	c.send(lateLogin)
-	time.Sleep(50 * time.Millisecond)
-	c.tcp.Close()
-	tr := h.labTranscript(t, c.remote)
+	tr := goOnInPlaintext(t, h, c)
 	s := tr.Summary()
 	want := []string{"rejected-bad-certificate", lab.FlagFallbackToPlaintext, lab.FlagPlaintextCredentials}
 	for _, f := range want {
@@ -98,10 +105,7 @@ func TestLabPlaintextAfterFailedHandshake(t *testing.T) {
 func TestLabCertificateCheckedAfterHandshake(t *testing.T) {
 	h := start(t, func(c *config.Config) { c.Listen[0].Profile = "cert-expired" })
 	for _, sendData := range []bool{false, true} {
-		c := h.dial(t)
-		c.send(rfcHeader)
-		c.readTagsUntil("</stream:features>")
-		c.send(rfcStartTLS)
+		c := labAskTLS(t, h)
 		c.expect(rfcProceed)
 		cfg := h.tlsConfig(nil)
 		cfg.InsecureSkipVerify = true // the check comes after, as loudmouth's does
