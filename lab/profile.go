@@ -24,6 +24,8 @@ type Profile struct {
 	Correct string
 	// Source is where the attack or fault is described.
 	Source string
+	// Category groups the profile in listings (Categories).
+	Category string
 	// IRC reports whether the IRC listener supports the profile.
 	IRC bool
 	// PassIf and FailIf state, for a tester, what makes a connection pass
@@ -60,122 +62,23 @@ var sharedFails = []string{FlagPlaintextCredentials, FlagAcceptedInjectedData, F
 // flags is a list of flag names.
 func flags(names ...string) []string { return names }
 
-// certProfile builds a certificate-fault profile.
-func certProfile(fault, what string) *Profile {
-	return &Profile{
-		Name:    "cert-" + fault,
-		Summary: "the TLS handshake presents a server certificate that " + what,
-		Correct: "refuses the certificate: the handshake fails (alert bad_certificate or similar), or the client hangs up right after it, and no XML or IRC line follows",
-		PassIf:  "the client refuses the handshake (an alert, a close), or completes it and closes without sending any data over TLS",
-		FailIf:  "the client sends application data over the TLS connection (it accepted the certificate), or goes on in plaintext",
-		Source:  "RFC 6125 and RFC 5280 (certificate validation); RFC 6120 §13.7.2",
-		IRC:     true,
-		Pass:    flags("rejected-bad-certificate"),
-		Fail:    flags("accepted-bad-certificate"),
-		Rules:   handshakeRules("rejected-bad-certificate", "accepted-bad-certificate", "a certificate that "+what),
-		Effect:  Effect{CertFault: fault},
-	}
+// The categories profiles are grouped in, in the order they are listed.
+const (
+	CategoryStripping    = "negotiation and stripping"
+	CategoryInjection    = "response injection"
+	CategoryCertificates = "certificates"
+	CategoryProtocol     = "TLS protocol"
+	CategorySASL         = "SASL and authentication"
+)
+
+// Categories lists the categories in order.
+func Categories() []string {
+	return []string{CategoryStripping, CategoryInjection, CategoryCertificates, CategoryProtocol, CategorySASL}
 }
 
-var profiles = []*Profile{
-	{
-		Name:    "strip-starttls",
-		Summary: "STARTTLS is not offered although the listener has TLS (legacy: xmlns:tls not echoed; RFC 6120: no <starttls/>; IRC: no tls capability, STARTTLS → 421), as a man in the middle would strip it; PLAIN is offered in plaintext as bait",
-		Correct: "a client that requires TLS closes the connection without sending anything else, credentials least of all",
-		Source:  "STARTTLS stripping: RFC 7590 §3.1; Poddebniak et al., \"Why TLS is better without STARTTLS\", USENIX Security 2021",
-		IRC:     true,
-		PassIf:  "the client closes without sending anything in plaintext after the features (IRC: beyond CAP, NICK, USER)",
-		FailIf:  "the client sends anything else in plaintext: a login, a stanza, a command",
-		Pass:    flags("aborted-on-strip"),
-		Fail:    flags("continued-without-tls"),
-		Rules:   stripRules("aborted-on-strip", "continued-without-tls"),
-		Effect:  Effect{StripStartTLS: true, PlaintextBait: true},
-	},
-	{
-		Name:    "fail-starttls",
-		Summary: "STARTTLS is offered, then refused (RFC 6120: <failure/>; legacy: a stream error after the request; IRC: 691)",
-		Correct: "does not go on in plaintext, neither on this connection nor on a new one",
-		Source:  "RFC 6120 §5.4.2.2; IRCv3 tls extension (691)",
-		PassIf:  "after the refusal the client stops: it closes, and sends nothing more in plaintext on this connection or on a new one to the same per-profile port",
-		FailIf:  "the client goes on in plaintext on the same connection, or (correlated) connects again to the same per-profile port or label in plaintext within [lab] fallback_window",
-		IRC:     true,
-		Pass:    flags("stopped-after-refusal"),
-		Fail:    flags(FlagFallbackToPlaintext),
-		Rules:   refusalRules("stopped-after-refusal"),
-		Effect:  Effect{FailStartTLS: true},
-	},
-	{
-		Name:    "sasl-before-tls",
-		Summary: "SASL PLAIN (and, on legacy streams, XEP-0078 passwords) advertised before TLS, beside STARTTLS",
-		Correct: "sends STARTTLS first and never a credential in the clear; credentials sent in plaintext are answered with encryption-required and never checked or stored",
-		Source:  "RFC 6120 §5.3.1 and §6.4.1 (TLS before SASL)",
-		PassIf:  "the client asks for STARTTLS before sending any credential",
-		FailIf:  "the client sends a password (SASL PLAIN, XEP-0078, in-band registration) before TLS",
-		Pass:    flags("ignored-plaintext-sasl"),
-		Fail:    flags(FlagPlaintextCredentials),
-		Rules:   baitRules("ignored-plaintext-sasl"),
-		Effect:  Effect{PlaintextBait: true},
-	},
-	{
-		Name:    "inject-after-proceed",
-		Summary: "<proceed/> (legacy: </stream:stream>; IRC: 670) is followed in the same TCP segment by plaintext: stream features advertising the mechanism " + InjectedMechanism + " (IRC: PING :" + InjectedMechanism + ", whose PONG gives the client away)",
-		Correct: "discards everything received before the handshake: starts TLS, opens a fresh stream and never uses " + InjectedMechanism,
-		Source:  "STARTTLS response injection: Poddebniak et al., USENIX Security 2021 (the mirror of CVE-2011-0411, Postfix command injection)",
-		IRC:     true,
-		PassIf:  "the client starts TLS and never uses " + InjectedMechanism + ", or closes instead of starting TLS over the injected data",
-		FailIf:  "the client uses " + InjectedMechanism + " (before or after TLS), or answers the injected plaintext where its ClientHello belongs",
-		Pass:    flags("discarded-injected-data", "refused-injected-data"),
-		Fail:    flags(FlagAcceptedInjectedData, "acted-on-injected-data"),
-		Rules:   injectRules("discarded-injected-data", "acted-on-injected-data", "refused-injected-data"),
-		Effect:  Effect{Inject: true},
-	},
-	certProfile("expired", "expired yesterday (signed by the lab CA, right names)"),
-	certProfile("wrong-name", "names only wrong.invalid (signed by the lab CA, valid dates)"),
-	certProfile("self-signed", "is self-signed (right names, valid dates)"),
-	certProfile("untrusted-ca", "is signed by a second CA that the client has no reason to trust (right names, valid dates)"),
-	certProfile("weak-key", "has a 1024-bit RSA key (signed by the lab CA, right names)"),
-	{
-		Name:    "tls10-only",
-		Summary: "the TLS handshake offers nothing newer than TLS 1.0",
-		Correct: "refuses the handshake (protocol_version alert): TLS 1.0 and 1.1 are deprecated",
-		Source:  "RFC 8996 (deprecating TLS 1.0 and 1.1); RFC 7590 §3.3",
-		IRC:     true,
-		PassIf:  "the client refuses the handshake (protocol_version, no shared version or cipher, a close), or closes right after it without sending data",
-		FailIf:  "the client sends application data over TLS 1.0",
-		Pass:    flags("rejected-weak-tls"),
-		Fail:    flags("accepted-weak-tls"),
-		Rules:   handshakeRules("rejected-weak-tls", "accepted-weak-tls", "TLS 1.0"),
-		Effect:  Effect{WeakTLS: true},
-	},
-	{
-		Name:    "external-then-fail",
-		Summary: "SASL EXTERNAL is offered after TLS (with or without a client certificate), then answered with not-authorized",
-		Correct: "treats the failure as a failure: tries another mechanism or closes, and never restarts the stream, binds or sends stanzas as if logged in",
-		Source:  "RFC 6120 §6.4.5 (SASL failure); XEP-0178",
-		PassIf:  "after the failure the client tries another mechanism, aborts, or closes",
-		FailIf:  "after the failure the client restarts the stream, binds or sends a stanza as if logged in",
-		Pass:    flags("stopped-after-auth-failure"),
-		Fail:    flags("ignored-auth-failure"),
-		Rules:   authFailureRules("stopped-after-auth-failure", "ignored-auth-failure"),
-		Effect:  Effect{ExternalThenFail: true},
-	},
-	{
-		Name:    "slow-handshake",
-		Summary: "the ServerHello is sent only after [lab] slow_handshake_delay (default 5s), to test the client's handshake timeout",
-		Correct: "gives up after its own handshake timeout (gave-up-on-slow-handshake) or, if its timeout is longer than the delay, completes (waited-for-slow-handshake): both are correct; the flag tells the tester which timeout the client has",
-		PassIf:  "the client gives up on the handshake, or waits and completes it",
-		FailIf:  "nothing of its own: only the shared failures (credentials in plaintext, a fallback to plaintext)",
-		Source:  "timeout testing; RFC 6120 §13.7 leaves the timeout to the client",
-		IRC:     true,
-		Pass:    flags("gave-up-on-slow-handshake", "waited-for-slow-handshake"),
-		Rules:   slowRules("gave-up-on-slow-handshake", "waited-for-slow-handshake"),
-		Effect:  Effect{SlowHandshake: true},
-	},
-}
-
-// ActsAfterTLS reports whether the profile only acts once TLS is up (a
-// login's answer), so that a choice made then can still take it.
-func (p *Profile) ActsAfterTLS() bool { return p.Effect.ExternalThenFail }
+// profiles is every profile, category by category: each category's file
+// (profiles_*.go) defines its own, and a new profile is one entry there.
+var profiles = slices.Concat(strippingProfiles, injectionProfiles, certificateProfiles, protocolProfiles, saslProfiles)
 
 // Profiles returns every profile, in the order `jabberd profiles` lists
 // them.
@@ -253,3 +156,7 @@ func FromSNI(sni string) (*Profile, bool) {
 	p, found := Lookup(label)
 	return p, found && p != nil
 }
+
+// ActsAfterTLS reports whether the profile only acts once TLS is up (a
+// login's answer), so that a choice made then can still take it.
+func (p *Profile) ActsAfterTLS() bool { return p.Effect.ExternalThenFail }

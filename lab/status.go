@@ -102,7 +102,9 @@ type ProfileInfo struct {
 	Summary string `json:"summary"`
 	Correct string `json:"correct"`
 	Source  string `json:"source"`
-	IRC     bool   `json:"irc"`
+	// Category groups the profile (lab.Categories).
+	Category string `json:"category"`
+	IRC      bool   `json:"irc"`
 	// PassIf and FailIf say what passes and what fails under the profile;
 	// Pass and Fail are the flags it draws (the shared failures apply too).
 	PassIf string   `json:"pass_if"`
@@ -142,7 +144,7 @@ func profileInfos(ports map[string][]PortInfo) []ProfileInfo {
 	ps := Profiles()
 	out := make([]ProfileInfo, len(ps))
 	for i, p := range ps {
-		out[i] = ProfileInfo{Name: p.Name, Summary: p.Summary, Correct: p.Correct, Source: p.Source, IRC: p.IRC,
+		out[i] = ProfileInfo{Name: p.Name, Summary: p.Summary, Correct: p.Correct, Source: p.Source, Category: p.Category, IRC: p.IRC,
 			PassIf: p.PassIf, FailIf: p.FailIf, Pass: nonNil(p.Pass), Fail: nonNil(append(slices.Clone(p.Fail), sharedFails...)),
 			Ports: slices.Clone(ports[p.Name])}
 	}

@@ -52,7 +52,12 @@ func runProfiles(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	category := ""
 	for _, p := range lab.Profiles() {
+		if p.Category != category {
+			category = p.Category
+			fmt.Fprintf(tw, "# %s\n", category)
+		}
 		proto := "xmpp"
 		if p.IRC {
 			proto = "xmpp,irc"

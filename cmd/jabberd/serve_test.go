@@ -265,7 +265,18 @@ func TestProfilesCommand(t *testing.T) {
 	if code := run([]string{"profiles"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	var lines []string
+	categories := 0
+	for _, l := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		if strings.HasPrefix(l, "# ") {
+			categories++ // a category heading
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if categories != len(lab.Categories()) {
+		t.Errorf("%d category headings, want %d:\n%s", categories, len(lab.Categories()), out.String())
+	}
 	if len(lines) != len(lab.Profiles()) {
 		t.Fatalf("%d lines for %d profiles:\n%s", len(lines), len(lab.Profiles()), out.String())
 	}
@@ -294,7 +305,7 @@ func TestProfilesCommand(t *testing.T) {
 	if code := run([]string{"profiles", "-config", cfgFile}, &out, &errb); code != 0 {
 		t.Fatalf("-config: exit %d: %s", code, errb.String())
 	}
-	if first := strings.Split(out.String(), "\n")[0]; !strings.Contains(first, "xmpp 127.0.0.1:5300 irc 127.0.0.1:5400") {
+	if first := strings.Split(out.String(), "\n")[1]; !strings.Contains(first, "xmpp 127.0.0.1:5300 irc 127.0.0.1:5400") {
 		t.Errorf("-config: strip-starttls's line lacks its ports: %q", first)
 	}
 	if code := run([]string{"profiles", "extra"}, &out, &errb); code != 2 {

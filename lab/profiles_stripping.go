@@ -1,0 +1,46 @@
+package lab
+
+// The profiles that strip, refuse or undercut STARTTLS before TLS begins.
+var strippingProfiles = []*Profile{
+	{
+		Name:     "strip-starttls",
+		Summary:  "STARTTLS is not offered although the listener has TLS (legacy: xmlns:tls not echoed; RFC 6120: no <starttls/>; IRC: no tls capability, STARTTLS → 421), as a man in the middle would strip it; PLAIN is offered in plaintext as bait",
+		Correct:  "a client that requires TLS closes the connection without sending anything else, credentials least of all",
+		Source:   "STARTTLS stripping: RFC 7590 §3.1; Poddebniak et al., \"Why TLS is better without STARTTLS\", USENIX Security 2021",
+		Category: CategoryStripping,
+		IRC:      true,
+		PassIf:   "the client closes without sending anything in plaintext after the features (IRC: beyond CAP, NICK, USER)",
+		FailIf:   "the client sends anything else in plaintext: a login, a stanza, a command",
+		Pass:     flags("aborted-on-strip"),
+		Fail:     flags("continued-without-tls"),
+		Rules:    stripRules("aborted-on-strip", "continued-without-tls"),
+		Effect:   Effect{StripStartTLS: true, PlaintextBait: true},
+	},
+	{
+		Name:     "fail-starttls",
+		Summary:  "STARTTLS is offered, then refused (RFC 6120: <failure/>; legacy: a stream error after the request; IRC: 691)",
+		Correct:  "does not go on in plaintext, neither on this connection nor on a new one",
+		Source:   "RFC 6120 §5.4.2.2; IRCv3 tls extension (691)",
+		PassIf:   "after the refusal the client stops: it closes, and sends nothing more in plaintext on this connection or on a new one to the same per-profile port",
+		FailIf:   "the client goes on in plaintext on the same connection, or (correlated) connects again to the same per-profile port or label in plaintext within [lab] fallback_window",
+		Category: CategoryStripping,
+		IRC:      true,
+		Pass:     flags("stopped-after-refusal"),
+		Fail:     flags(FlagFallbackToPlaintext),
+		Rules:    refusalRules("stopped-after-refusal"),
+		Effect:   Effect{FailStartTLS: true},
+	},
+	{
+		Name:     "sasl-before-tls",
+		Summary:  "SASL PLAIN (and, on legacy streams, XEP-0078 passwords) advertised before TLS, beside STARTTLS",
+		Correct:  "sends STARTTLS first and never a credential in the clear; credentials sent in plaintext are answered with encryption-required and never checked or stored",
+		Category: CategoryStripping,
+		Source:   "RFC 6120 §5.3.1 and §6.4.1 (TLS before SASL)",
+		PassIf:   "the client asks for STARTTLS before sending any credential",
+		FailIf:   "the client sends a password (SASL PLAIN, XEP-0078, in-band registration) before TLS",
+		Pass:     flags("ignored-plaintext-sasl"),
+		Fail:     flags(FlagPlaintextCredentials),
+		Rules:    baitRules("ignored-plaintext-sasl"),
+		Effect:   Effect{PlaintextBait: true},
+	},
+}
