@@ -34,6 +34,10 @@ type Listener struct {
 	// standard behaviour; `jabberd profiles` lists them). The lab checks
 	// the name (app.CheckProfiles), not Validate.
 	Profile string `toml:"profile"`
+	// IfAvailable skips the listener, with a log line, when its address
+	// does not exist on this machine ([::1] without IPv6); any other
+	// error still stops the start-up.
+	IfAvailable bool `toml:"if_available"`
 }
 
 // TLS holds the server certificate and the client-certificate settings.

@@ -20,7 +20,10 @@ func wantDefault() *Config {
 	return &Config{
 		Domain:   "localhost",
 		StateDir: "jabberd-state",
-		Listen:   []Listener{{Address: ":5222", TLS: tlspolicy.Optional}},
+		Listen: []Listener{
+			{Address: "127.0.0.1:5222", TLS: tlspolicy.Optional},
+			{Address: "[::1]:5222", TLS: tlspolicy.Optional, IfAvailable: true},
+		},
 		TLS: TLS{
 			ClientCAs:   []string{},
 			ClientCerts: tlspolicy.ClientCertRequest,
@@ -81,7 +84,7 @@ func TestDefault(t *testing.T) {
 	// Every call is a fresh copy: callers may change theirs.
 	c.Listen[0].Address = "changed"
 	c.Users[0].Name = "changed"
-	if d := Default(); d.Listen[0].Address != ":5222" || d.Users[0].Name != "alice" {
+	if d := Default(); d.Listen[0].Address != "127.0.0.1:5222" || d.Users[0].Name != "alice" {
 		t.Errorf("Default() shares memory between calls")
 	}
 }
@@ -421,7 +424,7 @@ func TestExample(t *testing.T) {
 	// status page on at its usual address.
 	want := wantDefault()
 	c.Users, want.Users = nil, nil
-	want.Listen = append(want.Listen, Listener{Address: ":5223", TLS: tlspolicy.Direct})
+	want.Listen = append(want.Listen, Listener{Address: "127.0.0.1:5223", TLS: tlspolicy.Direct})
 	want.Lab.StatusAddress = "127.0.0.1:5280"
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("the example's values differ from the defaults:\n  %+v\nwant\n  %+v", c, want)

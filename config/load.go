@@ -48,9 +48,20 @@ func Parse(data []byte, name string) (*Config, error) {
 		// the default's. Listeners fall back to the default; the lab accounts
 		// never do, so that a real deployment does not inherit them.
 		c.Users = nil
+		// The decoder fills a list's elements in place: a file's listeners
+		// start empty, or they would inherit the default's keys (the second
+		// one's if_available).
+		defaults := c.Listen
+		c.Listen = nil
+		if err := checkShape(data, name); err != nil {
+			return nil, err
+		}
 		md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if c.Listen == nil {
+			c.Listen = defaults
 		}
 		for i := range c.Listen {
 			if c.Listen[i].TLS == "" {
