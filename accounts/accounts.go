@@ -27,6 +27,10 @@ type Account struct {
 	Password string
 	// Disabled accounts exist but may not log in (account-disabled).
 	Disabled bool
+	// Configured: a [[user]] of the configuration manages the account. Its
+	// password is set from there at every start and reload, and `jabberd
+	// users passwd` and `del` refuse it, pointing at the file.
+	Configured bool
 
 	// cache, set by a Cached store's Lookup, remembers verified passwords.
 	cache *PasswordCache

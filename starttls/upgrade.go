@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,11 +39,20 @@ func (r *Result) VersionName() string { return tls.VersionName(r.Version) }
 // CipherName returns the IANA name of the cipher suite.
 func (r *Result) CipherName() string { return tls.CipherSuiteName(r.CipherSuite) }
 
-// Server upgrades connections with one TLS configuration. What can be
-// computed once (the channel-binding hash of our certificate) is, here.
+// Server upgrades connections with one TLS configuration at a time. What
+// can be computed once per certificate (the channel-binding hash) is, here.
+// Replace swaps the configuration for the handshakes that start after it:
+// established connections keep theirs.
 type Server struct {
+	state   atomic.Pointer[serverState]
+	timeout time.Duration
+}
+
+// serverState is one configuration with what was derived from it; a
+// handshake reads one, so the certificate it serves and the channel
+// binding it reports always agree.
+type serverState struct {
 	cfg      *tls.Config
-	timeout  time.Duration
 	leaf     *x509.Certificate
 	endPoint []byte
 }
@@ -50,12 +60,22 @@ type Server struct {
 // NewServer prepares upgrades with cfg, which must hold exactly one
 // certificate (the one whose hash tls-server-end-point carries).
 func NewServer(cfg *tls.Config, handshakeTimeout time.Duration) (*Server, error) {
+	s := &Server{timeout: handshakeTimeout}
+	if err := s.Replace(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Replace makes cfg (with the same rule as NewServer's) the configuration
+// of every handshake from now on; on error nothing changes.
+func (s *Server) Replace(cfg *tls.Config) error {
 	if len(cfg.Certificates) != 1 || len(cfg.Certificates[0].Certificate) == 0 {
-		return nil, fmt.Errorf("TLS configuration must hold exactly one server certificate, has %d", len(cfg.Certificates))
+		return fmt.Errorf("TLS configuration must hold exactly one server certificate, has %d", len(cfg.Certificates))
 	}
 	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
 	if err != nil {
-		return nil, fmt.Errorf("parse server certificate: %w", err)
+		return fmt.Errorf("parse server certificate: %w", err)
 	}
 	cfg = cfg.Clone()
 	// One hook for every connection: an upgrade that brought a Choose
@@ -67,8 +87,12 @@ func NewServer(cfg *tls.Config, handshakeTimeout time.Duration) (*Server, error)
 		}
 		return nil, nil
 	}
-	return &Server{cfg: cfg, timeout: handshakeTimeout, leaf: leaf, endPoint: serverEndPoint(leaf)}, nil
+	s.state.Store(&serverState{cfg: cfg, leaf: leaf, endPoint: serverEndPoint(leaf)})
+	return nil
 }
+
+// Certificate is the server certificate handshakes present now.
+func (s *Server) Certificate() *x509.Certificate { return s.state.Load().leaf }
 
 // Choose picks the TLS configuration of one handshake from its ClientHello;
 // nil, nil means the server's own. It may block (a deliberately slow
@@ -79,18 +103,18 @@ type Choose func(hello *tls.ClientHelloInfo) (*tls.Config, error)
 // or be refused by correct clients: a server certificate that has expired
 // or is not valid yet.
 func (s *Server) Ready() error {
-	now := time.Now()
+	now, leaf := time.Now(), s.state.Load().leaf
 	switch {
-	case now.After(s.leaf.NotAfter):
-		return fmt.Errorf("the server certificate expired on %s", s.leaf.NotAfter.UTC().Format(time.RFC3339))
-	case now.Before(s.leaf.NotBefore):
-		return fmt.Errorf("the server certificate is not valid before %s", s.leaf.NotBefore.UTC().Format(time.RFC3339))
+	case now.After(leaf.NotAfter):
+		return fmt.Errorf("the server certificate expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(leaf.NotBefore):
+		return fmt.Errorf("the server certificate is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
 
-// Config returns the TLS configuration (shared; do not modify).
-func (s *Server) Config() *tls.Config { return s.cfg }
+// Config returns the TLS configuration in force (shared; do not modify).
+func (s *Server) Config() *tls.Config { return s.state.Load().cfg }
 
 // Upgrade runs the server side of the handshake on conn. early are the bytes
 // that arrived after the STARTTLS request and were buffered by the protocol
@@ -118,13 +142,14 @@ func (s *Server) UpgradeWith(ctx context.Context, conn net.Conn, early []byte, s
 		_ = conn.SetDeadline(time.Now().Add(timeout))
 		defer conn.SetDeadline(time.Time{})
 	}
+	st := s.state.Load()
 	rc := &replayConn{Conn: conn, early: early, skip: skip, choose: choose}
-	tc := tls.Server(rc, s.cfg)
+	tc := tls.Server(rc, st.cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
 	r := describe(tc)
-	r.ServerEndPoint = s.endPoint
+	r.ServerEndPoint = st.endPoint
 	r.Skipped = rc.skipped
 	return r, nil
 }

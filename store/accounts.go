@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/xdg-go/scram"
 	bolt "go.etcd.io/bbolt"
@@ -21,6 +22,8 @@ type accountRecord struct {
 	// Password is present only when the XEP-0078 digest is enabled.
 	Password string `json:"password,omitempty"`
 	Disabled bool   `json:"disabled,omitempty"`
+	// Configured: the configuration's [[user]] manages the account.
+	Configured bool `json:"configured,omitempty"`
 }
 
 // scramRecord is one hash's SCRAM credentials (RFC 5802 §3).
@@ -54,8 +57,9 @@ func encodeAccount(a *accounts.Account) ([]byte, error) {
 		Name:     a.Name,
 		SHA1:     toScramRecord(a.SHA1),
 		SHA256:   toScramRecord(a.SHA256),
-		Password: a.Password,
-		Disabled: a.Disabled,
+		Password:   a.Password,
+		Disabled:   a.Disabled,
+		Configured: a.Configured,
 	})
 }
 
@@ -68,8 +72,9 @@ func decodeAccount(name string, v []byte) (*accounts.Account, error) {
 		Name:     name, // the key is authoritative
 		SHA1:     r.SHA1.credentials(),
 		SHA256:   r.SHA256.credentials(),
-		Password: r.Password,
-		Disabled: r.Disabled,
+		Password:   r.Password,
+		Disabled:   r.Disabled,
+		Configured: r.Configured,
 	}, nil
 }
 
@@ -163,20 +168,60 @@ func (db *DB) ListAccounts() ([]string, error) {
 	return names, err
 }
 
-// SeedUsers stores the configured users. An account that is absent, whose
-// password differs (checked with CheckPassword, so that unchanged
+// SeedUsers is SyncUsers reporting only the names it created or changed.
+func (db *DB) SeedUsers(users []accounts.User, opt accounts.Options) ([]string, error) {
+	r, err := db.SyncUsers(users, opt)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, u := range users {
+		name, _ := accounts.PrepareUsername(u.Name)
+		if slices.Contains(r.Created, name) || slices.Contains(r.Changed, name) {
+			changed = append(changed, name)
+		}
+	}
+	return changed, nil
+}
+
+// Sync is what SyncUsers did, each list in configuration (or, for
+// Released, name) order.
+type Sync struct {
+	// Created: accounts that did not exist.
+	Created []string
+	// Changed: existing accounts whose password (or its stored form:
+	// iterations, the digest's kept password) was set from the
+	// configuration.
+	Changed []string
+	// TakenOver: existing accounts that `jabberd users` or registration
+	// managed until now; the configuration manages them from now on (an
+	// account here whose password differed is in Changed too).
+	TakenOver []string
+	// Released: accounts the configuration managed and no longer names.
+	// They are kept, with their password, and `jabberd users` manages them
+	// from now on.
+	Released []string
+	// Unchanged: configured accounts that already matched.
+	Unchanged []string
+}
+
+// SyncUsers makes the store agree with the configured users, the
+// configuration managing the accounts it names: an account that is absent,
+// whose password differs (checked with CheckPassword, so that unchanged
 // credentials are not derived again), whose credentials use another
 // iteration count, or whose kept password does not match opt.KeepPassword,
-// is (re)derived and stored: the configuration wins. Everything else about
-// an existing account (Disabled, its roster, its offline messages) is kept.
-// All users are stored in one transaction, or none when one is invalid.
-// It returns the prepared names it changed, in configuration order.
-func (db *DB) SeedUsers(users []accounts.User, opt accounts.Options) ([]string, error) {
+// is (re)derived and stored, and marked Configured. Everything else about an
+// existing account (Disabled, its roster, its offline messages) is kept. A
+// Configured account the configuration no longer names is released: kept,
+// unmarked. All of it happens in one transaction, or nothing when a user is
+// invalid.
+func (db *DB) SyncUsers(users []accounts.User, opt accounts.Options) (Sync, error) {
 	if opt.Iterations <= 0 {
 		opt.Iterations = 4096 // as accounts.NewAccount
 	}
-	var changed []string
+	var r Sync
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		r = Sync{}
 		seen := map[string]string{}
 		for _, u := range users {
 			name, err := accounts.PrepareUsername(u.Name)
@@ -190,32 +235,78 @@ func (db *DB) SeedUsers(users []accounts.User, opt accounts.Options) ([]string, 
 				return fmt.Errorf("users %q and %q both prepare to the account %q", other, u.Name, name)
 			}
 			seen[name] = u.Name
-			a, err := getAccount(tx, name)
-			switch {
-			case errors.Is(err, accounts.ErrNotFound):
-				a = &accounts.Account{Name: name}
-			case err != nil:
-				return err
-			case upToDate(a, u.Password, opt):
-				continue
-			}
-			if err := a.SetPassword(u.Password, opt); err != nil {
+			if err := syncUser(tx, name, u.Password, opt, &r); err != nil {
 				return fmt.Errorf("user %q: %w", u.Name, err)
 			}
-			if !opt.KeepPassword {
-				a.Password = "" // the digest was turned off: do not keep it any longer
-			}
-			if err := putAccount(tx, a); err != nil {
-				return err
-			}
-			changed = append(changed, name)
+		}
+		return releaseUnconfigured(tx, seen, &r)
+	})
+	if err != nil {
+		return Sync{}, err
+	}
+	return r, nil
+}
+
+// syncUser makes one configured account agree with its password.
+func syncUser(tx *bolt.Tx, name, password string, opt accounts.Options, r *Sync) error {
+	a, err := getAccount(tx, name)
+	switch {
+	case errors.Is(err, accounts.ErrNotFound):
+		a = &accounts.Account{Name: name}
+		r.Created = append(r.Created, name)
+	case err != nil:
+		return err
+	case !a.Configured:
+		r.TakenOver = append(r.TakenOver, name)
+	}
+	fresh := len(r.Created) > 0 && r.Created[len(r.Created)-1] == name
+	if !fresh && upToDate(a, password, opt) {
+		if a.Configured {
+			r.Unchanged = append(r.Unchanged, name)
+			return nil
+		}
+	} else {
+		if err := a.SetPassword(password, opt); err != nil {
+			return err
+		}
+		if !opt.KeepPassword {
+			a.Password = "" // the digest was turned off: do not keep it any longer
+		}
+		if !fresh {
+			r.Changed = append(r.Changed, name)
+		}
+	}
+	a.Configured = true
+	return putAccount(tx, a)
+}
+
+// releaseUnconfigured unmarks the Configured accounts not in configured.
+func releaseUnconfigured(tx *bolt.Tx, configured map[string]string, r *Sync) error {
+	var release []*accounts.Account
+	err := tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
+		if _, ok := configured[string(k)]; ok {
+			return nil
+		}
+		a, err := decodeAccount(string(k), v)
+		if err != nil {
+			return err
+		}
+		if a.Configured {
+			release = append(release, a)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return changed, nil
+	for _, a := range release { // not inside ForEach: bbolt forbids writes while iterating
+		a.Configured = false
+		if err := putAccount(tx, a); err != nil {
+			return err
+		}
+		r.Released = append(r.Released, a.Name)
+	}
+	return nil
 }
 
 // upToDate reports whether a stored account already matches a configured
@@ -232,4 +323,23 @@ func upToDate(a *accounts.Account, password string, opt accounts.Options) bool {
 	}
 	pw, err := accounts.PreparePassword(password)
 	return err == nil && a.Password == pw
+}
+
+// ErrExists says an account of that name exists already.
+var ErrExists = errors.New("the account exists already")
+
+// CreateAccount stores a new account, in one transaction with the check
+// that none of its name exists (ErrExists), so that two creators (a
+// `jabberd users add` and an in-band registration) cannot overwrite each
+// other.
+func (db *DB) CreateAccount(a *accounts.Account) error {
+	if err := checkPrepared(a.Name); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketAccounts).Get([]byte(a.Name)) != nil {
+			return fmt.Errorf("account %q: %w", a.Name, ErrExists)
+		}
+		return putAccount(tx, a)
+	})
 }
