@@ -54,9 +54,9 @@ func (r *scramRecord) credentials() scram.StoredCredentials {
 
 func encodeAccount(a *accounts.Account) ([]byte, error) {
 	return json.Marshal(accountRecord{
-		Name:     a.Name,
-		SHA1:     toScramRecord(a.SHA1),
-		SHA256:   toScramRecord(a.SHA256),
+		Name:       a.Name,
+		SHA1:       toScramRecord(a.SHA1),
+		SHA256:     toScramRecord(a.SHA256),
 		Password:   a.Password,
 		Disabled:   a.Disabled,
 		Configured: a.Configured,
@@ -69,9 +69,9 @@ func decodeAccount(name string, v []byte) (*accounts.Account, error) {
 		return nil, fmt.Errorf("account %q: damaged record: %w", name, err)
 	}
 	return &accounts.Account{
-		Name:     name, // the key is authoritative
-		SHA1:     r.SHA1.credentials(),
-		SHA256:   r.SHA256.credentials(),
+		Name:       name, // the key is authoritative
+		SHA1:       r.SHA1.credentials(),
+		SHA256:     r.SHA256.credentials(),
 		Password:   r.Password,
 		Disabled:   r.Disabled,
 		Configured: r.Configured,
