@@ -19,7 +19,7 @@ type capability struct{ name, value string }
 // advertising (LS) and when acting (REQ): tls while plaintext and STARTTLS
 // would be accepted, sasl while a mechanism may be used.
 func (m *Machine) listed() []capability {
-	var caps []capability
+	caps := slices.Clone(chatCaps) // chatcaps.go
 	if mechs := m.mechanisms(); len(mechs) > 0 {
 		caps = append(caps, capability{capSASL, strings.Join(mechs, ",")})
 	}
@@ -90,7 +90,7 @@ func (m *Machine) capRequest(req string) {
 	ok := len(fields) > 0
 	for _, f := range fields {
 		name, off := strings.CutPrefix(f, "-")
-		known := name == capSASL || name == capTLS
+		known := name == capSASL || name == capTLS || isChatCap(name)
 		if off && !known || !off && !m.isListed(name) {
 			ok = false
 		}
@@ -106,6 +106,7 @@ func (m *Machine) capRequest(req string) {
 			m.caps[name] = true
 		}
 	}
+	m.chatCapsChanged()
 	m.capReply("ACK", req)
 }
 

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// onJoin joins each channel of a comma list; "JOIN 0" leaves them all.
+// onJoin joins each channel of a comma list, with the keys of a second
+// comma list in the same order; "JOIN 0" leaves them all.
 func (m *Machine) onJoin(msg *Message) {
 	if msg.Params[0] == "0" {
 		for _, ch := range m.cfg.Net.Channels(m.member) {
@@ -14,14 +15,32 @@ func (m *Machine) onJoin(msg *Message) {
 		}
 		return
 	}
-	for _, name := range splitList(msg.Params[0]) {
+	keys := strings.Split(msg.Param(1), ",")
+	for i, name := range splitList(msg.Params[0]) {
 		if !validChannel(name) {
 			m.reply(ERR_NOSUCHCHANNEL, name, "No such channel")
 			continue
 		}
-		res, err := m.cfg.Net.Join(m.member, name)
-		if err != nil {
+		key := ""
+		if i < len(keys) {
+			key = keys[i]
+		}
+		res, err := m.cfg.Net.Join(m.member, name, key)
+		switch {
+		case errors.Is(err, ErrTooManyChannels):
 			m.reply(ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
+			continue
+		case errors.Is(err, ErrBadChannelKey):
+			m.reply(ERR_BADCHANNELKEY, res.Name, "Cannot join channel (+k)")
+			continue
+		case errors.Is(err, ErrChannelIsFull):
+			m.reply(ERR_CHANNELISFULL, res.Name, "Cannot join channel (+l)")
+			continue
+		case errors.Is(err, ErrInviteOnly):
+			m.reply(ERR_INVITEONLYCHAN, res.Name, "Cannot join channel (+i)")
+			continue
+		case errors.Is(err, ErrBanned):
+			m.reply(ERR_BANNEDFROMCHAN, res.Name, "Cannot join channel (+b)")
 			continue
 		}
 		if res.Already {
@@ -40,22 +59,14 @@ func (m *Machine) sendTopic(res JoinResult) {
 	m.replyData(RPL_TOPICWHOTIME, res.Name, res.TopicBy, strconv.FormatInt(res.TopicAt.Unix(), 10))
 }
 
-// names sends 353 lines cut to fit 512 bytes, then 366.
-func (m *Machine) names(channel string, nicks []string) {
-	head := len(m.cfg.ServerName) + len(m.target()) + len(channel) + len(": 353  =  :")
-	var line []string
-	size := head
-	for _, n := range nicks {
-		if len(line) > 0 && size+1+len(n) > MaxMessageBytes-2 {
-			m.reply(RPL_NAMREPLY, "=", channel, strings.Join(line, " "))
-			line, size = nil, head
-		}
-		line = append(line, n)
-		size += len(n) + 1
+// names sends 353 lines cut to fit 512 bytes, then 366. Each nick has
+// its prefixes: the highest, or all with multi-prefix.
+func (m *Machine) names(channel string, names []Name) {
+	nicks := make([]string, len(names))
+	for i, n := range names {
+		nicks[i] = n.Status.prefixes(m.caps[capMultiPrefix]) + n.Nick
 	}
-	if len(line) > 0 {
-		m.reply(RPL_NAMREPLY, "=", channel, strings.Join(line, " "))
-	}
+	m.replyList(RPL_NAMREPLY, []string{"=", channel}, nicks)
 	m.reply(RPL_ENDOFNAMES, channel, "End of /NAMES list")
 }
 
@@ -110,8 +121,10 @@ func (m *Machine) message(cmd string, msg *Message, answer bool) {
 		// The relayed line carries our longer prefix: cut the text so that
 		// it still fits in 512 bytes.
 		room := MaxMessageBytes - 2 - len(":"+m.prefix()+" "+cmd+" "+target+" :")
-		err := m.cfg.Net.Send(m.member, cmd, target, truncate(msg.Params[1], max(room, 0)))
+		away, err := m.cfg.Net.Send(m.member, cmd, target, truncate(msg.Params[1], max(room, 0)))
 		switch {
+		case err == nil && away != "":
+			errorf(RPL_AWAY, target, away)
 		case errors.Is(err, ErrNoSuchNick):
 			errorf(ERR_NOSUCHNICK, target, "No such nick/channel")
 		case errors.Is(err, ErrNoSuchChannel):
@@ -130,14 +143,14 @@ func (m *Machine) onNames(msg *Message) {
 		m.reply(RPL_ENDOFNAMES, "*", "End of /NAMES list")
 		return
 	}
-	if spelled, nicks, ok := m.cfg.Net.Names(list[0]); ok {
+	if spelled, nicks, ok := m.cfg.Net.Names(m.member, list[0]); ok {
 		m.names(spelled, nicks)
 		return
 	}
 	m.reply(RPL_ENDOFNAMES, list[0], "End of /NAMES list")
 }
 
-// onTopic shows or sets a topic; any member may set it (no operators).
+// onTopic shows or sets a topic; on a +t channel only operators set it.
 func (m *Machine) onTopic(msg *Message) {
 	name := msg.Params[0]
 	if len(msg.Params) == 1 {
@@ -159,67 +172,10 @@ func (m *Machine) onTopic(msg *Message) {
 		m.reply(ERR_NOSUCHCHANNEL, name, "No such channel")
 	case errors.Is(err, ErrNotOnChannel):
 		m.reply(ERR_NOTONCHANNEL, spelled, "You're not on that channel")
+	case errors.Is(err, ErrChanOpNeeded):
+		m.reply(ERR_CHANOPRIVSNEEDED, spelled, "You're not a channel operator")
 	default:
 		m.send(format(m.prefix(), "TOPIC", []string{spelled, topic}, true))
-	}
-}
-
-// onMode answers queries, so that clients that ask after joining get an
-// answer: channels are +n (no messages from outside) and cannot be changed
-// (there are no operators); the one user mode is i, which changes nothing.
-func (m *Machine) onMode(msg *Message) {
-	target := msg.Params[0]
-	if isChannel(target) {
-		spelled, _, ok := m.cfg.Net.Names(target)
-		switch {
-		case !ok:
-			m.reply(ERR_NOSUCHCHANNEL, target, "No such channel")
-		case len(msg.Params) == 1:
-			m.replyData(RPL_CHANNELMODEIS, spelled, "+n")
-		default:
-			m.reply(ERR_CHANOPRIVSNEEDED, spelled, "You're not a channel operator")
-		}
-		return
-	}
-	if fold(target) != fold(m.nick) {
-		m.reply(ERR_USERSDONTMATCH, "Cannot change mode for other users")
-		return
-	}
-	if len(msg.Params) == 1 {
-		m.replyData(RPL_UMODEIS, m.userModes())
-		return
-	}
-	m.changeUserModes(msg.Params[1])
-}
-
-func (m *Machine) userModes() string {
-	if m.invisible {
-		return "+i"
-	}
-	return "+"
-}
-
-func (m *Machine) changeUserModes(change string) {
-	add, was, unknown := true, m.invisible, false
-	for _, c := range change {
-		switch c {
-		case '+', '-':
-			add = c == '+'
-		case 'i':
-			m.invisible = add
-		default:
-			unknown = true
-		}
-	}
-	if unknown {
-		m.reply(ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
-	}
-	if m.invisible != was {
-		sign := "-"
-		if m.invisible {
-			sign = "+"
-		}
-		m.send(format(m.nick, "MODE", []string{m.nick, sign + "i"}, true))
 	}
 }
 

@@ -7,8 +7,8 @@ type command struct {
 	// preReg: usable before registration (otherwise 451).
 	preReg bool
 	// minParams: fewer parameters get 461. Commands whose shortage has
-	// its own numeric (NICK 431, PRIVMSG 411/412, PING 409) or must never
-	// be answered (NOTICE) check it themselves.
+	// its own numeric (NICK and WHOIS 431, PRIVMSG 411/412, PING 409) or
+	// must never be answered (NOTICE) check it themselves.
 	minParams int
 }
 
@@ -30,6 +30,17 @@ var commands = map[string]command{
 	"NAMES":        {handle: (*Machine).onNames},
 	"TOPIC":        {handle: (*Machine).onTopic, minParams: 1},
 	"MODE":         {handle: (*Machine).onMode, minParams: 1},
+	"WHO":          {handle: (*Machine).onWho},
+	"WHOIS":        {handle: (*Machine).onWhois},
+	"WHOWAS":       {handle: (*Machine).onWhowas, minParams: 1},
+	"LIST":         {handle: (*Machine).onList},
+	"AWAY":         {handle: (*Machine).onAway},
+	"ISON":         {handle: (*Machine).onIson, minParams: 1},
+	"USERHOST":     {handle: (*Machine).onUserhost, minParams: 1},
+	"LUSERS":       {handle: (*Machine).onLusers},
+	"MOTD":         {handle: (*Machine).onMotd},
+	"KICK":         {handle: (*Machine).onKick, minParams: 2},
+	"INVITE":       {handle: (*Machine).onInvite, minParams: 2},
 }
 
 // onPing answers with the client's token. Clients may ping before

@@ -80,8 +80,10 @@ type Machine struct {
 	host   string
 
 	nick, user string // "" until NICK, USER
+	realname   string // USER's last parameter (WHOIS, WHO)
 	pass       bool   // PASS was given (it is not checked: there is no server password)
-	invisible  bool   // user mode +i (it changes nothing: there is no WHO)
+	invisible  bool   // user mode +i (WHO and NAMES leave the client out for strangers)
+	netAccount string // the account the network shows in WHOIS
 
 	capNegotiating bool // CAP LS or REQ before registration: registration waits for CAP END
 	cap302         bool
@@ -171,6 +173,10 @@ func (m *Machine) onLine(msg *Message, err error) {
 		m.reply(ERR_NEEDMOREPARAMS, msg.Command, "Not enough parameters")
 	default:
 		cmd.handle(m, msg)
+		if m.state == Registered && m.account != m.netAccount {
+			m.netAccount = m.account // a SASL login after registration
+			m.cfg.Net.SetAccount(m.member, m.account)
+		}
 	}
 }
 

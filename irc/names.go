@@ -8,6 +8,7 @@ const (
 	channelLen  = 50
 	topicLen    = 390
 	userLen     = 16
+	realnameLen = 100
 	chanLimit   = 20 // channels one client may be on
 	targetLimit = 4  // targets of one PRIVMSG or NOTICE
 )

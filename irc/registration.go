@@ -36,7 +36,8 @@ func (m *Machine) onNick(msg *Message) {
 	m.tryRegister()
 }
 
-// onUser takes the user name; mode, unused and realname are not kept.
+// onUser takes the user name and the realname; mode and unused are not
+// kept.
 func (m *Machine) onUser(msg *Message) {
 	if m.state == Registered || m.user != "" {
 		m.reply(ERR_ALREADYREGISTERED, "You may not reregister")
@@ -47,6 +48,7 @@ func (m *Machine) onUser(msg *Message) {
 		return
 	}
 	m.user = cleanUser(msg.Params[0])
+	m.realname = truncate(msg.Params[3], realnameLen)
 	m.tryRegister()
 }
 
@@ -73,7 +75,8 @@ func (m *Machine) tryRegister() {
 	if m.auth != nil {
 		m.abortSASL()
 	}
-	m.cfg.Net.Register(m.member, m.user)
+	m.cfg.Net.Register(m.member, Registration{User: m.user, Realname: m.realname, Account: m.account, Secure: m.tls != nil})
+	m.netAccount = m.account
 	m.state = Registered
 	m.do(Action{Kind: Welcomed, Nick: m.nick, User: m.user, Account: m.account})
 	m.welcome()
@@ -86,8 +89,13 @@ func (m *Machine) welcome() {
 	m.reply(RPL_WELCOME, "Welcome to the "+c.Network+" IRC network, "+m.prefix())
 	m.reply(RPL_YOURHOST, "Your host is "+c.ServerName+", running version "+c.Version)
 	m.reply(RPL_CREATED, "This server was created "+c.Created)
-	m.replyData(RPL_MYINFO, c.ServerName, c.Version, "i", "n")
-	m.reply(RPL_ISUPPORT, append(isupport(c), "are supported by this server")...)
+	m.replyData(RPL_MYINFO, c.ServerName, c.Version, "i", "biklmnotv", "bklov")
+	// At most 13 tokens a line, as the Modern IRC document advises.
+	for tokens := isupport(c); len(tokens) > 0; {
+		n := min(len(tokens), 13)
+		m.reply(RPL_ISUPPORT, append(tokens[:n:n], "are supported by this server")...)
+		tokens = tokens[n:]
+	}
 	m.reply(ERR_NOMOTD, "MOTD File is missing")
 	for _, n := range m.connectionNotes() {
 		m.notice("*** " + n)
@@ -96,16 +104,23 @@ func (m *Machine) welcome() {
 
 // isupport are the 005 tokens: what a client may rely on.
 func isupport(c *Config) []string {
+	targets := strconv.Itoa(targetLimit)
 	return []string{
+		"AWAYLEN=" + strconv.Itoa(awayLen),
 		"CASEMAPPING=ascii",
 		"CHANLIMIT=#:" + strconv.Itoa(chanLimit),
-		"CHANMODES=,,,n",
+		"CHANMODES=b,k,l,imnt",
 		"CHANNELLEN=" + strconv.Itoa(channelLen),
 		"CHANTYPES=#",
+		"KICKLEN=" + strconv.Itoa(kickLen),
+		"MAXLIST=b:" + strconv.Itoa(maxBans),
+		"MODES=" + strconv.Itoa(modesPerLine),
 		"NETWORK=" + c.Network,
 		"NICKLEN=" + strconv.Itoa(nickLen),
-		"TARGMAX=JOIN:,NAMES:1,NOTICE:" + strconv.Itoa(targetLimit) + ",PART:,PRIVMSG:" + strconv.Itoa(targetLimit),
+		"PREFIX=(ov)@+",
+		"TARGMAX=JOIN:,KICK:" + targets + ",NAMES:1,NOTICE:" + targets + ",PART:,PRIVMSG:" + targets + ",WHOIS:1",
 		"TOPICLEN=" + strconv.Itoa(topicLen),
+		"WHOX",
 	}
 }
 

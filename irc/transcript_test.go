@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"jabberd/internal/transcript"
+	"jabberd/lab/wire"
 	"jabberd/sasl"
 	"jabberd/tlspolicy"
 )
@@ -36,7 +37,10 @@ import (
 //	A: <kinds>        the other actions since the last input, in order:
 //	                  starttls close welcomed:NICK nick:NICK login:MECH:ACCOUNT
 //	                  login-failed:MECH refused
-//	D: <nick> <line>  a line the network delivered to a peer
+//	D: <nick> <line>  a line the network delivered to a peer, or one the
+//	                  peer's own machine answered a P: line with
+//	P: <nick> <line>  peer nick (a registered client on the network, see
+//	                  peer=) sends line
 //	E: "<bytes>"      bytes handed to the TLS handshake by the last starttls
 //	T: ok [verified] [unverified] [ids=a,b] | fail
 //	                  outcome of the handshake the machine asked for
@@ -160,19 +164,32 @@ func runTranscript(t *testing.T, path string) {
 	cfg := transcriptConfig(t, opts)
 	var mu sync.Mutex
 	var delivered []string
+	// Peers are machines of their own on the same network, registered in
+	// plaintext from 127.0.0.2 (USER nick 0 * :nick) before the client
+	// connects, joined to their channels in the order given; what they
+	// were sent until then is not compared. P: lines make them act later.
+	peers := map[string]*Machine{}
+	peerCfg := *cfg
+	peerCfg.TLS = tlspolicy.Optional
+	peerCfg.Effect = wire.Effect{}
 	for _, p := range opts["peer"] {
 		nick, chans, _ := strings.Cut(p, ":")
-		member := cfg.Net.Connect(recorder{nick, &mu, &delivered}, "127.0.0.2")
-		if err := cfg.Net.SetNick(member, nick); err != nil {
-			t.Fatalf("peer %s: %v", nick, err)
-		}
-		cfg.Net.Register(member, nick)
+		pm := NewMachine(&peerCfg, recorder{nick, &mu, &delivered}, "127.0.0.2")
+		lines := []string{"NICK " + nick, "USER " + nick + " 0 * :" + nick}
 		for _, ch := range splitList(chans) {
-			if _, err := cfg.Net.Join(member, ch); err != nil {
-				t.Fatalf("peer %s joins %s: %v", nick, ch, err)
-			}
+			lines = append(lines, "JOIN "+ch)
 		}
+		for _, l := range lines {
+			pm.Handle(LineEvent{Line: []byte(l)})
+		}
+		if pm.State() != Registered {
+			t.Fatalf("peer %s did not register", nick)
+		}
+		peers[nick] = pm
 	}
+	mu.Lock()
+	delivered = nil
+	mu.Unlock()
 	m := NewMachine(cfg, recorder{"client", &mu, &delivered}, "127.0.0.1")
 	in := &feed{}
 	lr := newLineReader(in, maxLineBytes)
@@ -255,7 +272,7 @@ func runTranscript(t *testing.T, path string) {
 	}
 	for _, s := range steps {
 		switch s.kind {
-		case "C", "T", "X":
+		case "C", "T", "X", "P":
 			flush()
 			lastInput = s.line
 		}
@@ -279,6 +296,20 @@ func runTranscript(t *testing.T, path string) {
 			drain()
 		case "X":
 			handle(connEvent(t, s.text))
+			drain()
+		case "P":
+			// A peer sends a line; what it is sent back is a D: line of
+			// its own, like what the network delivers to it.
+			nick, line, _ := strings.Cut(s.text, " ")
+			pm := peers[nick]
+			if pm == nil {
+				t.Fatalf("%s:%d: no peer %q", filepath.Base(path), s.line, nick)
+			}
+			for _, a := range pm.Handle(LineEvent{Line: []byte(line)}) {
+				if a.Kind == Send {
+					recorder{nick, &mu, &delivered}.Deliver(a.Line)
+				}
+			}
 			drain()
 		case "S":
 			wantOut = append(wantOut, s.text)

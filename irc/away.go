@@ -1,0 +1,57 @@
+package irc
+
+import "strings"
+
+// Presence: AWAY (with IRCv3 away-notify), ISON and USERHOST (RFC 2812
+// §4.1, §4.8, §4.9; the Modern IRC document).
+
+// awayLen bounds an away message (AWAYLEN).
+const awayLen = topicLen
+
+// userhostLimit is how many nicks one USERHOST answers.
+const userhostLimit = 5
+
+// onAway marks the client away with a message (306), or back without one
+// (305; "AWAY :" too). Peers with away-notify see AWAY.
+func (m *Machine) onAway(msg *Message) {
+	text := truncate(msg.Param(0), awayLen)
+	m.cfg.Net.SetAway(m.member, text)
+	if text == "" {
+		m.reply(RPL_UNAWAY, "You are no longer marked as being away")
+		return
+	}
+	m.reply(RPL_NOWAWAY, "You have been marked as being away")
+}
+
+// onIson answers which of the nicks are on the network (303), as they
+// are spelled there. Nicks may come as parameters or space-separated in
+// one.
+func (m *Machine) onIson(msg *Message) {
+	var nicks []string
+	for _, p := range msg.Params {
+		nicks = append(nicks, strings.Fields(p)...)
+	}
+	var on []string
+	for _, u := range m.cfg.Net.Users(nicks) {
+		on = append(on, u.Nick)
+	}
+	m.reply(RPL_ISON, strings.Join(on, " "))
+}
+
+// onUserhost answers nick=+user@host for up to five nicks (302); - for
+// one that is away. There are no IRC operators (no *).
+func (m *Machine) onUserhost(msg *Message) {
+	nicks := msg.Params
+	if len(nicks) > userhostLimit {
+		nicks = nicks[:userhostLimit]
+	}
+	var replies []string
+	for _, u := range m.cfg.Net.Users(nicks) {
+		here := "+"
+		if u.Away != "" {
+			here = "-"
+		}
+		replies = append(replies, u.Nick+"="+here+u.User+"@"+u.Host)
+	}
+	m.reply(RPL_USERHOST, strings.Join(replies, " "))
+}
