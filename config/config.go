@@ -125,7 +125,8 @@ type Limits struct {
 type IRC struct {
 	Enabled bool   `toml:"enabled"`
 	Address string `toml:"address"`
-	// TLS is required, optional or disabled; direct TLS is not offered.
+	// TLS is the STARTTLS policy of Address: required, optional or
+	// disabled (direct TLS is TLSAddress's).
 	TLS tlspolicy.Policy `toml:"tls"`
 	// Network is the name in ISUPPORT NETWORK= and the welcome.
 	Network string `toml:"network"`
@@ -142,7 +143,20 @@ type IRC struct {
 	// Profile is the lab behaviour profile of the IRC listener (checked
 	// by app.CheckProfiles, like a listener's).
 	Profile string `toml:"profile"`
+	// TLSAddress, when set, is a second IRC listener that speaks TLS at
+	// once (RFC 7194, conventionally port 6697), with the same
+	// certificates, client-certificate login and lab profile.
+	TLSAddress string `toml:"tls_address"`
+	// STSPort, when not 0, turns on the IRCv3 sts policy: plaintext
+	// connections are told sts=port=STSPort (reconnect with TLS there),
+	// TLS connections sts=duration=STSDuration. STSDuration alone sends
+	// the persistence policy over TLS only.
+	STSPort     int      `toml:"sts_port"`
+	STSDuration Duration `toml:"sts_duration"`
 }
+
+// STS reports whether the sts policy is advertised at all.
+func (i IRC) STS() bool { return i.STSPort != 0 || i.STSDuration.Duration > 0 }
 
 // Lab configures the test-target side: per-connection profile choice,
 // transcripts and the status page.

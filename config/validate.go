@@ -191,6 +191,18 @@ func (c *Config) validateIRC(bad badFunc) {
 	if i.FloodBurst > 0 && i.FloodRate < 1 {
 		bad("irc.flood_rate", "must be at least 1 line per second while irc.flood_burst is on")
 	}
+	if i.TLSAddress != "" && i.TLSAddress == i.Address {
+		bad("irc.tls_address", "%q is irc.address too: the direct-TLS listener needs a port of its own (6697 is usual)", i.TLSAddress)
+	}
+	if i.STSPort < 0 || i.STSPort > 65535 {
+		bad("irc.sts_port", "%d is not a port (0 turns sts off)", i.STSPort)
+	}
+	switch d := i.STSDuration.Duration; {
+	case d < 0:
+		bad("irc.sts_duration", "must not be negative")
+	case d%time.Second != 0:
+		bad("irc.sts_duration", "%v is not a whole number of seconds (sts=duration= counts seconds)", d)
+	}
 }
 
 // validateLab checks the [lab] table. The profile names of the listeners
