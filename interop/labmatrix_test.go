@@ -220,36 +220,12 @@ func matrixClients() []matrixClient {
 // why; a listed cell that agrees passes (and says the entry can go).
 type knownDisagreement struct{ client, profile, why string }
 
-// ircHandshakeBug: `jabberd lab run --irc` builds no lab TLS variants.
-const ircHandshakeBug = "lab run --irc: the per-profile IRC ports present the server's own certificate and TLS versions, with no delay: " +
-	"labrun's IRC configuration names no profile that bends the handshake ([[listen]] profiles are XMPP's, [irc] profile is empty, " +
-	"lab.client_choice is false), so app.labFromConfig builds no lab.TLS and irc.ListenProfile's connections get nil from it; " +
-	"the transcript still records server_cert lab-certs/cert-*.crt and judges by the profile's rules"
-
-var knownDisagreements = func() []knownDisagreement {
-	k := []knownDisagreement{
-		{"gnutls-strict", "strip-starttls", stripCloseBug},
-		{"gnutls-insecure", "strip-starttls", stripCloseBug},
-		{"slixmpp", "inject-after-proceed", injectMidHandshakeBug},
-	}
-	for _, c := range []string{"openssl-irc-strict", "openssl-irc-lenient", "python3-irc"} {
-		for _, p := range []string{"cert-expired", "cert-wrong-name", "cert-self-signed", "cert-untrusted-ca", "cert-weak-key", "tls10-only"} {
-			k = append(k, knownDisagreement{c, p, ircHandshakeBug})
-		}
-	}
-	// openssl prints no timing: only python3-irc's shows that the slow
-	// handshake was not slow.
-	return append(k, knownDisagreement{"python3-irc", "slow-handshake", ircHandshakeBug})
-}()
-
-const stripCloseBug = "strip-starttls: a client that sends <starttls/> although it was not offered gets a policy-violation stream error and the close, " +
-	"then its stop is judged inconclusive (\"the server ended the connection ... before the client went on or closed\"): " +
-	"insisting on STARTTLS is what a client that requires TLS does, and nothing more came from it"
-
-const injectMidHandshakeBug = "inject-after-proceed: plaintext the client writes after its ClientHello (mid-handshake) fails the handshake with " +
-	"\"received record with version 2f73\", which the rules call \"failed on the server's side\" (inconclusive); only plaintext in place of " +
-	"the ClientHello counts as answering the injection. Whether the fail comes at all depends on whether the client's Finished arrives after it " +
-	"and is read as plaintext (\"<element>\", fallback-to-plaintext)"
+// knownDisagreements lists the cells under repair. None today: the three
+// bugs this matrix found first (lab run --irc built no handshake variants;
+// strip-starttls called a client that insisted on STARTTLS inconclusive;
+// plaintext written after the ClientHello was not read as an answer to the
+// injection) are fixed, and their cells are plain assertions again.
+var knownDisagreements []knownDisagreement
 
 func lookupKnown(client, profile string) (knownDisagreement, bool) {
 	for _, k := range knownDisagreements {

@@ -92,6 +92,10 @@ func stripRules(pass, fail string) Rules {
 		End: func(t *Transcript, byClient bool) {
 			switch {
 			case t.verdict.continued:
+			case t.verdict.tlsRequested:
+				// It insisted on TLS although none was offered (the
+				// server refused and closed): it did not go on without.
+				t.pass(pass, "STARTTLS was not offered; the client asked for it anyway and sent nothing else in plaintext")
 			case byClient:
 				t.pass(pass, "STARTTLS was not offered and the client closed without sending anything in plaintext")
 			default:

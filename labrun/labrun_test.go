@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"jabberd/lab"
 )
@@ -97,5 +98,19 @@ func TestSelectProfiles(t *testing.T) {
 	}
 	if _, err := selectProfiles([]string{"nonsense"}, false); err == nil {
 		t.Error("an unknown profile was accepted")
+	}
+}
+
+// TestRunClientKillsItsGroup: a client that outlives the timeout is
+// stopped with everything it started (a shell's pipeline included), and
+// the run knows it timed out.
+func TestRunClientKillsItsGroup(t *testing.T) {
+	start := time.Now()
+	r := runClient([]string{"sh", "-c", "sleep 30 | sleep 30"}, 300*time.Millisecond)
+	if !r.TimedOut || r.ExitCode != -1 {
+		t.Errorf("run %+v: want a timeout", r)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the pipeline held the run for %v after the timeout", d)
 	}
 }
