@@ -21,25 +21,71 @@ const (
 // saslAttempt is an AUTHENTICATE exchange under way.
 type saslAttempt struct {
 	mech    string
-	session sasl.Session
-	buf     []byte // base64 of the response being collected
+	session sasl.Session // nil for the lab's bait
+	buf     []byte       // base64 of the response being collected
+	// bait: PLAIN before TLS under a profile that offers it as bait
+	// (Effect.PlaintextBait); the response is refused unread.
+	bait bool
 }
 
-// mechanisms are the SASL mechanisms usable now: none before TLS, EXTERNAL
-// only with a verified certificate that maps to an account (so that the
-// sasl capability, which lists them, is shown only when one may work).
+// mechanisms are the SASL mechanisms usable now: EXTERNAL only over TLS
+// with a verified certificate that maps to an account, PLAIN over TLS (or
+// in plaintext where auth.insecure_allow_passwords_without_tls allows it).
 func (m *Machine) mechanisms() []string {
-	if m.tls == nil {
-		return nil
-	}
 	var out []string
 	for _, mech := range m.cfg.Mechanisms {
-		if mech.Name() == "EXTERNAL" && len(m.tls.Accounts) == 0 {
-			continue
+		if m.mechanismRefusal(mech.Name()) == "" {
+			out = append(out, mech.Name())
 		}
-		out = append(out, mech.Name())
 	}
 	return out
+}
+
+// saslOffer is the sasl capability's value (nil: not listed). While
+// STARTTLS is on offer it lists every configured mechanism, EXTERNAL and
+// PLAIN included, although neither may be used yet: a client reads CAP LS
+// once, before STARTTLS (irssi), and must know to request sasl after the
+// handshake. Once that is past, it lists what may be used (cap-notify tells
+// of the change). The lab's bait adds PLAIN before TLS.
+func (m *Machine) saslOffer() []string {
+	var out []string
+	for _, mech := range m.cfg.Mechanisms {
+		name := mech.Name()
+		if m.offersStartTLS() || m.mechanismRefusal(name) == "" || m.baits(name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// baits reports whether mechanism name is offered before TLS as the lab's
+// bait (its response is refused unread).
+func (m *Machine) baits(name string) bool {
+	return name == "PLAIN" && m.tls == nil && m.beh.PlaintextBait && m.mechanismRefusal(name) != ""
+}
+
+// mechanismRefusal says why a configured mechanism may not be used now,
+// "" when it may: the text of the 904 a client gets for asking.
+func (m *Machine) mechanismRefusal(name string) string {
+	t := m.tls
+	switch name {
+	case "EXTERNAL":
+		switch {
+		case t == nil:
+			return "EXTERNAL needs TLS with a client certificate: send STARTTLS (or connect to the TLS port) with one first"
+		case t.ClientCert == "":
+			return "EXTERNAL needs a client certificate, and the TLS handshake showed none"
+		case !t.ClientVerified:
+			return "EXTERNAL needs a client certificate that verifies (" + t.ClientError + ")"
+		case len(t.Accounts) == 0:
+			return "EXTERNAL needs a client certificate that maps to an account (" + t.ClientError + ")"
+		}
+	case "PLAIN":
+		if t == nil && !m.cfg.PlaintextPasswords {
+			return "PLAIN is refused before TLS, where the password would cross the network in the clear: send STARTTLS (or connect to the TLS port) first"
+		}
+	}
+	return ""
 }
 
 // onAuthenticate runs SASL: "AUTHENTICATE MECH" starts, "+" answers the
@@ -95,21 +141,43 @@ func (m *Machine) startSASL(name string) {
 		return
 	}
 	i := slices.IndexFunc(m.cfg.Mechanisms, func(mech sasl.Mechanism) bool { return mech.Name() == name })
+	if i >= 0 && m.baits(name) {
+		m.auth = &saslAttempt{mech: name, bait: true}
+		m.sendChallenge(nil)
+		return
+	}
 	if i < 0 || !slices.Contains(avail, name) {
 		if len(avail) > 0 {
 			m.reply(RPL_SASLMECHS, strings.Join(avail, ","), "are available SASL mechanisms")
 		}
-		m.reply(ERR_SASLFAIL, "SASL authentication failed: mechanism "+name+" is not available")
+		why := "mechanism " + name + " is not available"
+		if r := m.mechanismRefusal(name); i >= 0 && r != "" {
+			why = r
+		}
+		m.reply(ERR_SASLFAIL, "SASL authentication failed: "+why)
 		return
 	}
-	ctx := &sasl.Context{Domain: m.cfg.Domain, Secure: true, ExternalIdentities: m.tls.Accounts}
+	ctx := &sasl.Context{Domain: m.cfg.Domain, Secure: m.tls != nil}
+	if m.tls != nil {
+		ctx.ExternalIdentities = m.tls.Accounts
+	}
 	m.auth = &saslAttempt{mech: name, session: m.cfg.Mechanisms[i].Start(ctx)}
 	m.sendChallenge(nil)
 }
 
+// labBaitRefusal is the 904 for a response sent to the bait: the
+// credentials crossed the network in the clear and are never checked.
+const labBaitRefusal = "SASL authentication failed: encryption required: PLAIN before TLS is a lab profile's bait, and the password was not checked"
+
 // step hands one complete response to the mechanism.
 func (m *Machine) step(data []byte) {
 	a := m.auth
+	if a.bait {
+		m.auth = nil
+		m.reply(ERR_SASLFAIL, labBaitRefusal)
+		m.do(Action{Kind: LoginFailed, Mechanism: a.mech, Reason: "credentials sent before TLS to the lab's bait: never checked"})
+		return
+	}
 	challenge, done, err := a.session.Next(m.qualify(a.mech, data))
 	if !done {
 		m.sendChallenge(challenge)

@@ -17,11 +17,17 @@ type capability struct{ name, value string }
 
 // listed are the capabilities on offer now. The rule is the same when
 // advertising (LS) and when acting (REQ): tls while plaintext and STARTTLS
-// would be accepted, sasl while a mechanism may be used.
+// would be accepted, sasl while a mechanism may be used now or after
+// STARTTLS (saslOffer), sts while a policy is configured (sts.go);
+// cap-notify always (capnotify.go).
 func (m *Machine) listed() []capability {
 	caps := slices.Clone(chatCaps) // chatcaps.go
-	if mechs := m.mechanisms(); len(mechs) > 0 {
+	caps = append(caps, capability{capNotify, ""})
+	if mechs := m.saslOffer(); len(mechs) > 0 {
 		caps = append(caps, capability{capSASL, strings.Join(mechs, ",")})
+	}
+	if v := m.stsValue(); v != "" {
+		caps = append(caps, capability{capSTS, v})
 	}
 	if m.offersStartTLS() {
 		caps = append(caps, capability{capTLS, ""})
@@ -44,14 +50,13 @@ func (m *Machine) onCap(msg *Message) {
 		}
 		if v, err := strconv.Atoi(msg.Param(1)); err == nil && v >= 302 {
 			m.cap302 = true
+			m.caps[capNotify] = true // implicitly, for good (capnotify.go)
 		}
 		var tokens []string
+		m.shown = map[string]string{}
 		for _, c := range m.listed() {
-			if m.cap302 && c.value != "" {
-				tokens = append(tokens, c.name+"="+c.value)
-			} else {
-				tokens = append(tokens, c.name)
-			}
+			tokens = append(tokens, m.capToken(c))
+			m.shown[c.name] = c.value
 		}
 		m.capReply("LS", strings.Join(tokens, " "))
 	case "LIST":
@@ -90,8 +95,8 @@ func (m *Machine) capRequest(req string) {
 	ok := len(fields) > 0
 	for _, f := range fields {
 		name, off := strings.CutPrefix(f, "-")
-		known := name == capSASL || name == capTLS || isChatCap(name)
-		if off && !known || !off && !m.isListed(name) {
+		known := name == capSASL || name == capTLS || name == capNotify || isChatCap(name)
+		if off && !known || !off && !m.isListed(name) || !m.requestable(name, off) {
 			ok = false
 		}
 	}

@@ -23,9 +23,9 @@ func (c *conn) labStart() {
 		tr.SetDialect("irc")
 		c.core.Observe(lab.Watch(tr, splitIRC))
 	}
-	c.choice = lab.NewChoice(lab.ChoiceOptions{
-		IRC: true, ClientChoice: c.srv.opt.ClientChoice, TLS: c.srv.opt.LabTLS, Profile: c.profile,
-	}, tr, c.m.SetEffect, c.core)
+	opt := *c.srv.lab.Load()
+	opt.Profile = c.profile
+	c.choice = lab.NewChoice(opt, tr, c.m.SetEffect, c.core)
 }
 
 // labLine looks at a line before the machine does: a +profile tag in the

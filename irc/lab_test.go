@@ -28,7 +28,7 @@ func TestIRCLabStripStartTLS(t *testing.T) {
 
 	good := h.dial(t)
 	good.send("CAP LS 302", "NICK good", "USER good 0 * :Good")
-	good.expect(":localhost CAP * LS :away-notify multi-prefix server-time")
+	good.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=PLAIN")
 	good.send("STARTTLS")
 	good.expect(":localhost 421 good STARTTLS :Unknown command")
 	good.quit()
@@ -40,7 +40,7 @@ func TestIRCLabStripStartTLS(t *testing.T) {
 
 	bad := h.dial(t)
 	bad.send("CAP LS 302")
-	bad.expect(":localhost CAP * LS :away-notify multi-prefix server-time")
+	bad.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=PLAIN")
 	bad.send("PASS "+labSecret, "AUTHENTICATE PLAIN", "AUTHENTICATE "+base64.StdEncoding.EncodeToString([]byte("\x00bad\x00"+labSecret)),
 		"NICK bad", "USER bad 0 * :Bad", "CAP END")
 	welcome := bad.sync()
@@ -68,7 +68,7 @@ func TestIRCLabFailStartTLS(t *testing.T) {
 	refused := func(h *harness, nick string) *client {
 		c := h.dial(t)
 		c.send("CAP LS 302", "NICK "+nick, "USER "+nick+"+fail-starttls 0 * :"+nick)
-		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time tls")
+		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=EXTERNAL,PLAIN tls")
 		c.send("STARTTLS")
 		c.expect(strings.Replace(want691, "%s", nick, 1))
 		return c
@@ -113,7 +113,7 @@ func TestIRCLabFailStartTLS(t *testing.T) {
 		h := labHarness(t, func(cfg *config.Config) { cfg.IRC.Profile = "fail-starttls" })
 		first := h.dial(t)
 		first.send("CAP LS 302", "NICK first", "USER first 0 * :first")
-		first.expect(":localhost CAP * LS :away-notify multi-prefix server-time tls")
+		first.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=EXTERNAL,PLAIN tls")
 		first.send("STARTTLS")
 		first.expect(strings.Replace(want691, "%s", "first", 1))
 		first.quit()
@@ -155,7 +155,7 @@ func TestIRCLabInjectAfterProceed(t *testing.T) {
 		t.Fatalf("handshake: %v", err)
 	}
 	good.send("CAP LS 302")
-	good.expect(":localhost CAP * LS :away-notify multi-prefix server-time sasl=PLAIN")
+	good.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=PLAIN")
 	good.send("CAP REQ sasl", "AUTHENTICATE PLAIN")
 	good.expect(":localhost CAP * ACK :sasl")
 	good.expect("AUTHENTICATE +")
@@ -310,12 +310,14 @@ func TestIRCLabSelectors(t *testing.T) {
 
 	c := h.dial(t)
 	c.send("CAP LS 302", "NICK sel", "USER sel+inject-after-proceed 0 * :sel", "STARTTLS")
-	c.expect(":localhost CAP * LS :away-notify multi-prefix server-time tls")
+	c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=EXTERNAL,PLAIN tls")
 	c.expect(":localhost 670 sel :STARTTLS successful, proceed with TLS handshake")
 	c.expect("PING :" + lab.InjectedMechanism) // the username's profile is in force
 	if _, err := c.handshake(&tls.Config{ServerName: "cert-expired.localhost", InsecureSkipVerify: true}); err != nil {
 		t.Fatalf("handshake: %v", err)
 	}
+	c.expect(":localhost CAP sel DEL :tls")
+	c.expect(":localhost CAP sel NEW :sasl=PLAIN")
 	c.send("CAP END")
 	c.expect(":localhost 001 sel :Welcome to the jabberd IRC network, sel!sel@127.0.0.1")
 	c.quit()
@@ -329,7 +331,7 @@ func TestIRCLabSelectors(t *testing.T) {
 
 	x := h.dial(t)
 	x.send("CAP LS 302", "NICK xo", "USER xo+sasl-before-tls 0 * :xo", "STARTTLS")
-	x.expect(":localhost CAP * LS :away-notify multi-prefix server-time tls")
+	x.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=EXTERNAL,PLAIN tls")
 	x.expect(":localhost 691 xo :STARTTLS failed: refused on purpose (lab profile fail-starttls)")
 	x.send("CAP END")
 	x.expect(":localhost 001 xo :Welcome to the jabberd IRC network, xo!xo@127.0.0.1")

@@ -107,7 +107,7 @@ func TestIRCShutdown(t *testing.T) {
 	reg, unreg := h.dial(t), h.dial(t)
 	reg.register("alice")
 	unreg.send("CAP LS")
-	unreg.expect(":localhost CAP * LS :away-notify multi-prefix server-time tls")
+	unreg.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl tls")
 	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 	defer cancel()
 	if err := h.set.Shutdown(ctx); err != nil {

@@ -31,6 +31,15 @@ type Config struct {
 	MaxFailures int
 	// Net is the network the client joins.
 	Net *Network
+	// PlaintextPasswords lets PLAIN be used before TLS
+	// (auth.insecure_allow_passwords_without_tls).
+	PlaintextPasswords bool
+	// STS is the IRCv3 sts policy (sts.go): STSPort (0: none) is told to
+	// plaintext connections, STSDuration (seconds) to TLS ones when
+	// STSPersist.
+	STSPort     int
+	STSDuration int
+	STSPersist  bool
 	// Effect bends the STARTTLS path for lab profiles; the zero value is
 	// the standard behaviour. It is every machine's to start with (the
 	// transcript tests set it); SetEffect changes one machine's.
@@ -88,6 +97,11 @@ type Machine struct {
 	capNegotiating bool // CAP LS or REQ before registration: registration waits for CAP END
 	cap302         bool
 	caps           map[string]bool // enabled capabilities
+	// shown is what the client was last told is on offer (CAP LS, NEW,
+	// DEL), name → value; nil before its first LS (capnotify.go).
+	shown map[string]string
+	// stsBadPort is the TLS port sts-bad-port points at (0: none).
+	stsBadPort int
 
 	tls      *TLSInfo // nil while plaintext
 	account  string   // logged-in account, "" if none
@@ -148,6 +162,7 @@ func (m *Machine) Handle(ev Event) []Action {
 		m.cfg.Net.Quit(m.member, ev.Reason)
 		m.close(ev.Reason)
 	}
+	m.notifyCaps()
 	return m.actions
 }
 

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -73,6 +74,8 @@ type Options struct {
 	// LateWindow is how long a connection keeps listening after a
 	// refused STARTTLS or a failed handshake ([lab] listen_after_failure).
 	LateWindow time.Duration
+	// Metrics counts connections, handshakes and logins (nil: nothing).
+	Metrics transport.Metrics
 }
 
 // Server is a running IRC listener.
@@ -95,6 +98,9 @@ type Server struct {
 	ids *listener.IDs
 	// core is what every connection's core shares.
 	core *transport.Settings
+	// lab is what a new connection's profile choice starts from
+	// (ClientChoice and LabTLS); SetLab replaces it.
+	lab atomic.Pointer[lab.ChoiceOptions]
 }
 
 // New returns a server ready to Listen.
@@ -131,8 +137,17 @@ func New(opt Options) (*Server, error) {
 	core := &transport.Settings{
 		Context: pool.Context(), Shutdown: errors.New("Server shutting down"),
 		VerifyClient: opt.VerifyClient, Identities: opt.Identities, Log: log, LateWindow: opt.LateWindow,
+		Metrics: opt.Metrics,
 	}
-	return &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context(), profile: profile, core: core, ids: listener.NewIDs("i")}, nil
+	s := &Server{opt: opt, mcfg: mcfg, log: log, pool: pool, ctx: pool.Context(), profile: profile, core: core, ids: listener.NewIDs("i")}
+	s.SetLab(opt.ClientChoice, opt.LabTLS)
+	return s, nil
+}
+
+// SetLab changes, for the connections that start from now on, whether a
+// connection may choose its own profile and the profiles' TLS (a reload).
+func (s *Server) SetLab(clientChoice bool, labTLS *lab.TLS) {
+	s.lab.Store(&lab.ChoiceOptions{IRC: true, ClientChoice: clientChoice, TLS: labTLS})
 }
 
 // Listen opens the configured address and accepts in the background.

@@ -24,7 +24,7 @@ var labInjection = []byte("PING :" + wire.InjectedMechanism + "\r\n")
 // offersStartTLS: the tls capability is listed while the connection is
 // plaintext and unregistered on a listener that offers TLS.
 func (m *Machine) offersStartTLS() bool {
-	return !m.beh.StripStartTLS && m.cfg.TLS.Available() && m.tls == nil && m.state == Unregistered
+	return !m.beh.StripStartTLS && !m.beh.STSStripped && m.cfg.TLS.Available() && m.tls == nil && m.state == Unregistered
 }
 
 // onStartTLS decides a STARTTLS request; it is the one place the upgrade

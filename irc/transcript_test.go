@@ -28,7 +28,10 @@ import (
 //	                  tls_ready=expired (STARTTLS finds the certificate expired),
 //	                  peer=NICK[:#chan,#chan] (a registered client already
 //	                  on the network, repeatable), behaviour=strip |
-//	                  fail | inject
+//	                  fail | inject | bait | sts-stripped | sts-bad-port,
+//	                  sts_bad_port=N (the port sts-bad-port names),
+//	                  sts_port=N, sts_duration=SECONDS (the sts policy),
+//	                  plaintext_passwords=yes (PLAIN before TLS allowed)
 //	C: <line>         the client sends line and CRLF; a "quoted" payload is
 //	                  Go-unquoted and sent as it is (no CRLF added);
 //	                  {x*N} stands for N times x
@@ -43,7 +46,9 @@ import (
 //	                  peer=) sends line
 //	E: "<bytes>"      bytes handed to the TLS handshake by the last starttls
 //	T: ok [verified] [unverified] [ids=a,b] | fail
-//	                  outcome of the handshake the machine asked for
+//	                  outcome of the handshake the machine asked for;
+//	                  "T: direct ok …" before any line: the connection came
+//	                  to the direct-TLS port (the machine starts secure)
 //	X: ping | flood | timeout REASON | stop REASON | hangup REASON
 //	                  an event from the connection (deadlines, flood limit)
 func TestTranscripts(t *testing.T) {
@@ -145,10 +150,24 @@ func transcriptConfig(t *testing.T, opts map[string][]string) *Config {
 	if v := one("max_failures"); v != "" {
 		cfg.MaxFailures, _ = strconv.Atoi(v)
 	}
+	cfg.PlaintextPasswords = one("plaintext_passwords") == "yes"
+	if v := one("sts_port"); v != "" {
+		cfg.STSPort, _ = strconv.Atoi(v)
+	}
+	if v := one("sts_duration"); v != "" {
+		cfg.STSDuration, _ = strconv.Atoi(v)
+		cfg.STSPersist = true
+	}
 	switch b := one("behaviour"); b {
 	case "":
-	case "strip":
-		cfg.Effect.StripStartTLS = true
+	case "strip": // as strip-starttls: PLAIN is bait
+		cfg.Effect.StripStartTLS, cfg.Effect.PlaintextBait = true, true
+	case "bait": // as sasl-before-tls-irc
+		cfg.Effect.PlaintextBait = true
+	case "sts-stripped":
+		cfg.Effect.STSStripped = true
+	case "sts-bad-port":
+		cfg.Effect.STSBadPort, cfg.Effect.CertFault = true, "untrusted-ca"
 	case "inject":
 		cfg.Effect.Inject = true
 	case "fail":
@@ -191,6 +210,10 @@ func runTranscript(t *testing.T, path string) {
 	delivered = nil
 	mu.Unlock()
 	m := NewMachine(cfg, recorder{"client", &mu, &delivered}, "127.0.0.1")
+	if v := opts["sts_bad_port"]; len(v) > 0 {
+		port, _ := strconv.Atoi(v[len(v)-1])
+		m.SetSTSBadPort(port)
+	}
 	in := &feed{}
 	lr := newLineReader(in, maxLineBytes)
 
@@ -288,6 +311,10 @@ func runTranscript(t *testing.T, path string) {
 			}
 			drain()
 		case "T":
+			if spec, direct := strings.CutPrefix(s.text, "direct "); direct {
+				m.StartSecure(tlsEvent(t, spec).Info) // a connection to the direct-TLS port
+				break
+			}
 			handle(tlsEvent(t, s.text))
 			if m.State() != Closed {
 				in.Reset()

@@ -23,13 +23,17 @@ func TestIRCStartTLSRegisterPrivmsg(t *testing.T) {
 	alice, bob := h.dial(t), h.dial(t)
 	for _, c := range []*client{alice, bob} {
 		c.send("CAP LS 302")
-		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time tls")
+		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=EXTERNAL,PLAIN tls")
 		cs := c.startTLS(h.tlsConfig(nil), "*")
 		if !cs.HandshakeComplete || len(cs.PeerCertificates) == 0 || cs.PeerCertificates[0].Subject.CommonName != "localhost" {
 			t.Fatalf("handshake state %+v", cs)
 		}
+		// cap-notify (implicit with 302): tls is gone, and without a
+		// certificate only PLAIN may be used.
+		c.expect(":localhost CAP * DEL :tls")
+		c.expect(":localhost CAP * NEW :sasl=PLAIN")
 		c.send("CAP LS 302")
-		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time sasl=PLAIN")
+		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=PLAIN")
 		c.send("CAP END")
 	}
 	welcome := alice.register("alice")
@@ -187,10 +191,11 @@ func TestIRCExternalLogin(t *testing.T) {
 	h := start(t, nil, nil)
 	c := h.dial(t)
 	c.send("CAP LS 302")
-	c.expect(":localhost CAP * LS :away-notify multi-prefix server-time tls")
+	c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=EXTERNAL,PLAIN tls")
 	c.startTLS(h.tlsConfig(h.clientCert("alice")), "*")
+	c.expect(":localhost CAP * DEL :tls") // the mechanisms are the same: alice's certificate maps
 	c.send("CAP LS 302")
-	c.expect(":localhost CAP * LS :away-notify multi-prefix server-time sasl=EXTERNAL,PLAIN")
+	c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=EXTERNAL,PLAIN")
 	c.send("CAP REQ :sasl")
 	c.expect(":localhost CAP * ACK :sasl")
 	c.send("AUTHENTICATE EXTERNAL")
@@ -233,11 +238,11 @@ func TestIRCExternalLogin(t *testing.T) {
 		c := h.dial(t)
 		c.startTLS(h.tlsConfig(&cert), "*")
 		c.send("CAP LS 302")
-		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time sasl=PLAIN")
+		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl=PLAIN")
 		c.send("CAP REQ sasl", "AUTHENTICATE EXTERNAL")
 		c.expect(":localhost CAP * ACK :sasl")
 		c.expect(":localhost 908 * PLAIN :are available SASL mechanisms")
-		c.expect(":localhost 904 * :SASL authentication failed: mechanism EXTERNAL is not available")
+		c.expect(":localhost 904 * :SASL authentication failed: EXTERNAL needs a client certificate that verifies (x509: certificate signed by unknown authority)")
 		c.send("CAP END")
 		welcome := c.register("alice2")
 		found := false
@@ -272,7 +277,7 @@ func TestIRCStartTLSRefusals(t *testing.T) {
 		h := start(t, func(cfg *config.Config) { cfg.IRC.TLS = tlspolicy.Disabled }, nil)
 		c := h.dial(t)
 		c.send("CAP LS 302", "STARTTLS")
-		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time")
+		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify")
 		c.expect(":localhost 421 * STARTTLS :STARTTLS is disabled on this listener")
 		c.send("CAP END")
 		c.register("plain")
@@ -294,7 +299,7 @@ func TestIRCStartTLSRefusals(t *testing.T) {
 		h := start(t, func(cfg *config.Config) { cfg.StateDir, cfg.TLS.Cert, cfg.TLS.Key = dir, crt, key }, nil)
 		c := h.dial(t)
 		c.send("CAP LS", "STARTTLS")
-		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time tls")
+		c.expect(":localhost CAP * LS :away-notify multi-prefix server-time cap-notify sasl tls")
 		got := c.line()
 		if want := ":localhost 691 * :STARTTLS failed: the server certificate expired on "; !strings.HasPrefix(got, want) {
 			t.Fatalf("server sent %q, want %q…", got, want)

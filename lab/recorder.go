@@ -28,6 +28,9 @@ type Options struct {
 	// Label marks every connection of this recorder (a `lab run`), for
 	// the filters and the correlation.
 	Label string
+	// Verdict, when set, is told every ended connection's profile ("" for
+	// the standard behaviour) and final verdict (the server's /metrics).
+	Verdict func(profile, verdict string)
 }
 
 // DefaultFallbackWindow is the fallback correlation's window when none is
@@ -125,6 +128,12 @@ func (b *Recorder) Open(o Origin) *Transcript {
 // ended moves t from the live set to the recent ones and writes its file.
 func (b *Recorder) ended(t *Transcript) {
 	id := t.sum.ID // set at Start, never written again
+	if b.opt.Verdict != nil {
+		t.mu.Lock()
+		profile, verdict := t.sum.Profile, t.sum.Verdict
+		t.mu.Unlock()
+		b.opt.Verdict(profile, verdict)
+	}
 	b.mu.Lock()
 	delete(b.live, id)
 	b.recent = append(b.recent, t)

@@ -40,9 +40,9 @@ func (c *conn) labStart(ll listenerLab) {
 	if tr != nil {
 		c.core.Observe(lab.Watch(tr, splitXMPP))
 	}
-	c.choice = lab.NewChoice(lab.ChoiceOptions{
-		ClientChoice: c.srv.cfg.Lab.ClientChoice, TLS: c.srv.opt.LabTLS, Profile: ll.profile,
-	}, tr, c.m.SetEffect, c.core)
+	opt := *c.srv.lab.Load()
+	opt.Profile = ll.profile
+	c.choice = lab.NewChoice(opt, tr, c.m.SetEffect, c.core)
 }
 
 // observeIn tells the observer what a stream event was. An element that

@@ -35,6 +35,16 @@ type Effect struct {
 	WeakTLS bool
 	// SlowHandshake holds the ServerHello for [lab] slow_handshake_delay.
 	SlowHandshake bool
+
+	// ---- IRC (profiles_irc.go; the irc package reads them) ----
+
+	// STSStripped leaves the IRCv3 sts policy and the tls capability out
+	// of CAP LS, as a man in the middle strips them; STARTTLS still works
+	// for a client that asks anyway.
+	STSStripped bool
+	// STSBadPort advertises sts=port= a TLS port of the listener's own
+	// whose certificate is CertFault's.
+	STSBadPort bool
 }
 
 // BendsHandshake reports whether the effect changes the TLS handshake.
@@ -69,4 +79,11 @@ type Input struct {
 	// Injected: the input uses or answers something only the injected
 	// plaintext contained.
 	Injected bool
+
+	// ---- IRC (profiles_irc.go) ----
+
+	// TLSHello: a TLS ClientHello came where plaintext lines belong (on
+	// the plaintext IRC port, before any line): the client insisted on
+	// TLS. It is also StartTLS.
+	TLSHello bool
 }
