@@ -87,4 +87,11 @@ type Context struct {
 	// PlusAdvertised: -PLUS mechanisms were offered, so a client that says
 	// it could bind but thinks the server cannot ("y") was downgraded.
 	PlusAdvertised bool
+	// DowngradeProtection, when set, makes SCRAM carry XEP-0474's hash of
+	// what the server offered in its server-first message (the lab's
+	// plus-stripped-xep0474 profile; nil in the standard behaviour).
+	DowngradeProtection *SSDP
+	// Nonce makes the server's part of a SCRAM nonce; nil: random (tests
+	// fix it).
+	Nonce func() string
 }

@@ -52,7 +52,7 @@ func (m SCRAM) Start(c *Context) Session { return &scramSession{mech: m, ctx: c}
 type scramSession struct {
 	mech    SCRAM
 	ctx     *Context
-	conv    *scram.ServerConversation
+	conv    serverConversation
 	asked   bool
 	final   []byte
 	who     Identity
@@ -116,23 +116,33 @@ func (s *scramSession) start(clientFirst string) *Failure {
 	if err != nil {
 		return Fail(TemporaryAuthFailure, "SCRAM is unavailable")
 	}
+	if s.ctx.Nonce != nil {
+		srv = srv.WithNonceGenerator(s.ctx.Nonce)
+	}
+	var cb scram.ChannelBinding
 	switch {
 	case s.mech.Plus:
 		typ, ok := strings.CutPrefix(flag, "p=")
 		if !ok {
 			return negotiation(Fail(MalformedRequest, "%s requires channel binding (gs2 flag p=)", s.mech.Name()))
 		}
-		cb := s.binding(typ)
+		cb = s.binding(typ)
 		if !cb.IsSupported() {
 			return negotiation(Fail(MalformedRequest, "channel binding %q is not supported here (use %s or %s)", typ, BindingTLSExporter, BindingTLSServerEndPoint))
 		}
-		s.conv = srv.NewConversationWithChannelBindingRequired(cb)
 	case strings.HasPrefix(flag, "p="):
 		return negotiation(Fail(MalformedRequest, "channel binding requested with %s; use %s-PLUS", s.mech.Name(), s.mech.Name()))
 	case flag == "y" && s.ctx.PlusAdvertised:
 		// The client could bind but believes we cannot: someone removed
 		// the -PLUS mechanisms on the way (RFC 5802 §6).
-		return negotiation(Fail(NotAuthorized, "channel-binding downgrade detected: -PLUS mechanisms were offered"))
+		return negotiation(Fail(NotAuthorized, "%s", TextDowngrade))
+	}
+	switch {
+	case s.ctx.DowngradeProtection != nil:
+		// The lab's XEP-0474 profile: the server-first message carries h.
+		s.conv = s.extConversation(hashFn, cb, s.ctx.DowngradeProtection.Attribute(hashFn))
+	case s.mech.Plus:
+		s.conv = srv.NewConversationWithChannelBindingRequired(cb)
 	default:
 		s.conv = srv.NewConversation()
 	}
@@ -186,9 +196,9 @@ func (s *scramSession) failure(err error) *Failure {
 		return Fail(TemporaryAuthFailure, "the account store is unavailable")
 	}
 	if err != nil && strings.Contains(err.Error(), "channel binding") {
-		return Fail(NotAuthorized, "channel binding did not match")
+		return Fail(NotAuthorized, "%s", TextBindingMismatch)
 	}
-	return Fail(NotAuthorized, "wrong user name or password")
+	return Fail(NotAuthorized, "%s", TextWrongCredentials)
 }
 
 func (s *scramSession) Identity() Identity { return s.who }
