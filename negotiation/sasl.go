@@ -8,6 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"jabberd/lab/wire"
 	"jabberd/sasl"
 	"jabberd/stream"
 	"jabberd/tlspolicy"
@@ -37,7 +38,7 @@ func saslFeature() *Feature {
 		Advertise:   advertiseSASL,
 		LegacyNS:    sasl.NSLegacy,
 		AdvertiseLegacy: func(m *Machine, b *bytes.Buffer, prefix string) {
-			sasl.Profile{Legacy: true, Prefix: prefix}.Mechanisms(b, m.mechanisms())
+			sasl.Profile{Legacy: true, Prefix: prefix}.Mechanisms(b, m.advertised(m.mechanisms()))
 		},
 		Requests: []Request{
 			{sasl.NS, "auth"}, {sasl.NS, "response"}, {sasl.NS, "abort"},
@@ -95,7 +96,7 @@ const NSChannelBinding = "urn:xmpp:sasl-cb:0"
 // advertiseSASL writes <mechanisms/> and, when -PLUS mechanisms are among
 // them, the channel-binding types this connection supports (XEP-0440).
 func advertiseSASL(m *Machine, b *bytes.Buffer) {
-	names := m.mechanisms()
+	names := m.advertised(m.mechanisms())
 	sasl.RFC6120.Mechanisms(b, names)
 	plus := false
 	for _, n := range names {
@@ -224,6 +225,9 @@ func (m *Machine) saslContext() *sasl.Context {
 		}
 		c.TLSExporter, c.TLSServerEndPoint = m.tls.Exporter, m.tls.ServerEndPoint
 	}
+	if m.beh.DowngradeProtection {
+		c.DowngradeProtection = m.downgradeProtection()
+	}
 	return c
 }
 
@@ -251,7 +255,12 @@ func (m *Machine) saslStep(p sasl.Profile, data []byte) {
 	// done before the client can act on the success.
 	m.flush()
 	m.actions = append(m.actions, Action{Kind: LoggedIn, JID: m.auth.user + "@" + m.cfg.Domain, Mechanism: m.auth.mechanism})
-	p.Success(&m.out, sess.SuccessData())
+	p.Success(&m.out, m.successData(sess.SuccessData()))
+	if m.beh.ExternalWrongIdentity && m.auth.mechanism == "EXTERNAL" {
+		// The lab's external-wrong-identity: the certificate's identity
+		// logged in (and is logged as such); another one is bound.
+		m.auth.user = wire.WrongIdentity
+	}
 	m.redactNext()
 	if !p.Legacy {
 		// RFC 6120 §6.4.6: both sides restart the stream after success.

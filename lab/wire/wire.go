@@ -45,7 +45,32 @@ type Effect struct {
 	// STSBadPort advertises sts=port= a TLS port of the listener's own
 	// whose certificate is CertFault's.
 	STSBadPort bool
+
+	// ---- SASL downgrades after TLS (XMPP only; lab/profiles_sasl.go) ----
+
+	// StripPlus removes the SCRAM -PLUS mechanisms and the XEP-0440
+	// channel-binding types from the advertised features, as a man in the
+	// middle with the server's certificate would. Behind it the server
+	// still binds: it accepts -PLUS when asked and refuses a "y" (RFC 5802
+	// §6) as a downgrade.
+	StripPlus bool
+	// DowngradeProtection adds XEP-0474's hash of the real mechanism and
+	// channel-binding lists (attribute h) to SCRAM's server-first message.
+	DowngradeProtection bool
+	// BadServerSignature sends SCRAM's <success/> with a server-final
+	// message whose ServerSignature does not verify.
+	BadServerSignature bool
+	// NoServerFinal sends SCRAM's <success/> without the server-final
+	// message.
+	NoServerFinal bool
+	// ExternalWrongIdentity lets EXTERNAL succeed for the certificate's
+	// identity, then binds the resource of WrongIdentity instead.
+	ExternalWrongIdentity bool
 }
+
+// WrongIdentity is the local part Effect.ExternalWrongIdentity binds: not
+// a lab account, so that what a fooled client sends as it reaches no user.
+const WrongIdentity = "someone-else"
 
 // BendsHandshake reports whether the effect changes the TLS handshake.
 func (e Effect) BendsHandshake() bool { return e.CertFault != "" || e.WeakTLS || e.SlowHandshake }
