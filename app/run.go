@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"time"
 
 	"jabberd/lab"
 )
@@ -37,6 +38,9 @@ func (set *Setup) Listen() ([]net.Addr, error) {
 		}
 		return nil, err
 	}
+	set.addrs = addrs
+	set.reload.success = time.Now()
+	set.registerGauges()
 	return addrs, nil
 }
 

@@ -5,9 +5,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -18,15 +20,14 @@ import (
 	"jabberd/config"
 	"jabberd/irc"
 	"jabberd/lab"
+	"jabberd/metrics"
 	"jabberd/negotiation"
 	"jabberd/sasl"
 	"jabberd/server"
 	"jabberd/starttls"
 	"jabberd/store"
+	"jabberd/transport"
 )
-
-// Version is the server's version, reported by jabber:iq:version.
-const Version = "0.1.0"
 
 // Setup is jabberd built from a configuration, with what start-up made:
 // the XMPP listeners, the IRC listener, the status page, and the store and
@@ -46,10 +47,28 @@ type Setup struct {
 	// is 0).
 	Lab *lab.Recorder
 
+	// Metrics are what /metrics serves on the status listener (nil when
+	// [lab] status_address is off).
+	Metrics *metrics.Metrics
+	// ConfigFile is the configuration's file, for status and refusals
+	// ("" for the embedded default); the binary sets it.
+	ConfigFile string
+	// LogLevel, when set, applies a reloaded log.level (the binary's
+	// logger is the one that knows how).
+	LogLevel func(level string)
+
 	cfg    *config.Config
+	asked  *config.Config // cfg before listeners that are not available were skipped
 	log    zerolog.Logger
 	status *statusPage   // nil when [lab] status_address is off
 	ports  []ProfilePort // [lab] profile_ports; bound addresses after Listen
+
+	addrs   []net.Addr                    // the XMPP listeners' bound addresses, after Listen
+	lt      listenerTLS                   // what a reload replaces the certificates of
+	tagged  *atomic.Bool                  // [lab] client_choice, as the accounts read it
+	started time.Time                     // for status
+	reload  reloadState                   // serializes reloads, remembers the last
+	running atomic.Pointer[config.Config] // cfg with what reloads applied
 }
 
 // ProfilePorts are the per-profile ports ([lab] profile_ports), with their
@@ -70,11 +89,17 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	}
 	ports := profilePorts(cfg)
 	cfg = withProfilePorts(cfg, ports)
+	asked := cfg
+	cfg = skipUnavailable(cfg, log)
 	st, names, err := stateFromConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	set := &Setup{State: st, cfg: cfg, log: log, ports: ports}
+	set := &Setup{State: st, cfg: cfg, asked: asked, log: log, ports: ports, started: time.Now()}
+	set.running.Store(cfg)
+	if cfg.Lab.StatusAddress != "" {
+		set.Metrics = metrics.New(BuildLabels())
+	}
 	serverCert, err := set.serverCertificate(cfg)
 	if err != nil {
 		return nil, err
@@ -83,11 +108,12 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, accts, err := storeAndAccounts(cfg, log)
+	set.lt = lt
+	db, accts, tagged, err := storeAndAccounts(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	set.Store = db
+	set.Store, set.tagged = db, tagged
 	if err := set.serverFromConfig(cfg, lt, accts, names, log); err != nil {
 		db.Close()
 		return nil, err
@@ -138,6 +164,8 @@ type listenerTLS struct {
 	upgrade *starttls.Server
 	direct  *starttls.Server
 	verify  starttls.VerifyFunc
+	// roots are the client CAs verify reads; a reload replaces them.
+	roots *atomic.Pointer[x509.CertPool]
 }
 
 // tlsFromConfig builds the listeners' TLS over the server certificate, with
@@ -147,7 +175,9 @@ func tlsFromConfig(cfg *config.Config, serverCert tls.Certificate, labCA *x509.C
 	if err != nil {
 		return listenerTLS{}, err
 	}
-	lt := listenerTLS{verify: clientVerifier(roots)}
+	lt := listenerTLS{roots: new(atomic.Pointer[x509.CertPool])}
+	lt.roots.Store(roots)
+	lt.verify = clientVerifier(lt.roots)
 	lt.base, err = starttls.ServerConfig(serverCert, starttls.Settings{MinVersion: cfg.TLS.MinVersion, ClientCerts: cfg.TLS.ClientCerts}, lt.verify)
 	if err != nil {
 		return listenerTLS{}, err
@@ -164,9 +194,11 @@ func tlsFromConfig(cfg *config.Config, serverCert tls.Certificate, labCA *x509.C
 	return lt, nil
 }
 
-// clientVerifier checks a client's chain (leaf first) against roots.
-func clientVerifier(roots *x509.CertPool) starttls.VerifyFunc {
+// clientVerifier checks a client's chain (leaf first) against the roots
+// in force.
+func clientVerifier(pool *atomic.Pointer[x509.CertPool]) starttls.VerifyFunc {
 	return func(chain []*x509.Certificate) error {
+		roots := pool.Load()
 		if len(chain) == 0 {
 			return errors.New("no client certificate")
 		}
@@ -183,7 +215,7 @@ func clientVerifier(roots *x509.CertPool) starttls.VerifyFunc {
 // and the server over set's store; the caller closes the store on error.
 func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts accounts.Store, names []string, log zerolog.Logger) error {
 	db := set.Store
-	book, labTLS, err := labFromConfig(cfg, lt.base, set.State, names, log)
+	book, labTLS, err := labFromConfig(cfg, lt.base, set.State, names, set.verdicts(), log)
 	if err != nil {
 		return err
 	}
@@ -205,11 +237,12 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 		log.Warn().Msg("auth.insecure_allow_passwords_without_tls is on: passwords may cross the network in the clear")
 	}
 	if cfg.IRC.Enabled {
-		if set.IRC, err = ircFromConfig(cfg, lt.upgrade, lt.verify, mapper, accts, book, labTLS, log); err != nil {
+		if set.IRC, err = ircFromConfig(cfg, lt.upgrade, lt.verify, mapper, accts, book, labTLS, set.transportMetrics("irc"), log); err != nil {
 			return err
 		}
 	}
-	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS})
+	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
+		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics()})
 	return err
 }
 
@@ -236,7 +269,7 @@ func clientRoots(files []string, labCA *x509.Certificate) (*x509.CertPool, error
 // ircFromConfig builds the IRC listener on the same TLS server, client
 // verifier, certificate mapper and accounts as XMPP. Of auth.mechanisms it
 // offers EXTERNAL and PLAIN, in that list's order.
-func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.VerifyFunc, mapper *external.Mapper, store accounts.Store, book *lab.Recorder, labTLS *lab.TLS, log zerolog.Logger) (*irc.Server, error) {
+func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.VerifyFunc, mapper *external.Mapper, store accounts.Store, book *lab.Recorder, labTLS *lab.TLS, met transport.Metrics, log zerolog.Logger) (*irc.Server, error) {
 	var mechs []sasl.Mechanism
 	for _, name := range cfg.Auth.Mechanisms {
 		switch name {
@@ -253,20 +286,30 @@ func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.Veri
 		MaxConns: cfg.Limits.MaxConns, MaxBytesPerSecond: cfg.Limits.MaxBytesPerSecond, MaxBytesBurst: cfg.Limits.MaxBytesBurst,
 		Version: Version, Log: log,
 		Lab: book, LabTLS: labTLS, Profile: cfg.IRC.Profile, ClientChoice: cfg.Lab.ClientChoice,
-		LateWindow: cfg.Lab.ListenAfterFailure.Duration,
+		LateWindow: cfg.Lab.ListenAfterFailure.Duration, Metrics: met,
 	})
 }
 
 // labFromConfig builds the transcript book and, when some profile may bend
 // a handshake, the profiles' TLS configurations (with their fault
 // certificates, made anew in the state directory).
-func labFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names []string, log zerolog.Logger) (*lab.Recorder, *lab.TLS, error) {
+func labFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names []string, verdict func(profile, verdict string), log zerolog.Logger) (*lab.Recorder, *lab.TLS, error) {
 	book, err := lab.NewRecorder(lab.Options{Keep: cfg.Lab.Transcripts, Dir: cfg.Lab.TranscriptDir, MaxBytes: cfg.Lab.TranscriptMaxBytes,
-		FallbackWindow: cfg.Lab.FallbackWindow.Duration, Label: cfg.Lab.RunLabel}, log)
+		FallbackWindow: cfg.Lab.FallbackWindow.Duration, Label: cfg.Lab.RunLabel, Verdict: verdict}, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lab.transcript_dir: %w", err)
 	}
-	bends := cfg.Lab.ClientChoice
+	labTLS, err := labTLSFromConfig(cfg, base, st, names)
+	return book, labTLS, err
+}
+
+// labTLSFromConfig makes the profiles' TLS configurations (with their
+// fault certificates, made anew in the state directory) when some profile
+// may bend a handshake; nil otherwise.
+func labTLSFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names []string) (*lab.TLS, error) {
+	// Per-profile ports and a lab run's IRC ports open listeners for every
+	// profile, the handshake-bending ones among them.
+	bends := cfg.Lab.ClientChoice || cfg.Lab.ProfilePorts != 0 || cfg.Lab.RunLabel != ""
 	for _, l := range cfg.Listen {
 		p, _ := lab.Lookup(l.Profile)
 		bends = bends || (p != nil && p.Effect.BendsHandshake())
@@ -275,11 +318,7 @@ func labFromConfig(cfg *config.Config, base *tls.Config, st *certs.State, names 
 		bends = bends || p.Effect.BendsHandshake()
 	}
 	if !bends {
-		return book, nil, nil
+		return nil, nil
 	}
-	labTLS, err := lab.NewTLS(base, st.Dir, st.CA, names, cfg.Lab.SlowHandshakeDelay.Duration)
-	if err != nil {
-		return nil, nil, err
-	}
-	return book, labTLS, nil
+	return lab.NewTLS(base, st.Dir, st.CA, names, cfg.Lab.SlowHandshakeDelay.Duration)
 }

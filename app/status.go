@@ -37,8 +37,11 @@ func (set *Setup) listenStatus() error {
 	// blocked in GET /api/connections/{id}?wait= gets its answer at once
 	// instead of holding the shutdown up.
 	ctx, stop := context.WithCancel(context.Background())
+	mux := http.NewServeMux()
+	mux.Handle("/", lab.StatusHandler(set.Lab, lab.StatusOptions{Ports: ports}))
+	mux.Handle("GET /metrics", set.Metrics.Handler())
 	hs := &http.Server{
-		Handler:     lab.StatusHandler(set.Lab, lab.StatusOptions{Ports: ports}),
+		Handler:     mux,
 		BaseContext: func(net.Listener) context.Context { return ctx },
 		// Every network wait has a deadline, the status page's too (a
 		// ?wait= moves its own request's past the wait).

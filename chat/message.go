@@ -99,6 +99,9 @@ func (r *Router) storeOffline(from Session, el *etree.Element, local string) {
 	err := r.data.StoreOffline(local, stream.Marshal(el), r.opt.OfflineQuota)
 	switch {
 	case err == nil:
+		if m := r.opt.Metrics; m != nil {
+			m.OfflineStored()
+		}
 		// A resource may have become available between the look for one
 		// and the commit, and taken the queue before this message was in
 		// it: hand the queue to such a resource now (taking is atomic, so
@@ -139,6 +142,8 @@ func (r *Router) StoreUndeliverable(el *etree.Element) {
 	}
 	if err := r.data.StoreOffline(local, stream.Marshal(el), r.opt.OfflineQuota); err != nil {
 		r.log.Error().Err(err).Str("account", local).Msg("a message for a closing session could not be stored")
+	} else if m := r.opt.Metrics; m != nil {
+		m.OfflineStored()
 	}
 }
 
@@ -166,6 +171,8 @@ func (r *Router) deliverOffline(s Session) {
 		d.SetText("Offline Storage")
 		if s.Deliver(el) != nil {
 			r.StoreUndeliverable(el) // back to storage, without our stamp
+		} else if m := r.opt.Metrics; m != nil {
+			m.OfflineDelivered()
 		}
 	}
 }

@@ -14,6 +14,9 @@ import (
 // the session's stream. What cannot be delivered is answered to the sender
 // with a stanza error.
 func (r *Router) Route(from Session, el *etree.Element) {
+	if m := r.opt.Metrics; m != nil {
+		m.Routed()
+	}
 	to := el.SelectAttrValue("to", "")
 	bareTo, _ := split(to)
 	if to == "" && el.Tag == "message" {

@@ -52,6 +52,20 @@ type Options struct {
 	// MaxRosterItems bounds a roster (every item is stored and returned
 	// with every roster get); 0 means 1000.
 	MaxRosterItems int
+	// Metrics counts routed stanzas and offline messages; nil counts
+	// nothing.
+	Metrics Metrics
+}
+
+// Metrics is what the router counts (package metrics implements it). A
+// routed stanza costs one call, which must not allocate.
+type Metrics interface {
+	// Routed: a bound session sent a stanza and the router handled it.
+	Routed()
+	// OfflineStored: a message went to offline storage.
+	OfflineStored()
+	// OfflineDelivered: a message from offline storage reached a session.
+	OfflineDelivered()
 }
 
 // Router is the table of bound sessions: bare JID → resource → entry.

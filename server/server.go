@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync/atomic"
 
 	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
@@ -58,8 +59,12 @@ type Options struct {
 	Lab *lab.Recorder
 	// LabTLS holds the TLS variants of the lab profiles (certificate
 	// faults, TLS 1.0, the slow handshake); nil when no profile can be
-	// chosen.
+	// chosen. SetLab replaces it.
 	LabTLS *lab.TLS
+	// Metrics counts connections, handshakes and logins; ChatMetrics
+	// routed stanzas and offline messages. nil counts nothing.
+	Metrics     transport.Metrics
+	ChatMetrics chat.Metrics
 }
 
 // Server is a running jabberd.
@@ -78,6 +83,9 @@ type Server struct {
 	ids *listener.IDs
 	// core is what every XMPP connection's core shares.
 	core *transport.Settings
+	// lab is what a new connection's profile choice starts from
+	// ([lab] client_choice and the profiles' TLS); SetLab replaces it.
+	lab atomic.Pointer[lab.ChoiceOptions]
 }
 
 // New returns a server ready to Listen.
@@ -97,6 +105,7 @@ func New(opt Options) (*Server, error) {
 			OfflineQuota:  opt.Config.Chat.OfflineQuota,
 			Version:       opt.Version,
 			ExtraFeatures: opt.ExtraFeatures,
+			Metrics:       opt.ChatMetrics,
 		}, opt.Log),
 	}
 	s.ids = listener.NewIDs("c")
@@ -108,8 +117,16 @@ func New(opt Options) (*Server, error) {
 		Undelivered:  func(item any) { s.router.StoreUndeliverable(item.(*etree.Element)) },
 		LateWindow:   opt.Config.Lab.ListenAfterFailure.Duration,
 		Log:          opt.Log,
+		Metrics:      opt.Metrics,
 	}
+	s.SetLab(opt.Config.Lab.ClientChoice, opt.LabTLS)
 	return s, nil
+}
+
+// SetLab changes, for the connections that start from now on, whether a
+// connection may choose its own profile and the profiles' TLS (a reload).
+func (s *Server) SetLab(clientChoice bool, labTLS *lab.TLS) {
+	s.lab.Store(&lab.ChoiceOptions{ClientChoice: clientChoice, TLS: labTLS})
 }
 
 // Listen opens every configured listener and starts accepting. It returns

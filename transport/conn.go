@@ -69,6 +69,9 @@ type Settings struct {
 	// Log is the listener's logger; each connection adds its id and
 	// remote address.
 	Log zerolog.Logger
+	// Metrics counts connections, handshakes and logins; nil counts
+	// nothing.
+	Metrics Metrics
 }
 
 // Conn is one client connection. Only its own goroutine (the one running
@@ -105,6 +108,11 @@ type Conn struct {
 	// Only the connection's goroutine touches them.
 	lateAfter string
 	late      []byte
+
+	// dialect and authed are what the notes said, for Metrics; only the
+	// connection's goroutine touches them.
+	dialect string
+	authed  bool
 }
 
 // New wraps an accepted socket. The driver is set with Run.
@@ -164,6 +172,11 @@ func (c *Conn) Context() context.Context { return c.set.Context }
 func (c *Conn) Serve() {
 	defer c.tcp.Close()
 	defer c.helper.stop()
+	if m := c.set.Metrics; m != nil {
+		local := c.Local()
+		m.Opened(local)
+		defer func() { m.Closed(local, c.dialect, c.reached()) }()
+	}
 	defer c.observeClosed()
 	defer c.driver.Ended()
 	defer c.finish()
@@ -194,8 +207,16 @@ func (c *Conn) observeClosed() {
 
 // Note tells the observer what the machine decided.
 func (c *Conn) Note(n Note) {
-	if n.Kind == NoteTLSRefused && n.Offered {
+	switch {
+	case n.Kind == NoteTLSRefused && n.Offered:
 		c.lateAfter = "the refused STARTTLS"
+	case n.Kind == NoteDialect:
+		c.dialect = n.Text
+	case n.Kind == NoteAuth:
+		c.authed = c.authed || n.OK
+		if m := c.set.Metrics; m != nil {
+			m.Login(n.Mechanism, n.OK)
+		}
 	}
 	if c.obs != nil {
 		c.obs.Noted(n)

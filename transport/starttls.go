@@ -66,6 +66,9 @@ func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose s
 	// The catcher stays under the TLS connection for its life: what it
 	// caught is let go now, or every session would keep its handshake.
 	first := caught.stop()
+	if m := c.set.Metrics; m != nil {
+		m.Handshake(handshakeOutcome(err))
+	}
 	if err != nil {
 		c.Log().Info().Err(err).Int("early_bytes", len(early)).Msg("TLS upgrade failed")
 		if c.obs != nil {

@@ -3,15 +3,9 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 
 	"jabberd/app"
 	"jabberd/config"
@@ -21,9 +15,13 @@ const usage = `jabberd — an XMPP server for testing STARTTLS (XEP-0035 and RFC
 
 usage:
   jabberd [serve] [flags]     run the server (the default)
+  jabberd check [flags]       validate the configuration, print it (passwords hidden) and warn
+  jabberd version             print the version and build (also --version)
+  jabberd status [-json]      ask the running server: listeners, sessions, uptime, certificates
+  jabberd reload              make the running server reload its configuration (as SIGHUP does)
+  jabberd users <command>     add, delete, list accounts, set passwords, running or not (run "jabberd users")
   jabberd certs <command>     make lab certificates (run "jabberd certs" for the commands)
   jabberd bench <scenario>    load a running server: login, idle, messages (run "jabberd bench -h")
-  jabberd users <command>     add, delete, list accounts, set passwords, with the server stopped (run "jabberd users")
   jabberd profiles [-v]       list the lab behaviour profiles (-v: what a correct client does, and the source)
   jabberd lab run -- CLIENT   run a client against every profile and print its scorecard (run "jabberd lab run -h")
 
@@ -47,6 +45,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runProfiles(args[1:], stdout, stderr)
 		case "lab":
 			return runLab(args[1:], stdout, stderr)
+		case "version", "--version", "-version":
+			return runVersion(args[1:], stdout, stderr)
+		case "check":
+			return runCheck(args[1:], stdout, stderr)
+		case "status":
+			return runStatus(args[1:], stdout, stderr)
+		case "reload":
+			return runReload(args[1:], stdout, stderr)
 		case "serve":
 			args = args[1:]
 		case "help":
@@ -54,89 +60,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return runServe(args, stdout, stderr)
-}
-
-// userFlags collects repeated -user NAME:PASSWORD.
-type userFlags []config.User
-
-func (u *userFlags) String() string { return "" }
-
-func (u *userFlags) Set(v string) error {
-	name, pass, ok := strings.Cut(v, ":")
-	if !ok || name == "" || pass == "" {
-		return errors.New("want NAME:PASSWORD")
-	}
-	*u = append(*u, config.User{Name: name, Password: pass})
-	return nil
-}
-
-func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("jabberd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	cfgPath := fs.String("config", "", "configuration file (TOML); without it the embedded default is used")
-	listen := fs.String("listen", "", "listen on ADDR only (e.g. 127.0.0.1:5222), keeping the first listener's TLS policy")
-	domain := fs.String("domain", "", "the XMPP domain served")
-	state := fs.String("state", "", "state directory (lab CA, certificates)")
-	logLevel := fs.String("log-level", "", "trace, debug, info, warn or error")
-	var users userFlags
-	fs.Var(&users, "user", "add an account NAME:PASSWORD (repeatable); replaces one of the same name")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "jabberd: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-
-	cfg := config.Default()
-	if *cfgPath != "" {
-		var err error
-		if cfg, err = loadConfig(*cfgPath); err != nil {
-			fmt.Fprintf(stderr, "jabberd: %v\n", err)
-			return 1
-		}
-	}
-	applyFlags(cfg, *listen, *domain, *state, *logLevel, users)
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "jabberd: invalid settings: %v\n", err)
-		return 1
-	}
-	log := newLogger(cfg.Log, stderr)
-	set, err := app.FromConfig(cfg, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "jabberd: %v\n", err)
-		return 1
-	}
-	addrs, err := set.Listen()
-	if err != nil {
-		set.Store.Close()
-		fmt.Fprintf(stderr, "jabberd: %v\n", err)
-		return 1
-	}
-	printBanner(stdout, cfg, set, addrs, *cfgPath == "")
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	sig := <-sigs
-	log.Info().Str("signal", sig.String()).Msg("stopping")
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Limits.ShutdownGrace.Duration)
-	defer cancel()
-	if err := set.Shutdown(ctx); err != nil {
-		log.Warn().Err(err).Msg("some connections did not close in time and were cut")
-	}
-	// After every session ended (and stored what it could not deliver).
-	if err := set.Store.Close(); err != nil {
-		log.Error().Err(err).Msg("closing the store failed")
-	}
-	log.Info().Msg("stopped")
-	return 0
 }
 
 // loadConfig reads the configuration file and checks its lab profile names,

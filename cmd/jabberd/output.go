@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -14,16 +15,26 @@ import (
 	"jabberd/app"
 	"jabberd/certs"
 	"jabberd/config"
+	"jabberd/control"
 )
 
+// newLogger is the server's logger. Its level is zerolog's global one, so
+// that a reload can change it (setLogLevel); a disabled level costs what
+// it did before, one comparison.
 func newLogger(c config.Log, w io.Writer) zerolog.Logger {
-	level, _ := zerolog.ParseLevel(c.Level) // validated by config
+	setLogLevel(c.Level)
 	zerolog.TimeFieldFormat = time.RFC3339Nano
 	var out io.Writer = w
 	if c.Format == "console" {
 		out = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !isTerminal(w)}
 	}
-	return zerolog.New(out).Level(level).With().Timestamp().Logger()
+	return zerolog.New(out).Level(zerolog.TraceLevel).With().Timestamp().Logger()
+}
+
+// setLogLevel makes level (validated by config) the process's log level.
+func setLogLevel(level string) {
+	l, _ := zerolog.ParseLevel(level)
+	zerolog.SetGlobalLevel(l)
 }
 
 func isTerminal(w io.Writer) bool {
@@ -36,14 +47,28 @@ func isTerminal(w io.Writer) bool {
 }
 
 // printBanner tells a person where things are and how to try them.
-func printBanner(w io.Writer, cfg *config.Config, set *app.Setup, addrs []net.Addr, embedded bool) {
+func printBanner(w io.Writer, cfg *config.Config, set *app.Setup, addrs []net.Addr, embedded bool, sock *control.Server) {
 	st := set.State
+	run := set.Config() // cfg less the listeners skipped as not available
 	fmt.Fprintf(w, "jabberd serving %s\n", cfg.Domain)
 	if embedded {
 		fmt.Fprintln(w, "  configuration: embedded default (lab accounts; use -config for anything else)")
 	}
-	for i, a := range addrs[:min(len(addrs), len(cfg.Listen))] {
-		fmt.Fprintf(w, "  listening:     %s (tls = %s)\n", a, cfg.Listen[i].TLS)
+	configured := len(run.Listen) // less the per-profile ports, which come last
+	for _, pp := range set.ProfilePorts() {
+		if pp.Protocol == "xmpp" {
+			configured--
+		}
+	}
+	for i, a := range addrs[:min(len(addrs), configured)] {
+		fmt.Fprintf(w, "  listening:     %s (tls = %s)\n", a, run.Listen[i].TLS)
+	}
+	if app.Loopback(run) {
+		fmt.Fprintln(w, "  reachable:     from this machine only (loopback); -listen :5222 or a [[listen]] in a configuration accepts other hosts")
+	} else if embedded {
+		fmt.Fprintln(w, "  reachable:     from other hosts, with the lab accounts and their published passwords: use -config with accounts of your own")
+	} else {
+		fmt.Fprintln(w, "  reachable:     from other hosts")
 	}
 	if set.IRC != nil && set.IRC.Addr() != nil {
 		fmt.Fprintf(w, "  irc:           %s (tls = %s)\n", set.IRC.Addr(), cfg.IRC.TLS)
@@ -66,6 +91,10 @@ func printBanner(w io.Writer, cfg *config.Config, set *app.Setup, addrs []net.Ad
 	for _, n := range names {
 		crt, key := certs.ClientPaths(st.Dir, n)
 		fmt.Fprintf(w, "  client cert:   %s@%s  %s  %s\n", n, cfg.Domain, crt, key)
+	}
+	printAccounts(w, cfg)
+	if sock != nil {
+		fmt.Fprintf(w, "  control:       %s (jabberd users, status, reload; SIGHUP reloads too)\n", sock.Path())
 	}
 	if len(addrs) > 0 {
 		_, port, _ := net.SplitHostPort(addrs[0].String())
@@ -95,11 +124,29 @@ func printLab(w io.Writer, cfg *config.Config, set *app.Setup) {
 		fmt.Fprintf(w, "lab: the IRC listener plays %s\n", cfg.IRC.Profile)
 	}
 	if cfg.Lab.ClientChoice {
-		fmt.Fprintf(w, "lab: a client picks a profile with alice+PROFILE@%s or SNI PROFILE.%s (jabberd profiles lists them)\n", cfg.Domain, cfg.Domain)
+		user := "USER"
+		if len(cfg.Users) > 0 {
+			user = cfg.Users[0].Name
+		}
+		fmt.Fprintf(w, "lab: a client picks a profile with %s+PROFILE@%s or SNI PROFILE.%s (jabberd profiles lists them)\n", user, cfg.Domain, cfg.Domain)
 	}
 	if a := set.StatusAddr(); a != nil {
-		fmt.Fprintf(w, "lab: status page http://%s/ (JSON: /api/connections)\n", a)
+		fmt.Fprintf(w, "lab: status page http://%s/ (JSON: /api/connections; metrics: /metrics)\n", a)
 	} else if set.Lab != nil {
 		fmt.Fprintln(w, "lab: transcripts kept in memory; set [lab] status_address to see them")
 	}
+}
+
+// printAccounts says which accounts the configuration manages, or that it
+// names none and what follows.
+func printAccounts(w io.Writer, cfg *config.Config) {
+	if len(cfg.Users) == 0 {
+		fmt.Fprintln(w, "  accounts:      none in the configuration: no client certificates; only accounts made with jabberd users add can log in")
+		return
+	}
+	names := make([]string, len(cfg.Users))
+	for i, u := range cfg.Users {
+		names[i] = u.Name
+	}
+	fmt.Fprintf(w, "  accounts:      %s (managed by the configuration; jabberd users add makes others)\n", strings.Join(names, ", "))
 }

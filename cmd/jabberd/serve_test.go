@@ -60,6 +60,7 @@ type running struct {
 	cmd    *exec.Cmd
 	addr   string
 	state  string
+	stdout *syncBuffer // the banner
 	stderr *syncBuffer
 	done   chan error
 }
@@ -68,19 +69,27 @@ type running struct {
 // bound address from its banner.
 func startServer(t *testing.T, args ...string) *running {
 	t.Helper()
+	state := t.TempDir()
+	return startBinary(t, state, nil, append([]string{"-listen", "127.0.0.1:0", "-state", state}, args...)...)
+}
+
+// startBinary runs the real binary with args (and env added to the
+// test's), in a directory of its own, and waits for its banner; state is
+// its state directory, for the test.
+func startBinary(t *testing.T, state string, env []string, args ...string) *running {
+	t.Helper()
 	bin, err := binary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := t.TempDir()
-	args = append([]string{"-listen", "127.0.0.1:0", "-state", state}, args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &running{cmd: cmd, state: state, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	r := &running{cmd: cmd, state: state, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = r.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -95,6 +104,7 @@ func startServer(t *testing.T, args ...string) *running {
 		re := regexp.MustCompile(`listening:\s+(\S+)`)
 		sent := false
 		for sc.Scan() {
+			r.stdout.Write([]byte(sc.Text() + "\n"))
 			if m := re.FindStringSubmatch(sc.Text()); m != nil && !sent {
 				banner <- m[1]
 				sent = true
@@ -107,6 +117,11 @@ func startServer(t *testing.T, args ...string) *running {
 	case r.addr = <-banner:
 	case <-time.After(20 * time.Second):
 		t.Fatalf("no banner from jabberd; stderr:\n%s", r.stderr)
+	}
+	// The rest of the banner is written at once; the lab lines are last.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(r.stdout.String(), "\nlab: ") && !strings.Contains(r.stdout.String(), "try it:") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
 	}
 	return r
 }

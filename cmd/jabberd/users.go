@@ -1,35 +1,39 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"jabberd/accounts"
+	"jabberd/app"
 	"jabberd/config"
+	"jabberd/control"
 	"jabberd/store"
 )
 
 // Names in this file start with "users": package main is shared with the
 // other commands.
 
-const usersMaxPasswordBytes = 4096
-
 // usersUsage is a format: %s is the database's file name.
 const usersUsage = `usage: jabberd users [flags] <command>
 
 commands:
-  add NAME      create an account; the password is the first line of standard input
-  passwd NAME   set an account's password from the first line of standard input
+  add NAME      create an account (the password: asked twice on a terminal, else the first line of standard input)
+  passwd NAME   set an account's password (read as for add)
   del NAME      delete an account, with its roster and offline messages
   list          print the account names
 
-The commands work on STATE_DIR/%s and only while jabberd is stopped (the
-running server keeps the database locked). Names are prepared as JIDs are
-("Alice" is the account "alice"). Flags may come anywhere; "--" ends them.
+With jabberd running on the state directory the commands go through its
+control socket (STATE_DIR/jabberd.sock) and take effect at once; with none
+running they work on STATE_DIR/%s directly. On a terminal the password is
+read without echo and asked twice; otherwise it is the first line of
+standard input. Accounts the configuration names ([[user]]) are managed
+there: passwd and del refuse them. Names are prepared as JIDs are ("Alice"
+is the account "alice"). Flags may come anywhere; "--" ends them.
 
 flags:
 `
@@ -37,10 +41,9 @@ flags:
 // runUsers implements `jabberd users add|del|list|passwd`; args are after
 // "users". Exit 0 ok, 1 failure, 2 usage.
 //
-// The commands open the database themselves, so they work only while the
-// server is stopped: a running server holds bbolt's file lock, and the
-// command then says so instead of waiting. Passwords come from the first
-// line of standard input, never from the command line, where ps shows them.
+// A running server does the command itself (its control socket); without
+// one the command opens the database. Passwords never come from the
+// command line, where ps shows them.
 func runUsers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("jabberd users", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -119,11 +122,18 @@ func usersCheckArgs(cmd string, operands []string) error {
 type usersCmd struct {
 	cmd            string
 	given, name    string // the account as given, and prepared ("Alice", "alice")
-	opt            accounts.Options
-	domain         string
-	db             *store.DB
 	stdin          io.Reader
 	stdout, stderr io.Writer
+}
+
+// usersBackend does the commands: the running server through its control
+// socket, or the store itself (app.Users) while none runs.
+type usersBackend interface {
+	Check(op, name string) (string, error)
+	Add(name, password string) (string, error)
+	Passwd(name, password string) (string, error)
+	Del(name string) (string, error)
+	List() ([]string, error)
 }
 
 func (u *usersCmd) fail(err error) int {
@@ -131,8 +141,8 @@ func (u *usersCmd) fail(err error) int {
 	return 1
 }
 
-// run takes the settings from the configuration, opens the database and
-// does the command; it returns the exit code.
+// run finds the server or the store and does the command; it returns the
+// exit code.
 func (u *usersCmd) run(cfgPath, stateDir string, operands []string) int {
 	cfg := config.Default()
 	if cfgPath != "" {
@@ -145,10 +155,6 @@ func (u *usersCmd) run(cfgPath, stateDir string, operands []string) int {
 	if stateDir != "" {
 		dir = stateDir
 	}
-	u.opt = accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest}
-	u.domain = cfg.Domain
-	path := store.Path(dir)
-
 	if len(operands) == 1 {
 		var err error
 		u.given = operands[0]
@@ -156,7 +162,20 @@ func (u *usersCmd) run(cfgPath, stateDir string, operands []string) int {
 			return u.fail(err) // the error quotes the name
 		}
 	}
+	// A running server answers on its control socket, and does the
+	// command itself, with its own settings.
+	sock := socketUsers{path: control.Path(dir)}
+	if _, err := sock.List(); err == nil {
+		return u.finish(u.do(sock))
+	} else if !errors.Is(err, control.ErrNotRunning) {
+		return u.fail(err)
+	}
+	return u.offline(cfg, cfgPath, dir)
+}
 
+// offline does the command on the store, no server running.
+func (u *usersCmd) offline(cfg *config.Config, cfgPath, dir string) int {
+	path := store.Path(dir)
 	// Only add creates a database: the other commands, pointed at a
 	// directory without one, say so instead of leaving an empty file.
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && u.cmd != "add" {
@@ -166,15 +185,18 @@ func (u *usersCmd) run(cfgPath, stateDir string, operands []string) int {
 		}
 		return u.fail(fmt.Errorf("no account %q: there is no database at %s yet", u.name, path))
 	}
-
 	db, err := store.Open(path)
+	if errors.Is(err, store.ErrLocked) {
+		return u.fail(fmt.Errorf("%s is held by a jabberd whose control socket (%s) does not answer: stop it, or run it with a state directory where it can make its socket", path, control.Path(dir)))
+	}
 	if err != nil {
-		return u.fail(err) // ErrLocked says "is jabberd running? stop it first"
+		return u.fail(err)
 	}
 	defer db.Close()
-	u.db = db
-	if err := u.do(); err != nil {
-		return u.fail(err)
+	be := app.Users{DB: db, Opt: accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest},
+		Domain: cfg.Domain, AutoRoster: cfg.Chat.AutoRoster, ConfigFile: cfgPath}
+	if code := u.finish(u.do(be)); code != 0 {
+		return code
 	}
 	if err := db.Close(); err != nil {
 		return u.fail(err)
@@ -182,123 +204,84 @@ func (u *usersCmd) run(cfgPath, stateDir string, operands []string) int {
 	return 0
 }
 
-func (u *usersCmd) do() error {
+func (u *usersCmd) finish(err error) int {
+	if err != nil {
+		return u.fail(err)
+	}
+	return 0
+}
+
+func (u *usersCmd) do(be usersBackend) error {
+	if u.cmd == "list" {
+		names, err := be.List()
+		for _, n := range names {
+			fmt.Fprintln(u.stdout, n)
+		}
+		return err
+	}
+	// Refusals come before the password is asked for.
+	if _, err := be.Check(u.cmd, u.given); err != nil {
+		return err
+	}
+	var out string
+	var err error
 	switch u.cmd {
-	case "list":
-		return u.list()
-	case "add":
-		return u.add()
-	case "passwd":
-		return u.passwd()
 	case "del":
-		return u.del()
-	}
-	return nil // usersCheckArgs lets no other command through
-}
-
-func (u *usersCmd) list() error {
-	names, err := u.db.ListAccounts()
-	if err != nil {
-		return err
-	}
-	for _, n := range names {
-		fmt.Fprintln(u.stdout, n)
-	}
-	return nil
-}
-
-func (u *usersCmd) add() error {
-	if _, err := u.db.Lookup(u.name); err == nil {
-		return fmt.Errorf("the account %q already exists (\"jabberd users passwd %s\" changes its password)", u.name, u.name)
-	} else if !errors.Is(err, accounts.ErrNotFound) {
-		return err
-	}
-	pw, err := u.readPassword()
-	if err != nil {
-		return err
-	}
-	a, err := accounts.NewAccount(u.name, pw, u.opt)
-	if err != nil {
-		return fmt.Errorf("user %q: %w", u.name, err)
-	}
-	if err := u.db.PutAccount(a); err != nil {
-		return err
-	}
-	if u.name != u.given {
-		fmt.Fprintf(u.stdout, "added %s (from %q)\n", u.name, u.given)
-	} else {
-		fmt.Fprintf(u.stdout, "added %s\n", u.name)
-	}
-	return nil
-}
-
-func (u *usersCmd) passwd() error {
-	a, err := u.lookup()
-	if err != nil {
-		return err
-	}
-	pw, err := u.readPassword()
-	if err != nil {
-		return err
-	}
-	if err := a.SetPassword(pw, u.opt); err != nil {
-		return fmt.Errorf("user %q: %w", u.name, err)
-	}
-	if !u.opt.KeepPassword {
-		a.Password = "" // the digest is off: drop a password kept from when it was on
-	}
-	if err := u.db.PutAccount(a); err != nil {
-		return err
-	}
-	fmt.Fprintf(u.stdout, "changed the password of %s\n", u.name)
-	return nil
-}
-
-func (u *usersCmd) del() error {
-	if _, err := u.lookup(); err != nil {
-		return err
-	}
-	if err := u.db.DeleteAccount(u.name); err != nil {
-		return err
-	}
-	// Its subscriptions in other rosters go too: a new account of the
-	// same name must not inherit them.
-	if err := u.db.ForgetContact(u.name + "@" + u.domain); err != nil {
-		return err
-	}
-	fmt.Fprintf(u.stdout, "deleted %s, with its roster, offline messages and its place in other rosters\n", u.name)
-	return nil
-}
-
-// lookup is db.Lookup with a not-found error that says what to do.
-func (u *usersCmd) lookup() (*accounts.Account, error) {
-	a, err := u.db.Lookup(u.name)
-	if errors.Is(err, accounts.ErrNotFound) {
-		return nil, fmt.Errorf("no account %q (\"jabberd users list\" shows the accounts)", u.name)
-	}
-	return a, err
-}
-
-// readPassword takes the first line of stdin; a terminal gets a prompt
-// (on stderr, so that stdout stays the command's output).
-func (u *usersCmd) readPassword() (string, error) {
-	if f, ok := u.stdin.(*os.File); ok && isTerminal(f) {
-		fmt.Fprintf(u.stderr, "password for %s (it will show as you type; pipe it in to avoid that): ", u.name)
-	}
-	sc := bufio.NewScanner(u.stdin)
-	sc.Buffer(make([]byte, 0, 256), usersMaxPasswordBytes)
-	if !sc.Scan() {
-		if errors.Is(sc.Err(), bufio.ErrTooLong) {
-			return "", fmt.Errorf("password for %q: longer than %d bytes", u.name, usersMaxPasswordBytes)
+		out, err = be.Del(u.given)
+	case "add", "passwd":
+		var pw string
+		if pw, err = readPassword(u.stdin, u.stderr, u.name); err != nil {
+			return err
 		}
-		if sc.Err() != nil {
-			return "", fmt.Errorf("password for %q: read standard input: %w", u.name, sc.Err())
+		if u.cmd == "add" {
+			out, err = be.Add(u.given, pw)
+		} else {
+			out, err = be.Passwd(u.given, pw)
 		}
-		return "", fmt.Errorf("password for %q: standard input is empty (give the password as its first line)", u.name)
 	}
-	pw := sc.Text() // without the line end (\n or \r\n)
-	if pw == "" {
-		return "", fmt.Errorf("password for %q: refusing an empty password", u.name)
+	if err != nil {
+		return err
 	}
-	return pw, nil
+	fmt.Fprintln(u.stdout, out)
+	return nil
+}
+
+// socketUsers does the commands in the running server.
+type socketUsers struct{ path string }
+
+func (s socketUsers) call(req control.Request) (control.Response, error) {
+	resp, err := control.Call(s.path, req, time.Minute)
+	if err != nil {
+		return resp, err
+	}
+	if !resp.OK {
+		return resp, errors.New(resp.Error)
+	}
+	return resp, nil
+}
+
+func (s socketUsers) out(req control.Request) (string, error) {
+	resp, err := s.call(req)
+	return resp.Output, err
+}
+
+func (s socketUsers) Check(op, name string) (string, error) {
+	return s.out(control.Request{Command: control.CmdUsersCheck, Op: op, Name: name})
+}
+
+func (s socketUsers) Add(name, password string) (string, error) {
+	return s.out(control.Request{Command: control.CmdUsersAdd, Name: name, Password: password})
+}
+
+func (s socketUsers) Passwd(name, password string) (string, error) {
+	return s.out(control.Request{Command: control.CmdUsersPasswd, Name: name, Password: password})
+}
+
+func (s socketUsers) Del(name string) (string, error) {
+	return s.out(control.Request{Command: control.CmdUsersDel, Name: name})
+}
+
+func (s socketUsers) List() ([]string, error) {
+	resp, err := s.call(control.Request{Command: control.CmdUsersList})
+	return resp.Names, err
 }

@@ -134,7 +134,7 @@ func TestUsersLockedDatabase(t *testing.T) {
 	for _, args := range [][]string{{"list"}, {"del", "alice"}, {"passwd", "alice"}} {
 		start := time.Now()
 		code, out, errOut := runUsersT(t, "pw\n", append(args, "-state", dir)...)
-		if code != 1 || out != "" || !strings.Contains(errOut, "the database is locked: is jabberd running? stop it first") {
+		if code != 1 || out != "" || !strings.Contains(errOut, "is held by a jabberd whose control socket") {
 			t.Errorf("%s on a locked database: exit %d, stdout %q, stderr %q", args[0], code, out, errOut)
 		}
 		if d := time.Since(start); d > 5*time.Second {
