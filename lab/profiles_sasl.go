@@ -1,6 +1,10 @@
 package lab
 
-// The profiles that misbehave in authentication, after TLS.
+// The profiles that misbehave in authentication, after TLS: a refused
+// EXTERNAL, SCRAM's channel binding stripped (with and without XEP-0474's
+// downgrade protection), SCRAM's server signature wrong or missing, and
+// EXTERNAL bound for another identity. Their rules are in rules.go
+// (authFailureRules) and rules_sasl.go.
 var saslProfiles = []*Profile{
 	{
 		Name:     "external-then-fail",
@@ -14,5 +18,70 @@ var saslProfiles = []*Profile{
 		Fail:     flags("ignored-auth-failure"),
 		Rules:    authFailureRules("stopped-after-auth-failure", "ignored-auth-failure"),
 		Effect:   Effect{ExternalThenFail: true},
+	},
+	{
+		Name:     "plus-stripped",
+		Summary:  "after TLS the SCRAM -PLUS mechanisms and the XEP-0440 channel-binding types are left out of the features, as a man in the middle holding the server's certificate strips them; behind it the server still binds: -PLUS works when asked for, and a GS2 flag \"y\" is refused as a downgrade",
+		Correct:  "a client that can bind (tls-exporter, tls-server-end-point) says so with the GS2 flag \"y\" or asks for -PLUS anyway, and does not log in without channel binding; a client that cannot bind is what the man in the middle needs, and fails too",
+		Category: CategorySASL,
+		Source:   "RFC 5802 §6 (the GS2 flag \"y\": the client can bind, the server seems not to); RFC 9266 (tls-exporter); XEP-0440; XEP-0474 §3 (attack models)",
+		PassIf:   "the client starts SCRAM with the GS2 flag \"y\" (refused as a downgrade) or asks for a -PLUS mechanism that was not offered, and never logs in without channel binding",
+		FailIf:   "the client logs in with SCRAM without channel binding (GS2 flag \"n\") or sends its password with PLAIN",
+		Pass:     flags("kept-channel-binding"),
+		Fail:     flags("accepted-plus-stripping"),
+		Rules:    plusStrippedRules("kept-channel-binding", "accepted-plus-stripping", "", ""),
+		Effect:   Effect{StripPlus: true},
+	},
+	{
+		Name:     "plus-stripped-xep0474",
+		Summary:  "the features are stripped as under plus-stripped, and SCRAM's server-first message carries XEP-0474's hash (h) of the real mechanism and channel-binding lists, which the client's proof would sign",
+		Correct:  "a client implementing XEP-0474 hashes the lists it was shown, finds another value than h and fails the authentication (aborts or closes) without sending its proof, and does not fall back to PLAIN; a client that can bind may also say so with \"y\", refused at once",
+		Category: CategorySASL,
+		Source:   "XEP-0474 0.5.0 §4.1-4.2 (the server's hash h; on a mismatch the client MUST fail the authentication) and §5; RFC 5802 §5.1 (optional attributes) and §6",
+		PassIf:   "the client aborts or closes after the server-first message without sending its proof, or starts SCRAM with \"y\" (refused) or asks for -PLUS, and never sends its password with PLAIN",
+		FailIf:   "the client answers the server-first message with its proof (client-final message), or sends its password with PLAIN",
+		Pass:     flags("detected-downgrade", "kept-channel-binding"),
+		Fail:     flags("ignored-downgrade-protection", "accepted-plus-stripping"),
+		Rules:    plusStrippedRules("kept-channel-binding", "accepted-plus-stripping", "detected-downgrade", "ignored-downgrade-protection"),
+		Effect:   Effect{StripPlus: true, DowngradeProtection: true},
+	},
+	{
+		Name:     "scram-bad-server-signature",
+		Summary:  "SCRAM checks the client's proof as always, then sends <success/> with a server-final message whose signature (v=) does not verify (the real one with every bit inverted)",
+		Correct:  "compares the server signature with its own, finds them different and considers the authentication failed: it does not restart the stream or bind, it closes",
+		Category: CategorySASL,
+		Source:   "RFC 5802 §5 (if the ServerSignature differs, the client MUST consider the authentication exchange unsuccessful); RFC 6120 §6.3.10",
+		PassIf:   "after the SCRAM <success/> the client closes (or sends anything but a new stream)",
+		FailIf:   "after the SCRAM <success/> the client restarts the stream (legacy: sends a stanza) as if logged in",
+		Pass:     flags("rejected-bad-server-signature"),
+		Fail:     flags("accepted-bad-server-signature"),
+		Rules:    serverFinalRules("rejected-bad-server-signature", "accepted-bad-server-signature", "a server signature that does not verify"),
+		Effect:   Effect{BadServerSignature: true},
+	},
+	{
+		Name:     "success-without-final",
+		Summary:  "SCRAM checks the client's proof as always, then sends <success/> without the server-final message (no v=), so the client cannot authenticate the server",
+		Correct:  "does not accept a SCRAM success it cannot verify: it considers the authentication failed and closes instead of restarting the stream",
+		Category: CategorySASL,
+		Source:   "RFC 5802 §5 (the client authenticates the server by its signature); RFC 6120 §6.3.10 (the server-final message is additional data with <success/>)",
+		PassIf:   "after the SCRAM <success/> the client closes (or sends anything but a new stream)",
+		FailIf:   "after the SCRAM <success/> the client restarts the stream (legacy: sends a stanza) as if logged in",
+		Pass:     flags("rejected-missing-server-final"),
+		Fail:     flags("accepted-missing-server-final"),
+		Rules:    serverFinalRules("rejected-missing-server-final", "accepted-missing-server-final", "no server-final message"),
+		Effect:   Effect{NoServerFinal: true},
+	},
+	{
+		Name:     "external-wrong-identity",
+		Summary:  "SASL EXTERNAL succeeds for the client certificate's identity, then the resource is bound for someone-else@<domain>, which the bind result names",
+		Correct:  "compares the bound JID with the identity it authenticated as (its certificate's xmppAddr, or the authorization identity it gave) and, as they differ, closes without sending a stanza as someone else",
+		Category: CategorySASL,
+		Source:   "XEP-0178 §2 (a certificate with one xmppAddr and no authorization identity authorizes that JID); RFC 6120 §6.4.6 (identities correlated), §7.6.1 and §7.7.1 (the bind result's <jid/> is the JID the server determined)",
+		PassIf:   "after the bind result the client closes",
+		FailIf:   "after the bind result the client sends anything else (presence, a message, an iq) as the identity bound",
+		Pass:     flags("refused-wrong-identity"),
+		Fail:     flags("accepted-wrong-identity"),
+		Rules:    wrongIdentityRules("refused-wrong-identity", "accepted-wrong-identity"),
+		Effect:   Effect{ExternalWrongIdentity: true},
 	},
 }
