@@ -287,6 +287,7 @@ func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.Veri
 		Version: Version, Log: log,
 		Lab: book, LabTLS: labTLS, Profile: cfg.IRC.Profile, ClientChoice: cfg.Lab.ClientChoice,
 		LateWindow: cfg.Lab.ListenAfterFailure.Duration, Metrics: met,
+		PlaintextPasswords: cfg.Auth.InsecureAllowPasswordsWithoutTLS,
 	})
 }
 

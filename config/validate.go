@@ -191,7 +191,7 @@ func (c *Config) validateIRC(bad badFunc) {
 	if i.FloodBurst > 0 && i.FloodRate < 1 {
 		bad("irc.flood_rate", "must be at least 1 line per second while irc.flood_burst is on")
 	}
-	if i.TLSAddress != "" && i.TLSAddress == i.Address {
+	if i.TLSAddress != "" && i.TLSAddress == i.Address && !strings.HasSuffix(i.Address, ":0") {
 		bad("irc.tls_address", "%q is irc.address too: the direct-TLS listener needs a port of its own (6697 is usual)", i.TLSAddress)
 	}
 	if i.STSPort < 0 || i.STSPort > 65535 {

@@ -26,6 +26,7 @@ type conn struct {
 	// serves that one profile ([lab] profile_ports).
 	profile   *lab.Profile
 	dedicated bool
+	port      *listenPort // the port the client reached (ports.go)
 
 	regDeadline  time.Time // end of registration
 	pinged       bool      // a PING is out; pingDeadline applies
@@ -39,10 +40,25 @@ func (c *conn) Serve() {
 	now := time.Now()
 	c.regDeadline = now.Add(cfg.RegistrationTimeout.Duration)
 	c.bucket = newTokenBucket(cfg.FloodBurst, cfg.FloodRate, now)
+	direct := c.port != nil && c.port.direct
+	if direct {
+		if c.refusal.Refused() {
+			// Nothing can be said before TLS, and a handshake is what
+			// the limit exists to spare (as XMPP's direct TLS).
+			c.core.Log().Info().Str("ip", c.core.IP()).Str("reason", c.refusal.String()).Msg("connection refused before TLS")
+			return
+		}
+		if !c.directTLS() { // direct.go
+			return
+		}
+	}
 	c.r = newLineReader(c.core.Source(), maxLineBytes)
 	if c.refusal.Refused() {
 		why := c.refusal.String()
 		c.run(StopEvent{Reason: strings.ToUpper(why[:1]) + why[1:]})
+		return
+	}
+	if !direct && c.tlsOnPlaintext() { // direct.go
 		return
 	}
 	for c.m.State() != Closed {

@@ -17,8 +17,12 @@ import (
 // labStart opens the connection's transcript, makes it the core's
 // observer, and applies the listener's profile.
 func (c *conn) labStart() {
-	tr := c.srv.opt.Lab.Open(lab.Origin{ID: c.core.ID(), Listener: "irc", Local: c.core.Local(),
-		Remote: c.core.Remote(), IP: c.core.IP(), Dedicated: c.dedicated || c.profile != nil})
+	name, correlate := listenerPlain, ""
+	if c.port != nil {
+		name, correlate = c.port.name, c.port.correlateAs
+	}
+	tr := c.srv.opt.Lab.Open(lab.Origin{ID: c.core.ID(), Listener: name, Local: c.core.Local(),
+		Remote: c.core.Remote(), IP: c.core.IP(), Dedicated: c.dedicated || c.profile != nil, CorrelateAs: correlate})
 	if tr != nil {
 		tr.SetDialect("irc")
 		c.core.Observe(lab.Watch(tr, splitIRC))
@@ -71,6 +75,11 @@ func (c *conn) observeLine(ev LineEvent, actions []Action) {
 		// Registration stays pending (CAP negotiation, or half of NICK
 		// and USER): as harmless before STARTTLS as CAP, and what
 		// pipelining clients send before they read CAP LS.
+		in.Capabilities = true
+	case msg != nil && c.m.State() == Unregistered && msg.Command == "JOIN" && msg.Param(0) == "":
+		// A JOIN with no channel before registration is irssi's probe
+		// for servers without CAP ("JOIN :", sent with CAP LS before it
+		// reads the answer): it asks for nothing.
 		in.Capabilities = true
 	}
 	c.core.Received(c.inLen, in, redacted)

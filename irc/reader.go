@@ -87,3 +87,48 @@ func (lr *lineReader) Rest() []byte {
 	}
 	return bytes.Clone(lr.buf[lr.start:lr.end])
 }
+
+// Peek returns the next byte without consuming it, reading if need be.
+func (lr *lineReader) Peek() (byte, error) {
+	b, err := lr.PeekN(1)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+// PeekN returns the next n bytes (n at most the longest line) without
+// consuming them, reading until they are there; the slice is valid until
+// the next call.
+func (lr *lineReader) PeekN(n int) ([]byte, error) {
+	n = min(n, lr.max)
+	for lr.end-lr.start < n {
+		lr.compact()
+		if lr.end == len(lr.buf) {
+			break
+		}
+		m, err := lr.r.Read(lr.buf[lr.end:])
+		lr.end += m
+		if m == 0 && err != nil {
+			return nil, err
+		}
+	}
+	return lr.buf[lr.start:min(lr.start+n, lr.end)], nil
+}
+
+// ReadRaw consumes and returns the next n bytes, which are not lines (a
+// TLS record sent where lines belong); fewer, with the error, when the
+// stream ends or fails first.
+func (lr *lineReader) ReadRaw(n int) ([]byte, error) {
+	out := make([]byte, n)
+	got := copy(out, lr.buf[lr.start:lr.end])
+	lr.start += got
+	var err error
+	for got < n && err == nil {
+		var m int
+		m, err = lr.r.Read(out[got:])
+		got += m
+	}
+	lr.consumed += int64(got)
+	return out[:got], err
+}

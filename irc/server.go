@@ -74,6 +74,9 @@ type Options struct {
 	// LateWindow is how long a connection keeps listening after a
 	// refused STARTTLS or a failed handshake ([lab] listen_after_failure).
 	LateWindow time.Duration
+	// PlaintextPasswords lets PLAIN log in before TLS
+	// (auth.insecure_allow_passwords_without_tls).
+	PlaintextPasswords bool
 	// Metrics counts connections, handshakes and logins (nil: nothing).
 	Metrics transport.Metrics
 }
@@ -88,8 +91,9 @@ type Server struct {
 
 	profile *lab.Profile // the listener's, nil when standard
 
-	mu       sync.Mutex
-	listener net.Listener
+	mu          sync.Mutex
+	listener    net.Listener
+	tlsListener net.Listener // [irc] tls_address (ports.go), nil when off
 
 	// testHookLine is called on a connection's goroutine with every line
 	// read. nil except in tests, which set it before Listen.
@@ -107,6 +111,9 @@ type Server struct {
 func New(opt Options) (*Server, error) {
 	if opt.Config.TLS.Available() && opt.TLS == nil {
 		return nil, fmt.Errorf("irc.tls = %q but no TLS configuration was given", opt.Config.TLS)
+	}
+	if opt.Config.TLSAddress != "" && opt.TLS == nil {
+		return nil, fmt.Errorf("irc.tls_address = %q but no TLS configuration was given", opt.Config.TLSAddress)
 	}
 	profile, ok := lab.Lookup(opt.Profile)
 	switch {
@@ -127,6 +134,11 @@ func New(opt Options) (*Server, error) {
 		Domain:      opt.Domain,
 		MaxFailures: opt.MaxFailures,
 		Net:         NewNetwork(nil),
+
+		PlaintextPasswords: opt.PlaintextPasswords,
+		STSPort:            opt.Config.STSPort,
+		STSDuration:        int(opt.Config.STSDuration.Seconds()),
+		STSPersist:         opt.Config.STS(),
 	}
 	if opt.TLS != nil {
 		mcfg.TLSReady = opt.TLS.Ready
@@ -150,11 +162,19 @@ func (s *Server) SetLab(clientChoice bool, labTLS *lab.TLS) {
 	s.lab.Store(&lab.ChoiceOptions{IRC: true, ClientChoice: clientChoice, TLS: labTLS})
 }
 
-// Listen opens the configured address and accepts in the background.
+// Listen opens the configured address, and the direct-TLS one when
+// [irc] tls_address is set, and accepts in the background. It returns the
+// plaintext address (TLSAddr is the other).
 func (s *Server) Listen() (net.Addr, error) {
 	l, err := net.Listen("tcp", s.opt.Config.Address)
 	if err != nil {
 		return nil, fmt.Errorf("irc: listen on %s: %w", s.opt.Config.Address, err)
+	}
+	if s.opt.Config.TLSAddress != "" {
+		if _, err := s.listenTLS(); err != nil {
+			l.Close()
+			return nil, err
+		}
 	}
 	s.Serve(l)
 	return l.Addr(), nil
@@ -182,19 +202,7 @@ func (s *Server) ListenProfile(address string, p *lab.Profile) (net.Addr, error)
 // serve accepts on l; its connections start under profile (nil:
 // standard). dedicated: the port serves that one profile.
 func (s *Server) serve(l net.Listener, profile *lab.Profile, dedicated bool) {
-	ev := s.log.Info().Str("address", l.Addr().String()).Str("tls", string(s.opt.Config.TLS))
-	if profile != nil {
-		ev = ev.Str("profile", profile.Name)
-	}
-	ev.Msg("listening")
-	s.pool.Serve(l, func(nc net.Conn, ip string, refusal listener.Refusal) listener.Conn {
-		core := transport.New(s.core, nc, s.ids.Next(), ip)
-		c := &conn{core: core, srv: s, refusal: refusal, profile: profile, dedicated: dedicated && profile != nil}
-		c.m = NewMachine(s.mcfg, c, ip)
-		c.labStart()
-		core.Run(c)
-		return core
-	})
+	s.servePort(l, s.plainPort(l, profile, dedicated)) // ports.go
 }
 
 // Addr is the listening address, nil before Listen.

@@ -40,7 +40,7 @@ const DefaultFallbackWindow = time.Minute
 // Origin is where a connection comes from and what it reached.
 type Origin struct {
 	ID       string
-	Listener string // "xmpp", "xmpp-direct", "irc"
+	Listener string // "xmpp", "xmpp-direct", "irc", "irc-tls"
 	Local    string // the listener's address
 	Remote   string
 	IP       string
@@ -48,6 +48,18 @@ type Origin struct {
 	// listener configured with a profile): its connections are one
 	// client's tries, and may be correlated.
 	Dedicated bool
+	// CorrelateAs, when set, is the address whose connections this one is
+	// correlated with instead of Local (the TLS port an IRC sts policy
+	// points at belongs with the plaintext port that advertised it).
+	CorrelateAs string
+}
+
+// correlation is the address the connection is correlated by.
+func (o Origin) correlation() string {
+	if o.CorrelateAs != "" {
+		return o.CorrelateAs
+	}
+	return o.Local
 }
 
 // failureNote is a refusal or a failed handshake a later connection may be
@@ -110,9 +122,11 @@ func (b *Recorder) Open(o Origin) *Transcript {
 		SelectedBy: ByListener, TLS: "none", ClientCert: "none", Verdict: NotExercised, Reason: "nothing decided yet: the connection is live"}
 	switch {
 	case b.opt.Label != "":
-		t.key, t.keyDesc = "label "+b.opt.Label+"|"+o.Local+"|"+ip, "label "+b.opt.Label+", port "+o.Local
+		local := o.correlation()
+		t.key, t.keyDesc = "label "+b.opt.Label+"|"+local+"|"+ip, "label "+b.opt.Label+", port "+local
 	case o.Dedicated:
-		t.key, t.keyDesc = "port "+o.Local+"|"+ip, "port "+o.Local
+		local := o.correlation()
+		t.key, t.keyDesc = "port "+local+"|"+ip, "port "+local
 	}
 	where := " on the " + listener + " listener"
 	if o.Local != "" {

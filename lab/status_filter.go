@@ -14,8 +14,8 @@ import (
 // /scorecard, /api/scorecard, /api/transcripts.jsonl):
 //
 //	profile   a profile name, or "standard"
-//	listener  a listener name (xmpp, xmpp-direct, irc) or the address the
-//	          client reached, host:port; a host that is empty or
+//	listener  a listener name (xmpp, xmpp-direct, irc, irc-tls) or the
+//	          address the client reached, host:port; a host that is empty or
 //	          unspecified (":5301", "[::]:5301", "0.0.0.0:5301") matches
 //	          that port on any address
 //	verdict   pass, fail, inconclusive, not-exercised (a live connection
@@ -30,7 +30,7 @@ import (
 // the filter does not know, and a parameter nobody reads, are an error.
 
 // Listener names, as Summary.Listener holds them.
-var listenerNames = []string{"xmpp", "xmpp-direct", "irc"}
+var listenerNames = []string{"xmpp", "xmpp-direct", "irc", "irc-tls"}
 
 // verdictNames are the verdicts, in the order the pages show them.
 var verdictNames = []string{Pass, Fail, Inconclusive, NotExercised}
