@@ -26,8 +26,8 @@ const IRCPortOffset = 100
 func ProfilePortsOf(cfg *config.Config) []ProfilePort { return profilePorts(cfg) }
 
 // profilePorts lists the ports [lab] profile_ports asks for: profile i of
-// lab.Profiles() on base+i (IRC, for the profiles that apply to it, on
-// base+100+i), on the first listener's host.
+// lab.Profiles() on base+i (none for an IRC-only profile; IRC, for the
+// profiles that apply to it, on base+100+i), on the first listener's host.
 func profilePorts(cfg *config.Config) []ProfilePort {
 	base := cfg.Lab.ProfilePorts
 	if base == 0 || len(cfg.Listen) == 0 {
@@ -39,7 +39,9 @@ func profilePorts(cfg *config.Config) []ProfilePort {
 	}
 	var out []ProfilePort
 	for i, p := range lab.Profiles() {
-		out = append(out, ProfilePort{Profile: p.Name, Protocol: "xmpp", Address: net.JoinHostPort(host, strconv.Itoa(base+i))})
+		if !p.IRCOnly {
+			out = append(out, ProfilePort{Profile: p.Name, Protocol: "xmpp", Address: net.JoinHostPort(host, strconv.Itoa(base+i))})
+		}
 		if p.IRC && cfg.IRC.Enabled {
 			out = append(out, ProfilePort{Profile: p.Name, Protocol: "irc", Address: net.JoinHostPort(host, strconv.Itoa(base+IRCPortOffset+i))})
 		}

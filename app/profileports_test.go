@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,8 +51,9 @@ func freeBase(t *testing.T, n int) int {
 }
 
 // TestProfilePorts: [lab] profile_ports opens profile i on base+i (IRC on
-// base+100+i), each connection there meets that profile chosen by the
-// listener, and the ports are listed with their bound addresses.
+// base+100+i; an IRC-only profile has no XMPP port), each connection there
+// meets that profile chosen by the listener, and the ports are listed with
+// their bound addresses.
 func TestProfilePorts(t *testing.T) {
 	profiles := lab.Profiles()
 	base := freeBase(t, len(profiles))
@@ -74,8 +76,9 @@ func TestProfilePorts(t *testing.T) {
 		defer cancel()
 		_ = set.Shutdown(ctx)
 	}()
-	if len(addrs) != 1+len(profiles) {
-		t.Fatalf("%d XMPP addresses, want the shared one and %d profile ports", len(addrs), len(profiles))
+	xmpp := len(slices.DeleteFunc(slices.Clone(profiles), func(p *lab.Profile) bool { return p.IRCOnly }))
+	if len(addrs) != 1+xmpp {
+		t.Fatalf("%d XMPP addresses, want the shared one and %d profile ports", len(addrs), xmpp)
 	}
 	byName := map[string]map[string]string{}
 	for _, pp := range set.ProfilePorts() {
@@ -85,7 +88,11 @@ func TestProfilePorts(t *testing.T) {
 		byName[pp.Profile][pp.Protocol] = pp.Address
 	}
 	for i, p := range profiles {
-		if got, want := byName[p.Name]["xmpp"], "127.0.0.1:"+strconv.Itoa(base+i); got != want {
+		wantXMPP := "127.0.0.1:" + strconv.Itoa(base+i)
+		if p.IRCOnly {
+			wantXMPP = ""
+		}
+		if got, want := byName[p.Name]["xmpp"], wantXMPP; got != want {
 			t.Errorf("%s: XMPP port %q, want %q", p.Name, got, want)
 		}
 		wantIRC := ""

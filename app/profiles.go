@@ -21,7 +21,10 @@ func CheckProfiles(cfg *config.Config) error {
 			bad(fmt.Sprintf("listen[%d].profile", i), "%v", err)
 			continue
 		}
-		if p, _ := lab.Lookup(l.Profile); p != nil && !l.TLS.UsesTLS() {
+		switch p, _ := lab.Lookup(l.Profile); {
+		case p != nil && p.IRCOnly:
+			bad(fmt.Sprintf("listen[%d].profile", i), "%q is an IRC-only profile (choose it with [irc] profile)", l.Profile)
+		case p != nil && !l.TLS.UsesTLS():
 			bad(fmt.Sprintf("listen[%d].profile", i), "%q bends TLS, and this listener has tls = \"disabled\"", l.Profile)
 		}
 	}

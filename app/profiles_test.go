@@ -25,6 +25,7 @@ func TestCheckProfiles(t *testing.T) {
 		{"profile on a plaintext listener", "[[listen]]\naddress = \":1\"\ntls = \"disabled\"\nprofile = \"cert-expired\"\n", "listen[0].profile: \"cert-expired\" bends TLS"},
 		{"XMPP-only profile on IRC", "[irc]\nprofile = \"sasl-before-tls\"\n", "irc.profile: \"sasl-before-tls\" is an XMPP-only profile"},
 		{"unknown IRC profile", "[irc]\nprofile = \"x\"\n", "irc.profile: unknown lab profile"},
+		{"IRC-only profile on an XMPP listener", "[[listen]]\naddress = \":1\"\nprofile = \"sts-stripped\"\n", "listen[0].profile: \"sts-stripped\" is an IRC-only profile (choose it with [irc] profile)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, err := config.Parse([]byte(c.toml), "test.toml")

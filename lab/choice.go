@@ -61,6 +61,12 @@ func (c *Choice) Use(p *Profile, by string) {
 		}
 		return
 	}
+	if !c.opt.IRC && p.IRCOnly {
+		if c.tr != nil {
+			c.tr.Event("profile " + p.Name + " (selected by " + by + ") is IRC-only: ignored")
+		}
+		return
+	}
 	c.profile, c.by = p, by
 	c.apply(p.Effect)
 	if c.tr != nil {
@@ -82,6 +88,8 @@ func (c *Choice) Username(name string) (string, bool) {
 	p, rest, ok := FromUsername(name)
 	switch {
 	case !ok || p == c.profile:
+	case p.PortOnly:
+		c.refuse(p, "a username tag", "it needs a port of its own; choose it by its per-profile port or a listener's profile")
 	case c.by == BySNI:
 		c.refuse(p, "a username tag", "the TLS server name already chose "+c.profile.Name+", and SNI wins")
 	case c.conn.Secure() && !p.ActsAfterTLS():
@@ -118,6 +126,8 @@ func (c *Choice) chooseTLS(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	if c.opt.ClientChoice {
 		switch p, ok := FromSNI(hello.ServerName); {
 		case !ok || p == c.profile:
+		case p.PortOnly:
+			c.refuse(p, "SNI", "it needs a port of its own; choose it by its per-profile port or a listener's profile")
 		case !p.Effect.BendsHandshake() && !p.ActsAfterTLS():
 			c.refuse(p, "SNI", "it acts before TLS, and SNI only comes with the handshake; choose it by the stream header's from or by its per-profile port")
 		default:

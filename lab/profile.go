@@ -28,6 +28,13 @@ type Profile struct {
 	Category string
 	// IRC reports whether the IRC listener supports the profile.
 	IRC bool
+	// IRCOnly: the profile bends only IRC (the XMPP listeners refuse it,
+	// and no XMPP per-profile port is opened for it).
+	IRCOnly bool
+	// PortOnly: only its own port or a listener's profile can choose it,
+	// never a connection (it needs a port of its own: sts-bad-port's TLS
+	// port with the bad certificate).
+	PortOnly bool
 	// PassIf and FailIf state, for a tester, what makes a connection pass
 	// and what makes it fail under the profile.
 	PassIf, FailIf string
@@ -69,16 +76,17 @@ const (
 	CategoryCertificates = "certificates"
 	CategoryProtocol     = "TLS protocol"
 	CategorySASL         = "SASL and authentication"
+	CategoryIRC          = "IRC"
 )
 
 // Categories lists the categories in order.
 func Categories() []string {
-	return []string{CategoryStripping, CategoryInjection, CategoryCertificates, CategoryProtocol, CategorySASL}
+	return []string{CategoryStripping, CategoryInjection, CategoryCertificates, CategoryProtocol, CategorySASL, CategoryIRC}
 }
 
 // profiles is every profile, category by category: each category's file
 // (profiles_*.go) defines its own, and a new profile is one entry there.
-var profiles = slices.Concat(strippingProfiles, injectionProfiles, certificateProfiles, protocolProfiles, saslProfiles)
+var profiles = slices.Concat(strippingProfiles, injectionProfiles, certificateProfiles, protocolProfiles, saslProfiles, ircProfiles)
 
 // Profiles returns every profile, in the order `jabberd profiles` lists
 // them.

@@ -93,5 +93,10 @@ func (t *TLS) Config(p *Profile, hello *tls.ClientHelloInfo) (*tls.Config, error
 			return nil, hello.Context().Err()
 		}
 	}
+	if p.Effect.CertFault != "" {
+		// A profile that presents a fault certificate by its fault's
+		// name (sts-bad-port presents cert-untrusted-ca's).
+		return t.variants["cert-"+p.Effect.CertFault], nil
+	}
 	return t.variants[p.Name], nil
 }

@@ -230,7 +230,7 @@ func (t *Transcript) Late(after string, sent bool) {
 // serverCert names the certificate the profile in force presents.
 func (t *Transcript) serverCert() string {
 	if p := t.profile; p != nil && p.Effect.CertFault != "" {
-		return FaultDir + "/" + p.Name + ".crt"
+		return FaultDir + "/cert-" + p.Effect.CertFault + ".crt"
 	}
 	return "server.crt"
 }

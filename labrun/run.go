@@ -149,6 +149,8 @@ func selectProfiles(names []string, irc bool) ([]*lab.Profile, error) {
 	all := lab.Profiles()
 	if irc {
 		all = slices.DeleteFunc(all, func(p *lab.Profile) bool { return !p.IRC })
+	} else {
+		all = slices.DeleteFunc(all, func(p *lab.Profile) bool { return p.IRCOnly })
 	}
 	if len(names) == 0 || (len(names) == 1 && names[0] == "all") {
 		return all, nil
@@ -161,6 +163,9 @@ func selectProfiles(names []string, irc bool) ([]*lab.Profile, error) {
 		}
 		if irc && !p.IRC {
 			return nil, fmt.Errorf("profile %s does not apply to IRC", p.Name)
+		}
+		if !irc && p.IRCOnly {
+			return nil, fmt.Errorf("profile %s is IRC-only: run it with --irc", p.Name)
 		}
 		out = append(out, p)
 	}

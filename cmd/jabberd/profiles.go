@@ -59,7 +59,10 @@ func runProfiles(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(tw, "# %s\n", category)
 		}
 		proto := "xmpp"
-		if p.IRC {
+		switch {
+		case p.IRCOnly:
+			proto = "irc"
+		case p.IRC:
 			proto = "xmpp,irc"
 		}
 		if pp := ports[p.Name]; pp != "" {
