@@ -73,6 +73,13 @@ func printBanner(w io.Writer, cfg *config.Config, set *app.Setup, addrs []net.Ad
 	if set.IRC != nil && set.IRC.Addr() != nil {
 		fmt.Fprintf(w, "  irc:           %s (tls = %s)\n", set.IRC.Addr(), cfg.IRC.TLS)
 	}
+	if set.IRC != nil && set.IRC.TLSAddr() != nil {
+		fmt.Fprintf(w, "  irc over TLS:  %s (direct TLS, RFC 7194)\n", set.IRC.TLSAddr())
+	}
+	if set.IRC != nil && cfg.IRC.STS() {
+		fmt.Fprintf(w, "  irc sts:       sts=port=%d in plaintext, sts=duration=%d over TLS (a client keeps it for every port of the host)\n",
+			cfg.IRC.STSPort, int(cfg.IRC.STSDuration.Seconds()))
+	}
 	for _, pp := range set.ProfilePorts() {
 		fmt.Fprintf(w, "  profile port:  %-21s %-5s %s\n", pp.Address, pp.Protocol, pp.Profile)
 	}
@@ -108,6 +115,10 @@ func printBanner(w io.Writer, cfg *config.Config, set *app.Setup, addrs []net.Ad
 	if set.IRC != nil && set.IRC.Addr() != nil && cfg.IRC.TLS.Available() {
 		_, port, _ := net.SplitHostPort(set.IRC.Addr().String())
 		fmt.Fprintf(w, "  openssl s_client -starttls irc -connect localhost:%s -CAfile %s\n", port, ca)
+	}
+	if set.IRC != nil && set.IRC.TLSAddr() != nil {
+		_, port, _ := net.SplitHostPort(set.IRC.TLSAddr().String())
+		fmt.Fprintf(w, "  openssl s_client -connect localhost:%s -CAfile %s\n", port, ca)
 	}
 	printLab(w, cfg, set)
 }
