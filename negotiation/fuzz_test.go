@@ -29,16 +29,26 @@ func FuzzMachine(f *testing.F) {
 }
 
 func fuzzOne(t *testing.T, in []byte, policy uint8) {
+	// The upper bits turn the lab's knobs, so that every profile's path
+	// through the machine is fuzzed too.
+	knobs := policy >> 2
+	fuzzMachine(t, in, fuzzPolicy(policy), wire.Effect{
+		StripStartTLS: knobs&1 != 0, FailStartTLS: knobs&2 != 0, PlaintextBait: knobs&4 != 0,
+		ExternalThenFail: knobs&8 != 0, Inject: knobs&16 != 0,
+	})
+}
+
+// fuzzPolicy picks a listener policy from a fuzzed byte.
+func fuzzPolicy(b uint8) tlspolicy.Policy {
+	return []tlspolicy.Policy{tlspolicy.Optional, tlspolicy.Required, tlspolicy.Disabled}[b%3]
+}
+
+// fuzzMachine runs one input through a machine under a policy and a lab
+// effect.
+func fuzzMachine(t *testing.T, in []byte, pol tlspolicy.Policy, e wire.Effect) {
 	{
-		pol := []tlspolicy.Policy{tlspolicy.Optional, tlspolicy.Required, tlspolicy.Disabled}[policy%3]
 		m := New(&Config{Domain: "localhost", TLS: pol, NewID: func() string { return "id" }})
-		// The upper bits turn the lab's knobs, so that every profile's
-		// path through the machine is fuzzed too.
-		knobs := policy >> 2
-		m.SetEffect(wire.Effect{
-			StripStartTLS: knobs&1 != 0, FailStartTLS: knobs&2 != 0, PlaintextBait: knobs&4 != 0,
-			ExternalThenFail: knobs&8 != 0, Inject: knobs&16 != 0,
-		})
+		m.SetEffect(e)
 		lim := stream.Limits{MaxBytes: 2048, MaxDepth: 8}
 		src := bytes.NewReader(in)
 		r := stream.NewReader(src, lim, 64)

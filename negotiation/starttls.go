@@ -6,6 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"jabberd/lab/wire"
 	"jabberd/stream"
 	"jabberd/tlspolicy"
 )
@@ -23,10 +24,12 @@ const (
 // request, and each must get the answer it asked for.
 func startTLS() *Feature {
 	return &Feature{
-		Name:      "starttls",
-		Upgrade:   true,
-		Forbids:   Secure,
-		Available: func(m *Machine) bool { return m.cfg.TLS.Available() && !m.beh.StripStartTLS },
+		Name:    "starttls",
+		Upgrade: true,
+		// TLS already up forbids it, unless the lab offers it again.
+		Available: func(m *Machine) bool {
+			return m.cfg.TLS.Available() && !m.beh.StripStartTLS && (m.facts&Secure == 0 || m.beh.StartTLSAgain)
+		},
 		Refusal: func(m *Machine) string {
 			if m.facts&Secure != 0 {
 				return "TLS is already active on this stream"
@@ -34,7 +37,12 @@ func startTLS() *Feature {
 			return "STARTTLS is not available on this listener"
 		},
 		Advertise: func(m *Machine, b *bytes.Buffer) {
-			if m.cfg.TLS == tlspolicy.Required {
+			if m.beh.StartTLSLate {
+				// The first features element ends before it (STARTTLS is
+				// advertised first): it comes only in a second one.
+				b.WriteString("</stream:features><stream:features>")
+			}
+			if m.cfg.TLS == tlspolicy.Required && m.facts&Secure == 0 && !m.beh.HideRequired {
 				b.WriteString("<starttls xmlns='" + NSTLS + "'><required/></starttls>")
 				return
 			}
@@ -43,6 +51,17 @@ func startTLS() *Feature {
 		LegacyNS: NSLegacyTLS,
 		Requests: []Request{{NSTLS, "starttls"}, {NSLegacyTLS, "starttls"}},
 		Negotiate: func(m *Machine, _ *etree.Element, space string) {
+			if m.facts&Secure != 0 {
+				// Only the lab offers STARTTLS inside TLS: a client asks once.
+				m.fail(stream.Errorf(stream.PolicyViolation, "TLS is already active on this stream (STARTTLS was offered again on purpose by the lab profile starttls-again)"))
+				return
+			}
+			if m.beh.IgnoreStartTLS {
+				// The request goes unanswered on purpose: the stream stays
+				// in plaintext negotiation, and what the client does next
+				// is read as usual.
+				return
+			}
 			if m.beh.FailStartTLS {
 				m.tlsUnavailable(space, errLabRefusal)
 				return
@@ -63,6 +82,9 @@ func startTLS() *Feature {
 			if m.beh.Inject {
 				// The lab's injection leaves in the same write as the go-ahead.
 				m.send(injection)
+			}
+			if m.beh.Forge != wire.ForgeNone {
+				m.forge()
 			}
 			m.beginTLS()
 		},

@@ -383,6 +383,22 @@ func transcriptBehaviour(t *testing.T, v string) wire.Effect {
 			b.Inject = true
 		case "extfail":
 			b.ExternalThenFail = true
+		case "forge-success":
+			b.Forge = wire.ForgeSuccess
+		case "forge-proceed":
+			b.Forge = wire.ForgeProceed
+		case "forge-stream":
+			b.Forge = wire.ForgeStream
+		case "forge-close":
+			b.Forge = wire.ForgeClose
+		case "starttls-late":
+			b.StartTLSLate = true
+		case "starttls-again":
+			b.StartTLSAgain = true
+		case "hide-required":
+			b.HideRequired = true
+		case "ignore-starttls":
+			b.IgnoreStartTLS = true
 		default:
 			t.Fatalf("unknown lab knob %q", k)
 		}

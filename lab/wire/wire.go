@@ -36,6 +36,25 @@ type Effect struct {
 	// SlowHandshake holds the ServerHello for [lab] slow_handshake_delay.
 	SlowHandshake bool
 
+	// ---- STARTTLS response injection and negotiation flaws (XMPP only;
+	// profiles_injection.go, profiles_stripping.go) ----
+
+	// Forge writes a forged answer in plaintext right after the go-ahead
+	// for TLS, in the same write, as a man in the middle would inject it.
+	Forge Forgery
+	// StartTLSLate sends a first <stream:features/> without <starttls/>,
+	// and <starttls/> only in a second features element that follows it.
+	StartTLSLate bool
+	// StartTLSAgain offers STARTTLS again once TLS is up (legacy:
+	// xmlns:tls echoed again); a request for it ends the stream.
+	StartTLSAgain bool
+	// HideRequired leaves <required/> out of <starttls/> even where the
+	// listener requires TLS (which it still enforces).
+	HideRequired bool
+	// IgnoreStartTLS never answers a STARTTLS request (legacy: the header
+	// echoed xmlns:tls, then nothing): the stream stays in plaintext.
+	IgnoreStartTLS bool
+
 	// ---- IRC (profiles_irc.go; the irc package reads them) ----
 
 	// STSStripped leaves the IRCv3 sts policy and the tls capability out
@@ -67,6 +86,26 @@ type Effect struct {
 	// identity, then binds the resource of WrongIdentity instead.
 	ExternalWrongIdentity bool
 }
+
+// Forgery is what Effect.Forge injects after the go-ahead for TLS.
+type Forgery uint8
+
+// The forgeries.
+const (
+	ForgeNone Forgery = iota
+	// ForgeSuccess: a SASL <success/> (RFC 6120 streams), as if a login
+	// had already succeeded.
+	ForgeSuccess
+	// ForgeProceed: a second <proceed/> (RFC 6120 streams).
+	ForgeProceed
+	// ForgeStream: a whole new stream in plaintext, a server header and
+	// features offering InjectedMechanism (legacy: a header echoing
+	// xmlns:sasl and <sasl:mechanisms> with it).
+	ForgeStream
+	// ForgeClose: </stream:stream> (RFC 6120 streams), as if the server
+	// had ended the stream instead of starting TLS.
+	ForgeClose
+)
 
 // WrongIdentity is the local part Effect.ExternalWrongIdentity binds: not
 // a lab account, so that what a fooled client sends as it reaches no user.
