@@ -1,5 +1,7 @@
 package lab
 
+import "jabberd/lab/wire"
+
 // The profiles that inject plaintext where only TLS may come (Poddebniak et
 // al., "Why TLS is better without STARTTLS", USENIX Security 2021).
 var injectionProfiles = []*Profile{
@@ -16,5 +18,57 @@ var injectionProfiles = []*Profile{
 		Fail:     flags(FlagAcceptedInjectedData, "acted-on-injected-data"),
 		Rules:    injectRules("discarded-injected-data", "acted-on-injected-data", "refused-injected-data"),
 		Effect:   Effect{Inject: true},
+	},
+	{
+		Name:     "inject-success",
+		Summary:  "<proceed/> is followed in the same TCP segment by a forged SASL <success/> in plaintext, before any login (RFC 6120 streams; legacy streams get the standard go-ahead); the real server never logged the client in, and still offers its mechanisms over TLS",
+		Correct:  "discards everything received before the handshake: after TLS it logs in as usual, and never restarts the stream or binds on the strength of the forged <success/>",
+		Source:   "STARTTLS response injection: Poddebniak et al., USENIX Security 2021; RFC 6120 §5.4.3.3 (what came before TLS is discarded) and §6.4.6 (a login ends with the server's <success/>)",
+		Category: CategoryInjection,
+		PassIf:   "after TLS and the new stream header, the client's first move is a login (SASL <auth/>, a XEP-0078 password), or it closes; or it closes instead of starting TLS over the injection",
+		FailIf:   "after TLS the client restarts the stream, binds or sends any stanza before logging in (it believed the forged <success/>), or answers the injection in plaintext where its ClientHello belongs",
+		Pass:     flags("discarded-injected-data", "refused-injected-data"),
+		Fail:     flags("acted-on-injected-data"),
+		Rules:    forgedAnswerRules("discarded-injected-data", "acted-on-injected-data", "refused-injected-data", "<success/>", "as if it had logged in"),
+		Effect:   Effect{Forge: wire.ForgeSuccess},
+	},
+	{
+		Name:     "inject-second-proceed",
+		Summary:  "the real <proceed/> is followed in the same TCP segment by a forged second <proceed/> in plaintext (RFC 6120 streams; legacy streams get the standard go-ahead)",
+		Correct:  "starts TLS once, on the first <proceed/>, and discards what came with it: after TLS it opens a fresh stream and logs in, never starting a second handshake",
+		Source:   "STARTTLS response injection: Poddebniak et al., USENIX Security 2021; RFC 6120 §5.4.2.3 (TLS starts right after the closing '>' of <proceed/>) and §5.4.3.3",
+		Category: CategoryInjection,
+		PassIf:   "after TLS and the new stream header, the client's first move is a login, or it closes; or it closes instead of starting TLS over the injection",
+		FailIf:   "after TLS the client sends anything but a login first (a second ClientHello inside TLS, a stanza, a new stream), or answers the injection in plaintext where its ClientHello belongs",
+		Pass:     flags("discarded-injected-data", "refused-injected-data"),
+		Fail:     flags("acted-on-injected-data"),
+		Rules:    forgedAnswerRules("discarded-injected-data", "acted-on-injected-data", "refused-injected-data", "second <proceed/>", "as if TLS were to start again"),
+		Effect:   Effect{Forge: wire.ForgeProceed},
+	},
+	{
+		Name:     "inject-stream-header",
+		Summary:  "the go-ahead (<proceed/>; legacy: </stream:stream>) is followed in the same TCP segment by a whole new stream in plaintext: a server header and features offering only " + InjectedMechanism + " (legacy: a header echoing xmlns:sasl and <sasl:mechanisms> listing it, XEP-0034)",
+		Correct:  "discards everything received before the handshake: after TLS it sends its own header, reads the server's real one and never uses " + InjectedMechanism,
+		Source:   "STARTTLS response injection: Poddebniak et al., USENIX Security 2021; XEP-0035 (retracted: the legacy go-ahead is </stream:stream>); RFC 6120 §5.4.3.3",
+		Category: CategoryInjection,
+		PassIf:   "the client starts TLS and never uses " + InjectedMechanism + ", or closes instead of starting TLS over the injected stream",
+		FailIf:   "the client uses " + InjectedMechanism + " (before or after TLS), or answers the injected stream in plaintext where its ClientHello belongs",
+		Pass:     flags("discarded-injected-data", "refused-injected-data"),
+		Fail:     flags(FlagAcceptedInjectedData, "acted-on-injected-data"),
+		Rules:    injectRules("discarded-injected-data", "acted-on-injected-data", "refused-injected-data"),
+		Effect:   Effect{Forge: wire.ForgeStream},
+	},
+	{
+		Name:     "proceed-then-close",
+		Summary:  "<proceed/> is followed in the same TCP segment by </stream:stream> in plaintext, as if the server had ended the stream instead of starting TLS (RFC 6120 streams); the server does start TLS",
+		Correct:  "starts TLS on <proceed/> and never reads the close; a client that reads it may hang up, but never answers it in plaintext nor comes back without TLS",
+		Source:   "STARTTLS response injection: Poddebniak et al., USENIX Security 2021; RFC 6120 §5.4.2.3",
+		Category: CategoryInjection,
+		PassIf:   "the client completes TLS, or closes without starting it and does not come back in plaintext",
+		FailIf:   "the client answers the close in plaintext where its ClientHello belongs (its own </stream:stream>, a new stream), or (correlated) connects again in plaintext to the same per-profile port within [lab] fallback_window",
+		Pass:     flags("discarded-injected-data", "stopped-after-injected-close"),
+		Fail:     flags("acted-on-injected-data", FlagFallbackToPlaintext),
+		Rules:    injectedCloseRules("discarded-injected-data", "stopped-after-injected-close", "acted-on-injected-data"),
+		Effect:   Effect{Forge: wire.ForgeClose},
 	},
 }
