@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"strings"
 
 	"jabberd/config"
 	"jabberd/lab"
@@ -109,32 +110,49 @@ func splitXMPP(data []byte) []lab.Piece {
 	return out
 }
 
-// classifyTag says what one tag is, by its name and attributes alone.
+// classifyTag says what one tag is, by its name and attributes alone. A
+// prefix is not the namespace: <sasl:auth>, <tls:starttls/> (the legacy
+// flows, and a legacy client answering an injected stream header) are read
+// by their local names, as the tokenizer reads them by URI.
 func classifyTag(tag []byte) lab.Input {
 	name := tagName(tag)
-	what := lab.Input{Kind: "element", Name: name}
+	local := localName(name)
+	what := lab.Input{Kind: "element", Name: local}
 	switch {
-	case name == "?xml" || name == "stream:stream":
-		what.Kind = "header"
-	case name == "/stream:stream":
-		what.Kind = "close"
+	case name == "?xml" || local == "stream":
+		what.Kind, what.Name = "header", name
+	case local == "/stream":
+		what.Kind, what.Name = "close", name
 	case bytes.Contains(tag, []byte(lab.InjectedMechanism)):
 		what.Mechanism, what.Injected = lab.InjectedMechanism, true
-	case name == "auth" && bytes.Contains(tag, []byte("PLAIN")):
+	case what.Name == "auth" && bytes.Contains(tag, []byte("PLAIN")):
 		what.Mechanism = "PLAIN"
-	case name == "starttls":
+	case what.Name == "starttls":
 		what.StartTLS = true
 	}
 	return what
 }
 
+// localName is a tag's name without its prefix: "sasl:auth" is "auth",
+// "/tls:starttls" is "/starttls".
+func localName(name string) string {
+	i := strings.IndexByte(name, ':')
+	if i < 0 {
+		return name
+	}
+	if strings.HasPrefix(name, "/") {
+		return "/" + name[i+1:]
+	}
+	return name[i+1:]
+}
+
 // secretFollows: the text after the tag is a secret (a PLAIN initial
-// response, a XEP-0078 password or digest).
+// response, a SASL response, a XEP-0078 password or digest).
 func secretFollows(tag []byte, what lab.Input) bool {
 	if bytes.HasSuffix(tag, []byte("/>")) {
 		return false
 	}
-	return what.Mechanism == "PLAIN" || what.Name == "password" || what.Name == "digest"
+	return what.Mechanism == "PLAIN" || what.Name == "response" || what.Name == "password" || what.Name == "digest"
 }
 
 // tagName is the name of a tag: "auth", "/auth", "?xml", "stream:stream".
