@@ -99,7 +99,7 @@ func printBanner(w io.Writer, cfg *config.Config, set *app.Setup, addrs []net.Ad
 		crt, key := certs.ClientPaths(st.Dir, n)
 		fmt.Fprintf(w, "  client cert:   %s@%s  %s  %s\n", n, cfg.Domain, crt, key)
 	}
-	printAccounts(w, cfg)
+	printAccounts(w, cfg, embedded)
 	if sock != nil {
 		fmt.Fprintf(w, "  control:       %s (jabberd users, status, reload; SIGHUP reloads too)\n", sock.Path())
 	}
@@ -150,7 +150,7 @@ func printLab(w io.Writer, cfg *config.Config, set *app.Setup) {
 
 // printAccounts says which accounts the configuration manages, or that it
 // names none and what follows.
-func printAccounts(w io.Writer, cfg *config.Config) {
+func printAccounts(w io.Writer, cfg *config.Config, embedded bool) {
 	if len(cfg.Users) == 0 {
 		fmt.Fprintln(w, "  accounts:      none in the configuration: no client certificates; only accounts made with jabberd users add can log in")
 		return
@@ -158,6 +158,9 @@ func printAccounts(w io.Writer, cfg *config.Config) {
 	names := make([]string, len(cfg.Users))
 	for i, u := range cfg.Users {
 		names[i] = u.Name
+		if embedded { // the lab passwords, published in the README anyway
+			names[i] += " (password " + u.Password + ")"
+		}
 	}
-	fmt.Fprintf(w, "  accounts:      %s (managed by the configuration; jabberd users add makes others)\n", strings.Join(names, ", "))
+	fmt.Fprintf(w, "  accounts:      %s, managed by the configuration; jabberd users add makes others\n", strings.Join(names, ", "))
 }
