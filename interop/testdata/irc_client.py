@@ -64,6 +64,16 @@ def expect(sock, who, want_numerics):
             return parts[1], line
 
 
+def expect_cap(sock, who, sub):
+    """Read CAP lines until one with subcommand sub (LS, ACK …): after
+    STARTTLS, cap-notify's CAP DEL and CAP NEW may come first."""
+    while True:
+        _, line = expect(sock, who, {"CAP"})
+        parts = line.split(" ")
+        if len(parts) > 3 and parts[3] in sub:
+            return line
+
+
 def starttls_factory(args, who, cert=None, key=None):
     def connect(address):
         sock = socket.create_connection(address, timeout=args.timeout)
@@ -86,9 +96,9 @@ def starttls_factory(args, who, cert=None, key=None):
         if cert:
             # Over TLS the capability list changes: sasl is on offer now.
             tls.sendall(b"CAP LS 302\r\nCAP REQ :sasl\r\n")
-            _, line = expect(tls, who, {"CAP"})
+            line = expect_cap(tls, who, {"LS"})
             emit("cap_ls_tls", who=who, caps=line.split(" :", 1)[1].split())
-            _, line = expect(tls, who, {"CAP"})
+            line = expect_cap(tls, who, {"ACK", "NAK"})
             if " ACK " not in line:
                 raise Failed("CAP REQ sasl not acknowledged: %r" % line)
             tls.sendall(b"AUTHENTICATE EXTERNAL\r\n")
