@@ -11,8 +11,9 @@
 //	offline    NAME/ SEQ → offline message record (SEQ from NextSequence: arrival order)
 //
 // bbolt takes an exclusive lock on the file, so only one process uses a
-// database at a time: while the server runs, `jabberd users` is refused
-// with ErrLocked instead of writing behind its back.
+// database at a time: while the server runs, `jabberd users` goes through
+// its control socket, and a process that opens the file anyway gets
+// ErrLocked instead of writing behind the server's back.
 package store
 
 import (
