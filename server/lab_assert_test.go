@@ -99,7 +99,7 @@ func labCheckTLSSummary(t *testing.T, sum lab.Summary, run *labRun, serverName s
 		if sum.TLS != want || sum.SNI != serverName {
 			t.Errorf("summary TLS %q SNI %q, want %q %q", sum.TLS, sum.SNI, want, serverName)
 		}
-	case run.handshake > 0:
+	case run.handshake > 0 || run.tlsDue:
 		if !strings.HasPrefix(sum.TLS, "failed: ") {
 			t.Errorf("summary TLS %q after a failed handshake", sum.TLS)
 		}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"jabberd/config"
 	"jabberd/lab"
 )
 
@@ -30,10 +31,16 @@ type labCase struct {
 	good, bad [][]string
 	// goodWire and badWire check what the client saw on the wire.
 	goodWire, badWire func(t *testing.T, h *harness, run *labRun)
+	// careful and naive, when set, replace the clients of
+	// labclient_careful_test.go and labclient_naive_test.go: a fault that
+	// another kind of client falls for.
+	careful, naive func(labAccount) *labRun
+	// configure, when set, adjusts the server (the listener's policy).
+	configure func(*config.Config)
 }
 
 func labCases() []labCase {
-	return []labCase{
+	return append([]labCase{
 		{
 			profile: "strip-starttls", by: lab.ByUsername,
 			good: [][]string{{"aborted-on-strip"}},
@@ -249,7 +256,7 @@ func labCases() []labCase {
 				labWantBound(t, run)
 			},
 		},
-	}
+	}, negotiationLabCases()...)
 }
 
 // labCertCase is a certificate fault: the careful client's handshake fails

@@ -72,6 +72,10 @@ type labRun struct {
 	credentials  []string             // initial responses sent that carry the password
 	jid          string               // the bound JID, when it got that far
 	err          error                // why the client stopped short of a session
+
+	// tlsDue: the server said <proceed/>, so a handshake was due, whether
+	// the client made one or answered in plaintext instead.
+	tlsDue bool
 }
 
 // labWire is one connection with its read buffer.
