@@ -95,8 +95,18 @@ func (c *Conn) observeFailure(err error, raw []byte, skip, sni string) {
 	f := HandshakeFailure{Err: err, Plaintext: notTLS(raw, skip), ServerName: sni}
 	c.lateAfter = "the failed TLS handshake"
 	if f.Plaintext == nil {
-		f.Alert, c.late = starttls.ScanRecords(bytes.TrimLeft(raw, skip))
-		c.late = bytes.Clone(c.late)
+		var after []byte
+		f.Alert, after = starttls.ScanRecords(bytes.TrimLeft(raw, skip))
+		if f.Alert == "" && len(after) > 0 {
+			// Plaintext after the ClientHello, with no alert before it:
+			// the client wrote it into its own handshake (answering what
+			// it read in plaintext), and the handshake failed on it.
+			f.Plaintext = bytes.Clone(after)
+		} else {
+			// The client ended the handshake itself; what follows is it
+			// going on afterwards.
+			c.late = bytes.Clone(after)
+		}
 	}
 	c.obs.TLSFailed(f)
 }
