@@ -165,6 +165,11 @@ func FromSNI(sni string) (*Profile, bool) {
 	return p, found && p != nil
 }
 
-// ActsAfterTLS reports whether the profile only acts once TLS is up (a
-// login's answer), so that a choice made then can still take it.
-func (p *Profile) ActsAfterTLS() bool { return p.Effect.ExternalThenFail }
+// ActsAfterTLS reports whether the profile only acts once TLS is up, in
+// the answer to a login, so that a choice made then (a tag in the login's
+// username) can still take it. Stripping -PLUS acts in the features before
+// the login and is not among them.
+func (p *Profile) ActsAfterTLS() bool {
+	e := p.Effect
+	return e.ExternalThenFail || e.BadServerSignature || e.NoServerFinal || e.ExternalWrongIdentity
+}
