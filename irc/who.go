@@ -119,9 +119,12 @@ func cmp(s, or string) string {
 // onWhois answers WHOIS [server] nick (the first of a comma list): 311,
 // 319, 312, 301, 671, 330, 317 for a user, 401 for none, then 318.
 func (m *Machine) onWhois(msg *Message) {
-	arg := msg.Param(len(msg.Params) - 1)
 	nick := ""
-	if list := splitList(arg); len(list) > 0 {
+	if len(msg.Params) == 0 {
+		m.reply(ERR_NONICKNAMEGIVEN, "No nickname given")
+		return
+	}
+	if list := splitList(msg.Params[len(msg.Params)-1]); len(list) > 0 {
 		nick = list[0]
 	}
 	if nick == "" {
