@@ -206,7 +206,7 @@ func (t *Transcript) TLSFailed(err, alert, sni string, plaintext bool) {
 		t.add(Record{Dir: DirEvent, Data: "the client sent TLS alert " + alert})
 	}
 	t.verdict.tlsFailed = handshakeEnd{failed: true, err: err, alert: alert, plaintext: plaintext}
-	if t.rec != nil && t.key != "" && t.verdict.tlsFailed.byClient() {
+	if t.rec != nil && t.key != "" && (t.verdict.tlsFailed.byClient() || plaintext) {
 		t.rec.noteFailure(t.key, t.sum.ID, "its TLS handshake failed ("+t.verdict.tlsFailed.how()+")")
 	}
 	t.verdict.tls(t)

@@ -97,7 +97,8 @@ func (c *Conn) observeFailure(err error, raw []byte, skip, sni string) {
 	if f.Plaintext == nil {
 		var after []byte
 		f.Alert, after = starttls.ScanRecords(bytes.TrimLeft(raw, skip))
-		if f.Alert == "" && len(after) > 0 {
+		_, alerted := starttls.RemoteAlert(err.Error()) // an alert encrypted under the handshake keys
+		if f.Alert == "" && !alerted && len(after) > 0 {
 			// Plaintext after the ClientHello, with no alert before it:
 			// the client wrote it into its own handshake (answering what
 			// it read in plaintext), and the handshake failed on it.
