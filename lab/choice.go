@@ -92,8 +92,8 @@ func (c *Choice) Username(name string) (string, bool) {
 		c.refuse(p, "a username tag", "it needs a port of its own; choose it by its per-profile port or a listener's profile")
 	case c.by == BySNI:
 		c.refuse(p, "a username tag", "the TLS server name already chose "+c.profile.Name+", and SNI wins")
-	case c.conn.Secure() && !p.ActsAfterTLS():
-		c.refuse(p, "a username tag", "TLS is already up and "+p.Name+" acts before or during the handshake; choose it by the stream header's from, by SNI or by its per-profile port")
+	case c.conn.Secure() && p.Moment() < InLoginAnswer:
+		c.refuse(p, "a username tag", "TLS is already up and "+p.Name+" acts before the answer to a login (in the negotiation, the handshake or the features over TLS); choose it by the stream header's from, by SNI or by its per-profile port")
 	default:
 		c.Use(p, ByUsername)
 	}
@@ -128,7 +128,7 @@ func (c *Choice) chooseTLS(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		case !ok || p == c.profile:
 		case p.PortOnly:
 			c.refuse(p, "SNI", "it needs a port of its own; choose it by its per-profile port or a listener's profile")
-		case !p.Effect.BendsHandshake() && !p.ActsAfterTLS():
+		case p.Moment() < InHandshake:
 			c.refuse(p, "SNI", "it acts before TLS, and SNI only comes with the handshake; choose it by the stream header's from or by its per-profile port")
 		default:
 			c.Use(p, BySNI)

@@ -165,11 +165,34 @@ func FromSNI(sni string) (*Profile, bool) {
 	return p, found && p != nil
 }
 
-// ActsAfterTLS reports whether the profile only acts once TLS is up, in
-// the answer to a login, so that a choice made then (a tag in the login's
-// username) can still take it. Stripping -PLUS acts in the features before
-// the login and is not among them.
-func (p *Profile) ActsAfterTLS() bool {
+// Moment is when a profile acts; it decides what can still choose it: a
+// choice made later than the moment changes nothing, and is recorded so.
+type Moment int
+
+// The moments, in the order a connection meets them.
+const (
+	// BeforeTLS: in the plaintext negotiation (features, the answer to
+	// STARTTLS, what follows the go-ahead).
+	BeforeTLS Moment = iota
+	// InHandshake: the certificate, the versions, the timing.
+	InHandshake
+	// AfterHandshake: in the features over TLS (a login's username comes
+	// after them).
+	AfterHandshake
+	// InLoginAnswer: in the answer to a login.
+	InLoginAnswer
+)
+
+// Moment says when the profile acts.
+func (p *Profile) Moment() Moment {
 	e := p.Effect
-	return e.ExternalThenFail || e.BadServerSignature || e.NoServerFinal || e.ExternalWrongIdentity
+	switch {
+	case e.BendsHandshake():
+		return InHandshake
+	case e.ExternalThenFail || e.BadServerSignature || e.NoServerFinal || e.ExternalWrongIdentity:
+		return InLoginAnswer
+	case e.StartTLSAgain || e.StripPlus:
+		return AfterHandshake
+	}
+	return BeforeTLS
 }

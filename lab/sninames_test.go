@@ -124,7 +124,7 @@ func TestSNINamesServerCertificate(t *testing.T) {
 			// is not applied then (the transcript says so), but its name
 			// still verifies.
 			want := p.Name
-			if !p.Effect.BendsHandshake() && !p.ActsAfterTLS() {
+			if p.Moment() < lab.InHandshake {
 				want = ""
 			}
 			if chosen != want {
