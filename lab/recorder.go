@@ -118,7 +118,7 @@ func (b *Recorder) Open(o Origin) *Transcript {
 	// allocation each instead of a series of growths.
 	t := &Transcript{rec: b, ip: ip, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes,
 		records: make([]entry, 0, 32), arena: make([]byte, 0, 4096), done: make(chan struct{})}
-	t.sum = Summary{ID: id, Listener: listener, Local: o.Local, Label: b.opt.Label, Remote: remote, Started: time.Now(), Live: true,
+	t.sum = Summary{ID: id, Listener: listener, Local: o.Local, PortOf: o.CorrelateAs, Label: b.opt.Label, Remote: remote, Started: time.Now(), Live: true,
 		SelectedBy: ByListener, TLS: "none", ClientCert: "none", Verdict: NotExercised, Reason: "nothing decided yet: the connection is live"}
 	switch {
 	case b.opt.Label != "":

@@ -38,9 +38,13 @@ type Record struct {
 
 // Summary is the one-line view of a connection that a harness asserts on.
 type Summary struct {
-	ID         string    `json:"id"`
-	Listener   string    `json:"listener"` // "xmpp", "xmpp-direct" or "irc"
-	Local      string    `json:"local"`    // the listener's address the client reached
+	ID       string `json:"id"`
+	Listener string `json:"listener"` // "xmpp", "xmpp-direct", "irc" or "irc-tls"
+	Local    string `json:"local"`    // the listener's address the client reached
+	// PortOf is the port whose connections this one belongs with, when
+	// another sent the client here (sts-bad-port's TLS port: the plaintext
+	// port whose sts=port= named it).
+	PortOf     string    `json:"port_of,omitempty"`
 	Label      string    `json:"label,omitempty"`
 	Remote     string    `json:"remote"`
 	Started    time.Time `json:"started"`

@@ -33,7 +33,8 @@ type EvidenceLink struct {
 
 // waitEnded waits until every connection the client made to addr in this
 // run has ended (its verdict is then final), or until the wait passes; it
-// returns their summaries, oldest first.
+// returns their summaries, oldest first. A connection to a port addr sent
+// the client to (sts-bad-port's TLS port) counts as one to addr.
 func waitEnded(rec *lab.Recorder, label, addr string, wait time.Duration) []lab.Summary {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
@@ -41,7 +42,7 @@ func waitEnded(rec *lab.Recorder, label, addr string, wait time.Duration) []lab.
 		var out []lab.Summary
 		var live []*lab.Transcript
 		for _, s := range rec.List() {
-			if s.Label != label || s.Local != addr {
+			if s.Label != label || s.Local != addr && s.PortOf != addr {
 				continue
 			}
 			out = append(out, s)
