@@ -24,15 +24,10 @@ func (m *Machine) onAway(msg *Message) {
 }
 
 // onIson answers which of the nicks are on the network (303), as they
-// are spelled there. Nicks may come as parameters or space-separated in
-// one.
+// are spelled there.
 func (m *Machine) onIson(msg *Message) {
-	var nicks []string
-	for _, p := range msg.Params {
-		nicks = append(nicks, strings.Fields(p)...)
-	}
 	var on []string
-	for _, u := range m.cfg.Net.Users(nicks) {
+	for _, u := range m.cfg.Net.Users(nickList(msg.Params)) {
 		on = append(on, u.Nick)
 	}
 	m.reply(RPL_ISON, strings.Join(on, " "))
@@ -41,7 +36,7 @@ func (m *Machine) onIson(msg *Message) {
 // onUserhost answers nick=+user@host for up to five nicks (302); - for
 // one that is away. There are no IRC operators (no *).
 func (m *Machine) onUserhost(msg *Message) {
-	nicks := msg.Params
+	nicks := nickList(msg.Params)
 	if len(nicks) > userhostLimit {
 		nicks = nicks[:userhostLimit]
 	}
@@ -54,4 +49,15 @@ func (m *Machine) onUserhost(msg *Message) {
 		replies = append(replies, u.Nick+"="+here+u.User+"@"+u.Host)
 	}
 	m.reply(RPL_USERHOST, strings.Join(replies, " "))
+}
+
+// nickList reads the nicks of ISON and USERHOST: parameters, as the RFCs
+// have them, or space- or comma-separated in one (python3-irc sends
+// USERHOST a,b).
+func nickList(params []string) []string {
+	var nicks []string
+	for _, p := range params {
+		nicks = append(nicks, strings.FieldsFunc(p, func(r rune) bool { return r == ' ' || r == ',' })...)
+	}
+	return nicks
 }
