@@ -123,6 +123,12 @@ func IssueServer(ca *Pair, names []string, opt Options) (*Pair, error) {
 // serverTemplate makes the key and the unsigned certificate of a server
 // for names: SANs from the names, the first one as CN, serverAuth.
 func serverTemplate(names []string, opt Options) (*x509.Certificate, crypto.Signer, error) {
+	return serverTemplateKey(names, opt, nil)
+}
+
+// serverTemplateKey is serverTemplate for key; nil makes a new one of
+// opt.KeyType.
+func serverTemplateKey(names []string, opt Options, key crypto.Signer) (*x509.Certificate, crypto.Signer, error) {
 	if len(names) == 0 {
 		return nil, nil, errors.New("no names")
 	}
@@ -134,9 +140,10 @@ func serverTemplate(names []string, opt Options) (*x509.Certificate, crypto.Sign
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", names[0], err)
 	}
-	key, err := generateKey(opt.KeyType)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", names[0], err)
+	if key == nil {
+		if key, err = generateKey(opt.KeyType); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", names[0], err)
+		}
 	}
 	serial, err := newSerial()
 	if err != nil {
