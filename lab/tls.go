@@ -16,8 +16,10 @@ import (
 const FaultDir = "lab-certs"
 
 // TLS holds the TLS configurations of the profiles that bend the
-// handshake. The fault certificates are made anew at every start: an
-// expired one must be expired relative to today.
+// handshake, built once at start-up: a handshake under a profile only
+// picks its configuration, and one under none does no lab work at all. The
+// fault certificates are made anew at every start: an expired one must be
+// expired relative to today.
 type TLS struct {
 	variants map[string]*tls.Config // profile name → configuration
 	slow     time.Duration
@@ -28,52 +30,42 @@ type TLS struct {
 // stateDir/lab-certs. names are the server's (the domain first); the fault
 // certificates carry them and their SNINames, so that a fault chosen by
 // SNI is the only one the client meets, except cert-wrong-name's, which
-// names only wrong.invalid.
+// names only wrong.invalid. The certificates are issued concurrently
+// (tls_faults.go), the weak-TLS configurations are in tls_protocol.go.
 func NewTLS(base *tls.Config, stateDir string, ca *certs.Pair, names []string, slow time.Duration) (*TLS, error) {
 	t := &TLS{variants: map[string]*tls.Config{}, slow: slow}
+	all := names
 	if len(names) > 0 {
-		names = slices.Concat(names, SNINames(names[0], names[1:]))
+		all = slices.Concat(names, SNINames(names[0], names[1:]))
 	}
 	dir := filepath.Join(stateDir, FaultDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("lab certificates: %w", err)
 	}
-	other, err := certs.NewCA("jabberd lab: a CA nobody trusts", certs.Options{})
+	made, err := issueFaults(&faultEnv{ca: ca, names: all, now: time.Now(), dir: dir})
 	if err != nil {
 		return nil, err
 	}
-	day := 24 * time.Hour
-	faults := []struct {
-		name  string
-		issue func() (*certs.Pair, error)
-	}{
-		{"expired", func() (*certs.Pair, error) {
-			return certs.IssueServer(ca, names, certs.Options{NotBefore: time.Now().Add(-31 * day), Validity: 30 * day})
-		}},
-		{"wrong-name", func() (*certs.Pair, error) { return certs.IssueServer(ca, []string{"wrong.invalid"}, certs.Options{}) }},
-		{"self-signed", func() (*certs.Pair, error) { return certs.SelfSignedServer(names, certs.Options{}) }},
-		{"untrusted-ca", func() (*certs.Pair, error) { return certs.IssueServer(other, names, certs.Options{}) }},
-		{"weak-key", func() (*certs.Pair, error) {
-			return certs.IssueServer(ca, names, certs.Options{KeyType: certs.RSA1024Weak})
-		}},
-	}
-	for _, f := range faults {
-		p, err := f.issue()
-		if err != nil {
-			return nil, fmt.Errorf("lab certificate cert-%s: %w", f.name, err)
+	// A fault certificate is named by its fault (cert-<fault>), whichever
+	// profiles present it.
+	for fault, m := range made.faults {
+		name := "cert-" + fault
+		if err := m.save(dir, name); err != nil {
+			return nil, fmt.Errorf("lab certificate %s: %w", name, err)
 		}
-		if err := p.Save(filepath.Join(dir, "cert-"+f.name+".crt"), filepath.Join(dir, "cert-"+f.name+".key")); err != nil {
-			return nil, fmt.Errorf("lab certificate cert-%s: %w", f.name, err)
-		}
-		c := base.Clone()
-		c.GetConfigForClient = nil
-		c.Certificates = []tls.Certificate{p.TLSCertificate()}
-		t.variants["cert-"+f.name] = c
+		t.variants[name] = m.config(base)
 	}
-	old := base.Clone()
-	old.GetConfigForClient = nil
-	old.MinVersion, old.MaxVersion = tls.VersionTLS10, tls.VersionTLS10
-	t.variants["tls10-only"] = old
+	for _, p := range profiles {
+		switch {
+		case p.Effect.CertFault != "":
+		case p.Effect.WeakTLS:
+			c, err := weakConfig(p.Name, base)
+			if err != nil {
+				return nil, err
+			}
+			t.variants[p.Name] = c
+		}
+	}
 	return t, nil
 }
 

@@ -1,0 +1,213 @@
+package lab
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"jabberd/certs"
+)
+
+// faultIssuers issue the fault certificates, by Effect.CertFault. Each
+// certificate is wrong in its one way and right in every other: signed by
+// the lab CA, valid today, for the server's names and SNI names, an
+// ECDSA P-256 key. name is cert-<fault>, the name of its files and of the
+// profile that presents it (sts-bad-port presents cert-untrusted-ca's
+// too).
+var faultIssuers = map[string]func(e *faultEnv, name string) (*faultMade, error){
+	"expired": func(e *faultEnv, _ string) (*faultMade, error) {
+		return e.server(certs.FaultOptions{Options: certs.Options{NotBefore: e.now.Add(-31 * day), Validity: 30 * day}})
+	},
+	"wrong-name": func(e *faultEnv, _ string) (*faultMade, error) {
+		return made(certs.IssueServer(e.ca, []string{"wrong.invalid"}, certs.Options{}))
+	},
+	"self-signed": func(e *faultEnv, _ string) (*faultMade, error) {
+		return made(certs.SelfSignedServer(e.names, certs.Options{}))
+	},
+	"untrusted-ca": func(e *faultEnv, _ string) (*faultMade, error) {
+		other, err := certs.NewCA("jabberd lab: a CA nobody trusts", certs.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return made(certs.IssueServer(other, e.names, certs.Options{}))
+	},
+	"weak-key": func(e *faultEnv, name string) (*faultMade, error) {
+		key, err := e.keptRSA(name+".key", 1024, rsa1024)
+		if err != nil {
+			return nil, err
+		}
+		return e.server(certs.FaultOptions{Key: key})
+	},
+}
+
+const day = 24 * time.Hour
+
+// faultEnv is what issuing the certificates needs.
+type faultEnv struct {
+	ca *certs.Pair
+	// names are the server's names and their SNI names.
+	names []string
+	now   time.Time
+	// dir is where the certificates are written (STATE/lab-certs).
+	dir string
+}
+
+// faultMade is one certificate as issued, with what the server presents
+// with it.
+type faultMade struct {
+	// pair is the certificate and its key, written to the state directory.
+	pair *certs.Pair
+	cert tls.Certificate
+}
+
+// made wraps a freshly issued pair.
+func made(p *certs.Pair, err error) (*faultMade, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &faultMade{pair: p, cert: p.TLSCertificate()}, nil
+}
+
+// server issues a server certificate for every name, with opt's faults.
+func (e *faultEnv) server(opt certs.FaultOptions) (*faultMade, error) {
+	return made(certs.IssueServerFault(e.ca, e.names, opt))
+}
+
+// keptRSA is the RSA key of bits an earlier start wrote to file (in
+// lab-certs), else the process's: the certificates are made anew at every
+// start, their RSA keys are kept, as server.key is, because generating
+// one is the slowest step of start-up by far (tens of milliseconds; the
+// rest of NewTLS a few).
+func (e *faultEnv) keptRSA(file string, bits int, gen func() (crypto.Signer, error)) (crypto.Signer, error) {
+	if data, err := os.ReadFile(filepath.Join(e.dir, file)); err == nil {
+		if block, _ := pem.Decode(data); block != nil {
+			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if rk, ok := k.(*rsa.PrivateKey); err == nil && ok && rk.N.BitLen() == bits {
+				return rk, nil
+			}
+		}
+	}
+	return gen()
+}
+
+// rsa1024 is made once per process, for the state directories that have
+// none yet (a test process makes many).
+var rsa1024 = sync.OnceValues(func() (crypto.Signer, error) { return certs.NewKey(certs.RSA1024Weak) })
+
+// issued is every certificate NewTLS presents under a profile.
+type issued struct {
+	faults map[string]*faultMade // by Effect.CertFault
+}
+
+// issueFaults issues every profile's fault certificate at once, each on
+// its own goroutine: start-up waits for the slowest (an RSA key), not for
+// their sum.
+func issueFaults(e *faultEnv) (*issued, error) {
+	out := &issued{faults: map[string]*faultMade{}}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	run := func(what string, issue func() (*faultMade, error), store func(*faultMade)) {
+		wg.Go(func() {
+			m, err := issue()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("lab certificate %s: %w", what, err))
+				return
+			}
+			store(m)
+		})
+	}
+	seen := map[string]bool{}
+	for _, p := range profiles {
+		fault := p.Effect.CertFault
+		if fault == "" || seen[fault] {
+			continue
+		}
+		seen[fault] = true
+		issue, ok := faultIssuers[fault]
+		if !ok {
+			errs = append(errs, fmt.Errorf("lab profile %s: no certificate for the fault %q", p.Name, fault))
+			continue
+		}
+		name := "cert-" + fault
+		run(name, func() (*faultMade, error) { return issue(e, name) }, func(m *faultMade) { out.faults[fault] = m })
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// config is base presenting m's certificate.
+func (m *faultMade) config(base *tls.Config) *tls.Config {
+	c := base.Clone()
+	c.GetConfigForClient = nil
+	c.Certificates = []tls.Certificate{m.cert}
+	c.GetCertificate = nil
+	return c
+}
+
+// save writes m into dir as name.crt and name.key (PEM). The files are rewritten at every start, so they are
+// written plainly, not synced: a crash loses nothing the next start would
+// not make anew.
+func (m *faultMade) save(dir, name string) error {
+	if m == nil || m.pair == nil {
+		return errors.New("not issued")
+	}
+	base := filepath.Join(dir, name)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(m.pair.Key)
+	if err != nil {
+		return err
+	}
+	files := []faultFile{
+		{base + ".key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600},
+		{base + ".crt", pemCert(m.pair.DER), 0o644},
+	}
+	for _, f := range files {
+		if err := writeFile(f.path, f.data, f.mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// faultFile is one file save writes.
+type faultFile struct {
+	path string
+	data []byte
+	mode os.FileMode
+}
+
+func pemCert(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// writeFile writes data with exactly mode, whatever the umask and
+// whatever mode an older file had.
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(mode)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
