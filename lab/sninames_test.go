@@ -57,10 +57,25 @@ func TestSNINames(t *testing.T) {
 	}
 
 	// A domain too long to take a profile label is left out, not made
-	// into a name IssueServer would refuse.
-	long := strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", 60)
-	if got := lab.SNINames(long, nil); len(got) != 0 {
-		t.Errorf("for a %d-byte domain: %v", len(long), got)
+	// into a name IssueServer would refuse (253 bytes at most): with the
+	// shortest profile name, and with one byte less, where only that one
+	// fits.
+	shortest := slices.MinFunc(profiles, func(a, b string) int { return len(a) - len(b) })
+	for _, fits := range []bool{false, true} {
+		n := 253 - len(shortest) // the domain and its dot
+		if fits {
+			n--
+		}
+		long := strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", n-183)
+		var want []string
+		for _, p := range profiles {
+			if len(p) == len(shortest) && fits {
+				want = append(want, p+"."+long)
+			}
+		}
+		if got := lab.SNINames(long, nil); !slices.Equal(got, want) {
+			t.Errorf("for a %d-byte domain: %v, want %v", len(long), got, want)
+		}
 	}
 }
 

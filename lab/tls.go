@@ -29,9 +29,10 @@ type TLS struct {
 // own) and writes the fault certificates, issued by ca, into
 // stateDir/lab-certs. names are the server's (the domain first); the fault
 // certificates carry them and their SNINames, so that a fault chosen by
-// SNI is the only one the client meets, except cert-wrong-name's, which
-// names only wrong.invalid. The certificates are issued concurrently
-// (tls_faults.go), the weak-TLS configurations are in tls_protocol.go.
+// SNI is the only one the client meets, except where the fault is the
+// name (cert-wrong-name names only wrong.invalid, cert-cn-only has no
+// subjectAltName). The certificates are issued concurrently (tls_faults.go),
+// the weak-TLS configurations are in tls_protocol.go.
 func NewTLS(base *tls.Config, stateDir string, ca *certs.Pair, names []string, slow time.Duration) (*TLS, error) {
 	t := &TLS{variants: map[string]*tls.Config{}, slow: slow}
 	all := names
@@ -42,7 +43,7 @@ func NewTLS(base *tls.Config, stateDir string, ca *certs.Pair, names []string, s
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("lab certificates: %w", err)
 	}
-	made, err := issueFaults(&faultEnv{ca: ca, names: all, now: time.Now(), dir: dir})
+	made, err := issueFaults(&faultEnv{ca: ca, names: all, own: names, base: base, now: time.Now(), dir: dir})
 	if err != nil {
 		return nil, err
 	}
@@ -59,11 +60,16 @@ func NewTLS(base *tls.Config, stateDir string, ca *certs.Pair, names []string, s
 		switch {
 		case p.Effect.CertFault != "":
 		case p.Effect.WeakTLS:
-			c, err := weakConfig(p.Name, base)
+			c, err := weakConfig(p.Name, base, made.rsa.cert)
 			if err != nil {
 				return nil, err
 			}
 			t.variants[p.Name] = c
+		}
+	}
+	if made.rsa.pair != nil {
+		if err := made.rsa.save(dir, rsaServerFile); err != nil {
+			return nil, fmt.Errorf("lab RSA certificate: %w", err)
 		}
 	}
 	return t, nil

@@ -46,6 +46,7 @@ func BenchmarkNewTLS(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if first {
+					rsa2048 = sync.OnceValues(func() (crypto.Signer, error) { return certs.NewKey(certs.RSA2048) })
 					rsa1024 = sync.OnceValues(func() (crypto.Signer, error) { return certs.NewKey(certs.RSA1024Weak) })
 					if err := os.RemoveAll(filepath.Join(dir, FaultDir)); err != nil {
 						b.Fatal(err)

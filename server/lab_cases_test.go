@@ -256,7 +256,7 @@ func labCases() []labCase {
 				labWantBound(t, run)
 			},
 		},
-	}, negotiationLabCases()...)
+	}, slices.Concat(negotiationLabCases(), handshakeLabCases())...)
 }
 
 // labCertCase is a certificate fault: the careful client's handshake fails

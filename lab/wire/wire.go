@@ -29,9 +29,12 @@ type Effect struct {
 	ExternalThenFail bool
 	// CertFault names the server certificate presented instead of the good
 	// one ("expired", "wrong-name", "self-signed", "untrusted-ca",
-	// "weak-key").
+	// "weak-key", "not-yet-valid", "cn-only", "client-auth-eku",
+	// "leaf-is-ca", "sha1", "revoked-ocsp").
 	CertFault string
-	// WeakTLS offers nothing newer than TLS 1.0.
+	// WeakTLS offers only what RFC 8996 and RFC 9325 deprecate: an old
+	// version (TLS 1.0, 1.1) or, with TLS 1.2, only CBC-mode or only
+	// RSA-key-transport suites; the profile's name says which.
 	WeakTLS bool
 	// SlowHandshake holds the ServerHello for [lab] slow_handshake_delay.
 	SlowHandshake bool
