@@ -99,18 +99,22 @@ func (n *Network) Who(asker *Member, mask string) (string, []WhoEntry) {
 		}
 		return ch.name, out
 	}
+	given := mask
+	if mask == "0" { // RFC 1459: WHO 0 is everyone
+		mask = "*"
+	}
 	if !strings.ContainsAny(mask, "*?") {
 		if m := n.nicks[fold(mask)]; m != nil && m.registered {
-			return mask, []WhoEntry{{UserInfo: n.info(m)}}
+			return given, []WhoEntry{{UserInfo: n.info(m)}}
 		}
-		return mask, nil
+		return given, nil
 	}
 	var matches []*Member
 	for m := range n.conns {
 		if !m.registered || m.invisible && m != asker && !n.sharesChannel(m, asker) {
 			continue
 		}
-		if mask == "0" || matchMask(mask, m.nick) || matchMask(mask, m.prefix()) ||
+		if matchMask(mask, m.nick) || matchMask(mask, m.prefix()) ||
 			matchMask(mask, m.host) || matchMask(mask, m.realname) {
 			matches = append(matches, m)
 		}
@@ -120,7 +124,7 @@ func (n *Network) Who(asker *Member, mask string) (string, []WhoEntry) {
 	for i, m := range matches {
 		out[i] = WhoEntry{UserInfo: n.info(m)}
 	}
-	return mask, out
+	return given, out
 }
 
 func (n *Network) sharesChannel(a, b *Member) bool {
