@@ -20,6 +20,17 @@ var certificateProfiles = []*Profile{
 		cite("CA/Browser Forum Baseline Requirements (no SHA-1 signatures since 2016); SHA-1 chosen-prefix collisions (Leurent and Peyrin, \"SHA-1 is a Shambles\", USENIX Security 2020)"),
 	certProfile("revoked-ocsp", "comes with a stapled OCSP response, signed by the lab CA, saying it is revoked (the certificate itself is sound)").
 		cite("RFC 6066 §8 (a client that asked for the status and gets an unsatisfactory response MUST abort the handshake, alert bad_certificate_status_response); RFC 6960; RFC 8446 §4.4.2.1"),
+	certProfile("wildcard-apex", "names the server only by a wildcard one label below it (*.localhost for localhost; signed by the lab CA, valid dates)").
+		cite("RFC 9525 §6.3 and RFC 6125 §6.4.3 (a wildcard matches exactly one left-most label, never the name it is written under)").
+		portOnly(),
+}
+
+// portOnly makes p choosable only by its own port or a listener: chosen by
+// SNI (cert-wildcard-apex.localhost) the fault would not be one, the
+// wildcard covering the name the client asked for.
+func (p *Profile) portOnly() *Profile {
+	p.PortOnly = true
+	return p
 }
 
 // certProfile builds a certificate-fault profile.

@@ -63,6 +63,18 @@ var faultIssuers = map[string]func(e *faultEnv, name string) (*faultMade, error)
 	"sha1": func(e *faultEnv, _ string) (*faultMade, error) {
 		return e.server(certs.FaultOptions{SHA1: true})
 	},
+	"wildcard-apex": func(e *faultEnv, _ string) (*faultMade, error) {
+		var names []string
+		for _, n := range e.own {
+			if net.ParseIP(n) == nil && !strings.HasPrefix(n, "*") && certs.CheckServerName("*."+n) == nil {
+				names = append(names, "*."+n)
+			}
+		}
+		if len(names) == 0 {
+			return nil, errors.New("no DNS name to put a wildcard under")
+		}
+		return made(certs.IssueServer(e.ca, names, certs.Options{}))
+	},
 	"revoked-ocsp": func(e *faultEnv, _ string) (*faultMade, error) {
 		m, err := e.server(certs.FaultOptions{})
 		if err != nil {

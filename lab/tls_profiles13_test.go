@@ -286,7 +286,9 @@ func TestCertFaultsOneEach(t *testing.T) {
 	f := newLabTLSFixture(t, "")
 	var names []string
 	for _, p := range lab.Profiles() {
-		if p.Category == lab.CategoryCertificates {
+		// A profile only its port can choose is tested by its listener
+		// (TestCertWildcardApex).
+		if p.Category == lab.CategoryCertificates && !p.PortOnly {
 			names = append(names, p.Name)
 		}
 	}
@@ -413,6 +415,7 @@ func TestWeakTLSProfiles(t *testing.T) {
 		{"tls10-only", tls.VersionTLS10, nil, false, "client offered only unsupported versions"},
 		{"tls11-only", tls.VersionTLS11, nil, false, "client offered only unsupported versions"},
 		{"tls12-cbc-only", tls.VersionTLS12, cbc, false, "no cipher suite supported by both client and server"},
+		{"tls12-rc4", tls.VersionTLS12, []uint16{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, tls.TLS_ECDHE_RSA_WITH_RC4_128_SHA, tls.TLS_RSA_WITH_RC4_128_SHA}, false, "no cipher suite supported by both client and server"},
 		{"tls12-static-rsa", tls.VersionTLS12, staticRSA, true, "no cipher suite supported by both client and server"},
 	}
 	var names []string
@@ -577,5 +580,32 @@ func TestNewTLSKeepsRSAKeys(t *testing.T) {
 		if fi, err := os.Stat(filepath.Join(dir, lab.FaultDir, name)); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v", name, fi.Mode(), err)
 		}
+	}
+}
+
+// TestCertWildcardApex: chosen by its listener, cert-wildcard-apex shows a
+// certificate for *.<name> alone: the careful client, naming the domain,
+// refuses it for the name and nothing else; the naive one takes it. Chosen
+// by SNI it is refused (the wildcard would cover the SNI name: no fault).
+func TestCertWildcardApex(t *testing.T) {
+	f := newLabTLSFixture(t, "cert-wildcard-apex")
+	_, err, end := f.dial(t, carefulConfig(f.roots, "localhost"))
+	var he x509.HostnameError
+	if !errors.As(err, &he) || end.profile != "cert-wildcard-apex" {
+		t.Errorf("careful client: %v under %q, want a hostname error under cert-wildcard-apex", err, end.profile)
+	}
+	cs, err, _ := f.dial(t, naiveConfig("localhost"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := cs.PeerCertificates[0]
+	if got := faultsOf(t, leaf, "localhost", f.st.CA.Cert, cs.OCSPResponse); !slices.Equal(got, []string{"name"}) {
+		t.Errorf("faults %v, want only the name", got)
+	}
+	if leaf.VerifyHostname("anything.localhost") != nil {
+		t.Errorf("names %v: the wildcard does not cover one label below", leaf.DNSNames)
+	}
+	if p, _ := lab.Lookup("cert-wildcard-apex"); !p.PortOnly {
+		t.Error("cert-wildcard-apex may be chosen by SNI, under which it is no fault")
 	}
 }

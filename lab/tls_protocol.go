@@ -29,6 +29,15 @@ var weakConfigs = map[string]func(c *tls.Config, rsa tls.Certificate){
 			c.Certificates = append(slices.Clip(c.Certificates), rsa)
 		}
 	},
+	// RC4, the stream cipher RFC 7465 forbids in TLS, with ECDHE and with
+	// RSA key transport (beside the RSA certificate for the RSA suites).
+	"tls12-rc4": func(c *tls.Config, rsa tls.Certificate) {
+		c.MinVersion, c.MaxVersion = tls.VersionTLS12, tls.VersionTLS12
+		c.CipherSuites = rc4Suites()
+		if !slices.ContainsFunc(c.Certificates, func(own tls.Certificate) bool { return sameCert(own, rsa) }) {
+			c.Certificates = append(slices.Clip(c.Certificates), rsa)
+		}
+	},
 	// RSA key transport, AES-GCM: no forward secrecy and nothing else
 	// wrong. crypto/tls negotiates these suites when they are listed
 	// (GODEBUG tlsrsakex only puts them back in the default list, which
@@ -49,6 +58,12 @@ func cbcSuites() []uint16 {
 		tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
 		tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA,
 	}
+}
+
+// rc4Suites are the suites tls12-rc4 offers: every RC4 suite crypto/tls
+// still implements.
+func rc4Suites() []uint16 {
+	return []uint16{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, tls.TLS_ECDHE_RSA_WITH_RC4_128_SHA, tls.TLS_RSA_WITH_RC4_128_SHA}
 }
 
 // staticRSASuites are the suites tls12-static-rsa offers: RSA key

@@ -88,9 +88,25 @@ func handshakeLabCases() []labCase {
 					t.Errorf("staple: %+v, %v", resp, err)
 				}
 			}),
+		// Chosen by the listener, the client names the domain, which the
+		// wildcard one label below it does not cover.
+		handshakeCase(labCertCase("wildcard-apex", lab.ByListener, func(t *testing.T, err error) {
+			var he x509.HostnameError
+			if !errors.As(err, &he) {
+				t.Errorf("careful client ended with %v, want a hostname mismatch", err)
+			}
+		}, func(t *testing.T, h *harness, leaf *x509.Certificate) {
+			if !slices.Contains(leaf.DNSNames, "*.localhost") || slices.Contains(leaf.DNSNames, "localhost") || leaf.VerifyHostname("x.localhost") != nil {
+				t.Errorf("names %v: want *.localhost and not localhost", leaf.DNSNames)
+			}
+			labWantSignedByCA(t, h, leaf)
+		})),
 		weakTLSCase("tls11-only", lab.BySNI, "protocol version", tls.VersionTLS11, nil, false),
 		weakTLSCase("tls12-cbc-only", lab.ByListener, "handshake failure", tls.VersionTLS12, []uint16{
 			tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+		}, false),
+		weakTLSCase("tls12-rc4", lab.BySNI, "handshake failure", tls.VersionTLS12, []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, tls.TLS_ECDHE_RSA_WITH_RC4_128_SHA, tls.TLS_RSA_WITH_RC4_128_SHA,
 		}, false),
 		weakTLSCase("tls12-static-rsa", lab.ByUsername, "handshake failure", tls.VersionTLS12, []uint16{
 			tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_256_GCM_SHA384,
