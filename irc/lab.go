@@ -66,6 +66,7 @@ func (c *conn) observeLine(ev LineEvent, actions []Action) {
 	in, redacted := describeLine(ev)
 	msg := ev.Msg
 	welcomed := slices.ContainsFunc(actions, func(a Action) bool { return a.Kind == Welcomed })
+	in.Unregistered = !welcomed && c.m.State() != Registered
 	switch {
 	case welcomed:
 		// Registration completed (USER, NICK or CAP END): in plaintext,

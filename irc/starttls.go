@@ -21,6 +21,18 @@ const labFailStartTLS = "STARTTLS failed: refused on purpose (lab profile fail-s
 // as IRC.
 var labInjection = []byte("PING :" + wire.InjectedMechanism + "\r\n")
 
+// forgedNumerics is what inject-numerics writes in plaintext after 670: the
+// numerics that end a SASL login and registration (903, 001), which a
+// client that reads them from its buffer after TLS takes for the server's.
+func (m *Machine) forgedNumerics() []byte {
+	nick := m.nick
+	if nick == "" {
+		nick = "*"
+	}
+	return []byte(format(m.cfg.ServerName, string(RPL_SASLSUCCESS), []string{nick, "SASL authentication successful"}, true) + "\r\n" +
+		format(m.cfg.ServerName, string(RPL_WELCOME), []string{nick, "Welcome to the jabberd IRC network, " + nick}, true) + "\r\n")
+}
+
 // offersStartTLS: the tls capability is listed while the connection is
 // plaintext and unregistered on a listener that offers TLS.
 func (m *Machine) offersStartTLS() bool {
@@ -63,6 +75,9 @@ func (m *Machine) onStartTLS(*Message) {
 	m.reply(RPL_STARTTLS, startTLSProceed)
 	if b.Inject {
 		m.do(Action{Kind: Send, Raw: labInjection})
+	}
+	if b.InjectNumerics {
+		m.do(Action{Kind: Send, Raw: m.forgedNumerics()})
 	}
 	m.state = Upgrading
 	m.do(Action{Kind: StartTLS})

@@ -170,6 +170,8 @@ func transcriptConfig(t *testing.T, opts map[string][]string) *Config {
 		cfg.Effect.STSBadPort, cfg.Effect.CertFault = true, "untrusted-ca"
 	case "inject":
 		cfg.Effect.Inject = true
+	case "inject-numerics":
+		cfg.Effect.InjectNumerics = true
 	case "fail":
 		cfg.Effect.FailStartTLS = true
 	default:

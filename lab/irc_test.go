@@ -61,6 +61,27 @@ func TestIRCVerdicts(t *testing.T) {
 			tr.In("NICK a", 8, false, pending("NICK", "a"))
 			tr.In("USER a 0 * a", 14, false, line("USER", "a", "0", "*", "a"))
 		}, []string{lab.FlagFallbackToPlaintext}},
+		{"forged numerics: registers over TLS", "inject-numerics", func(tr *lab.Transcript) {
+			tr.In("STARTTLS", 10, false, line("STARTTLS"))
+			tr.TLSEstablished("TLS 1.3", "c", "", "none")
+			unregistered := pending("NICK", "a")
+			unregistered.Unregistered = true
+			tr.In("NICK a", 8, false, unregistered)
+			tr.In("USER a 0 * a", 14, false, line("USER", "a", "0", "*", "a")) // completes registration
+			tr.In("JOIN #lab", 11, false, line("JOIN", "#lab"))
+		}, []string{"discarded-injected-data"}},
+		{"forged numerics: joins before the welcome", "inject-numerics", func(tr *lab.Transcript) {
+			tr.In("STARTTLS", 10, false, line("STARTTLS"))
+			tr.TLSEstablished("TLS 1.3", "c", "", "none")
+			join := line("JOIN", "#lab")
+			join.Unregistered = true
+			tr.In("JOIN #lab", 11, false, join)
+		}, []string{"acted-on-injected-data"}},
+		{"forged numerics: answered in the handshake", "inject-numerics", func(tr *lab.Transcript) {
+			tr.In("STARTTLS", 10, false, line("STARTTLS"))
+			tr.In("JOIN #lab", 11, false, line("JOIN", "#lab"))
+			tr.TLSFailed("tls: first record does not look like a TLS handshake", "", "", true)
+		}, []string{"acted-on-injected-data"}},
 		{"inject: discarded", "inject-after-proceed", func(tr *lab.Transcript) {
 			tr.In("STARTTLS", 10, false, line("STARTTLS"))
 			tr.TLSEstablished("TLS 1.3", "c", "", "none")

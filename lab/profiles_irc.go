@@ -7,6 +7,21 @@ package lab
 // (https://ircv3.net/specs/extensions/sts).
 var ircProfiles = []*Profile{
 	{
+		Name:     "inject-numerics",
+		Summary:  "670 is followed in the same TCP segment by forged numerics in plaintext: 903 (SASL authentication successful) and 001 (welcome), as if the login and registration were over",
+		Correct:  "discards everything read before the handshake: over TLS it registers (CAP, NICK, USER, SASL) as usual and waits for the server's own 001 before joining or messaging",
+		Source:   "STARTTLS response injection: Poddebniak et al., \"Why TLS is better without STARTTLS\", USENIX Security 2021; IRCv3 tls extension (the client must discard what it buffered)",
+		Category: CategoryIRC,
+		IRC:      true,
+		IRCOnly:  true,
+		PassIf:   "the client completes TLS and registers over it before any channel or message command, or closes instead of starting TLS over the injected data",
+		FailIf:   "over TLS, before the server's 001, the client sends what only a registered client sends (JOIN, PRIVMSG, MODE, …), or it answers the forged numerics where its ClientHello belongs",
+		Pass:     flags("discarded-injected-data", "refused-injected-data"),
+		Fail:     flags("acted-on-injected-data", FlagAcceptedInjectedData),
+		Rules:    forgedNumericsRules("discarded-injected-data", "acted-on-injected-data", "refused-injected-data"),
+		Effect:   Effect{InjectNumerics: true},
+	},
+	{
 		Name:     "sts-stripped",
 		Summary:  "CAP LS lists neither the sts policy nor tls, as a man in the middle strips them from a host whose policy the client already holds; STARTTLS still works for a client that asks anyway",
 		Correct:  "a client that holds an sts policy for the host (learnt from sts=duration= over TLS before) refuses plaintext: it connects with TLS (a ClientHello on the plaintext port is recognised), or upgrades anyway with STARTTLS, or closes; it never registers or logs in in plaintext",
@@ -52,6 +67,38 @@ var ircProfiles = []*Profile{
 		Rules:    baitRules("ignored-plaintext-sasl"),
 		Effect:   Effect{PlaintextBait: true},
 	},
+}
+
+// forgedNumericsRules judge inject-numerics: after TLS, a client that
+// sends what only a registered client sends before the server welcomed it
+// took the forged 001/903 for the server's; one that registers (and logs
+// in) over TLS as usual discarded them; answering them where the
+// ClientHello belongs, or using the mechanism injected elsewhere, fails
+// as in inject-after-proceed.
+func forgedNumericsRules(discarded, actedOn, refused string) Rules {
+	r := injectRules(discarded, actedOn, refused)
+	r.Input = func(t *Transcript, in Input) {
+		if t.phase != PhasePlaintext && t.verdict.tlsDone && in.Kind == "line" && in.Unregistered && !registrationCommand(in.Name) {
+			t.fail(actedOn, "over TLS, before the server welcomed it, the client sent "+describe(in)+": it took the forged 001 or 903 (sent in plaintext after 670) for the server's")
+		}
+	}
+	end := r.End
+	r.End = func(t *Transcript, byClient bool) {
+		if !t.hasCheck(actedOn) {
+			end(t, byClient)
+		}
+	}
+	return r
+}
+
+// registrationCommand: what a client sends on its way to registration (or
+// at any time), not as a registered client.
+func registrationCommand(name string) bool {
+	switch name {
+	case "CAP", "NICK", "USER", "PASS", "AUTHENTICATE", "PING", "PONG", "QUIT", "STARTTLS":
+		return true
+	}
+	return false
 }
 
 // stsStrippedRules judge a connection from which the sts policy and tls

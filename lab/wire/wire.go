@@ -67,6 +67,10 @@ type Effect struct {
 	// STSBadPort advertises sts=port= a TLS port of the listener's own
 	// whose certificate is CertFault's.
 	STSBadPort bool
+	// InjectNumerics writes forged numerics in plaintext right after 670,
+	// in the same write: 903 (SASL succeeded) and 001 (welcome), as if
+	// registration were over. IRC only (lab/profiles_irc.go).
+	InjectNumerics bool
 
 	// ---- SASL downgrades after TLS (XMPP only; lab/profiles_sasl.go) ----
 
@@ -146,6 +150,9 @@ type Input struct {
 	// Injected: the input uses or answers something only the injected
 	// plaintext contained.
 	Injected bool
+	// Unregistered: an IRC line the server got before registration was
+	// complete (the line that completes it excluded).
+	Unregistered bool
 
 	// ---- IRC (profiles_irc.go) ----
 
