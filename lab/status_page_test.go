@@ -156,3 +156,19 @@ func TestStatusTranscriptPage(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusProfilesByCategory: the index lists the profiles under their
+// categories, each category once, in lab.Categories order.
+func TestStatusProfilesByCategory(t *testing.T) {
+	f := newFixture(t)
+	page := getOK(t, f.srv, "/", "text/html; charset=utf-8").body
+	last := -1
+	for _, c := range lab.Categories() {
+		heading := `<dt class="category">` + c + `</dt>`
+		i := strings.Index(page, heading)
+		if i < 0 || strings.Count(page, heading) != 1 || i < last {
+			t.Errorf("category %q: at %d (after %d), %d times", c, i, last, strings.Count(page, heading))
+		}
+		last = i
+	}
+}
