@@ -67,6 +67,7 @@ func (o Origin) correlation() string {
 type failureNote struct {
 	id, what string
 	at       time.Time
+	started  time.Time // when the failed connection began
 }
 
 // Recorder holds the transcripts of live connections and of the last Keep
@@ -208,13 +209,34 @@ func (b *Recorder) Get(id string) (*Transcript, bool) {
 	return nil, false
 }
 
-// noteFailure notes that connection id, under key, was refused STARTTLS or
-// failed its handshake (what says which).
-func (b *Recorder) noteFailure(key, id, what string) {
+// failed notes that t was refused STARTTLS or failed its handshake (what
+// says which), then has the same client's later connections that already
+// went on in plaintext look again: the server may note the failure after
+// the client came back (it reads the failed connection's alert on that
+// connection's goroutine). Called without any transcript's lock.
+func (b *Recorder) failed(t *Transcript, what string) {
+	b.noteFailure(t.key, t.sum.ID, what, t.sum.Started) // key, ID, Started: fixed at Open
+	b.mu.Lock()
+	var later []*Transcript
+	for _, o := range b.live {
+		later = append(later, o)
+	}
+	later = append(later, b.recent...)
+	b.mu.Unlock()
+	for _, o := range later {
+		if o != t && o.key == t.key && o.sum.Started.After(t.sum.Started) {
+			o.recheckFallback()
+		}
+	}
+}
+
+// noteFailure notes that connection id (begun at started), under key, was
+// refused STARTTLS or failed its handshake (what says which).
+func (b *Recorder) noteFailure(key, id, what string, started time.Time) {
 	b.rmu.Lock()
 	defer b.rmu.Unlock()
 	now := time.Now()
-	b.failures[key] = failureNote{id: id, what: what, at: now}
+	b.failures[key] = failureNote{id: id, what: what, at: now, started: started}
 	if len(b.failures) > 4096 { // forget the stale ones; the map stays small
 		for k, f := range b.failures {
 			if now.Sub(f.at) > b.opt.FallbackWindow {
@@ -224,13 +246,16 @@ func (b *Recorder) noteFailure(key, id, what string) {
 	}
 }
 
-// priorFailure returns the failure noted under key within the fallback
-// window before a connection that started at started.
+// priorFailure returns the failure noted under key for a connection that
+// began before one that began at started, within the fallback window. The
+// failed connection's start orders the two, not when its failure was
+// noted: a client that reconnects the moment its handshake fails may be
+// accepted before the server has read its alert.
 func (b *Recorder) priorFailure(key string, started time.Time) (failureNote, bool) {
 	b.rmu.Lock()
 	defer b.rmu.Unlock()
 	f, ok := b.failures[key]
-	if !ok || f.at.After(started) || started.Sub(f.at) > b.opt.FallbackWindow {
+	if !ok || !f.started.Before(started) || time.Since(f.at) > b.opt.FallbackWindow {
 		return failureNote{}, false
 	}
 	return f, true

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -402,5 +403,29 @@ func TestServerCertNamed(t *testing.T) {
 	}
 	if got := good.Summary().ServerCert; got != "server.crt" {
 		t.Errorf("standard: %q", got)
+	}
+}
+
+// TestFallbackNotedLate: the client came back in plaintext (and even hung
+// up) before the server noted the failed handshake it falls back from —
+// the server reads the alert on the failed connection's goroutine; the
+// fallback is charged when the failure is noted.
+func TestFallbackNotedLate(t *testing.T) {
+	b := newBook(t, Options{Keep: 10})
+	open := func(id string) *Transcript {
+		return b.Open(Origin{ID: id, Listener: "irc", Local: "127.0.0.1:5401", Remote: "10.0.0.1:1", IP: "10.0.0.1", Dedicated: true})
+	}
+	failing := open("i1")
+	time.Sleep(time.Millisecond)
+	back := open("i2")
+	back.In("USER a 0 * a", 14, false, Input{Kind: "line", Name: "USER"})
+	back.End("Client Quit")
+	if s := back.Summary(); s.Correlated != "" {
+		t.Fatalf("correlated before any failure: %+v", s)
+	}
+	failing.TLSFailed("remote error: tls: unknown certificate authority", "", "", false)
+	failing.End("TLS handshake failed")
+	if s := back.Summary(); s.Correlated != "i1" || s.Verdict != Fail || !slices.Contains(s.Flags, FlagFallbackToPlaintext) {
+		t.Errorf("after the failure was noted: %+v", s)
 	}
 }

@@ -158,11 +158,18 @@ func (t *Transcript) TLSRequested() {
 // TLSRefused records that the server refused STARTTLS.
 func (t *Transcript) TLSRefused(reason string) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.add(Record{Dir: DirEvent, Data: "STARTTLS refused: " + reason})
 	t.verdict.tlsRefused = true
-	if t.rec != nil && t.key != "" {
-		t.rec.noteFailure(t.key, t.sum.ID, "STARTTLS refused")
+	t.mu.Unlock()
+	t.noteFailure("STARTTLS refused")
+}
+
+// noteFailure tells the recorder this connection was refused or failed its
+// handshake, for the fallback correlation; called without t.mu (the
+// recorder then looks at the client's other connections).
+func (t *Transcript) noteFailure(what string) {
+	if t.rec != nil && t.key != "" { // key and ID never change after Open
+		t.rec.failed(t, what)
 	}
 }
 
@@ -187,6 +194,14 @@ func (t *Transcript) TLSEstablished(version, cipher, sni, clientCert string) {
 // client asked for, and whether the client sent plaintext where its
 // ClientHello belonged.
 func (t *Transcript) TLSFailed(err, alert, sni string, plaintext bool) {
+	if t.tlsFailed(err, alert, sni, plaintext) {
+		t.noteFailure("its TLS handshake failed (" + t.verdict.tlsFailed.how() + ")")
+	}
+}
+
+// tlsFailed records the failure under t.mu and reports whether the client
+// failed it (a fallback may follow).
+func (t *Transcript) tlsFailed(err, alert, sni string, plaintext bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if alert == "" {
@@ -206,10 +221,8 @@ func (t *Transcript) TLSFailed(err, alert, sni string, plaintext bool) {
 		t.add(Record{Dir: DirEvent, Data: "the client sent TLS alert " + alert})
 	}
 	t.verdict.tlsFailed = handshakeEnd{failed: true, err: err, alert: alert, plaintext: plaintext}
-	if t.rec != nil && t.key != "" && (t.verdict.tlsFailed.byClient() || plaintext) {
-		t.rec.noteFailure(t.key, t.sum.ID, "its TLS handshake failed ("+t.verdict.tlsFailed.how()+")")
-	}
 	t.verdict.tls(t)
+	return t.verdict.tlsFailed.byClient() || plaintext
 }
 
 // Late records that what the client sends from now on came after the

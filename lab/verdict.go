@@ -42,7 +42,7 @@ type verdict struct {
 	externalFailed, afterFailure      bool
 	continued                         bool   // strip-starttls: the client said something after the features
 	undecided                         string // an inconclusive reason, "" when none
-	correlated                        bool   // a fallback correlation was looked for
+	plainWent                         string // what the client first went on with in plaintext, unasked for TLS ("" while nothing)
 }
 
 // handshakeEnd is how a failed handshake failed, read from Go's error and
@@ -124,10 +124,21 @@ func (v *verdict) input(t *Transcript, in Input) {
 		// IRC keeps the connection after 691: going on in plaintext on
 		// it is the same fallback (XMPP closes the stream instead).
 		t.fail(FlagFallbackToPlaintext, "after STARTTLS was refused the client went on in plaintext: "+describe(in))
-	case !v.correlated && !v.tlsRequested && in.Kind != "header" && !in.Capabilities:
-		v.correlated = true
-		t.correlateFallback(in)
+	case !v.tlsRequested && in.Kind != "header" && !in.Capabilities && t.sum.Correlated == "":
+		if v.plainWent == "" {
+			v.plainWent = describe(in)
+		}
+		t.correlateFallback()
 	}
+}
+
+// recheckFallback tries the correlation again, for a connection that went
+// on in plaintext before the failure it may rest on was noted (even one
+// that has ended: its verdict is drawn anew).
+func (t *Transcript) recheckFallback() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.correlateFallback()
 }
 
 // correlateFallback: a connection that goes on in plaintext without asking
@@ -135,8 +146,12 @@ func (v *verdict) input(t *Transcript, in Input) {
 // or under the same label, was refused STARTTLS or failed a handshake a
 // moment before. Without such a key there is no correlation: guessing by
 // address alone charged one client with another's refusal.
-func (t *Transcript) correlateFallback(in Input) {
-	if t.rec == nil || t.key == "" {
+//
+// It is tried at each such input and once more at the end: the failure it
+// rests on may be noted a moment after the client came back (the server
+// reads the failed connection's alert on another goroutine).
+func (t *Transcript) correlateFallback() {
+	if t.rec == nil || t.key == "" || t.verdict.plainWent == "" || t.sum.Correlated != "" {
 		return
 	}
 	prior, ok := t.rec.priorFailure(t.key, t.sum.Started)
@@ -144,8 +159,8 @@ func (t *Transcript) correlateFallback(in Input) {
 		return
 	}
 	t.sum.Correlated = prior.id
-	t.fail(FlagFallbackToPlaintext, "correlated with "+prior.id+" ("+prior.what+" "+
-		t.sum.Started.Sub(prior.at).Round(1e6).String()+" earlier, same client on "+t.keyDesc+"): this connection went on in plaintext: "+describe(in))
+	t.fail(FlagFallbackToPlaintext, "correlated with "+prior.id+" (it began "+
+		t.sum.Started.Sub(prior.started).Round(1e6).String()+" earlier and "+prior.what+"; same client on "+t.keyDesc+"): this connection went on in plaintext: "+t.verdict.plainWent)
 }
 
 // describe names a piece of input for a reason sentence.
@@ -181,6 +196,7 @@ func (v *verdict) tls(t *Transcript) {
 // end judges the connection's end, then says why nothing was judged if
 // nothing was.
 func (v *verdict) end(t *Transcript, reason string) {
+	t.correlateFallback()
 	by := endedByClient(reason)
 	if a, ok := starttls.RemoteAlert(reason); ok && t.sum.Alert == "" {
 		t.sum.Alert = a
