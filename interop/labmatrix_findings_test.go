@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,10 +37,17 @@ type outputFixture struct {
 	Output      string    `json:"output"`
 }
 
+// secretInOutput is what a client's debug output may show of the run's
+// password: a SASL payload (sendxmpp -d prints its <auth/>), a XEP-0078
+// password.
+var secretInOutput = regexp.MustCompile(`(<(?:auth|response)\b[^>]*>)[^<]+(</)|(<password>)[^<]*(</password>)`)
+
 // keepClientOutput writes a cell's client output (not its command line:
-// that holds the run's password).
+// that holds the run's password; nor a SASL payload it printed), as the
+// oracle reads it.
 func keepClientOutput(t *testing.T, path, client string, res labrun.Result, out clientOutput) {
-	f := outputFixture{Client: client, Profile: res.Profile, Time: time.Now().UTC(), Exit: out.exit, TimedOut: out.timedOut, Error: out.startErr, Output: out.text}
+	text := secretInOutput.ReplaceAllString(out.text, "$1$3[redacted]$2$4")
+	f := outputFixture{Client: client, Profile: res.Profile, Time: time.Now().UTC(), Exit: out.exit, TimedOut: out.timedOut, Error: out.startErr, Output: text}
 	for _, c := range res.Connections {
 		f.Connections = append(f.Connections, c.ID)
 	}
@@ -227,6 +235,120 @@ var findings = []finding{
 		transcript: func(t *testing.T, k keptTranscript) {
 			if k.summary.ServerCert != "lab-certs/cert-weak-key.crt" || k.summary.Mechanism != "PLAIN" || k.first(0, c2s("tls", "<message")) < 0 {
 				t.Errorf("want a PLAIN login and a message over cert-weak-key.crt; server_cert %q, mechanism %q", k.summary.ServerCert, k.summary.Mechanism)
+			}
+		},
+	},
+	{
+		// sendxmpp (Perl, Net::XMPP) -t: IO::Socket::SSL refuses the
+		// certificate, XML::Stream logs "SSL: We are secure" all the same,
+		// and sendxmpp writes a new stream header in plaintext on the same
+		// connection (its jabber:iq:auth login goes nowhere: the stream is
+		// dead by then). The issue that asked for this matrix saw it.
+		name: "sendxmpp-cert-self-signed", want: lab.Fail,
+		clientShows: "in plaintext on the same connection",
+		transcript: func(t *testing.T, k keptTranscript) {
+			failed := k.first(0, func(r transcriptRecord) bool {
+				return r.Dir == "event" && strings.HasPrefix(r.Data, "TLS handshake failed")
+			})
+			if failed < 0 {
+				t.Fatal("no failed handshake in the transcript")
+			}
+			if k.first(failed, c2s("plaintext", "<stream:stream")) < 0 && k.first(failed, c2s("plaintext", "<?xml")) < 0 {
+				t.Error("no plaintext stream header from the client after the failed handshake")
+			}
+		},
+	},
+	{
+		// sendxmpp reads the real and the forged <proceed/> in one buffer
+		// and runs XML::Stream's TLSClientProceed for each: the second
+		// start_SSL writes a ClientHello on the TLS connection. (A known
+		// disagreement: jabberd reads that record as the client's close.)
+		name: "sendxmpp-inject-second-proceed", want: lab.Fail,
+		clientShows: "second TLS handshake",
+		transcript: func(t *testing.T, k keptTranscript) {
+			up := k.first(0, func(r transcriptRecord) bool { return r.Dir == "event" && strings.HasPrefix(r.Data, "TLS established") })
+			if up < 0 || k.first(up, func(r transcriptRecord) bool {
+				return r.Dir == "event" && strings.Contains(r.Data, "received record with version 301")
+			}) < 0 {
+				t.Error("want TLS established, then a record with version 0x0301 (a ClientHello) on the TLS connection")
+			}
+		},
+	},
+	{
+		// slixmpp 1.8.3 binds -PLUS with tls-unique, which TLS 1.3 does not
+		// have (refused), then says "y" (refused as a downgrade), then
+		// sends its password with PLAIN: under plus-stripped it hands the
+		// man in the middle its password.
+		name: "slixmpp-plus-stripped", want: lab.Fail,
+		clientShows: "sent its password with PLAIN",
+		transcript: func(t *testing.T, k keptTranscript) {
+			if k.first(0, c2s("tls", "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'")) < 0 {
+				t.Error("no PLAIN <auth/> over TLS")
+			}
+		},
+	},
+	{
+		// slixmpp 1.8.3 parses the forged <success/> that came with
+		// <proceed/>, its SASL handler fails on it ('NoneType' object has
+		// no attribute 'process') and it hangs up before the handshake:
+		// it closed instead of starting TLS (pass), after acting on the
+		// forgery inside.
+		name: "slixmpp-inject-success", want: lab.Pass,
+		clientShows: "closed instead of starting TLS",
+		transcript: func(t *testing.T, k keptTranscript) {
+			if k.first(0, c2s("tls", "")) >= 0 {
+				t.Error("the client sent something over TLS")
+			}
+		},
+	},
+	{
+		// slixmpp 1.8.3 with a client certificate logs in with EXTERNAL,
+		// takes the bind result's someone-else@localhost as its own JID
+		// (boundjid) and sends its message as someone else, to someone
+		// else's bare JID.
+		name: "slixmpp-cert-external-wrong-identity", want: lab.Fail,
+		clientShows: "the bind result named someone-else@localhost",
+		transcript: func(t *testing.T, k keptTranscript) {
+			if k.summary.Mechanism != "EXTERNAL" || k.first(0, c2s("tls", "<message type=\"chat\" to=\"someone-else@")) < 0 {
+				t.Errorf("want an EXTERNAL login, then a message to someone-else@ over TLS; mechanism %q", k.summary.Mechanism)
+			}
+		},
+	},
+	{
+		// irssi with its default starttls (only when CAP LS lists tls)
+		// and SASL PLAIN configured: when tls is stripped it sends its
+		// SASL PLAIN payload in plaintext to the bait.
+		name: "irssi-strip-starttls", want: lab.Fail,
+		clientShows: "SASL PLAIN payload before TLS",
+		transcript: func(t *testing.T, k keptTranscript) {
+			if k.first(0, c2s("plaintext", "AUTHENTICATE [redacted]")) < 0 {
+				t.Error("no AUTHENTICATE payload in plaintext")
+			}
+		},
+	},
+	{
+		// irssi reads what follows 670 in the same segment as IRC lines
+		// (its rawlog shows the forged 001), then drops the connection
+		// without a handshake: it did not start TLS over the injection.
+		name: "irssi-starttls-inject-numerics", want: lab.Pass,
+		clientShows: "closed instead of starting TLS",
+		transcript: func(t *testing.T, k keptTranscript) {
+			if k.first(0, c2s("tls", "")) >= 0 || k.first(0, c2s("plaintext", "NICK")) >= 0 {
+				t.Error("the client registered or sent something over TLS")
+			}
+		},
+	},
+	{
+		// openssl s_client -verify_hostname falls back to the subject CN
+		// when the certificate has no DNS names (OpenSSL's default
+		// X509_CHECK_FLAG), so even the strict configuration accepts
+		// cert-cn-only; so do the other clients but go-sendxmpp (Go
+		// requires a SAN).
+		name: "openssl-strict-cert-cn-only", want: lab.Fail,
+		clientShows: "went on over TLS",
+		transcript: func(t *testing.T, k keptTranscript) {
+			if k.summary.ServerCert != "lab-certs/cert-cn-only.crt" || k.first(0, c2s("tls", "")) < 0 {
+				t.Errorf("want the client's data over TLS with cert-cn-only.crt; server_cert %q", k.summary.ServerCert)
 			}
 		},
 	},

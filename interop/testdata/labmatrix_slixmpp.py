@@ -25,8 +25,11 @@ in order:
   {"event": "disconnected", "reason": "..."} {"event": "done", "ok": true}
 
 "tls" says whether TLS was up when the chunk crossed (tls_success seen).
-SASL payloads are replaced by [redacted]. Exit status: 0 when the session
-started, 1 when it did not, 2 on bad arguments.
+SASL payloads are replaced by [redacted]; a SCRAM client-first message
+keeps its GS2 channel-binding flag ("gs2": "n", "y" or "p=tls-unique") and
+a client-final message says that it carries a proof ("scram_proof": true).
+Exit status: 0 when the session started, 1 when it did not, 2 on bad
+arguments.
 
   labmatrix_slixmpp.py --server HOST:PORT --jid JID --password PW --ca CA.pem
                        [--cert CRT --key KEY] [--timeout SECONDS]
@@ -34,6 +37,8 @@ started, 1 when it did not, 2 on bad arguments.
 
 import argparse
 import asyncio
+import base64
+import binascii
 import json
 import logging
 import re
@@ -56,6 +61,24 @@ def redact(data):
     return SECRET.sub(lambda m: m.group(1) + "[redacted]" + m.group(4), data)
 
 
+def scram_fields(data):
+    """What a SCRAM message shows without its secrets: the GS2 header's
+    channel-binding flag of a client-first message ("n", "y" or
+    "p=<type>"), and whether a client-final message carries a proof."""
+    m = SECRET.search(data)
+    if not m:
+        return {}
+    try:
+        text = base64.b64decode(m.group(3).strip()).decode("utf-8", "replace")
+    except (ValueError, binascii.Error):
+        return {}
+    if m.group(2) == "auth" and "SCRAM-" in m.group(1):
+        return {"gs2": text.split(",", 1)[0]}
+    if m.group(2) == "response" and ",p=" in text:
+        return {"scram_proof": True}
+    return {}
+
+
 class Trace(logging.Handler):
     """slixmpp's own log, turned into JSON lines: SEND and RECV at debug,
     everything from warning up, and the SSL diagnostics."""
@@ -69,7 +92,7 @@ class Trace(logging.Handler):
         if msg == "Starting TLS":
             self.state["tls_start"] = time.monotonic()
         if msg.startswith("SEND: "):
-            emit("send", tls=self.state["tls"], data=redact(msg[6:]))
+            emit("send", tls=self.state["tls"], data=redact(msg[6:]), **scram_fields(msg[6:]))
         elif msg.startswith("RECV: "):
             emit("recv", tls=self.state["tls"], data=redact(msg[6:]))
         elif record.levelno >= logging.WARNING or msg.startswith("SSL:") or msg.startswith("Connection error"):
