@@ -176,3 +176,34 @@ func (r *Router) deliverOffline(s Session) {
 		}
 	}
 }
+
+// BounceUndeliverable answers the sender of a stanza that a session with
+// stream management never acknowledged and that is not stored: an IQ
+// request gets service-unavailable (XEP-0198 §4), a message that is not
+// stored is an error only for the kinds RFC 6121 answers (groupchat).
+func (r *Router) BounceUndeliverable(el *etree.Element) {
+	typ := el.SelectAttrValue("type", "")
+	switch {
+	case el.Tag == "iq" && (typ == "get" || typ == "set"):
+	case el.Tag == "message" && typ == "groupchat":
+	default:
+		return
+	}
+	from := el.SelectAttrValue("from", "")
+	reply := stanza.ErrorReply(el, stanza.ErrServiceUnavailable.WithText("the recipient's session ended before it acknowledged this"))
+	if reply.SelectAttr("from") == nil {
+		reply.CreateAttr("from", r.domain)
+	}
+	if s := r.Lookup(from); s != nil {
+		_ = s.Deliver(reply)
+	}
+}
+
+// Stored reports whether StoreUndeliverable keeps el.
+func Stored(el *etree.Element) bool {
+	if el.Tag != "message" {
+		return false
+	}
+	typ := el.SelectAttrValue("type", "normal")
+	return typ == "chat" || typ == "normal"
+}

@@ -242,3 +242,17 @@ func (r *Router) localOf(bare string) string {
 	}
 	return local
 }
+
+// Resume puts s in the place of old, a detached session with the same
+// full JID (XEP-0198 resumption): presence, roster interest and directed
+// presence carry over. False if old is no longer bound.
+func (r *Router) Resume(old, s Session) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.entryOf(old)
+	if e == nil {
+		return false
+	}
+	e.s = s
+	return true
+}

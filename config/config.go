@@ -99,6 +99,14 @@ type Chat struct {
 	// AutoRoster makes every local user a mutual contact of every other,
 	// for quick lab tests. Off by default.
 	AutoRoster bool `toml:"auto_roster"`
+	// StreamManagement offers XEP-0198 on RFC 6120 streams.
+	StreamManagement bool `toml:"stream_management"`
+	// SMResumeTimeout is how long a session whose connection vanished
+	// waits to be resumed (0: no resumption).
+	SMResumeTimeout Duration `toml:"sm_resume_timeout"`
+	// SMMaxUnacked bounds the stanzas a session keeps unacknowledged;
+	// past it the session ends and they go to offline storage.
+	SMMaxUnacked int `toml:"sm_max_unacked"`
 }
 
 // Limits bound what one connection may cost.

@@ -120,6 +120,12 @@ func (c *Config) validateAuth(bad badFunc) {
 
 // validateChat checks the [chat] table.
 func (c *Config) validateChat(bad badFunc) {
+	if c.Chat.SMResumeTimeout.Duration < 0 {
+		bad("chat.sm_resume_timeout", "must not be negative (0 means no resumption)")
+	}
+	if c.Chat.SMMaxUnacked < 1 {
+		bad("chat.sm_max_unacked", "must be at least 1")
+	}
 	if c.Chat.OfflineQuota < 0 {
 		bad("chat.offline_quota", "must not be negative (0 means no limit)")
 	}

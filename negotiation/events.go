@@ -36,6 +36,13 @@ type TLSEvent struct {
 // TimeoutEvent: a deadline passed while waiting for the client.
 type TimeoutEvent struct{ Waiting string }
 
+// ResumeEvent answers a ResumeSM action: the resumed session's full JID
+// and the count of stanzas it had received ("" JID: it cannot be resumed).
+type ResumeEvent struct {
+	JID string
+	In  uint32
+}
+
 // StopEvent: the server ends the stream (system-shutdown when it stops,
 // conflict when a newer session took this one's JID).
 type StopEvent struct{ Err *stream.Error }
@@ -47,6 +54,7 @@ func (FaultEvent) event()   {}
 func (TLSEvent) event()     {}
 func (TimeoutEvent) event() {}
 func (StopEvent) event()    {}
+func (ResumeEvent) event()  {}
 
 // TLSInfo is what the machine needs to know about an established TLS layer.
 type TLSInfo struct {
@@ -95,6 +103,19 @@ const (
 	// TLSRefused reports that a STARTTLS request was refused (Reason), for
 	// the log and the lab's transcript.
 	TLSRefused
+	// EnableSM turns XEP-0198 on: the connection writes Data (<enabled/>)
+	// through its queue, then counts and keeps what it sends; ID is the
+	// resumption id ("" when not resumable).
+	EnableSM
+	// ResumeSM asks the connection to resume session ID of account JID
+	// (bare), the client having received H stanzas; it answers with a
+	// ResumeEvent.
+	ResumeSM
+	// AckedSM: the client acknowledged H stanzas in all.
+	AckedSM
+	// Reply writes Element through the connection's queue, counted as
+	// a stanza when stream management is on.
+	Reply
 )
 
 func (k ActionKind) String() string {
@@ -119,6 +140,14 @@ func (k ActionKind) String() string {
 		return "route"
 	case TLSRefused:
 		return "tls-refused"
+	case EnableSM:
+		return "enable-sm"
+	case ResumeSM:
+		return "resume-sm"
+	case AckedSM:
+		return "acked-sm"
+	case Reply:
+		return "reply"
 	}
 	return "unknown"
 }
@@ -133,5 +162,7 @@ type Action struct {
 	// JID (Bind).
 	JID       string
 	Mechanism string         // LoggedIn, LoginFailed
-	Element   *etree.Element // Route
+	Element   *etree.Element // Route, Reply
+	ID        string         // EnableSM, ResumeSM
+	H         uint32         // ResumeSM, AckedSM
 }

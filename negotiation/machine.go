@@ -29,6 +29,8 @@ type Config struct {
 	// TLSReady reports a server-side TLS problem (an expired certificate)
 	// found when a client asks for STARTTLS; nil means always ready.
 	TLSReady func() error
+	// SM offers XEP-0198 stream management; nil offers none.
+	SM *SM
 }
 
 // Auth is the authentication policy of a listener.
@@ -66,6 +68,8 @@ type Machine struct {
 	auth authState
 	jid  string // the bound full JID
 	beh  wire.Effect
+	smOn bool   // XEP-0198 enabled
+	smIn uint32 // stanzas received since, modulo 2^32
 
 	out     bytes.Buffer
 	actions []Action
@@ -74,7 +78,7 @@ type Machine struct {
 // features are every machine's, in the order they are advertised. They
 // are values (what they do depends on the machine passed to them), made
 // once: a connection does not pay for its own copies.
-var features = []*Feature{startTLS(), saslFeature(), register(), iqAuth(), bindFeature()}
+var features = []*Feature{startTLS(), saslFeature(), register(), iqAuth(), bindFeature(), smFeature()}
 
 // New returns a machine waiting for the client's first header.
 func New(cfg *Config) *Machine {
@@ -129,6 +133,8 @@ func (m *Machine) Handle(ev Event) []Action {
 		m.fail(stream.Errorf(stream.ConnectionTimeout, "no data while waiting for %s", ev.Waiting))
 	case StopEvent:
 		m.fail(ev.Err)
+	case ResumeEvent:
+		m.onResumed(ev)
 	}
 	m.flush()
 	if m.facts&Bound != 0 && m.out.Cap() > 256 {
@@ -195,6 +201,9 @@ func (m *Machine) onElement(el *etree.Element, space string) {
 		return
 	}
 	if m.facts&Bound != 0 && space == stream.NSClient && isStanza(el.Tag) {
+		if m.smOn {
+			m.smIn++
+		}
 		m.onStanza(el)
 		return
 	}

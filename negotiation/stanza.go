@@ -37,6 +37,12 @@ func iqChild(el *etree.Element, ns, local string) *etree.Element {
 func (m *Machine) onStanza(el *etree.Element) {
 	if iqChild(el, NSSession, "session") != nil && el.SelectAttrValue("type", "") == "set" {
 		// RFC 3921 session establishment: a no-op kept for old clients.
+		if m.smOn {
+			// Counted with what the connection sends.
+			m.flush()
+			m.actions = append(m.actions, Action{Kind: Reply, Element: resultFor(el)})
+			return
+		}
 		m.sendElement(resultFor(el))
 		return
 	}

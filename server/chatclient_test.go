@@ -55,7 +55,8 @@ func (h *harness) password(user string) string {
 	return ""
 }
 
-// login connects as user (configured password) and binds resource.
+// login connects as user (configured password) and binds resource ("":
+// it stops at the features after SASL).
 func (h *harness) login(t testing.TB, user, resource string) *chatClient {
 	t.Helper()
 	nc, err := net.DialTimeout("tcp", h.addr, ioTimeout)
@@ -92,6 +93,9 @@ func (h *harness) login(t testing.TB, user, resource string) *chatClient {
 	c.openStream()
 	if f := c.nextElement(); childNS(f, "bind", nsBind) == nil {
 		t.Fatalf("%s: features after SASL do not offer bind: %s", user, stream.Marshal(f))
+	}
+	if resource == "" {
+		return c // the caller binds or resumes
 	}
 	c.send("<iq type='set' id='bind1'><bind xmlns='" + nsBind + "'><resource>" + resource + "</resource></bind></iq>")
 	want := user + "@localhost/" + resource

@@ -31,9 +31,11 @@ type conn struct {
 	direct  bool             // XEP-0368: TLS before any XML
 	choice  *lab.Choice      // the lab profile in force
 
-	jid      atomic.Pointer[string] // bound full JID
-	deadline time.Time              // end of the negotiation
-	inLast   int64                  // end of the last event observed
+	jid      atomic.Pointer[string]    // bound full JID
+	sm       atomic.Pointer[smSession] // XEP-0198, once enabled
+	final    atomic.Bool               // the session ends on purpose: not kept for resumption
+	deadline time.Time                 // end of the negotiation
+	inLast   int64                     // end of the last event observed
 }
 
 // Serve speaks XMPP until the stream ends (transport.Driver).
@@ -141,6 +143,10 @@ func (c *conn) run(ev negotiation.Event) bool {
 		case negotiation.HeaderEvent:
 			c.choice.Username(e.Header.Attr("from")) // RFC 6120 §4.7.1: clients send their JID there
 			defer c.logDialect()
+		case negotiation.CloseEvent, negotiation.StopEvent, negotiation.FaultEvent:
+			// A clean close, the server's stop, bad XML: the session is
+			// not kept for resumption.
+			c.final.Store(true)
 		case negotiation.ElementEvent:
 			if !c.bound() {
 				// A SASL or XEP-0078 login's username may carry a tag.
@@ -216,6 +222,16 @@ func (c *conn) act(a negotiation.Action, beforeClose bool) (negotiation.Event, b
 		c.srv.router.Bind(c)
 	case negotiation.Route:
 		c.srv.router.Route(c, a.Element)
+	case negotiation.Reply:
+		_ = c.Deliver(a.Element)
+	case negotiation.EnableSM:
+		c.enableSM(a)
+	case negotiation.ResumeSM:
+		return c.resume(a), true
+	case negotiation.AckedSM:
+		if s := c.sm.Load(); s != nil && !s.ack(a.H) {
+			return negotiation.FaultEvent{Err: stream.Errorf(stream.UndefinedCondition, "<a/> acknowledges more stanzas than were sent (handled-count-too-high)")}, true
+		}
 	case negotiation.Close:
 		lg.Info().Str("reason", a.Reason).Msg("closing")
 		c.core.EndReason(a.Reason)
@@ -282,15 +298,39 @@ func (c *conn) JID() string {
 // only queues (the core writes it on a goroutine of this connection); a
 // refusal means the stream has ended, and the router stores the stanza.
 func (c *conn) Deliver(el *etree.Element) error {
+	if s := c.sm.Load(); s != nil {
+		return s.deliver(el)
+	}
 	return c.core.Enqueue(stream.Marshal(el), el)
 }
 
+// errSessionEnded refuses a delivery to a session with stream management
+// that has ended (the router stores it).
+var errSessionEnded = transport.ErrClosed
+
 // Replace implements chat.Session: a newer session bound the same JID.
 func (c *conn) Replace() {
+	c.final.Store(true)
 	c.core.StopWith(stream.Errorf(stream.Conflict, "replaced by a new session for the same resource"))
+	if s := c.sm.Load(); s != nil {
+		// A detached session waiting for its client is over too.
+		s.mu.Lock()
+		waiting := s.waiting && s.last == c
+		s.waiting = s.waiting && !waiting
+		s.mu.Unlock()
+		if waiting {
+			go s.finish()
+		}
+	}
 }
 
+// unbind leaves the router; a session with stream management may instead
+// wait to be resumed (smSession.detach).
 func (c *conn) unbind() {
+	if s := c.sm.Load(); s != nil {
+		s.detach(c)
+		return
+	}
 	if c.JID() != "" {
 		c.srv.router.Unbind(c)
 	}

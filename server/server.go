@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
@@ -75,6 +76,7 @@ type Server struct {
 	pool   *listener.Pool
 	ctx    context.Context // the pool's: cancelled when shutdown begins
 	router *chat.Router
+	sm     smTable // XEP-0198 sessions that may be resumed
 
 	// testHookEvent is called on a connection's goroutine with every event
 	// read from its client. nil except in tests, which set it before Listen.
@@ -114,10 +116,15 @@ func New(opt Options) (*Server, error) {
 		Shutdown:     stream.Errorf(stream.SystemShutdown, "the server is shutting down"),
 		VerifyClient: opt.VerifyClient,
 		Identities:   opt.Identities,
-		Undelivered:  func(item any) { s.router.StoreUndeliverable(item.(*etree.Element)) },
-		LateWindow:   opt.Config.Lab.ListenAfterFailure.Duration,
-		Log:          opt.Log,
-		Metrics:      opt.Metrics,
+		Undelivered: func(item any) {
+			// A session with stream management keeps its own (smItem).
+			if el, ok := item.(*etree.Element); ok {
+				s.router.StoreUndeliverable(el)
+			}
+		},
+		LateWindow: opt.Config.Lab.ListenAfterFailure.Duration,
+		Log:        opt.Log,
+		Metrics:    opt.Metrics,
 	}
 	s.SetLab(opt.Config.Lab.ClientChoice, opt.LabTLS)
 	return s, nil
@@ -149,6 +156,10 @@ func (s *Server) Listen() ([]net.Addr, error) {
 // Serve accepts connections on l with the settings of lc, in the background.
 func (s *Server) Serve(l net.Listener, lc config.Listener) {
 	mcfg := &negotiation.Config{Domain: s.cfg.Domain, TLS: lc.TLS, NewID: s.opt.NewID, Auth: s.opt.Auth}
+	if s.cfg.Chat.StreamManagement {
+		rt := s.cfg.Chat.SMResumeTimeout.Duration
+		mcfg.SM = &negotiation.SM{Resume: rt > 0, MaxResume: int(rt / time.Second)}
+	}
 	ll := newListenerLab(lc)
 	if s.opt.TLS != nil {
 		mcfg.TLSReady = s.opt.TLS.Ready
@@ -173,7 +184,13 @@ func (s *Server) ConnCount() int { return s.pool.Count() }
 // Shutdown stops accepting, asks every connection to end its stream with
 // system-shutdown, and waits for them until ctx ends; then it closes what
 // is left. It returns ctx's error if connections had to be cut.
-func (s *Server) Shutdown(ctx context.Context) error { return s.pool.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.pool.Shutdown(ctx)
+	// Sessions waiting to be resumed end too: what they hold goes to
+	// offline storage before the store closes.
+	s.sm.endAll()
+	return err
+}
 
 // poolLimits are the connection limits from the configuration; the IRC
 // listener's pool gets the same ones.

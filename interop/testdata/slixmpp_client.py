@@ -25,6 +25,11 @@ Scenarios:
              leaves; the receiver logs in, becomes available and reports the
              message and its delay stamp (XEP-0203); a second login of the
              receiver checks that nothing is delivered twice
+  sm         XEP-0198 with slixmpp's xep_0198: the receiver enables stream
+             management (resumable) and becomes available; the sender sends
+             "one"; the receiver's TCP connection is aborted without a
+             close; the sender sends "two" and "three"; the receiver
+             reconnects and resumes, gets what it missed, then "four" live
 
 "Available" is RFC 6121 section 4.2: the client sends initial presence and
 waits until the server echoes it back (its own presence, from its own full
@@ -489,6 +494,73 @@ async def scenario_offline(args, loop):
         await leave(again)
 
 
+async def scenario_sm(args, loop):
+    sender = Account(args.sender, args.sender_password, mech=args.sender_mech)
+    receiver = Account(args.receiver, args.receiver_password, mech=args.receiver_mech)
+    to = slixmpp.JID(receiver.jid).bare
+
+    r, r_started = make_client(receiver, args, loop, "receiver")
+    r.register_plugin("xep_0198", {"window": 1})
+    sm = r["xep_0198"]
+    enabled = loop.create_future()
+    bodies = {}
+    arrived = asyncio.Queue()
+
+    def on_enabled(stanza):
+        emit("sm_enabled", who="receiver", text=stanza.xml.get("id", ""), type=stanza.xml.get("resume", ""))
+        if not enabled.done():
+            enabled.set_result(True)
+
+    def on_message(msg):
+        emit("message", **message_fields(msg, "receiver"))
+        arrived.put_nowait(msg["body"])
+
+    resumed = loop.create_future()
+
+    def on_resumed(stanza):
+        emit("sm_resumed", who="receiver", text=stanza.xml.get("previd", ""), body=stanza.xml.get("h", ""))
+        if not resumed.done():
+            resumed.set_result(True)
+
+    r.add_event_handler("sm_enabled", on_enabled)
+    r.add_event_handler("session_resumed", on_resumed)
+    r.add_event_handler("sm_failed", lambda st: emit("sm_failed", who="receiver"))
+    r.add_event_handler("message", on_message)
+
+    async def expect(body):
+        got = await wait(arrived.get(), args.timeout, "receiver: no message %r" % body)
+        if got != body:
+            raise ScenarioFailed("receiver: got %r, want %r" % (got, body))
+
+    s, s_started = make_client(sender, args, loop, "sender")
+    try:
+        await start(r, r_started, args, "receiver")
+        await wait(enabled, args.timeout, "receiver: stream management was not enabled")
+        await go_online(r, "receiver", args.timeout)
+        await start(s, s_started, args, "sender")
+        s.send_message(mto=to, mbody="one", mtype="chat")
+        await expect("one")
+        # Acknowledged: slixmpp answers the server's <r/> as it reads.
+        await asyncio.sleep(0.2)
+        emit("dropped", who="receiver", body=str(sm.handled))
+        r.transport.abort()  # no </stream:stream>, no close_notify
+        for body in ("two", "three"):
+            s.send_message(mto=to, mbody=body, mtype="chat")
+        await ping_server(s, "sender", args.timeout)
+        await asyncio.sleep(0.2)
+        connect(r, args)
+        await wait(resumed, args.timeout, "receiver: the session was not resumed")
+        await expect("two")
+        await expect("three")
+        s.send_message(mto=to, mbody="four", mtype="chat")
+        await expect("four")
+        await ping_server(r, "receiver", args.timeout)
+        if not arrived.empty():
+            raise ScenarioFailed("receiver: more messages than sent")
+    finally:
+        await leave(s, r)
+
+
 def account_args(p):
     p.add_argument("--jid", required=True)
     p.add_argument("--password")
@@ -537,6 +609,13 @@ def main():
     offline.add_argument("--sender-mech")
     offline.add_argument("--receiver-mech")
     offline.add_argument("--body", required=True)
+    smp = sub.add_parser("sm")
+    smp.add_argument("--sender", required=True)
+    smp.add_argument("--sender-password", required=True)
+    smp.add_argument("--receiver", required=True)
+    smp.add_argument("--receiver-password", required=True)
+    smp.add_argument("--sender-mech")
+    smp.add_argument("--receiver-mech")
     args = ap.parse_args()
     if args.scenario in ("login", "receive"):
         if bool(args.cert) != bool(args.key):
@@ -552,7 +631,7 @@ def main():
     asyncio.set_event_loop(loop)
     run = {"login": scenario_login, "chat": scenario_chat, "receive": scenario_receive,
            "roster": scenario_roster, "subscribe": scenario_subscribe,
-           "offline": scenario_offline}[args.scenario]
+           "offline": scenario_offline, "sm": scenario_sm}[args.scenario]
     emit("start", scenario=args.scenario, slixmpp=slixmpp.__version__)
     try:
         loop.run_until_complete(run(args, loop))
