@@ -17,10 +17,12 @@ import (
 	"jabberd/accounts"
 	"jabberd/auth/external"
 	"jabberd/certs"
+	"jabberd/chat"
 	"jabberd/config"
 	"jabberd/irc"
 	"jabberd/lab"
 	"jabberd/metrics"
+	"jabberd/muc"
 	"jabberd/negotiation"
 	"jabberd/sasl"
 	"jabberd/server"
@@ -43,6 +45,8 @@ type Setup struct {
 	ServerCert, ServerKey string
 	// IRC is the IRC listener when [irc] is enabled, else nil.
 	IRC *irc.Server
+	// MUC is the multi-user chat service when [muc] is enabled, else nil.
+	MUC *muc.Service
 	// Lab holds the connections' transcripts (nil when [lab] transcripts
 	// is 0).
 	Lab *lab.Recorder
@@ -241,8 +245,15 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 			return err
 		}
 	}
+	var components []chat.Component
+	if cfg.MUC.Enabled {
+		if set.MUC, err = mucFromConfig(cfg, db, log); err != nil {
+			return err
+		}
+		components = append(components, set.MUC)
+	}
 	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
-		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics()})
+		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components})
 	return err
 }
 

@@ -24,9 +24,17 @@ func (r *Router) Route(from Session, el *etree.Element) {
 		// own account.
 		bareTo = bareOf(from.JID())
 	}
+	if c := r.component(bareTo); c != nil {
+		// A room or the service of a component (multi-user chat).
+		c.Handle(from.JID(), el)
+		return
+	}
 	switch el.Tag {
 	case "presence":
 		r.presence(from, el, to)
+		if to == "" && el.SelectAttrValue("type", "") == "unavailable" {
+			r.gone(from.JID())
+		}
 	case "message":
 		r.addressed(from, el, bareTo, r.message)
 	case "iq":

@@ -55,6 +55,10 @@ type Options struct {
 	// Metrics counts routed stanzas and offline messages; nil counts
 	// nothing.
 	Metrics Metrics
+	// Components are in-process services on their own domains (the
+	// multi-user chat service): stanzas to them go to their Handle, and
+	// they are listed in the server's disco#items.
+	Components []Component
 }
 
 // Metrics is what the router counts (package metrics implements it). A
@@ -105,7 +109,11 @@ func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Route
 	if opt.MaxRosterItems <= 0 {
 		opt.MaxRosterItems = 1000
 	}
-	return &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{}}
+	r := &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{}}
+	for _, c := range opt.Components {
+		c.Attach(r)
+	}
+	return r
 }
 
 // Bind registers s. A session already bound to the same full JID is
@@ -123,6 +131,7 @@ func (r *Router) Bind(s Session) {
 	r.mu.Unlock()
 	if old != nil && old.s != s {
 		old.s.Replace()
+		r.gone(old.s.JID())
 		// The replaced session's presence ends with it; its resource is
 		// taken, so the unavailable goes out now, from the old entry.
 		if old.available {
@@ -146,6 +155,7 @@ func (r *Router) Unbind(s Session) {
 		delete(r.byBare, bare)
 	}
 	r.mu.Unlock()
+	r.gone(s.JID())
 	if e.available {
 		r.broadcastUnavailable(e)
 	}

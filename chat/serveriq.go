@@ -48,7 +48,13 @@ func (r *Router) serverIQ(from Session, el *etree.Element) {
 		_ = from.Deliver(res)
 	case ns == NSDiscoItem && typ == "get" && toServer:
 		res := r.reply(el, from)
-		res.CreateElement("query").CreateAttr("xmlns", NSDiscoItem)
+		items := res.CreateElement("query")
+		items.CreateAttr("xmlns", NSDiscoItem)
+		for _, c := range r.opt.Components {
+			it := items.CreateElement("item")
+			it.CreateAttr("jid", c.Domain())
+			it.CreateAttr("name", c.Name())
+		}
 		_ = from.Deliver(res)
 	case ns == NSVersion && typ == "get" && toServer:
 		res := r.reply(el, from)

@@ -23,6 +23,7 @@ type Config struct {
 	Log      Log        `toml:"log"`
 	Users    []User     `toml:"user"`
 	IRC      IRC        `toml:"irc"`
+	MUC      MUC        `toml:"muc"`
 	Lab      Lab        `toml:"lab"`
 }
 

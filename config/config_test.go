@@ -58,6 +58,7 @@ func wantDefault() *Config {
 			PingTimeout:         Duration{time.Minute},
 			FloodBurst:          20, FloodRate: 5,
 		},
+		MUC: MUC{Enabled: true, MaxRoomsPerUser: 10, MaxRooms: 10000, MaxOccupants: 200, MaxHistory: 20, MaxMessageBytes: 16384},
 		Lab: Lab{
 			ClientChoice: true, Transcripts: 200, TranscriptMaxBytes: 256 << 10,
 			SlowHandshakeDelay: Duration{5 * time.Second},

@@ -29,6 +29,7 @@ func (c *Config) Validate() error {
 		c.validateLimits,
 		c.validatePasswordCache,
 		c.validateIRC,
+		c.validateMUC,
 		c.validateLab,
 		c.validateLog,
 		c.validateUsers,

@@ -66,6 +66,9 @@ type Options struct {
 	// routed stanzas and offline messages. nil counts nothing.
 	Metrics     transport.Metrics
 	ChatMetrics chat.Metrics
+	// Components are the in-process services on their own domains (the
+	// multi-user chat service) the router hands stanzas to.
+	Components []chat.Component
 }
 
 // Server is a running jabberd.
@@ -108,6 +111,7 @@ func New(opt Options) (*Server, error) {
 			Version:       opt.Version,
 			ExtraFeatures: opt.ExtraFeatures,
 			Metrics:       opt.ChatMetrics,
+			Components:    opt.Components,
 		}, opt.Log),
 	}
 	s.ids = listener.NewIDs("c")

@@ -9,6 +9,7 @@
 //	accounts   NAME → account record
 //	rosters    NAME/ → version, items/ JID → roster item record
 //	offline    NAME/ SEQ → offline message record (SEQ from NextSequence: arrival order)
+//	muc_rooms  SERVICE/ NAME → persistent room record (package muc; store/muc.go)
 //
 // bbolt takes an exclusive lock on the file, so only one process uses a
 // database at a time: while the server runs, `jabberd users` goes through

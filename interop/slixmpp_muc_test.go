@@ -1,0 +1,112 @@
+package interop
+
+// slixmpp's xep_0045 as three occupants of one room on jabberd's
+// multi-user chat service (testdata/slixmpp_muc.py): disco finds the
+// service, joins (201 for the creator, 110 for each; slixmpp counts
+// itself among the occupants), a nickname conflict,
+// a groupchat message all three receive, the subject, a private message
+// through the room, and a kick (307) the kicked and the others see.
+
+import (
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type mucEvent struct {
+	Event       string   `json:"event"`
+	Who         string   `json:"who"`
+	Nick        string   `json:"nick"`
+	Codes       []int    `json:"codes"`
+	Role        string   `json:"role"`
+	Affiliation string   `json:"affiliation"`
+	Occupants   []string `json:"occupants"`
+	Items       []string `json:"items"`
+	MUC         bool     `json:"muc"`
+	Error       *string  `json:"error"`
+	Sender      string   `json:"sender"`
+	Body        string   `json:"body"`
+	By          string   `json:"by"`
+	Subject     string   `json:"subject"`
+	Type        string   `json:"type"`
+	Reason      string   `json:"reason"`
+	Nicks       []string `json:"nicks"`
+}
+
+func TestSlixmppMUC(t *testing.T) {
+	t.Parallel()
+	needSlixmpp(t)
+	j := startJabberd(t, serverOptions{})
+	host, port, _ := net.SplitHostPort(j.addr)
+	script, _ := filepath.Abs(filepath.Join("testdata", "slixmpp_muc.py"))
+	r := runClient(t, runOptions{}, python, script, "--host", host, "--port", port, "--ca", j.caFile(),
+		"--room", "interop@conference.localhost",
+		"--user", "alice@localhost", password("alice"),
+		"--user", "bob@localhost", password("bob"),
+		"--user", "carol@localhost", password("carol"))
+	var events []mucEvent
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var e mucEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("not JSON (%v): %q\n%s", err, line, r)
+		}
+		events = append(events, e)
+	}
+	if r.exitCode() != 0 || len(events) == 0 || events[len(events)-1].Event != "done" {
+		t.Fatalf("the slixmpp MUC scenario did not complete (exit %d):\n%s", r.exitCode(), r)
+	}
+	get := func(event, who string) []mucEvent {
+		var out []mucEvent
+		for _, e := range events {
+			if e.Event == event && (who == "" || e.Who == who) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	if d := get("disco", ""); len(d) != 1 || !slices.Contains(d[0].Items, "conference.localhost") || !d[0].MUC {
+		t.Errorf("disco: %+v", d)
+	}
+	joins := get("joined", "")
+	if len(joins) != 3 {
+		t.Fatalf("joins: %+v\n%s", joins, r)
+	}
+	if a := joins[0]; !slices.Equal(a.Codes, []int{110, 201}) || a.Affiliation != "owner" || a.Role != "moderator" {
+		t.Errorf("alice's join: %+v", a)
+	}
+	if b := joins[1]; !slices.Equal(b.Codes, []int{110}) || b.Role != "participant" || !slices.Equal(b.Occupants, []string{"Alice", "Bob"}) {
+		t.Errorf("bob's join: %+v", b)
+	}
+	if c := joins[2]; !slices.Equal(c.Occupants, []string{"Alice", "Bob", "Carol"}) {
+		t.Errorf("carol's join: %+v", c)
+	}
+	if c := get("conflict", ""); len(c) != 1 || c[0].Error == nil || *c[0].Error != "conflict" {
+		t.Errorf("nick conflict: %+v", c)
+	}
+	for _, who := range []string{"alice", "bob", "carol"} {
+		if g := get("groupchat", who); len(g) != 1 || g[0].Sender != "Bob" || g[0].Body != "hello from bob" {
+			t.Errorf("%s's groupchat: %+v", who, g)
+		}
+		if s := get("subject", who); len(s) != 1 || s[0].By != "Alice" {
+			t.Errorf("%s's subject: %+v", who, s)
+		}
+	}
+	if p := get("private", "bob"); len(p) != 1 || p[0].Sender != "interop@conference.localhost/Carol" || p[0].Type != "chat" {
+		t.Errorf("private message: %+v", p)
+	}
+	if k := get("kicked", "carol"); len(k) != 1 || !slices.Equal(k[0].Codes, []int{110, 307}) || k[0].Reason != "interop kick" {
+		t.Errorf("kicked: %+v", k)
+	}
+	if k := get("saw_kick", "bob"); len(k) != 1 || !slices.Equal(k[0].Codes, []int{307}) {
+		t.Errorf("bob saw the kick: %+v", k)
+	}
+	if n := get("roster", "bob"); len(n) != 1 || !slices.Equal(n[0].Nicks, []string{"Alice", "Bob"}) {
+		t.Errorf("bob's occupant list after the kick: %+v", n)
+	}
+}

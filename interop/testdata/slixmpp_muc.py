@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Drive slixmpp's xep_0045 (Debian's python3-slixmpp) against jabberd's
+multi-user chat, with three occupants in one process.
+
+alice creates the room and joins; bob and carol join; bob sends a groupchat
+message that all three receive; alice sets the subject, which all see; carol
+sends bob a private message through the room; alice kicks carol with a
+reason; bob sees carol leave with status 307. Every observation is printed
+on stdout as one JSON object per line; the process exits 0 when the scenario
+completed, 1 when it did not.
+
+Usage: slixmpp_muc.py --host H --port P --ca CAFILE --room ROOM
+           --user JID PASSWORD --user JID PASSWORD --user JID PASSWORD
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+import slixmpp
+
+TIMEOUT = 20
+
+
+def out(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, name):
+        super().__init__(jid, password, sasl_mech="PLAIN")
+        self.name = name
+        self.register_plugin("xep_0030")
+        self.register_plugin("xep_0045")
+        self.register_plugin("xep_0199")
+        self.online = asyncio.get_event_loop().create_future()
+        self.add_event_handler("session_start", self._started)
+        self.queue = asyncio.Queue()
+        for ev in ("groupchat_message", "groupchat_subject", "groupchat_presence", "message"):
+            self.add_event_handler(ev, self._queue(ev))
+
+    def _queue(self, ev):
+        def put(stanza):
+            self.queue.put_nowait((ev, stanza))
+        return put
+
+    async def _started(self, _):
+        self.send_presence()
+        await self.get_roster()
+        if not self.online.done():
+            self.online.set_result(True)
+
+    async def wait_for(self, what, pred):
+        while True:
+            ev, st = await asyncio.wait_for(self.queue.get(), TIMEOUT)
+            if ev == what and pred(st):
+                return st
+
+
+def codes(pr):
+    return sorted(int(c) for c in pr["muc"]["status_codes"])
+
+
+async def scenario(args):
+    clients = []
+    for (jid, pw), name in zip(args.user, ("alice", "bob", "carol")):
+        c = Client(jid, pw, name)
+        c.ca_certs = args.ca
+        c.connect((args.host, args.port))
+        clients.append(c)
+    await asyncio.wait_for(asyncio.gather(*(c.online for c in clients)), TIMEOUT)
+    alice, bob, carol = clients
+    room = slixmpp.JID(args.room)
+    out(event="online")
+
+    # The service is found through disco.
+    items = await alice["xep_0030"].get_items(jid=alice.boundjid.domain, timeout=TIMEOUT)
+    svc = [i[0] for i in items["disco_items"]["items"]]
+    info = await alice["xep_0030"].get_info(jid=room.domain, timeout=TIMEOUT)
+    out(event="disco", items=svc, muc="http://jabber.org/protocol/muc" in info["disco_info"]["features"])
+
+    for c, nick in ((alice, "Alice"), (bob, "Bob"), (carol, "Carol")):
+        pres, subject, occupants, history = await c["xep_0045"].join_muc_wait(room, nick, maxstanzas=10, timeout=TIMEOUT)
+        out(event="joined", who=c.name, nick=pres["from"].resource, codes=codes(pres),
+            role=pres["muc"]["role"], affiliation=pres["muc"]["affiliation"],
+            occupants=sorted(p["from"].resource for p in occupants))
+
+    # A conflicting nickname.
+    try:
+        await carol["xep_0045"].join_muc_wait(slixmpp.JID(args.room), "Bob", timeout=TIMEOUT)
+        out(event="conflict", error=None)
+    except slixmpp.exceptions.PresenceError as e:
+        out(event="conflict", error=e.condition)
+
+    bob.send_message(mto=room, mbody="hello from bob", mtype="groupchat")
+    for c in clients:
+        m = await c.wait_for("groupchat_message", lambda m: m["body"] == "hello from bob")
+        out(event="groupchat", who=c.name, sender=m["from"].resource, body=m["body"])
+
+    alice["xep_0045"].set_subject(room, "Interop subject")
+    for c in clients:
+        m = await c.wait_for("groupchat_subject", lambda m: m["subject"] == "Interop subject")
+        out(event="subject", who=c.name, by=m["from"].resource, subject=m["subject"])
+
+    carol.send_message(mto=slixmpp.JID(args.room + "/Bob"), mbody="just for bob", mtype="chat")
+    m = await bob.wait_for("message", lambda m: m["body"] == "just for bob")
+    out(event="private", who="bob", sender=str(m["from"]), type=m["type"])
+
+    await alice["xep_0045"].set_role(room, "Carol", "none", reason="interop kick")
+    pr = await carol.wait_for("groupchat_presence", lambda p: p["type"] == "unavailable" and p["from"].resource == "Carol")
+    out(event="kicked", who="carol", codes=codes(pr), reason=pr["muc"]["item"]["reason"] if pr["muc"]["item"] is not None else "")
+    pr = await bob.wait_for("groupchat_presence", lambda p: p["type"] == "unavailable" and p["from"].resource == "Carol")
+    out(event="saw_kick", who="bob", codes=codes(pr))
+    out(event="roster", who="bob", nicks=sorted(bob["xep_0045"].get_roster(room)))
+
+    for c in clients:
+        c.disconnect()
+    await asyncio.sleep(0.2)
+    out(event="done")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--ca", required=True)
+    p.add_argument("--room", required=True)
+    p.add_argument("--user", nargs=2, action="append", required=True)
+    args = p.parse_args()
+    if len(args.user) != 3:
+        p.error("three --user JID PASSWORD")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(asyncio.wait_for(scenario(args), 60))
+    except Exception as e:  # reported, then a failing exit
+        out(event="failed", error=repr(e))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,409 @@
+package muc
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+
+	"jabberd/stanza"
+)
+
+// admin handles muc#admin: lists by role or affiliation (get) and changes
+// of role (kick, voice, moderator) and affiliation (ban, member, admin,
+// owner) (set).
+func (r *Room) admin(from string, el, q *etree.Element, o *occupant, typ string) {
+	actorAffil := r.affiliation(bareOf(from))
+	items := q.SelectElements("item")
+	if len(items) == 0 {
+		r.s.bounce(from, el, ErrBadRequest)
+		return
+	}
+	if typ == "get" {
+		it := items[0]
+		res, query := result(el, from, NSAdmin)
+		if a := it.SelectAttrValue("affiliation", ""); a != "" {
+			if affilRank[actorAffil] < affilRank[Admin] {
+				r.s.bounce(from, el, ErrForbidden)
+				return
+			}
+			for j, af := range r.affil {
+				if af == a {
+					x := query.CreateElement("item")
+					x.CreateAttr("affiliation", af)
+					x.CreateAttr("jid", j)
+				}
+			}
+		} else if role := it.SelectAttrValue("role", ""); role != "" {
+			if o == nil || o.role != Moderator {
+				r.s.bounce(from, el, ErrForbidden)
+				return
+			}
+			for _, oc := range r.occupants {
+				if oc.role == role {
+					x := query.CreateElement("item")
+					x.CreateAttr("role", oc.role)
+					x.CreateAttr("nick", oc.nick)
+					x.CreateAttr("jid", oc.jid)
+					x.CreateAttr("affiliation", r.affiliation(bareOf(oc.jid)))
+				}
+			}
+		} else {
+			r.s.bounce(from, el, ErrBadRequest)
+			return
+		}
+		r.s.deliver(from, res)
+		return
+	}
+	if typ != "set" {
+		r.s.bounce(from, el, ErrBadRequest)
+		return
+	}
+	// Check every item before applying any.
+	for _, it := range items {
+		if e, ok := r.checkItem(from, actorAffil, o, it); !ok {
+			r.s.bounce(from, el, e)
+			return
+		}
+	}
+	actorNick := ""
+	if o != nil {
+		actorNick = o.nick
+	}
+	for _, it := range items {
+		reason := ""
+		if rs := it.SelectElement("reason"); rs != nil {
+			reason = rs.Text()
+		}
+		if role := it.SelectAttrValue("role", ""); role != "" {
+			t := r.occupants[it.SelectAttrValue("nick", "")]
+			if role == None {
+				r.kick(t, actorNick, reason, "307")
+			} else {
+				t.role = role
+				r.broadcastPresence(t, nil)
+			}
+			continue
+		}
+		affil := it.SelectAttrValue("affiliation", "")
+		j := bareOf(it.SelectAttrValue("jid", ""))
+		if affil == None {
+			delete(r.affil, j)
+		} else {
+			r.affil[j] = affil
+		}
+		r.save()
+		for _, t := range r.occupantsOf(j) {
+			switch {
+			case affil == Outcast:
+				r.kick(t, actorNick, reason, "301")
+			case affil == None && r.cfg.MembersOnly:
+				r.kick(t, actorNick, reason, "321")
+			default:
+				t.role = r.defaultRole(affil)
+				r.broadcastPresence(t, nil)
+			}
+		}
+	}
+	res, _ := result(el, from, "")
+	r.s.deliver(from, res)
+}
+
+// checkItem says whether the actor may make the change one item asks.
+func (r *Room) checkItem(from, actorAffil string, o *occupant, it *etree.Element) (stanza.Error, bool) {
+	if role := it.SelectAttrValue("role", ""); role != "" {
+		t := r.occupants[it.SelectAttrValue("nick", "")]
+		switch {
+		case o == nil || o.role != Moderator:
+			return ErrForbidden.WithText("only moderators may change roles"), false
+		case t == nil:
+			return ErrItemNotFound.WithText("no occupant has that nickname"), false
+		case role != None && role != Visitor && role != Participant && role != Moderator:
+			return ErrBadRequest.WithText("unknown role"), false
+		case role == Moderator && affilRank[actorAffil] < affilRank[Admin]:
+			return ErrNotAllowed.WithText("only admins may make moderators"), false
+		case affilRank[r.affiliation(bareOf(t.jid))] >= affilRank[Admin] && affilRank[r.affiliation(bareOf(t.jid))] >= affilRank[actorAffil]:
+			return ErrNotAllowed.WithText("an admin or owner cannot be kicked or silenced by this actor"), false
+		}
+		return stanza.Error{}, true
+	}
+	affil := it.SelectAttrValue("affiliation", "")
+	j := bareOf(it.SelectAttrValue("jid", ""))
+	if j == "" && it.SelectAttrValue("nick", "") != "" {
+		if t := r.occupants[it.SelectAttrValue("nick", "")]; t != nil {
+			j = bareOf(t.jid)
+			it.CreateAttr("jid", j)
+		}
+	}
+	switch {
+	case affilRank[actorAffil] < affilRank[Admin]:
+		return ErrForbidden.WithText("only admins and owners may change affiliations"), false
+	case j == "":
+		return ErrBadRequest.WithText("an affiliation change names a jid"), false
+	case affil == "" || (affil != None && affil != Owner && affil != Admin && affil != Member && affil != Outcast):
+		return ErrBadRequest.WithText("unknown affiliation"), false
+	case actorAffil != Owner && (affilRank[affil] >= affilRank[Admin] || affilRank[r.affiliation(j)] >= affilRank[Admin]):
+		return ErrNotAllowed.WithText("only owners may grant or take admin and owner"), false
+	case r.affiliation(j) == Owner && affil != Owner && r.owners() == 1:
+		return stanza.ErrConflict.WithText("a room keeps at least one owner"), false
+	}
+	return stanza.Error{}, true
+}
+
+func (r *Room) owners() int {
+	n := 0
+	for _, a := range r.affil {
+		if a == Owner {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Room) occupantsOf(bare string) []*occupant {
+	var out []*occupant
+	for _, oc := range r.occupants {
+		if bareOf(oc.jid) == bare {
+			out = append(out, oc)
+		}
+	}
+	return out
+}
+
+// kick removes t with a status code (307 kicked, 301 banned, 321 no
+// longer a member); t's own copy has 110 too.
+func (r *Room) kick(t *occupant, actor, reason, code string) {
+	for _, to := range r.occupants {
+		p := r.presenceOf(t, to, []string{code})
+		p.CreateAttr("type", "unavailable")
+		item := findNS(p, "x", NSUser).SelectElement("item")
+		item.SelectAttr("role").Value = None
+		if code == "301" {
+			item.SelectAttr("affiliation").Value = Outcast
+		}
+		if actor != "" {
+			item.CreateElement("actor").CreateAttr("nick", actor)
+		}
+		if reason != "" {
+			item.CreateElement("reason").SetText(reason)
+		}
+		r.s.deliver(to.jid, p)
+	}
+	delete(r.occupants, t.nick)
+	delete(r.byJID, t.jid)
+}
+
+// owner handles muc#owner: the configuration form (get, submit, cancel)
+// and destroy.
+func (r *Room) owner(from string, el, q *etree.Element, typ string) {
+	if r.affiliation(bareOf(from)) != Owner {
+		r.s.bounce(from, el, ErrForbidden.WithText("only owners may configure this room"))
+		return
+	}
+	if typ == "get" {
+		res, query := result(el, from, NSOwner)
+		r.form(query)
+		r.s.deliver(from, res)
+		return
+	}
+	if typ != "set" {
+		r.s.bounce(from, el, ErrBadRequest)
+		return
+	}
+	if d := q.SelectElement("destroy"); d != nil {
+		r.destroy(d)
+		res, _ := result(el, from, "")
+		r.s.deliver(from, res)
+		return
+	}
+	x := findNS(q, "x", NSData)
+	if x == nil {
+		r.s.bounce(from, el, ErrBadRequest)
+		return
+	}
+	switch x.SelectAttrValue("type", "") {
+	case "cancel":
+	case "submit":
+		wasPersistent := r.cfg.Persistent
+		cfg, err := parseForm(r.cfg, x)
+		if err != "" {
+			r.s.bounce(from, el, ErrBadRequest.WithText(err))
+			return
+		}
+		r.cfg = cfg
+		if cfg.Persistent {
+			r.save()
+		} else if wasPersistent {
+			r.unsave()
+		}
+		r.notifyConfig()
+	default:
+		r.s.bounce(from, el, ErrBadRequest)
+		return
+	}
+	res, _ := result(el, from, "")
+	r.s.deliver(from, res)
+}
+
+// notifyConfig tells the occupants the configuration changed (104).
+func (r *Room) notifyConfig() {
+	for _, to := range r.occupants {
+		m := etree.NewElement("message")
+		m.CreateAttr("from", r.jid)
+		m.CreateAttr("to", to.jid)
+		m.CreateAttr("type", "groupchat")
+		x := m.CreateElement("x")
+		x.CreateAttr("xmlns", NSUser)
+		x.CreateElement("status").CreateAttr("code", "104")
+		r.s.deliver(to.jid, m)
+	}
+}
+
+// destroy removes every occupant and the room.
+func (r *Room) destroy(d *etree.Element) {
+	for _, t := range r.occupants {
+		p := etree.NewElement("presence")
+		p.CreateAttr("from", r.jid+"/"+t.nick)
+		p.CreateAttr("to", t.jid)
+		p.CreateAttr("type", "unavailable")
+		x := p.CreateElement("x")
+		x.CreateAttr("xmlns", NSUser)
+		it := x.CreateElement("item")
+		it.CreateAttr("affiliation", None)
+		it.CreateAttr("role", None)
+		x.AddChild(d.Copy())
+		r.s.deliver(t.jid, p)
+	}
+	r.occupants = map[string]*occupant{}
+	r.byJID = map[string]*occupant{}
+	r.unsave()
+	r.destroyed = true
+	go r.s.maybeDestroy(r) // takes the service lock; r.mu is held here
+}
+
+// The configuration form's fields (XEP-0045 §15.5.3).
+const formType = "http://jabber.org/protocol/muc#roomconfig"
+
+func (r *Room) form(q *etree.Element) {
+	x := q.CreateElement("x")
+	x.CreateAttr("xmlns", NSData)
+	x.CreateAttr("type", "form")
+	x.CreateElement("title").SetText("Configuration of " + r.jid)
+	field(x, "FORM_TYPE", "hidden", "", formType)
+	field(x, "muc#roomconfig_roomname", "text-single", "Name", r.cfg.Name)
+	field(x, "muc#roomconfig_roomdesc", "text-single", "Description", r.cfg.Description)
+	field(x, "muc#roomconfig_persistentroom", "boolean", "Persistent (kept when empty and across restarts)", b01(r.cfg.Persistent))
+	field(x, "muc#roomconfig_publicroom", "boolean", "Listed in the directory", b01(r.cfg.Public))
+	field(x, "muc#roomconfig_membersonly", "boolean", "Members only", b01(r.cfg.MembersOnly))
+	field(x, "muc#roomconfig_moderatedroom", "boolean", "Moderated (visitors may not speak)", b01(r.cfg.Moderated))
+	field(x, "muc#roomconfig_passwordprotectedroom", "boolean", "Password protected", b01(r.cfg.PasswordProtected))
+	field(x, "muc#roomconfig_roomsecret", "text-private", "Password", "")
+	field(x, "muc#roomconfig_changesubject", "boolean", "Participants may change the subject", b01(r.cfg.ChangeSubject))
+	f := field(x, "muc#roomconfig_whois", "list-single", "Who may see real JIDs", r.cfg.Whois)
+	for _, v := range []string{"moderators", "anyone"} {
+		o := f.CreateElement("option")
+		o.CreateAttr("label", v)
+		o.CreateElement("value").SetText(v)
+	}
+	max := r.cfg.MaxUsers
+	if max == 0 {
+		max = r.s.opt.MaxOccupants
+	}
+	field(x, "muc#roomconfig_maxusers", "text-single", "Most occupants (at most "+strconv.Itoa(r.s.opt.MaxOccupants)+")", strconv.Itoa(max))
+}
+
+func field(x *etree.Element, v, typ, label, value string) *etree.Element {
+	f := x.CreateElement("field")
+	f.CreateAttr("var", v)
+	f.CreateAttr("type", typ)
+	if label != "" {
+		f.CreateAttr("label", label)
+	}
+	f.CreateElement("value").SetText(value)
+	return f
+}
+
+func b01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// parseForm applies a submitted form to cfg; a field it does not know is
+// ignored, a bad value is an error.
+func parseForm(cfg Config, x *etree.Element) (Config, string) {
+	boolean := func(s string) (bool, bool) {
+		switch strings.TrimSpace(s) {
+		case "1", "true":
+			return true, true
+		case "0", "false", "":
+			return false, true
+		}
+		return false, false
+	}
+	secret, secretSet := "", false
+	for _, f := range x.SelectElements("field") {
+		v := ""
+		if val := f.SelectElement("value"); val != nil {
+			v = val.Text()
+		}
+		name := f.SelectAttrValue("var", "")
+		var target *bool
+		switch name {
+		case "FORM_TYPE":
+			if v != formType {
+				return cfg, "the form is not " + formType
+			}
+			continue
+		case "muc#roomconfig_roomname":
+			cfg.Name = v
+			continue
+		case "muc#roomconfig_roomdesc":
+			cfg.Description = v
+			continue
+		case "muc#roomconfig_roomsecret":
+			secret, secretSet = v, true
+			continue
+		case "muc#roomconfig_whois":
+			if v != "moderators" && v != "anyone" {
+				return cfg, "whois is moderators or anyone"
+			}
+			cfg.Whois = v
+			continue
+		case "muc#roomconfig_maxusers":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 {
+				return cfg, "maxusers is a number"
+			}
+			cfg.MaxUsers = n
+			continue
+		case "muc#roomconfig_persistentroom":
+			target = &cfg.Persistent
+		case "muc#roomconfig_publicroom":
+			target = &cfg.Public
+		case "muc#roomconfig_membersonly":
+			target = &cfg.MembersOnly
+		case "muc#roomconfig_moderatedroom":
+			target = &cfg.Moderated
+		case "muc#roomconfig_passwordprotectedroom":
+			target = &cfg.PasswordProtected
+		case "muc#roomconfig_changesubject":
+			target = &cfg.ChangeSubject
+		default:
+			continue
+		}
+		b, ok := boolean(v)
+		if !ok {
+			return cfg, name + " is a boolean"
+		}
+		*target = b
+	}
+	if secretSet {
+		cfg.Password = secret
+	}
+	if cfg.PasswordProtected && cfg.Password == "" {
+		return cfg, "a password-protected room needs a password"
+	}
+	return cfg, ""
+}

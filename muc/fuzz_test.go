@@ -1,0 +1,83 @@
+package muc
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/beevik/etree"
+
+	"jabberd/stream"
+)
+
+// FuzzRoomStanzas feeds a room arbitrary stanzas from three occupants
+// (lines of "sender-index stanza") and checks that nothing panics, that
+// the room's two indexes agree, that every occupant has a role and that
+// everything delivered serializes.
+func FuzzRoomStanzas(f *testing.F) {
+	seeds := []string{
+		"0 <presence to='team@conference.localhost/A'/>\n1 <presence to='team@conference.localhost/B'/>\n1 <message to='team@conference.localhost' type='groupchat'><body>x</body></message>",
+		"0 <presence to='team@conference.localhost/A'/>\n0 <iq type='set' id='1' to='team@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='B' role='none'/></query></iq>",
+		"0 <presence to='team@conference.localhost/A'/>\n0 <iq type='set' id='c' to='team@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_membersonly'><value>1</value></field></x></query></iq>\n2 <presence to='team@conference.localhost/C'/>",
+		"0 <presence to='team@conference.localhost/A'/>\n1 <presence to='team@conference.localhost/A'/>\n1 <presence to='team@conference.localhost/Z'><x xmlns='http://jabber.org/protocol/muc'><history maxchars='3' seconds='1' since='2026-01-01T00:00:00Z'/></x></presence>\n1 <presence to='team@conference.localhost/Y'/>\n0 <iq type='set' id='b' to='team@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#admin'><item jid='bob@localhost' affiliation='outcast'/></query></iq>",
+		"0 <presence to='team@conference.localhost/A'/>\n0 <message to='team@conference.localhost/A'><body>me</body></message>\n0 <iq type='set' id='d' to='team@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><destroy/></query></iq>\n0 <presence to='team@conference.localhost/A' type='unavailable'/>",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	senders := []string{"alice@localhost/a", "bob@localhost/b", "carol@localhost/c"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := New(Options{Domain: "conference.localhost", MaxOccupants: 3, MaxHistory: 4, MaxRoomsPerUser: 2, MaxMessageBytes: 64, Store: &memStore{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := &countSink{}
+		s.Attach(k)
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			if len(line) < 2 {
+				continue
+			}
+			from := senders[int(line[0])%len(senders)]
+			doc := etree.NewDocument()
+			if doc.ReadFromBytes(line[2:]) != nil || doc.Root() == nil {
+				if len(line) > 2 && line[1] == '!' {
+					s.Gone(from)
+				}
+				continue
+			}
+			el := doc.Root()
+			el.RemoveAttr("from")
+			el.CreateAttr("from", from)
+			s.Handle(from, el)
+		}
+		s.mu.Lock()
+		rooms := make([]*Room, 0, len(s.rooms))
+		for _, r := range s.rooms {
+			rooms = append(rooms, r)
+		}
+		s.mu.Unlock()
+		for _, r := range rooms {
+			r.mu.Lock()
+			if len(r.occupants) != len(r.byJID) {
+				t.Fatalf("room %s: %d nicks, %d JIDs", r.name, len(r.occupants), len(r.byJID))
+			}
+			for nick, o := range r.occupants {
+				if o.nick != nick || r.byJID[o.jid] != o || o.role == None || o.role == "" {
+					t.Fatalf("room %s: occupant %q is %+v", r.name, nick, o)
+				}
+			}
+			if len(r.history) > 4 || len(r.occupants) > 3 {
+				t.Fatalf("room %s: bounds broken (%d history, %d occupants)", r.name, len(r.history), len(r.occupants))
+			}
+			r.mu.Unlock()
+		}
+	})
+}
+
+// countSink serializes what it is given, as the stream would.
+type countSink struct{ n int }
+
+func (k *countSink) DeliverTo(to string, el *etree.Element) bool {
+	_ = stream.Marshal(el)
+	k.n++
+	return true
+}

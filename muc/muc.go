@@ -1,0 +1,484 @@
+// Package muc is XEP-0045 Multi-User Chat: a service on its own domain
+// (conference.<domain>) that the chat router hands every stanza addressed
+// to it. Rooms are created by joining them; occupants have nicknames,
+// roles and affiliations; groupchat messages, the subject, private
+// messages, kick and ban, a configuration form (XEP-0004), bounded history
+// on join, and persistent rooms kept in the store.
+//
+// Every room has one lock; what a room sends is delivered under it, so every
+// occupant sees a room's stanzas in one order.
+package muc
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/rs/zerolog"
+
+	"jabberd/chat"
+	"jabberd/stanza"
+)
+
+// Namespaces of XEP-0045.
+const (
+	NS      = "http://jabber.org/protocol/muc"
+	NSUser  = NS + "#user"
+	NSAdmin = NS + "#admin"
+	NSOwner = NS + "#owner"
+	NSData  = "jabber:x:data"
+	NSPing  = "urn:xmpp:ping"
+	NSDelay = "urn:xmpp:delay"
+)
+
+// Store keeps persistent rooms: name → opaque record. *store.DB implements
+// it.
+type Store interface {
+	SaveRoom(domain, name string, rec []byte) error
+	DeleteRoom(domain, name string) error
+	Rooms(domain string) (map[string][]byte, error)
+}
+
+// Options configure a service. Zero bounds take the defaults below.
+type Options struct {
+	// Domain is the service's JID (conference.example.org).
+	Domain string
+	// Store keeps persistent rooms; nil keeps them in memory only.
+	Store Store
+	// MaxRoomsPerUser bounds the rooms one account has created and that
+	// still exist (default 10).
+	MaxRoomsPerUser int
+	// MaxOccupants bounds a room (default 200); a room's own maxusers may
+	// be lower.
+	MaxOccupants int
+	// MaxHistory is how many messages a room keeps for joiners (default
+	// 20; negative keeps none).
+	MaxHistory int
+	// MaxMessageBytes bounds a message body or subject (default 16 KiB).
+	MaxMessageBytes int
+	// MaxRooms bounds the service (default 10000).
+	MaxRooms int
+	Log      zerolog.Logger
+	// Now is the clock of history stamps; nil is time.Now.
+	Now func() time.Time
+}
+
+// Service is the MUC component.
+type Service struct {
+	opt  Options
+	sink chat.Deliverer
+
+	mu    sync.Mutex
+	rooms map[string]*Room
+	// creators counts the rooms each bare JID created that still exist.
+	creators map[string]int
+}
+
+// New returns a service and loads its persistent rooms from the store.
+func New(opt Options) (*Service, error) {
+	opt.Domain = strings.ToLower(opt.Domain)
+	if opt.MaxRoomsPerUser <= 0 {
+		opt.MaxRoomsPerUser = 10
+	}
+	if opt.MaxOccupants <= 0 {
+		opt.MaxOccupants = 200
+	}
+	if opt.MaxHistory == 0 {
+		opt.MaxHistory = 20
+	}
+	if opt.MaxHistory < 0 {
+		opt.MaxHistory = 0
+	}
+	if opt.MaxMessageBytes <= 0 {
+		opt.MaxMessageBytes = 16 << 10
+	}
+	if opt.MaxRooms <= 0 {
+		opt.MaxRooms = 10000
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Service{opt: opt, rooms: map[string]*Room{}, creators: map[string]int{}}
+	if opt.Store != nil {
+		recs, err := opt.Store.Rooms(opt.Domain)
+		if err != nil {
+			return nil, err
+		}
+		for name, b := range recs {
+			var rec record
+			if err := json.Unmarshal(b, &rec); err != nil {
+				opt.Log.Error().Err(err).Str("room", name).Msg("a stored room is unreadable; skipped")
+				continue
+			}
+			r := s.newRoom(name, rec.Creator)
+			r.cfg = rec.Config
+			r.cfg.Persistent = true
+			r.subject, r.subjectBy = rec.Subject, rec.SubjectBy
+			for j, a := range rec.Affiliations {
+				r.affil[j] = a
+			}
+			s.rooms[name] = r
+			if rec.Creator != "" {
+				s.creators[rec.Creator]++
+			}
+		}
+	}
+	return s, nil
+}
+
+// Domain is the service's JID.
+func (s *Service) Domain() string { return s.opt.Domain }
+
+// Attach gives the service the router it delivers through.
+func (s *Service) Attach(d chat.Deliverer) { s.sink = d }
+
+// Name is the service's name in disco.
+func (s *Service) Name() string { return "Chat rooms" }
+
+// RoomCount returns the number of rooms.
+func (s *Service) RoomCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rooms)
+}
+
+// record is a persistent room in the store.
+type record struct {
+	Config       Config            `json:"config"`
+	Subject      string            `json:"subject,omitempty"`
+	SubjectBy    string            `json:"subject_by,omitempty"`
+	Affiliations map[string]string `json:"affiliations"`
+	Creator      string            `json:"creator,omitempty"`
+}
+
+// Handle takes a stanza a local session (from, a full JID) addressed to the
+// service or one of its rooms.
+func (s *Service) Handle(from string, el *etree.Element) {
+	to := el.SelectAttrValue("to", "")
+	bare, nick, _ := strings.Cut(to, "/")
+	local, domain, ok := strings.Cut(bare, "@")
+	if !ok {
+		local, domain = "", bare
+	}
+	local = strings.ToLower(local)
+	if strings.ToLower(domain) != s.opt.Domain {
+		s.bounce(from, el, stanza.ErrServiceUnavailable)
+		return
+	}
+	typ := el.SelectAttrValue("type", "")
+	if typ == "error" {
+		if local != "" && el.Tag == "presence" {
+			return
+		}
+		// An error from an occupant for a private message or a ping:
+		// nothing to do with it.
+		return
+	}
+	if local == "" {
+		if el.Tag == "iq" && nick == "" {
+			s.serviceIQ(from, el)
+			return
+		}
+		s.bounce(from, el, stanza.ErrServiceUnavailable)
+		return
+	}
+	switch el.Tag {
+	case "presence":
+		s.presence(from, el, local, nick, typ)
+	case "message":
+		r := s.room(local)
+		if r == nil {
+			s.bounce(from, el, ErrItemNotFound)
+			return
+		}
+		r.message(from, el, nick, typ)
+	case "iq":
+		r := s.room(local)
+		if r == nil {
+			s.bounce(from, el, ErrItemNotFound)
+			return
+		}
+		r.iq(from, el, nick, typ)
+	}
+}
+
+// Gone tells the service that a session (a full JID) is unavailable: it
+// leaves every room it is in.
+func (s *Service) Gone(full string) {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	for _, r := range rooms {
+		r.mu.Lock()
+		o := r.byJID[full]
+		if o != nil {
+			r.leave(o, nil)
+		}
+		r.mu.Unlock()
+		if o != nil {
+			s.maybeDestroy(r)
+		}
+	}
+}
+
+func (s *Service) room(name string) *Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rooms[name]
+}
+
+// presence: a join, a change of presence or nick, or a leave.
+func (s *Service) presence(from string, el *etree.Element, name, nick, typ string) {
+	switch typ {
+	case "", "unavailable":
+	default:
+		return // subscriptions and probes mean nothing to a room
+	}
+	r := s.room(name)
+	if r == nil {
+		if typ == "unavailable" {
+			return
+		}
+		if nick == "" {
+			s.bounce(from, el, ErrJIDMalformed)
+			return
+		}
+		r = s.create(from, el, name)
+		if r == nil {
+			return
+		}
+	}
+	r.mu.Lock()
+	if r.destroyed {
+		r.mu.Unlock()
+		s.bounce(from, el, stanza.Error{Code: "503", Type: "wait", Condition: "service-unavailable", Text: "the room is being destroyed; try again"})
+		return
+	}
+	o := r.byJID[from]
+	switch {
+	case typ == "unavailable":
+		if o != nil {
+			r.leave(o, el)
+		}
+	case o == nil:
+		r.join(from, el, nick)
+	case nick == "":
+		r.mu.Unlock()
+		s.bounce(from, el, ErrJIDMalformed)
+		return
+	case nick == o.nick:
+		o.presence = cleanPresence(el)
+		r.broadcastPresence(o, nil)
+	default:
+		r.changeNick(o, el, nick)
+	}
+	r.mu.Unlock()
+	s.maybeDestroy(r)
+}
+
+// create makes a room for from's join, within the bounds; nil if refused
+// (the sender is told).
+func (s *Service) create(from string, el *etree.Element, name string) *Room {
+	bare := bareOf(from)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.rooms[name]; r != nil {
+		return r
+	}
+	if len(s.rooms) >= s.opt.MaxRooms {
+		s.bounceLocked(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "resource-constraint", Text: "this service has too many rooms"})
+		return nil
+	}
+	if s.creators[bare] >= s.opt.MaxRoomsPerUser {
+		s.bounceLocked(from, el, ErrNotAllowedRooms)
+		return nil
+	}
+	r := s.newRoom(name, bare)
+	r.affil[bare] = Owner
+	r.created = true
+	s.rooms[name] = r
+	s.creators[bare]++
+	return r
+}
+
+func (s *Service) newRoom(name, creator string) *Room {
+	return &Room{
+		s: s, name: name, jid: name + "@" + s.opt.Domain, creator: creator,
+		cfg:       Config{Public: true, Whois: "moderators", ChangeSubject: true},
+		affil:     map[string]string{},
+		occupants: map[string]*occupant{},
+		byJID:     map[string]*occupant{},
+	}
+}
+
+// maybeDestroy removes a room that is empty and not persistent.
+func (s *Service) maybeDestroy(r *Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.destroyed && (len(r.occupants) > 0 || r.cfg.Persistent) {
+		return
+	}
+	if s.rooms[r.name] == r {
+		delete(s.rooms, r.name)
+		if r.creator != "" {
+			if s.creators[r.creator]--; s.creators[r.creator] <= 0 {
+				delete(s.creators, r.creator)
+			}
+		}
+	}
+	r.destroyed = true
+}
+
+// save writes a persistent room to the store (r.mu held).
+func (r *Room) save() {
+	st := r.s.opt.Store
+	if st == nil || !r.cfg.Persistent {
+		return
+	}
+	rec := record{Config: r.cfg, Subject: r.subject, SubjectBy: r.subjectBy, Affiliations: r.affil, Creator: r.creator}
+	b, err := json.Marshal(rec)
+	if err == nil {
+		err = st.SaveRoom(r.s.opt.Domain, r.name, b)
+	}
+	if err != nil {
+		r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("saving a room failed")
+	}
+}
+
+func (r *Room) unsave() {
+	if st := r.s.opt.Store; st != nil {
+		if err := st.DeleteRoom(r.s.opt.Domain, r.name); err != nil {
+			r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("deleting a stored room failed")
+		}
+	}
+}
+
+// serviceIQ answers disco on the service's own JID.
+func (s *Service) serviceIQ(from string, el *etree.Element) {
+	typ := el.SelectAttrValue("type", "")
+	if typ == "result" {
+		return
+	}
+	q := only(el)
+	if q == nil {
+		s.bounce(from, el, stanza.ErrBadRequest)
+		return
+	}
+	switch {
+	case typ == "get" && q.Tag == "query" && q.NamespaceURI() == chat.NSDiscoInfo && q.SelectAttr("node") == nil:
+		res, query := result(el, from, chat.NSDiscoInfo)
+		id := query.CreateElement("identity")
+		id.CreateAttr("category", "conference")
+		id.CreateAttr("type", "text")
+		id.CreateAttr("name", s.Name())
+		for _, f := range []string{chat.NSDiscoInfo, chat.NSDiscoItem, NS, NSPing} {
+			query.CreateElement("feature").CreateAttr("var", f)
+		}
+		s.deliver(from, res)
+	case typ == "get" && q.Tag == "query" && q.NamespaceURI() == chat.NSDiscoItem:
+		res, query := result(el, from, chat.NSDiscoItem)
+		s.mu.Lock()
+		rooms := make([]*Room, 0, len(s.rooms))
+		for _, r := range s.rooms {
+			rooms = append(rooms, r)
+		}
+		s.mu.Unlock()
+		for _, r := range rooms {
+			r.mu.Lock()
+			if r.cfg.Public {
+				it := query.CreateElement("item")
+				it.CreateAttr("jid", r.jid)
+				it.CreateAttr("name", r.title())
+			}
+			r.mu.Unlock()
+		}
+		s.deliver(from, res)
+	case typ == "get" && q.Tag == "ping" && q.NamespaceURI() == NSPing:
+		res, _ := result(el, from, "")
+		s.deliver(from, res)
+	default:
+		s.bounce(from, el, stanza.ErrServiceUnavailable)
+	}
+}
+
+// deliver hands el to the router for to. Copies: el is never touched again.
+func (s *Service) deliver(to string, el *etree.Element) {
+	if s.sink != nil {
+		s.sink.DeliverTo(to, el)
+	}
+}
+
+func (s *Service) bounce(to string, el *etree.Element, e stanza.Error) {
+	typ := el.SelectAttrValue("type", "")
+	if typ == "error" || (el.Tag == "iq" && typ == "result") {
+		return
+	}
+	reply := stanza.ErrorReply(el, e)
+	if a := reply.SelectAttr("to"); a != nil {
+		a.Value = to
+	} else {
+		reply.CreateAttr("to", to)
+	}
+	if reply.SelectAttr("from") == nil {
+		reply.CreateAttr("from", s.opt.Domain)
+	}
+	s.deliver(to, reply)
+}
+
+func (s *Service) bounceLocked(to string, el *etree.Element, e stanza.Error) { s.bounce(to, el, e) }
+
+// Errors a room answers with (XEP-0045 with XEP-0086 codes).
+var (
+	ErrItemNotFound      = stanza.Error{Code: "404", Type: "cancel", Condition: "item-not-found"}
+	ErrJIDMalformed      = stanza.Error{Code: "400", Type: "modify", Condition: "jid-malformed", Text: "a nickname is required"}
+	ErrForbidden         = stanza.Error{Code: "403", Type: "auth", Condition: "forbidden"}
+	ErrRegistration      = stanza.Error{Code: "407", Type: "auth", Condition: "registration-required", Text: "this room is members-only"}
+	ErrNotAllowedRooms   = stanza.Error{Code: "405", Type: "cancel", Condition: "not-allowed", Text: "you have created as many rooms as this service allows"}
+	ErrFull              = stanza.Error{Code: "503", Type: "wait", Condition: "service-unavailable", Text: "the room is full"}
+	ErrNotAcceptable     = stanza.ErrNotAcceptable
+	ErrConflict          = stanza.ErrConflict.WithText("that nickname is in use in this room")
+	ErrPassword          = stanza.ErrNotAuthorized.WithText("this room needs a password")
+	ErrTooBig            = stanza.Error{Code: "406", Type: "modify", Condition: "policy-violation", Text: "the message is too long for this room"}
+	ErrNotAllowed        = stanza.ErrNotAllowed
+	ErrBadRequest        = stanza.ErrBadRequest
+	ErrServiceUnavailble = stanza.ErrServiceUnavailable
+)
+
+func bareOf(jid string) string {
+	b, _, _ := strings.Cut(jid, "/")
+	return strings.ToLower(b)
+}
+
+// only returns the single child element of el, or nil.
+func only(el *etree.Element) *etree.Element {
+	kids := el.ChildElements()
+	if len(kids) != 1 {
+		return nil
+	}
+	return kids[0]
+}
+
+// result is the result of IQ el from its addressee to to, with a query
+// of ns when ns is not "".
+func result(el *etree.Element, to, ns string) (*etree.Element, *etree.Element) {
+	res := etree.NewElement("iq")
+	if id := el.SelectAttr("id"); id != nil {
+		res.CreateAttr("id", id.Value)
+	}
+	res.CreateAttr("type", "result")
+	res.CreateAttr("from", el.SelectAttrValue("to", ""))
+	res.CreateAttr("to", to)
+	if ns == "" {
+		return res, nil
+	}
+	q := res.CreateElement("query")
+	q.CreateAttr("xmlns", ns)
+	return res, q
+}
