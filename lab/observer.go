@@ -56,7 +56,7 @@ func (w watcher) TLSFailed(f transport.HandshakeFailure) {
 		w.t.Event("the client sent plaintext where the TLS handshake belonged")
 		w.pieces(f.Plaintext)
 	}
-	w.t.TLSFailed(f.Err.Error(), f.Alert, f.ServerName, len(f.Plaintext) > 0)
+	w.t.HandshakeFailed(Failure{Err: f.Err.Error(), Alert: f.Alert, SNI: f.ServerName, Plaintext: len(f.Plaintext) > 0, SecondHello: f.SecondHello})
 }
 
 // Late records what the client sent after the server ended the exchange,

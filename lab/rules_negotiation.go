@@ -40,6 +40,8 @@ func forgeryHandshake(actedOn, refused, forgery string, rfc6120 bool) func(t *Tr
 		case !h.failed || (rfc6120 && legacyStream(t)):
 		case h.plaintext:
 			t.fail(actedOn, "the client answered the "+forgery+" injected after the go-ahead: it sent plaintext where its ClientHello belonged instead of starting TLS")
+		case h.secondHello:
+			t.fail(actedOn, "the client started its handshake over (a second ClientHello where the first one's records belonged): it acted on the "+forgery+" injected after the go-ahead")
 		case h.byClient():
 			t.pass(refused, "the client did not start TLS over the injected "+forgery+" ("+h.how()+")")
 		default:

@@ -194,14 +194,30 @@ func (t *Transcript) TLSEstablished(version, cipher, sni, clientCert string) {
 // client asked for, and whether the client sent plaintext where its
 // ClientHello belonged.
 func (t *Transcript) TLSFailed(err, alert, sni string, plaintext bool) {
-	if t.tlsFailed(err, alert, sni, plaintext) {
+	t.HandshakeFailed(Failure{Err: err, Alert: alert, SNI: sni, Plaintext: plaintext})
+}
+
+// Failure is what the core saw of a failed handshake (transport's
+// HandshakeFailure, in the lab's words).
+type Failure struct {
+	Err, Alert, SNI string
+	// Plaintext: the client sent plaintext where its ClientHello belonged.
+	Plaintext bool
+	// SecondHello: the client started its handshake over.
+	SecondHello bool
+}
+
+// HandshakeFailed records a failed handshake.
+func (t *Transcript) HandshakeFailed(f Failure) {
+	if t.tlsFailed(f) {
 		t.noteFailure("its TLS handshake failed (" + t.verdict.tlsFailed.how() + ")")
 	}
 }
 
 // tlsFailed records the failure under t.mu and reports whether the client
 // failed it (a fallback may follow).
-func (t *Transcript) tlsFailed(err, alert, sni string, plaintext bool) bool {
+func (t *Transcript) tlsFailed(f Failure) bool {
+	err, alert, sni, plaintext := f.Err, f.Alert, f.SNI, f.Plaintext
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if alert == "" {
@@ -220,7 +236,10 @@ func (t *Transcript) tlsFailed(err, alert, sni string, plaintext bool) bool {
 	if alert != "" {
 		t.add(Record{Dir: DirEvent, Data: "the client sent TLS alert " + alert})
 	}
-	t.verdict.tlsFailed = handshakeEnd{failed: true, err: err, alert: alert, plaintext: plaintext}
+	if f.SecondHello {
+		t.add(Record{Dir: DirEvent, Data: "the client sent a second ClientHello: it started its handshake over"})
+	}
+	t.verdict.tlsFailed = handshakeEnd{failed: true, err: err, alert: alert, plaintext: plaintext, secondHello: f.SecondHello}
 	t.verdict.tls(t)
 	return t.verdict.tlsFailed.byClient() || plaintext
 }
@@ -233,6 +252,10 @@ func (t *Transcript) Late(after string, sent bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.verdict.late = after
+	if sent && t.phase != PhasePlaintext {
+		// Past the end of TLS the socket carries plaintext again.
+		t.phase = PhasePlaintext
+	}
 	if sent {
 		t.add(Record{Dir: DirEvent, Data: "the client went on sending after " + after + "; recorded, never parsed"})
 	} else {

@@ -52,12 +52,14 @@ type handshakeEnd struct {
 	err       string
 	alert     string // the client's alert by RFC 8446 name, "" when none was read
 	plaintext bool   // the client sent plaintext where its ClientHello belonged
+	// secondHello: the client sent a second ClientHello (it started over).
+	secondHello bool
 }
 
 // byClient reports whether the client ended the handshake: an alert, a
 // close, a reset, a version or cipher it would not share.
 func (h handshakeEnd) byClient() bool {
-	if h.alert != "" {
+	if h.alert != "" || h.secondHello {
 		return true
 	}
 	for _, s := range []string{"EOF", "connection reset", "broken pipe", "unsupported versions", "no cipher suite", "no mutual"} {
@@ -197,6 +199,11 @@ func (v *verdict) tls(t *Transcript) {
 // nothing was.
 func (v *verdict) end(t *Transcript, reason string) {
 	t.correlateFallback()
+	if v.tlsDone && t.phase != PhasePlaintext && strings.Contains(reason, "received record with version 30") {
+		// A TLS record in the clear inside TLS: the client started a
+		// handshake over (a second ClientHello), its move after TLS.
+		v.input(t, Input{Kind: "refused", Name: "a second ClientHello inside TLS"})
+	}
 	by := endedByClient(reason)
 	if a, ok := starttls.RemoteAlert(reason); ok && t.sum.Alert == "" {
 		t.sum.Alert = a
@@ -220,6 +227,9 @@ func (v *verdict) end(t *Transcript, reason string) {
 // endedByClient reads a close reason: the client closed, hung up, reset
 // or alerted (these are the reasons the drivers and the core give).
 func endedByClient(reason string) bool {
+	if strings.HasPrefix(reason, "write failed") && (strings.Contains(reason, "broken pipe") || strings.Contains(reason, "reset by peer")) {
+		return true // the client hung up before the server's write
+	}
 	for _, p := range []string{"client disconnected", "client closed the stream", "Connection closed", "Connection error", "Client Quit", "connection failed", "TLS handshake failed", "Quit", "QUIT"} {
 		if strings.HasPrefix(reason, p) {
 			return true

@@ -135,3 +135,32 @@ func hasEvent(tr *lab.Transcript, prefix string) bool {
 	}
 	return false
 }
+
+// TestLabPlaintextAfterTLSEnded: like sendxmpp under cert-revoked-ocsp,
+// the client refuses the certificate after the handshake completed, ends
+// TLS (close_notify) and goes on in plaintext on the same socket: the
+// server listens past the end of TLS, and the refusal does not hide the
+// fallback.
+func TestLabPlaintextAfterTLSEnded(t *testing.T) {
+	h := start(t, func(c *config.Config) { c.Listen[0].Profile = "cert-expired" })
+	c := labAskTLS(t, h)
+	c.expect(rfcProceed)
+	cfg := h.tlsConfig(nil)
+	cfg.InsecureSkipVerify = true // the check comes after the handshake
+	c.upgrade(cfg)
+	if err := c.conn.(*tls.Conn).CloseWrite(); err != nil { // close_notify, the TCP stays open
+		t.Fatal(err)
+	}
+	c.conn = c.tcp // what follows is plaintext on the socket
+	// After its refusal, not in the same segment as the close_notify
+	// (bytes read with it would stay in the TLS connection's buffer).
+	time.Sleep(50 * time.Millisecond)
+	tr := goOnInPlaintext(t, h, c)
+	s := tr.Summary()
+	if s.Verdict != lab.Fail || !slices.Contains(s.Flags, lab.FlagFallbackToPlaintext) || !slices.Contains(s.Flags, lab.FlagPlaintextCredentials) {
+		t.Errorf("verdict %s (%s), flags %v: want the fallback after the end of TLS\n%s", s.Verdict, s.Reason, s.Flags, tr.MarshalJSONL())
+	}
+	if strings.Contains(string(tr.MarshalJSONL()), "late-secret") {
+		t.Error("the transcript keeps the password sent after TLS ended")
+	}
+}

@@ -96,17 +96,43 @@ const (
 // last whole TLS record when it is not TLS: plaintext the client went on
 // with on the same socket after the handshake failed.
 func ScanRecords(raw []byte) (alert string, after []byte) {
+	alert, after, _ = scanRecords(raw)
+	return alert, after
+}
+
+// ClientHellos counts the ClientHello records in what a client sent: a
+// second one is a client starting its handshake over (as one that obeyed
+// a forged second go-ahead does).
+func ClientHellos(raw []byte) int {
+	_, _, n := scanRecords(raw)
+	return n
+}
+
+func scanRecords(raw []byte) (alert string, after []byte, hellos int) {
 	for len(raw) >= recordHeaderLen && isRecord(raw) {
 		n := recordHeaderLen + (int(raw[3])<<8 | int(raw[4]))
 		if n > len(raw) {
-			return alert, nil // a record cut short: still TLS
+			return alert, nil, hellos // a record cut short: still TLS
 		}
 		if raw[0] == recordAlert && n == recordHeaderLen+2 {
 			alert = AlertName(raw[recordHeaderLen+1])
 		}
+		if raw[0] == recordHandshake && isClientHello(raw[recordHeaderLen:n]) {
+			hellos++
+		}
 		raw = raw[n:]
 	}
-	return alert, raw
+	return alert, raw, hellos
+}
+
+// isClientHello: a handshake record holding one whole ClientHello message
+// (type 1 and a length that fills the record), which an encrypted record
+// matches only by a rare accident of its first four bytes.
+func isClientHello(payload []byte) bool {
+	if len(payload) < 4 || payload[0] != 1 {
+		return false
+	}
+	return int(payload[1])<<16|int(payload[2])<<8|int(payload[3]) == len(payload)-4
 }
 
 // isRecord: a content type TLS defines (change_cipher_spec 20 to

@@ -48,3 +48,17 @@ func TestScanRecords(t *testing.T) {
 		t.Errorf("plaintext alone: after = %q", after)
 	}
 }
+
+func TestClientHellos(t *testing.T) {
+	hello := []byte{22, 3, 1, 0, 8, 1, 0, 0, 4, 3, 3, 0, 0}
+	finished := []byte{22, 3, 3, 0, 8, 20, 0, 0, 4, 1, 2, 3, 4}
+	if n := ClientHellos(hello); n != 1 {
+		t.Errorf("one ClientHello: %d", n)
+	}
+	if n := ClientHellos(append(append([]byte{}, hello...), hello...)); n != 2 {
+		t.Errorf("two ClientHellos: %d", n)
+	}
+	if n := ClientHellos(append(append([]byte{}, hello...), finished...)); n != 1 {
+		t.Errorf("a ClientHello and another handshake message: %d", n)
+	}
+}

@@ -108,6 +108,8 @@ type Conn struct {
 	// Only the connection's goroutine touches them.
 	lateAfter string
 	late      []byte
+	lateTLS   bool // the client ended TLS: what follows on the socket is past the TLS records
+	lateDone  bool // the late input was listened for
 
 	// dialect and authed are what the notes said, for Metrics; only the
 	// connection's goroutine touches them.

@@ -45,6 +45,9 @@ type HandshakeFailure struct {
 	Alert string
 	// ServerName is the SNI of the ClientHello, when one was read.
 	ServerName string
+	// SecondHello: the client sent a second ClientHello where the records
+	// of its first handshake belonged (it started over).
+	SecondHello bool
 }
 
 // Input is what one unit of client input meant (the lab's wire.Input).

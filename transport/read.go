@@ -79,6 +79,11 @@ func (c *Conn) ReadFailed(err error) ReadEnd {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		c.Log().Info().Msg("client disconnected")
 		c.EndReason("client disconnected")
+		if c.Secure() {
+			// A client that refuses the certificate after the handshake
+			// may end TLS and go on in plaintext on the same socket.
+			c.lateAfter, c.lateTLS = "the client ended TLS", true
+		}
 		return HungUp
 	default:
 		c.Log().Info().Err(err).Msg("connection failed")

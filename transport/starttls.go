@@ -92,7 +92,8 @@ func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose s
 // alert in the clear and for plaintext sent after them. What follows the
 // records is the start of the late input the close will listen for.
 func (c *Conn) observeFailure(err error, raw []byte, skip, sni string) {
-	f := HandshakeFailure{Err: err, Plaintext: notTLS(raw, skip), ServerName: sni}
+	f := HandshakeFailure{Err: err, Plaintext: notTLS(raw, skip), ServerName: sni,
+		SecondHello: starttls.ClientHellos(bytes.TrimLeft(raw, skip)) > 1 || secondHelloError(err)}
 	c.lateAfter = "the failed TLS handshake"
 	if f.Plaintext == nil {
 		var after []byte
@@ -110,6 +111,13 @@ func (c *Conn) observeFailure(err error, raw []byte, skip, sni string) {
 		}
 	}
 	c.obs.TLSFailed(f)
+}
+
+// secondHelloError: crypto/tls met a record in ClientHello's legacy
+// version (0x0301) where the rest of the handshake belonged (0x0303): the
+// client started over, and only the new record's header had been read.
+func secondHelloError(err error) bool {
+	return strings.Contains(err.Error(), "received record with version 301 when expecting version 303")
 }
 
 // noteServerName wraps a handshake's choice to note the SNI on its way.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"jabberd/listener"
+	"jabberd/starttls"
 )
 
 // WriteTimeout bounds every write: a client that stops reading cannot hold
@@ -111,13 +112,32 @@ func eachSegment(b []byte, segs []Segment, f func(piece []byte, redact bool)) {
 // words just written. The driver returns from Serve after it.
 func (c *Conn) Close() {
 	c.endOutput()
-	if c.obs != nil && c.lateAfter != "" && !c.Secure() && c.set.LateWindow > 0 {
-		data := append(c.late, listener.LingerKeep(c.tcp, c.set.LateWindow, maxLate)...)
-		c.late = nil
-		c.obs.Late(data, c.lateAfter)
+	if c.listenLate() {
 		return
 	}
 	listener.Linger(c.tcp)
+}
+
+// listenLate is the close of a watched connection whose exchange ended on a
+// refusal, a failed handshake or the client ending TLS: it waits
+// LateWindow for what the client still sends on the socket and gives it to
+// the observer. It reports whether it ran (the socket is then half-closed
+// and drained); it runs once.
+func (c *Conn) listenLate() bool {
+	if c.obs == nil || c.lateAfter == "" || c.lateDone || (c.Secure() && !c.lateTLS) || c.set.LateWindow <= 0 {
+		return false
+	}
+	c.lateDone = true
+	data := append(c.late, listener.LingerKeep(c.tcp, c.set.LateWindow, maxLate)...)
+	c.late = nil
+	if c.lateTLS {
+		// Past TLS's own records (its alerts), only plaintext counts.
+		if _, data = starttls.ScanRecords(data); len(data) == 0 {
+			return true
+		}
+	}
+	c.obs.Late(data, c.lateAfter)
+	return true
 }
 
 // maxLate bounds what the close keeps of late input for the observer.
@@ -141,5 +161,8 @@ func (c *Conn) endOutput() {
 // closed and what it held goes to Settings.Undelivered.
 func (c *Conn) finish() {
 	c.endOutput()
+	// A client that ended TLS itself (it hung up) did not pass through
+	// the driver's Close: listen here.
+	c.listenLate()
 	c.CloseQueue()
 }
