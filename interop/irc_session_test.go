@@ -112,7 +112,8 @@ func noUnknownCommands(t *testing.T, s *jabberd) {
 	}
 }
 
-// TestIRCPythonSession: python3-irc upgrades with STARTTLS, registers and
+// TestIRCPythonSession: python3-irc upgrades with STARTTLS, logs in with
+// SASL EXTERNAL (alice's certificate), registers and
 // runs the whole session (irc_session.py: JOIN, TOPIC set and asked, MODE,
 // WHO, WHOIS, NAMES, LIST, AWAY and back, USERHOST, ISON, LUSERS, MOTD,
 // WHOWAS, PRIVMSG to a user and to the channel, PART, QUIT), each command
@@ -124,14 +125,16 @@ func TestIRCPythonSession(t *testing.T) {
 	s := startIRC(t, tlspolicy.Optional)
 	dave := dialPeer(t, s.irc, "dave")
 	script, _ := filepath.Abs(filepath.Join("testdata", "irc_session.py"))
+	crt, key := s.clientCert("alice")
 	r := start(t, runOptions{}, python, script, "--server", s.irc, "--ca", s.caFile(),
-		"--timeout", "25", "--nick", "erin", "--peer", "dave")
+		"--timeout", "25", "--nick", "erin", "--peer", "dave", "--cert", crt, "--key", key)
 	dave.joinAfter(s.jabberd, "#lab")
 	r.wait()
 
 	var received, steps []string
+	sasl := ""
 	for line := range strings.Lines(r.stdout.String()) {
-		var e struct{ Event, Line, Name string }
+		var e struct{ Event, Line, Name, Numeric string }
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("irc_session.py printed a line that is not JSON (%v): %q\n%s", err, line, r)
 		}
@@ -140,7 +143,12 @@ func TestIRCPythonSession(t *testing.T) {
 			received = append(received, e.Line)
 		case "step":
 			steps = append(steps, e.Name)
+		case "sasl":
+			sasl = e.Numeric
 		}
+	}
+	if sasl != "903" {
+		t.Errorf("python3-irc's SASL EXTERNAL over TLS ended with %q, want 903:\n%s", sasl, r)
 	}
 	if r.exitCode() != 0 {
 		t.Fatalf("python3-irc %s session failed (exit %d):\n%s", version, r.exitCode(), r)
@@ -202,7 +210,7 @@ var weechatCommands = []string{
 
 // TestIRCWeechatSession: weechat-headless connects to the direct-TLS port
 // ([irc] tls_address; weechat has no STARTTLS), verifying the server
-// against the lab CA, and runs the session from its command line. Its own
+// against the lab CA, logs in with SASL PLAIN, and runs the session from its command line. Its own
 // log files show every answer and no "Unknown command" (how weechat shows
 // a 421); the peer gets both messages.
 func TestIRCWeechatSession(t *testing.T) {
@@ -232,6 +240,10 @@ func TestIRCWeechatSession(t *testing.T) {
 		// No anti-flood queue: each command leaves when it is run.
 		"/set irc.server.lab.anti_flood_prio_high 0",
 		"/set irc.server.lab.anti_flood_prio_low 0",
+		// SASL PLAIN over TLS, as carol's account.
+		"/set irc.server.lab.sasl_mechanism plain",
+		"/set irc.server.lab.sasl_username carol",
+		"/set irc.server.lab.sasl_password " + password("carol"),
 		"/set irc.server.lab.nicks carol",
 		"/set irc.server.lab.username carol",
 		`/set irc.server.lab.realname "Carol Weechat"`,
@@ -264,6 +276,7 @@ func TestIRCWeechatSession(t *testing.T) {
 	}
 	for _, want := range []string{
 		"gnutls: peer's certificate is trusted",
+		"SASL authentication successful",
 		"client capability, enabled: away-notify multi-prefix server-time",
 		"[#lab] carol (carol@127.0.0.1) H@ 0 (Carol Weechat)",
 		"[#lab] End of WHO list",

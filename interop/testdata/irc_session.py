@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A whole IRC session with python3-irc (Debian's "irc" library) against
 jabberd's IRC listener, for the interop tests: connect over STARTTLS (the
-connect_factory of irc_client.py), register, then the commands a client
+connect_factory of irc_client.py), log in with SASL EXTERNAL when given a
+certificate, register, then the commands a client
 sends in its normal flow, each one after the answer to the one before:
 
   JOIN, TOPIC (set, then ask), MODE (the channel), WHO, WHOIS, NAMES, LIST,
@@ -38,6 +39,8 @@ def main():
     p.add_argument("--nick", default="erin")
     p.add_argument("--channel", default="#lab")
     p.add_argument("--peer", required=True, help="a nick on the network to message")
+    p.add_argument("--cert", help="a client certificate (PEM): log in with SASL EXTERNAL over TLS")
+    p.add_argument("--key", help="its key (PEM)")
     args = p.parse_args()
     host, _, port = args.server.rpartition(":")
     port = int(port)
@@ -106,7 +109,7 @@ def main():
     conn = reactor.server()
     try:
         conn.connect(host, port, me, username=me, ircname="python3-irc session",
-                     connect_factory=starttls_factory(args, me))
+                     connect_factory=starttls_factory(args, me, args.cert, args.key))
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline and not state["done"]:
             reactor.process_once(0.1)
