@@ -27,6 +27,7 @@ func (r *Router) message(from Session, el *etree.Element, local string) {
 	to := el.SelectAttrValue("to", "")
 	if _, res := split(to); res != "" {
 		if s := r.Lookup(to); s != nil && s.Deliver(el) == nil {
+			r.carbons(local+"@"+r.domain, "received", el, s)
 			return
 		}
 	}
@@ -36,7 +37,8 @@ func (r *Router) message(from Session, el *etree.Element, local string) {
 		r.bounce(from, el, stanza.ErrServiceUnavailable)
 		return
 	}
-	if r.deliverToBest(el, local) {
+	if got := r.deliverToBestTo(el, local); len(got) > 0 {
+		r.carbons(local+"@"+r.domain, "received", el, got...)
 		return
 	}
 	switch typ {
@@ -49,6 +51,11 @@ func (r *Router) message(from Session, el *etree.Element, local string) {
 // deliverToBest sends el to the available sessions of local with the
 // highest non-negative priority; false if none took it.
 func (r *Router) deliverToBest(el *etree.Element, local string) bool {
+	return len(r.deliverToBestTo(el, local)) > 0
+}
+
+// deliverToBestTo is deliverToBest, returning the sessions that took el.
+func (r *Router) deliverToBestTo(el *etree.Element, local string) []Session {
 	best := -1
 	var targets []Session
 	for _, e := range r.available(local + "@" + r.domain) {
@@ -60,10 +67,10 @@ func (r *Router) deliverToBest(el *etree.Element, local string) bool {
 			targets = append(targets, e.s)
 		}
 	}
-	delivered := false
+	var delivered []Session
 	for _, s := range targets {
 		if s.Deliver(el) == nil {
-			delivered = true
+			delivered = append(delivered, s)
 		}
 	}
 	return delivered

@@ -37,6 +37,7 @@ func (r *Router) Route(from Session, el *etree.Element) {
 		}
 	case "message":
 		r.addressed(from, el, bareTo, r.message)
+		r.carbons(bareOf(from.JID()), "sent", el, from)
 	case "iq":
 		if to == "" || bareTo == r.domain || (bareTo == bareOf(from.JID()) && !strings.Contains(to, "/")) {
 			// IQs to the server, and to one's own bare JID, are answered by

@@ -101,6 +101,7 @@ type entry struct {
 	since     uint64         // the turn of its initial presence
 	changed   uint64         // the turn of its last presence change
 	roster    bool           // requested the roster: gets roster pushes
+	carbons   bool           // XEP-0280 enabled: gets copies of the account's chat messages
 	directed  map[string]bool
 }
 
@@ -213,7 +214,7 @@ func (r *Router) available(bare string) []*entry {
 	var out []*entry
 	for _, e := range r.byBare[bare] {
 		if e.available {
-			out = append(out, &entry{s: e.s, priority: e.priority, presence: e.presence, since: e.since, changed: e.changed})
+			out = append(out, &entry{s: e.s, priority: e.priority, presence: e.presence, since: e.since, changed: e.changed, carbons: e.carbons})
 		}
 	}
 	return out

@@ -63,6 +63,9 @@ func (r *Router) serverIQ(from Session, el *etree.Element) {
 		v.CreateElement("name").SetText("jabberd")
 		v.CreateElement("version").SetText(r.opt.Version)
 		_ = from.Deliver(res)
+	case ns == NSCarbons && typ == "set" && (q.Tag == "enable" || q.Tag == "disable"):
+		r.setCarbons(from, q.Tag == "enable")
+		_ = from.Deliver(r.reply(el, from))
 	default:
 		r.bounce(from, el, stanza.ErrServiceUnavailable)
 	}
@@ -73,7 +76,7 @@ func (r *Router) features() []string {
 	f := []string{
 		NSDiscoInfo, NSDiscoItem, NSPing, NSVersion,
 		"jabber:iq:roster", "urn:xmpp:features:rosterver",
-		"http://jabber.org/protocol/msgoffline", NSDelay,
+		"http://jabber.org/protocol/msgoffline", NSDelay, NSCarbons,
 	}
 	return append(f, r.opt.ExtraFeatures...)
 }

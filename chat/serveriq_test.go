@@ -52,6 +52,7 @@ func TestDiscoAndVersion(t *testing.T) {
 		"urn:xmpp:features:rosterver",
 		"http://jabber.org/protocol/msgoffline",
 		"urn:xmpp:delay",
+		"urn:xmpp:carbons:2",
 	}
 	info := func(extra ...string) string {
 		var b strings.Builder

@@ -30,6 +30,9 @@ Scenarios:
              "one"; the receiver's TCP connection is aborted without a
              close; the sender sends "two" and "three"; the receiver
              reconnects and resumes, gets what it missed, then "four" live
+  carbons    XEP-0280 with slixmpp's xep_0280: two resources of the receiver
+             log in, the second enables carbons; the sender writes to the
+             first, which answers; the second reports both copies
 
 "Available" is RFC 6121 section 4.2: the client sends initial presence and
 waits until the server echoes it back (its own presence, from its own full
@@ -561,6 +564,52 @@ async def scenario_sm(args, loop):
         await leave(s, r)
 
 
+async def scenario_carbons(args, loop):
+    sender = Account(args.sender, args.sender_password, mech=args.sender_mech)
+    one = Account(args.receiver + "/one", args.receiver_password, mech=args.receiver_mech)
+    two = Account(args.receiver + "/two", args.receiver_password, mech=args.receiver_mech)
+    s, s_started = make_client(sender, args, loop, "sender")
+    r1, r1_started = make_client(one, args, loop, "one")
+    r2, r2_started = make_client(two, args, loop, "two")
+    r2.register_plugin("xep_0280")
+    got1, on1 = when(lambda msg: msg["body"] == "hello one")
+    got_s, on_s = when(lambda msg: msg["body"] == "reply")
+    rec, on_rec = when(lambda msg: True)
+    sent, on_sent = when(lambda msg: True)
+    r1.add_event_handler("message", lambda msg: emit("message", **message_fields(msg, "one")))
+    r1.add_event_handler("message", on1)
+    s.add_event_handler("message", on_s)
+    r2.add_event_handler("message", lambda msg: emit("message", **message_fields(msg, "two")))
+
+    def carbon(kind, fut):
+        def handler(msg):
+            inner = msg["carbon_received" if kind == "received" else "carbon_sent"]
+            emit("carbon_" + kind, who="two", from_jid=inner["from"].full, to=inner["to"].full,
+                 body=inner["body"], type=inner["type"])
+            if not fut.done():
+                fut.set_result(msg)
+        return handler
+    r2.add_event_handler("carbon_received", carbon("received", rec))
+    r2.add_event_handler("carbon_sent", carbon("sent", sent))
+    try:
+        await start(r1, r1_started, args, "one")
+        await start(r2, r2_started, args, "two")
+        await r2["xep_0280"].enable(timeout=args.timeout)
+        emit("carbons_enabled", who="two")
+        await go_online(r1, "one", args.timeout)
+        await go_online(r2, "two", args.timeout)
+        await start(s, s_started, args, "sender")
+        s.send_message(mto=r1.boundjid.full, mbody="hello one", mtype="chat")
+        await wait(got1, args.timeout, "one: no message")
+        await wait(rec, args.timeout, "two: no received carbon")
+        r1.send_message(mto=s.boundjid.full, mbody="reply", mtype="chat")
+        await wait(got_s, args.timeout, "sender: no reply")
+        await wait(sent, args.timeout, "two: no sent carbon")
+        await ping_server(r2, "two", args.timeout)
+    finally:
+        await leave(s, r1, r2)
+
+
 def account_args(p):
     p.add_argument("--jid", required=True)
     p.add_argument("--password")
@@ -616,6 +665,13 @@ def main():
     smp.add_argument("--receiver-password", required=True)
     smp.add_argument("--sender-mech")
     smp.add_argument("--receiver-mech")
+    cp = sub.add_parser("carbons")
+    cp.add_argument("--sender", required=True)
+    cp.add_argument("--sender-password", required=True)
+    cp.add_argument("--receiver", required=True)
+    cp.add_argument("--receiver-password", required=True)
+    cp.add_argument("--sender-mech")
+    cp.add_argument("--receiver-mech")
     args = ap.parse_args()
     if args.scenario in ("login", "receive"):
         if bool(args.cert) != bool(args.key):
@@ -631,7 +687,8 @@ def main():
     asyncio.set_event_loop(loop)
     run = {"login": scenario_login, "chat": scenario_chat, "receive": scenario_receive,
            "roster": scenario_roster, "subscribe": scenario_subscribe,
-           "offline": scenario_offline, "sm": scenario_sm}[args.scenario]
+           "offline": scenario_offline, "sm": scenario_sm,
+           "carbons": scenario_carbons}[args.scenario]
     emit("start", scenario=args.scenario, slixmpp=slixmpp.__version__)
     try:
         loop.run_until_complete(run(args, loop))
