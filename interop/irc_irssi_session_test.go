@@ -22,8 +22,11 @@ func TestIRCIrssiSession(t *testing.T) {
 	t.Parallel()
 	s, plain, _ := irssiJabberd(t, nil)
 	dave := dialPeer(t, s.set.IRC.Addr().String(), "dave")
-	r := startIrssi(t, s, irssiServer{port: plain, starttls: "yes", user: "frank"})
+	// SASL EXTERNAL with alice's certificate; the nick is frank's.
+	crt, key := s.clientCert("alice")
+	r := startIrssi(t, s, irssiServer{port: plain, starttls: "yes", user: "frank", mechanism: "EXTERNAL", cert: crt, key: key})
 	r.waitFor("*** Your connection is encrypted: TLS 1.3")
+	r.waitFor("SASL authentication succeeded")
 	logFile := filepath.Join(t.TempDir(), "irssi.log")
 	type step struct {
 		typed string
