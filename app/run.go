@@ -31,7 +31,15 @@ func (set *Setup) Listen() ([]net.Addr, error) {
 		}
 		return nil, err
 	}
+	if err := set.listenUpload(); err != nil {
+		_ = set.Server.Shutdown(context.Background())
+		if set.IRC != nil {
+			_ = set.IRC.Shutdown(context.Background())
+		}
+		return nil, err
+	}
 	if err := set.listenStatus(); err != nil {
+		_ = set.shutdownUpload(context.Background())
 		_ = set.Server.Shutdown(context.Background())
 		if set.IRC != nil {
 			_ = set.IRC.Shutdown(context.Background())
@@ -50,7 +58,7 @@ func (set *Setup) Listen() ([]net.Addr, error) {
 // ctx's error if connections had to be cut. The store stays open: close it
 // after.
 func (set *Setup) Shutdown(ctx context.Context) error {
-	statusErr := set.shutdownStatus(ctx)
+	statusErr := errors.Join(set.shutdownStatus(ctx), set.shutdownUpload(ctx))
 	if set.IRC == nil {
 		return errors.Join(set.Server.Shutdown(ctx), statusErr)
 	}

@@ -29,6 +29,7 @@ import (
 	"jabberd/starttls"
 	"jabberd/store"
 	"jabberd/transport"
+	"jabberd/upload"
 )
 
 // Setup is jabberd built from a configuration, with what start-up made:
@@ -47,6 +48,10 @@ type Setup struct {
 	IRC *irc.Server
 	// MUC is the multi-user chat service when [muc] is enabled, else nil.
 	MUC *muc.Service
+	// Upload is the HTTP file upload service when [upload] is enabled,
+	// else nil; its listener starts with the others.
+	Upload *upload.Service
+	upload *uploadListener
 	// Lab holds the connections' transcripts (nil when [lab] transcripts
 	// is 0).
 	Lab *lab.Recorder
@@ -251,6 +256,12 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 			return err
 		}
 		components = append(components, set.MUC)
+	}
+	if cfg.Upload.Enabled {
+		if set.Upload, err = uploadFromConfig(cfg, log); err != nil {
+			return err
+		}
+		components = append(components, set.Upload)
 	}
 	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
 		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components})

@@ -24,6 +24,7 @@ type Config struct {
 	Users    []User     `toml:"user"`
 	IRC      IRC        `toml:"irc"`
 	MUC      MUC        `toml:"muc"`
+	Upload   Upload     `toml:"upload"`
 	Lab      Lab        `toml:"lab"`
 }
 

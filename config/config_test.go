@@ -59,6 +59,8 @@ func wantDefault() *Config {
 			FloodBurst:          20, FloodRate: 5,
 		},
 		MUC: MUC{Enabled: true, MaxRoomsPerUser: 10, MaxRooms: 10000, MaxOccupants: 200, MaxHistory: 20, MaxMessageBytes: 16384},
+		Upload: Upload{Enabled: true, Address: "127.0.0.1:5281", MaxFileSize: 10 << 20, QuotaPerUser: 100 << 20,
+			Expiry: Duration{168 * time.Hour}},
 		Lab: Lab{
 			ClientChoice: true, Transcripts: 200, TranscriptMaxBytes: 256 << 10,
 			SlowHandshakeDelay: Duration{5 * time.Second},

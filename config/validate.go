@@ -30,6 +30,7 @@ func (c *Config) Validate() error {
 		c.validatePasswordCache,
 		c.validateIRC,
 		c.validateMUC,
+		c.validateUpload,
 		c.validateLab,
 		c.validateLog,
 		c.validateUsers,

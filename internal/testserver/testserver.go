@@ -63,6 +63,7 @@ func Start(t testing.TB, opt Options) *Server {
 	cfg := config.Default()
 	cfg.StateDir = t.TempDir()
 	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: tlspolicy.Optional}}
+	cfg.Upload.Address = "127.0.0.1:0" // parallel tests: never the default port
 	cfg.Log.Level = "debug"
 	cfg.Log.Format = "json"
 	if opt.Configure != nil {
