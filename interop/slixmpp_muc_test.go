@@ -8,12 +8,15 @@ package interop
 // through the room, and a kick (307) the kicked and the others see.
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"jabberd/config"
 )
 
 type mucEvent struct {
@@ -34,6 +37,8 @@ type mucEvent struct {
 	Type        string   `json:"type"`
 	Reason      string   `json:"reason"`
 	Nicks       []string `json:"nicks"`
+	Name        string   `json:"name"`
+	Persistent  bool     `json:"persistent"`
 }
 
 func TestSlixmppMUC(t *testing.T) {
@@ -108,5 +113,53 @@ func TestSlixmppMUC(t *testing.T) {
 	}
 	if n := get("roster", "bob"); len(n) != 1 || !slices.Equal(n[0].Nicks, []string{"Alice", "Bob"}) {
 		t.Errorf("bob's occupant list after the kick: %+v", n)
+	}
+}
+
+// TestSlixmppMUCPersistentRestart: slixmpp's alice makes a room persistent
+// through the configuration form and sets its subject; after a restart of
+// the server on the same state directory, slixmpp's bob joins it and finds
+// its name, its subject and muc_persistent.
+func TestSlixmppMUCPersistentRestart(t *testing.T) {
+	t.Parallel()
+	needSlixmpp(t)
+	dir := t.TempDir()
+	keep := func(c *config.Config) { c.StateDir = dir }
+	script, _ := filepath.Abs(filepath.Join("testdata", "slixmpp_muc.py"))
+	runMUC := func(j *jabberd, scenario string) []mucEvent {
+		t.Helper()
+		host, port, _ := net.SplitHostPort(j.addr)
+		r := runClient(t, runOptions{}, python, script, "--scenario", scenario, "--host", host, "--port", port, "--ca", j.caFile(),
+			"--room", "kept@conference.localhost",
+			"--user", "alice@localhost", password("alice"),
+			"--user", "bob@localhost", password("bob"),
+			"--user", "carol@localhost", password("carol"))
+		var events []mucEvent
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
+			var e mucEvent
+			if json.Unmarshal([]byte(line), &e) == nil {
+				events = append(events, e)
+			}
+		}
+		if r.exitCode() != 0 || len(events) == 0 || events[len(events)-1].Event != "done" {
+			t.Fatalf("slixmpp MUC scenario %s did not complete (exit %d):\n%s", scenario, r.exitCode(), r)
+		}
+		return events
+	}
+	j1 := startJabberd(t, serverOptions{configure: keep})
+	runMUC(j1, "persist")
+	if err := j1.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	j1.Set.Store.Close()
+	j2 := startJabberd(t, serverOptions{configure: keep})
+	var got *mucEvent
+	for _, e := range runMUC(j2, "rejoin") {
+		if e.Event == "rejoined" {
+			got = &e
+		}
+	}
+	if got == nil || got.Subject != "Survives restarts" || got.Name != "Kept room" || !got.Persistent || !slices.Equal(got.Codes, []int{110}) {
+		t.Errorf("after the restart: %+v", got)
 	}
 }

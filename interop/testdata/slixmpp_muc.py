@@ -11,6 +11,12 @@ completed, 1 when it did not.
 
 Usage: slixmpp_muc.py --host H --port P --ca CAFILE --room ROOM
            --user JID PASSWORD --user JID PASSWORD --user JID PASSWORD
+
+With --scenario persist, alice alone creates the room, makes it persistent
+through the configuration form (slixmpp's get_room_config and
+set_room_config), sets the subject and leaves; with --scenario rejoin
+(after a server restart), bob joins the room and reports its subject and
+the room's configuration as disco#info shows it.
 """
 
 import argparse
@@ -63,7 +69,7 @@ def codes(pr):
     return sorted(int(c) for c in pr["muc"]["status_codes"])
 
 
-async def scenario(args):
+async def connect(args):
     clients = []
     for (jid, pw), name in zip(args.user, ("alice", "bob", "carol")):
         c = Client(jid, pw, name)
@@ -71,6 +77,48 @@ async def scenario(args):
         c.connect((args.host, args.port))
         clients.append(c)
     await asyncio.wait_for(asyncio.gather(*(c.online for c in clients)), TIMEOUT)
+    return clients
+
+
+async def persist(args):
+    clients = await connect(args)
+    alice = clients[0]
+    room = slixmpp.JID(args.room)
+    pres, _, _, _ = await alice["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+    out(event="joined", who="alice", codes=codes(pres))
+    form = await alice["xep_0045"].get_room_config(room, timeout=TIMEOUT)
+    out(event="form", fields=sorted(form.get_fields().keys()))
+    form["type"] = "submit"
+    form.set_values({"muc#roomconfig_persistentroom": True, "muc#roomconfig_roomname": "Kept room"})
+    await alice["xep_0045"].set_room_config(room, form, timeout=TIMEOUT)
+    out(event="configured")
+    alice["xep_0045"].set_subject(room, "Survives restarts")
+    await alice.wait_for("groupchat_subject", lambda m: m["subject"] == "Survives restarts")
+    alice["xep_0045"].leave_muc(room, "Alice")
+    await asyncio.sleep(0.2)
+    for c in clients:
+        c.disconnect()
+    await asyncio.sleep(0.2)
+    out(event="done")
+
+
+async def rejoin(args):
+    clients = await connect(args)
+    bob = clients[1]
+    room = slixmpp.JID(args.room)
+    pres, subject, _, _ = await bob["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
+    info = await bob["xep_0030"].get_info(jid=room, timeout=TIMEOUT)
+    out(event="rejoined", who="bob", codes=codes(pres), subject=subject["subject"],
+        name=[i[3] for i in info["disco_info"]["identities"]][0],
+        persistent="muc_persistent" in info["disco_info"]["features"])
+    for c in clients:
+        c.disconnect()
+    await asyncio.sleep(0.2)
+    out(event="done")
+
+
+async def scenario(args):
+    clients = await connect(args)
     alice, bob, carol = clients
     room = slixmpp.JID(args.room)
     out(event="online")
@@ -128,6 +176,7 @@ def main():
     p.add_argument("--ca", required=True)
     p.add_argument("--room", required=True)
     p.add_argument("--user", nargs=2, action="append", required=True)
+    p.add_argument("--scenario", default="talk", choices=("talk", "persist", "rejoin"))
     args = p.parse_args()
     if len(args.user) != 3:
         p.error("three --user JID PASSWORD")
@@ -135,8 +184,9 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(asyncio.wait_for(scenario(args), 60))
-    except Exception as e:  # reported, then a failing exit
+        run = {"talk": scenario, "persist": persist, "rejoin": rejoin}[args.scenario]
+        loop.run_until_complete(asyncio.wait_for(run(args), 60))
+    except BaseException as e:  # reported, then a failing exit
         out(event="failed", error=repr(e))
         sys.exit(1)
 
