@@ -178,3 +178,24 @@ func TestMUCOff(t *testing.T) {
 	alice.send("<presence to='" + mucRoom + "/A'/>")
 	alice.ping()
 }
+
+// TestMUCDirectInvitation: an XEP-0249 invitation is an ordinary message
+// to the invitee's JID, passed through as it was sent.
+func TestMUCDirectInvitation(t *testing.T) {
+	h := start(t, nil)
+	alice := h.login(t, "alice", "a")
+	bob := h.login(t, "bob", "b")
+	bob.available("0")
+	alice.mucJoin("Alice", "")
+	alice.send("<message to='bob@localhost/b' id='inv1'><x xmlns='jabber:x:conference' jid='" + mucRoom + "' reason='come in'/></message>")
+	for {
+		el := bob.nextElement()
+		if el.Tag != "message" {
+			continue
+		}
+		if x := el.SelectElement("x"); x == nil || x.NamespaceURI() != "jabber:x:conference" || x.SelectAttrValue("jid", "") != mucRoom || el.SelectAttrValue("from", "") != alice.jid {
+			t.Fatalf("invitation: %s", stream.Marshal(el))
+		}
+		break
+	}
+}
