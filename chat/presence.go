@@ -77,6 +77,9 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 	sent := map[string]bool{}
 	for _, it := range items {
 		if it.Subscription == store.SubFrom || it.Subscription == store.SubBoth {
+			if byR, byS := r.blockedBetween(from.JID(), it.JID); byR || byS {
+				continue
+			}
 			r.toOnlineBefore(it.JID, el, turn)
 			sent[it.JID] = true
 		}
@@ -100,6 +103,9 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 		// requests that waited.
 		for _, it := range items {
 			if it.Subscription == store.SubTo || it.Subscription == store.SubBoth {
+				if byR, byS := r.blockedBetween(it.JID, from.JID()); byR || byS {
+					continue
+				}
 				r.sendPresenceOf(it.JID, from, turn)
 			}
 		}

@@ -19,6 +19,9 @@ func (r *Router) Route(from Session, el *etree.Element) {
 	}
 	to := el.SelectAttrValue("to", "")
 	bareTo, _ := split(to)
+	if to != "" && bareTo != bareOf(from.JID()) && bareTo != r.domain && r.enforceBlocks(from, el, to) {
+		return // XEP-0191
+	}
 	if to == "" && el.Tag == "message" {
 		// RFC 6120 §10.3.1: a message without 'to' is for the sender's
 		// own account.

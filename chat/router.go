@@ -55,6 +55,9 @@ type Options struct {
 	// Metrics counts routed stanzas and offline messages; nil counts
 	// nothing.
 	Metrics Metrics
+	// MaxBlocklistItems bounds an account's XEP-0191 blocklist; 0 means
+	// 1000.
+	MaxBlocklistItems int
 	// Components are in-process services on their own domains (the
 	// multi-user chat service): stanzas to them go to their Handle, and
 	// they are listed in the server's disco#items.
@@ -102,6 +105,7 @@ type entry struct {
 	changed   uint64         // the turn of its last presence change
 	roster    bool           // requested the roster: gets roster pushes
 	carbons   bool           // XEP-0280 enabled: gets copies of the account's chat messages
+	blocklist bool           // fetched the XEP-0191 blocklist: gets its pushes
 	directed  map[string]bool
 }
 
@@ -109,6 +113,9 @@ type entry struct {
 func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Router {
 	if opt.MaxRosterItems <= 0 {
 		opt.MaxRosterItems = 1000
+	}
+	if opt.MaxBlocklistItems <= 0 {
+		opt.MaxBlocklistItems = 1000
 	}
 	r := &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{}}
 	for _, c := range opt.Components {

@@ -63,6 +63,8 @@ func (r *Router) serverIQ(from Session, el *etree.Element) {
 		v.CreateElement("name").SetText("jabberd")
 		v.CreateElement("version").SetText(r.opt.Version)
 		_ = from.Deliver(res)
+	case ns == NSBlocking && !toServer:
+		r.blockingIQ(from, el, q)
 	case ns == NSCarbons && typ == "set" && (q.Tag == "enable" || q.Tag == "disable"):
 		r.setCarbons(from, q.Tag == "enable")
 		_ = from.Deliver(r.reply(el, from))
@@ -77,6 +79,9 @@ func (r *Router) features() []string {
 		NSDiscoInfo, NSDiscoItem, NSPing, NSVersion,
 		"jabber:iq:roster", "urn:xmpp:features:rosterver",
 		"http://jabber.org/protocol/msgoffline", NSDelay, NSCarbons,
+	}
+	if r.blockData() != nil {
+		f = append(f, NSBlocking)
 	}
 	return append(f, r.opt.ExtraFeatures...)
 }

@@ -53,6 +53,7 @@ func TestDiscoAndVersion(t *testing.T) {
 		"http://jabber.org/protocol/msgoffline",
 		"urn:xmpp:delay",
 		"urn:xmpp:carbons:2",
+		"urn:xmpp:blocking",
 	}
 	info := func(extra ...string) string {
 		var b strings.Builder

@@ -109,6 +109,11 @@ type Chat struct {
 	// SMMaxUnacked bounds the stanzas a session keeps unacknowledged;
 	// past it the session ends and they go to offline storage.
 	SMMaxUnacked int `toml:"sm_max_unacked"`
+	// CSIMaxHeld bounds the presence updates and chat states held for a
+	// client that said it is inactive (XEP-0352); 0 does not offer it.
+	CSIMaxHeld int `toml:"csi_max_held"`
+	// MaxBlocklistItems bounds an account's XEP-0191 blocklist.
+	MaxBlocklistItems int `toml:"max_blocklist_items"`
 }
 
 // Limits bound what one connection may cost.

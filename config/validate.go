@@ -128,6 +128,12 @@ func (c *Config) validateChat(bad badFunc) {
 	if c.Chat.SMMaxUnacked < 1 {
 		bad("chat.sm_max_unacked", "must be at least 1")
 	}
+	if c.Chat.MaxBlocklistItems < 1 {
+		bad("chat.max_blocklist_items", "must be at least 1")
+	}
+	if c.Chat.CSIMaxHeld < 0 {
+		bad("chat.csi_max_held", "must not be negative (0 does not offer client state indication)")
+	}
 	if c.Chat.OfflineQuota < 0 {
 		bad("chat.offline_quota", "must not be negative (0 means no limit)")
 	}

@@ -116,6 +116,8 @@ const (
 	// Reply writes Element through the connection's queue, counted as
 	// a stanza when stream management is on.
 	Reply
+	// CSI reports the client's state (XEP-0352): Inactive or active.
+	CSI
 )
 
 func (k ActionKind) String() string {
@@ -148,6 +150,8 @@ func (k ActionKind) String() string {
 		return "acked-sm"
 	case Reply:
 		return "reply"
+	case CSI:
+		return "csi"
 	}
 	return "unknown"
 }
@@ -165,4 +169,5 @@ type Action struct {
 	Element   *etree.Element // Route, Reply
 	ID        string         // EnableSM, ResumeSM
 	H         uint32         // ResumeSM, AckedSM
+	Inactive  bool           // CSI
 }

@@ -31,6 +31,8 @@ type Config struct {
 	TLSReady func() error
 	// SM offers XEP-0198 stream management; nil offers none.
 	SM *SM
+	// CSI offers XEP-0352 client state indication.
+	CSI bool
 }
 
 // Auth is the authentication policy of a listener.
@@ -78,7 +80,7 @@ type Machine struct {
 // features are every machine's, in the order they are advertised. They
 // are values (what they do depends on the machine passed to them), made
 // once: a connection does not pay for its own copies.
-var features = []*Feature{startTLS(), saslFeature(), register(), iqAuth(), bindFeature(), smFeature()}
+var features = []*Feature{startTLS(), saslFeature(), register(), iqAuth(), bindFeature(), smFeature(), csiFeature()}
 
 // New returns a machine waiting for the client's first header.
 func New(cfg *Config) *Machine {

@@ -34,6 +34,7 @@ type conn struct {
 	jid      atomic.Pointer[string]    // bound full JID
 	sm       atomic.Pointer[smSession] // XEP-0198, once enabled
 	final    atomic.Bool               // the session ends on purpose: not kept for resumption
+	csi      atomic.Pointer[csiState]  // XEP-0352, once the client said <inactive/>
 	deadline time.Time                 // end of the negotiation
 	inLast   int64                     // end of the last event observed
 }
@@ -224,6 +225,8 @@ func (c *conn) act(a negotiation.Action, beforeClose bool) (negotiation.Event, b
 		c.srv.router.Route(c, a.Element)
 	case negotiation.Reply:
 		_ = c.Deliver(a.Element)
+	case negotiation.CSI:
+		c.setCSI(a.Inactive)
 	case negotiation.EnableSM:
 		c.enableSM(a)
 	case negotiation.ResumeSM:
@@ -298,6 +301,16 @@ func (c *conn) JID() string {
 // only queues (the core writes it on a goroutine of this connection); a
 // refusal means the stream has ended, and the router stores the stanza.
 func (c *conn) Deliver(el *etree.Element) error {
+	if st := c.csi.Load(); st != nil {
+		if took, err := c.csiDeliver(st, el); took {
+			return err
+		}
+	}
+	return c.deliverNow(el)
+}
+
+// deliverNow is Deliver past client state indication.
+func (c *conn) deliverNow(el *etree.Element) error {
 	if s := c.sm.Load(); s != nil {
 		return s.deliver(el)
 	}

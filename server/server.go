@@ -107,6 +107,8 @@ func New(opt Options) (*Server, error) {
 		opt: opt, cfg: opt.Config, log: opt.Log,
 		pool: pool, ctx: pool.Context(),
 		router: chat.NewRouter(opt.Config.Domain, opt.Data, chat.Options{
+			MaxBlocklistItems: opt.Config.Chat.MaxBlocklistItems,
+
 			OfflineQuota:  opt.Config.Chat.OfflineQuota,
 			Version:       opt.Version,
 			ExtraFeatures: opt.ExtraFeatures,
@@ -164,6 +166,7 @@ func (s *Server) Serve(l net.Listener, lc config.Listener) {
 		rt := s.cfg.Chat.SMResumeTimeout.Duration
 		mcfg.SM = &negotiation.SM{Resume: rt > 0, MaxResume: int(rt / time.Second)}
 	}
+	mcfg.CSI = s.cfg.Chat.CSIMaxHeld > 0
 	ll := newListenerLab(lc)
 	if s.opt.TLS != nil {
 		mcfg.TLSReady = s.opt.TLS.Ready

@@ -152,6 +152,9 @@ func (db *DB) DeleteAccount(name string) error {
 				return fmt.Errorf("delete account %q: %s: %w", name, top, err)
 			}
 		}
+		if err := deleteBlocklist(tx, name); err != nil {
+			return fmt.Errorf("delete account %q: blocklist: %w", name, err)
+		}
 		return nil
 	})
 }

@@ -33,6 +33,13 @@ Scenarios:
   carbons    XEP-0280 with slixmpp's xep_0280: two resources of the receiver
              log in, the second enables carbons; the sender writes to the
              first, which answers; the second reports both copies
+  csi        XEP-0352 with slixmpp's xep_0352 (the server must make the two
+             accounts contacts: chat.auto_roster): the receiver says it is
+             inactive; the sender changes its presence twice and then
+             writes; the receiver reports what came, in order
+  blocking   XEP-0191 with slixmpp's xep_0191: the receiver blocks the
+             sender, whose message is refused; then unblocks, and the next
+             message arrives
 
 "Available" is RFC 6121 section 4.2: the client sends initial presence and
 waits until the server echoes it back (its own presence, from its own full
@@ -610,6 +617,79 @@ async def scenario_carbons(args, loop):
         await leave(s, r1, r2)
 
 
+async def scenario_csi(args, loop):
+    sender = Account(args.sender, args.sender_password, mech=args.sender_mech)
+    receiver = Account(args.receiver, args.receiver_password, mech=args.receiver_mech)
+    s, s_started = make_client(sender, args, loop, "sender")
+    r, r_started = make_client(receiver, args, loop, "receiver")
+    r.register_plugin("xep_0352")
+    csi = loop.create_future()
+    r.add_event_handler("csi_enabled", lambda f: csi.done() or csi.set_result(True))
+    got, on_got = when(lambda msg: msg["body"] == "wake")
+    r.add_event_handler("message", lambda msg: emit("message", **message_fields(msg, "receiver")))
+    r.add_event_handler("message", on_got)
+    try:
+        await start(r, r_started, args, "receiver")
+        await wait(csi, args.timeout, "receiver: no csi stream feature")
+        await go_online(r, "receiver", args.timeout)
+        seen, on_seen = when(lambda p: p["from"].bare == slixmpp.JID(sender.jid).bare)
+        r.add_event_handler("presence", on_seen)
+        await start(s, s_started, args, "sender")
+        await go_online(s, "sender", args.timeout)
+        await wait(seen, args.timeout, "receiver: the sender's presence did not come")
+        r["xep_0352"].send_inactive()
+        await ping_server(r, "receiver", args.timeout)
+        emit("inactive", who="receiver")
+        s.send_presence(pshow="away")
+        s.send_presence(pshow="dnd")
+        await ping_server(s, "sender", args.timeout)
+        s.send_message(mto=r.boundjid.full, mbody="wake", mtype="chat")
+        await wait(got, args.timeout, "receiver: no message")
+        r["xep_0352"].send_active()
+        await ping_server(r, "receiver", args.timeout)
+    finally:
+        await leave(s, r)
+
+
+async def scenario_blocking(args, loop):
+    sender = Account(args.sender, args.sender_password, mech=args.sender_mech)
+    receiver = Account(args.receiver, args.receiver_password, mech=args.receiver_mech)
+    s, s_started = make_client(sender, args, loop, "sender")
+    r, r_started = make_client(receiver, args, loop, "receiver")
+    r.register_plugin("xep_0191")
+    bare = slixmpp.JID(sender.jid).bare
+    refused, on_refused = when(lambda msg: True)
+    s.add_event_handler("message_error", on_refused)
+    got, on_got = when(lambda msg: msg["body"] == "after")
+    r.add_event_handler("message", lambda msg: emit("message", **message_fields(msg, "receiver")))
+    r.add_event_handler("message", on_got)
+    pushed, on_pushed = when(lambda iq: True)
+    r.add_event_handler("blocked", on_pushed)
+
+    async def blocklist(label):
+        iq = await r["xep_0191"].get_blocked(timeout=args.timeout)
+        emit("blocklist", who="receiver", text=label,
+             items=[dict(jid=str(j)) for j in sorted(iq["blocklist"]["items"], key=str)])
+
+    try:
+        await start(r, r_started, args, "receiver")
+        await blocklist("before")
+        await r["xep_0191"].block([bare], timeout=args.timeout)
+        await wait(pushed, args.timeout, "receiver: no block push")
+        emit("block_pushed", who="receiver")
+        await blocklist("blocked")
+        await start(s, s_started, args, "sender")
+        s.send_message(mto=r.boundjid.full, mbody="before", mtype="chat")
+        err = await wait(refused, args.timeout, "sender: the blocked message was not refused")
+        emit("refused", who="sender", condition=err["error"]["condition"])
+        await r["xep_0191"].unblock([bare], timeout=args.timeout)
+        await blocklist("unblocked")
+        s.send_message(mto=r.boundjid.full, mbody="after", mtype="chat")
+        await wait(got, args.timeout, "receiver: no message after unblocking")
+    finally:
+        await leave(s, r)
+
+
 def account_args(p):
     p.add_argument("--jid", required=True)
     p.add_argument("--password")
@@ -672,6 +752,20 @@ def main():
     cp.add_argument("--receiver-password", required=True)
     cp.add_argument("--sender-mech")
     cp.add_argument("--receiver-mech")
+    cs = sub.add_parser("csi")
+    cs.add_argument("--sender", required=True)
+    cs.add_argument("--sender-password", required=True)
+    cs.add_argument("--receiver", required=True)
+    cs.add_argument("--receiver-password", required=True)
+    cs.add_argument("--sender-mech")
+    cs.add_argument("--receiver-mech")
+    bp = sub.add_parser("blocking")
+    bp.add_argument("--sender", required=True)
+    bp.add_argument("--sender-password", required=True)
+    bp.add_argument("--receiver", required=True)
+    bp.add_argument("--receiver-password", required=True)
+    bp.add_argument("--sender-mech")
+    bp.add_argument("--receiver-mech")
     args = ap.parse_args()
     if args.scenario in ("login", "receive"):
         if bool(args.cert) != bool(args.key):
@@ -688,7 +782,8 @@ def main():
     run = {"login": scenario_login, "chat": scenario_chat, "receive": scenario_receive,
            "roster": scenario_roster, "subscribe": scenario_subscribe,
            "offline": scenario_offline, "sm": scenario_sm,
-           "carbons": scenario_carbons}[args.scenario]
+           "carbons": scenario_carbons, "csi": scenario_csi,
+           "blocking": scenario_blocking}[args.scenario]
     emit("start", scenario=args.scenario, slixmpp=slixmpp.__version__)
     try:
         loop.run_until_complete(run(args, loop))
