@@ -1,9 +1,6 @@
 package muc
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/beevik/etree"
 
 	"jabberd/stanza"
@@ -15,51 +12,57 @@ import (
 func (r *Room) admin(from string, el, q *etree.Element, o *occupant, typ string) {
 	actorAffil := r.affiliation(bareOf(from))
 	items := q.SelectElements("item")
-	if len(items) == 0 {
+	switch {
+	case len(items) == 0:
 		r.s.bounce(from, el, ErrBadRequest)
-		return
+	case typ == "get":
+		r.adminList(from, el, items[0], o, actorAffil)
+	case typ != "set":
+		r.s.bounce(from, el, ErrBadRequest)
+	default:
+		r.adminSet(from, el, items, o, actorAffil)
 	}
-	if typ == "get" {
-		it := items[0]
-		res, query := result(el, from, NSAdmin)
-		if a := it.SelectAttrValue("affiliation", ""); a != "" {
-			if affilRank[actorAffil] < affilRank[Admin] {
-				r.s.bounce(from, el, ErrForbidden)
-				return
-			}
-			for j, af := range r.affil {
-				if af == a {
-					x := query.CreateElement("item")
-					x.CreateAttr("affiliation", af)
-					x.CreateAttr("jid", j)
-				}
-			}
-		} else if role := it.SelectAttrValue("role", ""); role != "" {
-			if o == nil || o.role != Moderator {
-				r.s.bounce(from, el, ErrForbidden)
-				return
-			}
-			for _, oc := range r.occupants {
-				if oc.role == role {
-					x := query.CreateElement("item")
-					x.CreateAttr("role", oc.role)
-					x.CreateAttr("nick", oc.nick)
-					x.CreateAttr("jid", oc.jid)
-					x.CreateAttr("affiliation", r.affiliation(bareOf(oc.jid)))
-				}
-			}
-		} else {
-			r.s.bounce(from, el, ErrBadRequest)
+}
+
+// adminList answers a get: the jids with an affiliation (admins and up),
+// or the occupants with a role (moderators).
+func (r *Room) adminList(from string, el, it *etree.Element, o *occupant, actorAffil string) {
+	res, query := result(el, from, NSAdmin)
+	if a := it.SelectAttrValue("affiliation", ""); a != "" {
+		if affilRank[actorAffil] < affilRank[Admin] {
+			r.s.bounce(from, el, ErrForbidden)
 			return
 		}
-		r.s.deliver(from, res)
-		return
-	}
-	if typ != "set" {
+		for j, af := range r.affil {
+			if af == a {
+				x := query.CreateElement("item")
+				x.CreateAttr("affiliation", af)
+				x.CreateAttr("jid", j)
+			}
+		}
+	} else if role := it.SelectAttrValue("role", ""); role != "" {
+		if o == nil || o.role != Moderator {
+			r.s.bounce(from, el, ErrForbidden)
+			return
+		}
+		for _, oc := range r.occupants {
+			if oc.role == role {
+				x := query.CreateElement("item")
+				x.CreateAttr("role", oc.role)
+				x.CreateAttr("nick", oc.nick)
+				x.CreateAttr("jid", oc.jid)
+				x.CreateAttr("affiliation", r.affiliation(bareOf(oc.jid)))
+			}
+		}
+	} else {
 		r.s.bounce(from, el, ErrBadRequest)
 		return
 	}
-	// Check every item before applying any.
+	r.s.deliver(from, res)
+}
+
+// adminSet applies a set: every item is checked before any is applied.
+func (r *Room) adminSet(from string, el *etree.Element, items []*etree.Element, o *occupant, actorAffil string) {
 	for _, it := range items {
 		if e, ok := r.checkItem(from, actorAffil, o, it); !ok {
 			r.s.bounce(from, el, e)
@@ -85,28 +88,33 @@ func (r *Room) admin(from string, el, q *etree.Element, o *occupant, typ string)
 			}
 			continue
 		}
-		affil := it.SelectAttrValue("affiliation", "")
-		j := bareOf(it.SelectAttrValue("jid", ""))
-		if affil == None {
-			delete(r.affil, j)
-		} else {
-			r.affil[j] = affil
-		}
-		r.save()
-		for _, t := range r.occupantsOf(j) {
-			switch {
-			case affil == Outcast:
-				r.kick(t, actorNick, reason, "301")
-			case affil == None && r.cfg.MembersOnly:
-				r.kick(t, actorNick, reason, "321")
-			default:
-				t.role = r.defaultRole(affil)
-				r.broadcastPresence(t, nil)
-			}
-		}
+		r.setAffiliation(bareOf(it.SelectAttrValue("jid", "")), it.SelectAttrValue("affiliation", ""), actorNick, reason)
 	}
 	res, _ := result(el, from, "")
 	r.s.deliver(from, res)
+}
+
+// setAffiliation records j's affiliation and applies it to j's occupants:
+// an outcast is banned (301), a member dropped from a members-only room
+// removed (321), anyone else given the role the affiliation carries.
+func (r *Room) setAffiliation(j, affil, actorNick, reason string) {
+	if affil == None {
+		delete(r.affil, j)
+	} else {
+		r.affil[j] = affil
+	}
+	r.save()
+	for _, t := range r.occupantsOf(j) {
+		switch {
+		case affil == Outcast:
+			r.kick(t, actorNick, reason, "301")
+		case affil == None && r.cfg.MembersOnly:
+			r.kick(t, actorNick, reason, "321")
+		default:
+			t.role = r.defaultRole(affil)
+			r.broadcastPresence(t, nil)
+		}
+	}
 }
 
 // checkItem says whether the actor may make the change one item asks.
@@ -283,127 +291,3 @@ func (r *Room) destroy(d *etree.Element) {
 
 // The configuration form's fields (XEP-0045 §15.5.3).
 const formType = "http://jabber.org/protocol/muc#roomconfig"
-
-func (r *Room) form(q *etree.Element) {
-	x := q.CreateElement("x")
-	x.CreateAttr("xmlns", NSData)
-	x.CreateAttr("type", "form")
-	x.CreateElement("title").SetText("Configuration of " + r.jid)
-	field(x, "FORM_TYPE", "hidden", "", formType)
-	field(x, "muc#roomconfig_roomname", "text-single", "Name", r.cfg.Name)
-	field(x, "muc#roomconfig_roomdesc", "text-single", "Description", r.cfg.Description)
-	field(x, "muc#roomconfig_persistentroom", "boolean", "Persistent (kept when empty and across restarts)", b01(r.cfg.Persistent))
-	field(x, "muc#roomconfig_publicroom", "boolean", "Listed in the directory", b01(r.cfg.Public))
-	field(x, "muc#roomconfig_membersonly", "boolean", "Members only", b01(r.cfg.MembersOnly))
-	field(x, "muc#roomconfig_moderatedroom", "boolean", "Moderated (visitors may not speak)", b01(r.cfg.Moderated))
-	field(x, "muc#roomconfig_passwordprotectedroom", "boolean", "Password protected", b01(r.cfg.PasswordProtected))
-	field(x, "muc#roomconfig_roomsecret", "text-private", "Password", "")
-	field(x, "muc#roomconfig_changesubject", "boolean", "Participants may change the subject", b01(r.cfg.ChangeSubject))
-	f := field(x, "muc#roomconfig_whois", "list-single", "Who may see real JIDs", r.cfg.Whois)
-	for _, v := range []string{"moderators", "anyone"} {
-		o := f.CreateElement("option")
-		o.CreateAttr("label", v)
-		o.CreateElement("value").SetText(v)
-	}
-	max := r.cfg.MaxUsers
-	if max == 0 {
-		max = r.s.opt.MaxOccupants
-	}
-	field(x, "muc#roomconfig_maxusers", "text-single", "Most occupants (at most "+strconv.Itoa(r.s.opt.MaxOccupants)+")", strconv.Itoa(max))
-}
-
-func field(x *etree.Element, v, typ, label, value string) *etree.Element {
-	f := x.CreateElement("field")
-	f.CreateAttr("var", v)
-	f.CreateAttr("type", typ)
-	if label != "" {
-		f.CreateAttr("label", label)
-	}
-	f.CreateElement("value").SetText(value)
-	return f
-}
-
-func b01(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
-}
-
-// parseForm applies a submitted form to cfg; a field it does not know is
-// ignored, a bad value is an error.
-func parseForm(cfg Config, x *etree.Element) (Config, string) {
-	boolean := func(s string) (bool, bool) {
-		switch strings.TrimSpace(s) {
-		case "1", "true":
-			return true, true
-		case "0", "false", "":
-			return false, true
-		}
-		return false, false
-	}
-	secret, secretSet := "", false
-	for _, f := range x.SelectElements("field") {
-		v := ""
-		if val := f.SelectElement("value"); val != nil {
-			v = val.Text()
-		}
-		name := f.SelectAttrValue("var", "")
-		var target *bool
-		switch name {
-		case "FORM_TYPE":
-			if v != formType {
-				return cfg, "the form is not " + formType
-			}
-			continue
-		case "muc#roomconfig_roomname":
-			cfg.Name = v
-			continue
-		case "muc#roomconfig_roomdesc":
-			cfg.Description = v
-			continue
-		case "muc#roomconfig_roomsecret":
-			secret, secretSet = v, true
-			continue
-		case "muc#roomconfig_whois":
-			if v != "moderators" && v != "anyone" {
-				return cfg, "whois is moderators or anyone"
-			}
-			cfg.Whois = v
-			continue
-		case "muc#roomconfig_maxusers":
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || n < 0 {
-				return cfg, "maxusers is a number"
-			}
-			cfg.MaxUsers = n
-			continue
-		case "muc#roomconfig_persistentroom":
-			target = &cfg.Persistent
-		case "muc#roomconfig_publicroom":
-			target = &cfg.Public
-		case "muc#roomconfig_membersonly":
-			target = &cfg.MembersOnly
-		case "muc#roomconfig_moderatedroom":
-			target = &cfg.Moderated
-		case "muc#roomconfig_passwordprotectedroom":
-			target = &cfg.PasswordProtected
-		case "muc#roomconfig_changesubject":
-			target = &cfg.ChangeSubject
-		default:
-			continue
-		}
-		b, ok := boolean(v)
-		if !ok {
-			return cfg, name + " is a boolean"
-		}
-		*target = b
-	}
-	if secretSet {
-		cfg.Password = secret
-	}
-	if cfg.PasswordProtected && cfg.Password == "" {
-		return cfg, "a password-protected room needs a password"
-	}
-	return cfg, ""
-}

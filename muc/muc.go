@@ -144,15 +144,6 @@ func (s *Service) RoomCount() int {
 	return len(s.rooms)
 }
 
-// record is a persistent room in the store.
-type record struct {
-	Config       Config            `json:"config"`
-	Subject      string            `json:"subject,omitempty"`
-	SubjectBy    string            `json:"subject_by,omitempty"`
-	Affiliations map[string]string `json:"affiliations"`
-	Creator      string            `json:"creator,omitempty"`
-}
-
 // Handle takes a stanza a local session (from, a full JID) addressed to the
 // service or one of its rooms.
 func (s *Service) Handle(from string, el *etree.Element) {
@@ -336,30 +327,6 @@ func (s *Service) maybeDestroy(r *Room) {
 	r.destroyed = true
 }
 
-// save writes a persistent room to the store (r.mu held).
-func (r *Room) save() {
-	st := r.s.opt.Store
-	if st == nil || !r.cfg.Persistent {
-		return
-	}
-	rec := record{Config: r.cfg, Subject: r.subject, SubjectBy: r.subjectBy, Affiliations: r.affil, Creator: r.creator}
-	b, err := json.Marshal(rec)
-	if err == nil {
-		err = st.SaveRoom(r.s.opt.Domain, r.name, b)
-	}
-	if err != nil {
-		r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("saving a room failed")
-	}
-}
-
-func (r *Room) unsave() {
-	if st := r.s.opt.Store; st != nil {
-		if err := st.DeleteRoom(r.s.opt.Domain, r.name); err != nil {
-			r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("deleting a stored room failed")
-		}
-	}
-}
-
 // serviceIQ answers disco on the service's own JID.
 func (s *Service) serviceIQ(from string, el *etree.Element) {
 	typ := el.SelectAttrValue("type", "")
@@ -408,32 +375,6 @@ func (s *Service) serviceIQ(from string, el *etree.Element) {
 	}
 }
 
-// deliver hands el to the router for to. Copies: el is never touched again.
-func (s *Service) deliver(to string, el *etree.Element) {
-	if s.sink != nil {
-		s.sink.DeliverTo(to, el)
-	}
-}
-
-func (s *Service) bounce(to string, el *etree.Element, e stanza.Error) {
-	typ := el.SelectAttrValue("type", "")
-	if typ == "error" || (el.Tag == "iq" && typ == "result") {
-		return
-	}
-	reply := stanza.ErrorReply(el, e)
-	if a := reply.SelectAttr("to"); a != nil {
-		a.Value = to
-	} else {
-		reply.CreateAttr("to", to)
-	}
-	if reply.SelectAttr("from") == nil {
-		reply.CreateAttr("from", s.opt.Domain)
-	}
-	s.deliver(to, reply)
-}
-
-func (s *Service) bounceLocked(to string, el *etree.Element, e stanza.Error) { s.bounce(to, el, e) }
-
 // Errors a room answers with (XEP-0045 with XEP-0086 codes).
 var (
 	ErrItemNotFound      = stanza.Error{Code: "404", Type: "cancel", Condition: "item-not-found"}
@@ -450,35 +391,3 @@ var (
 	ErrBadRequest        = stanza.ErrBadRequest
 	ErrServiceUnavailble = stanza.ErrServiceUnavailable
 )
-
-func bareOf(jid string) string {
-	b, _, _ := strings.Cut(jid, "/")
-	return strings.ToLower(b)
-}
-
-// only returns the single child element of el, or nil.
-func only(el *etree.Element) *etree.Element {
-	kids := el.ChildElements()
-	if len(kids) != 1 {
-		return nil
-	}
-	return kids[0]
-}
-
-// result is the result of IQ el from its addressee to to, with a query
-// of ns when ns is not "".
-func result(el *etree.Element, to, ns string) (*etree.Element, *etree.Element) {
-	res := etree.NewElement("iq")
-	if id := el.SelectAttr("id"); id != nil {
-		res.CreateAttr("id", id.Value)
-	}
-	res.CreateAttr("type", "result")
-	res.CreateAttr("from", el.SelectAttrValue("to", ""))
-	res.CreateAttr("to", to)
-	if ns == "" {
-		return res, nil
-	}
-	q := res.CreateElement("query")
-	q.CreateAttr("xmlns", ns)
-	return res, q
-}
