@@ -130,80 +130,98 @@ func (r *Router) blockingIQ(from Session, el, q *etree.Element) {
 	case bd == nil || local == "":
 		r.bounce(from, el, stanza.ErrServiceUnavailable)
 	case typ == "get" && q.Tag == "blocklist":
-		list, err := bd.Blocklist(local)
-		if err != nil {
-			r.log.Error().Err(err).Str("account", local).Msg("reading the blocklist failed")
-			r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
-			return
-		}
-		r.mu.Lock()
-		if e := r.entryOf(from); e != nil {
-			e.blocklist = true
-		}
-		r.mu.Unlock()
-		res := r.reply(el, from)
-		bl := res.CreateElement("blocklist")
-		bl.CreateAttr("xmlns", NSBlocking)
-		for _, jid := range list {
-			bl.CreateElement("item").CreateAttr("jid", jid)
-		}
-		_ = from.Deliver(res)
+		r.sendBlocklist(from, el, bd, local)
 	case typ == "set" && (q.Tag == "block" || q.Tag == "unblock"):
-		var items []string
-		for _, it := range q.SelectElements("item") {
-			jid := normalJID(strings.TrimSpace(it.SelectAttrValue("jid", "")))
-			if jid == "" || strings.ContainsAny(jid, " \t<>'\"") {
-				r.bounce(from, el, stanza.Error{Code: "400", Type: "modify", Condition: "jid-malformed"})
-				return
-			}
-			items = append(items, jid)
-		}
-		if q.Tag == "block" && len(items) == 0 {
-			r.bounce(from, el, stanza.ErrBadRequest.WithText("block at least one JID"))
-			return
-		}
-		err := bd.UpdateBlocklist(local, func(cur []string) ([]string, error) {
-			if q.Tag == "unblock" {
-				if len(items) == 0 {
-					return nil, nil
-				}
-				out := cur[:0:0]
-				for _, c := range cur {
-					if !contains(items, c) {
-						out = append(out, c)
-					}
-				}
-				return out, nil
-			}
-			out := append([]string(nil), cur...)
-			for _, it := range items {
-				if !contains(out, it) {
-					out = append(out, it)
-				}
-			}
-			if len(out) > r.opt.MaxBlocklistItems {
-				return nil, errTooMany
-			}
-			return out, nil
-		})
-		switch {
-		case errors.Is(err, errTooMany):
-			r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "resource-constraint",
-				Text: "at most " + strconv.Itoa(r.opt.MaxBlocklistItems) + " blocked JIDs"})
-			return
-		case err != nil:
-			r.log.Error().Err(err).Str("account", local).Msg("writing the blocklist failed")
-			r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
-			return
-		}
-		_ = from.Deliver(r.reply(el, from))
-		if q.Tag == "block" {
-			r.unavailableToBlocked(from, items)
-		}
-		r.pushBlocklist(bareOf(from.JID()), q.Tag, items)
+		r.changeBlocklist(from, el, q, bd, local)
 	default:
 		r.bounce(from, el, stanza.ErrBadRequest)
 	}
+}
+
+// sendBlocklist answers a blocklist get, and marks the session as one that
+// asked (it gets pushes from now on).
+func (r *Router) sendBlocklist(from Session, el *etree.Element, bd BlockData, local string) {
+	list, err := bd.Blocklist(local)
+	if err != nil {
+		r.log.Error().Err(err).Str("account", local).Msg("reading the blocklist failed")
+		r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
+		return
+	}
+	r.mu.Lock()
+	if e := r.entryOf(from); e != nil {
+		e.blocklist = true
+	}
+	r.mu.Unlock()
+	res := r.reply(el, from)
+	bl := res.CreateElement("blocklist")
+	bl.CreateAttr("xmlns", NSBlocking)
+	for _, jid := range list {
+		bl.CreateElement("item").CreateAttr("jid", jid)
+	}
+	_ = from.Deliver(res)
+}
+
+// changeBlocklist applies a block or an unblock, answers, and pushes the
+// change to the account's sessions.
+func (r *Router) changeBlocklist(from Session, el, q *etree.Element, bd BlockData, local string) {
+	var items []string
+	for _, it := range q.SelectElements("item") {
+		jid := normalJID(strings.TrimSpace(it.SelectAttrValue("jid", "")))
+		if jid == "" || strings.ContainsAny(jid, " \t<>'\"") {
+			r.bounce(from, el, stanza.Error{Code: "400", Type: "modify", Condition: "jid-malformed"})
+			return
+		}
+		items = append(items, jid)
+	}
+	if q.Tag == "block" && len(items) == 0 {
+		r.bounce(from, el, stanza.ErrBadRequest.WithText("block at least one JID"))
+		return
+	}
+	err := bd.UpdateBlocklist(local, func(cur []string) ([]string, error) {
+		return r.blocklistAfter(q.Tag, cur, items)
+	})
+	switch {
+	case errors.Is(err, errTooMany):
+		r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "resource-constraint",
+			Text: "at most " + strconv.Itoa(r.opt.MaxBlocklistItems) + " blocked JIDs"})
+		return
+	case err != nil:
+		r.log.Error().Err(err).Str("account", local).Msg("writing the blocklist failed")
+		r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
+		return
+	}
+	_ = from.Deliver(r.reply(el, from))
+	if q.Tag == "block" {
+		r.unavailableToBlocked(from, items)
+	}
+	r.pushBlocklist(bareOf(from.JID()), q.Tag, items)
+}
+
+// blocklistAfter is cur after a block or an unblock of items (an unblock of
+// nothing empties it), bounded by MaxBlocklistItems.
+func (r *Router) blocklistAfter(tag string, cur, items []string) ([]string, error) {
+	if tag == "unblock" {
+		if len(items) == 0 {
+			return nil, nil
+		}
+		out := cur[:0:0]
+		for _, c := range cur {
+			if !contains(items, c) {
+				out = append(out, c)
+			}
+		}
+		return out, nil
+	}
+	out := append([]string(nil), cur...)
+	for _, it := range items {
+		if !contains(out, it) {
+			out = append(out, it)
+		}
+	}
+	if len(out) > r.opt.MaxBlocklistItems {
+		return nil, errTooMany
+	}
+	return out, nil
 }
 
 func contains(list []string, s string) bool {

@@ -32,6 +32,23 @@ func (r *Router) presence(from Session, el *etree.Element, to string) {
 	r.broadcast(from, el, typ)
 }
 
+// initialPresence is what a resource's first presence brings it: the
+// presence of the contacts the user is subscribed to (all local: their
+// current presence is known), its own other resources', and the
+// subscription requests that waited.
+func (r *Router) initialPresence(from Session, items []store.RosterItem, turn uint64) {
+	for _, it := range items {
+		if it.Subscription == store.SubTo || it.Subscription == store.SubBoth {
+			if byR, byS := r.blockedBetween(it.JID, from.JID()); byR || byS {
+				continue
+			}
+			r.sendPresenceOf(it.JID, from, turn)
+		}
+	}
+	r.sendOwnResources(from)
+	r.redeliverRequests(from, items)
+}
+
 // broadcast handles presence without a 'to': the session's own
 // availability, sent to its subscribers and its other resources.
 func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
@@ -98,19 +115,7 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 		}
 	}
 	if initial {
-		// Initial presence: probe the contacts the user is subscribed to
-		// (all local: their current presence is known), hand over the
-		// requests that waited.
-		for _, it := range items {
-			if it.Subscription == store.SubTo || it.Subscription == store.SubBoth {
-				if byR, byS := r.blockedBetween(it.JID, from.JID()); byR || byS {
-					continue
-				}
-				r.sendPresenceOf(it.JID, from, turn)
-			}
-		}
-		r.sendOwnResources(from)
-		r.redeliverRequests(from, items)
+		r.initialPresence(from, items, turn)
 	}
 	// Offline messages go to a resource that can take messages: available
 	// with a non-negative priority (XEP-0160), at its first such presence.
