@@ -18,20 +18,9 @@ func (s *Service) deliver(to string, el *etree.Element) {
 }
 
 func (s *Service) bounce(to string, el *etree.Element, e stanza.Error) {
-	typ := el.SelectAttrValue("type", "")
-	if typ == "error" || (el.Tag == "iq" && typ == "result") {
-		return
+	if reply := stanza.BounceTo(el, e, to, s.opt.Domain); reply != nil {
+		s.deliver(to, reply)
 	}
-	reply := stanza.ErrorReply(el, e)
-	if a := reply.SelectAttr("to"); a != nil {
-		a.Value = to
-	} else {
-		reply.CreateAttr("to", to)
-	}
-	if reply.SelectAttr("from") == nil {
-		reply.CreateAttr("from", s.opt.Domain)
-	}
-	s.deliver(to, reply)
 }
 
 func (s *Service) bounceLocked(to string, el *etree.Element, e stanza.Error) { s.bounce(to, el, e) }

@@ -211,16 +211,9 @@ func (s *Service) result(el *etree.Element, to string) (*etree.Element, *etree.E
 }
 
 func (s *Service) bounce(to string, el *etree.Element, e stanza.Error) {
-	reply := stanza.ErrorReply(el, e)
-	if a := reply.SelectAttr("to"); a != nil {
-		a.Value = to
-	} else {
-		reply.CreateAttr("to", to)
+	if reply := stanza.BounceTo(el, e, to, s.opt.Domain); reply != nil {
+		s.deliver(to, reply)
 	}
-	if reply.SelectAttr("from") == nil {
-		reply.CreateAttr("from", s.opt.Domain)
-	}
-	s.deliver(to, reply)
 }
 
 // request hands out a slot, within the size and the quota.
