@@ -25,16 +25,10 @@ func (m *Machine) onKick(msg *Message) {
 			continue
 		}
 		spelled, kicked, err := m.cfg.Net.Kick(m.member, name, nick, reason)
+		if m.channelRefusal(err, name, spelled) {
+			return
+		}
 		switch {
-		case errors.Is(err, ErrNoSuchChannel):
-			m.reply(ERR_NOSUCHCHANNEL, name, "No such channel")
-			return
-		case errors.Is(err, ErrNotOnChannel):
-			m.reply(ERR_NOTONCHANNEL, spelled, "You're not on that channel")
-			return
-		case errors.Is(err, ErrChanOpNeeded):
-			m.reply(ERR_CHANOPRIVSNEEDED, spelled, "You're not a channel operator")
-			return
 		case errors.Is(err, ErrNoSuchNick):
 			m.reply(ERR_NOSUCHNICK, nick, "No such nick/channel")
 		case errors.Is(err, ErrUserNotOnIt):
@@ -139,4 +133,21 @@ func (n *Network) Invite(m *Member, nick, name string) (string, string, string, 
 	n.mu.Unlock()
 	deliver(out)
 	return p.nick, ch.name, away, nil
+}
+
+// channelRefusal answers the refusals every channel operation shares (no
+// such channel, not on it, not an operator) and reports whether err was
+// one of them.
+func (m *Machine) channelRefusal(err error, name, spelled string) bool {
+	switch {
+	case errors.Is(err, ErrNoSuchChannel):
+		m.reply(ERR_NOSUCHCHANNEL, name, "No such channel")
+	case errors.Is(err, ErrNotOnChannel):
+		m.reply(ERR_NOTONCHANNEL, spelled, "You're not on that channel")
+	case errors.Is(err, ErrChanOpNeeded):
+		m.reply(ERR_CHANOPRIVSNEEDED, spelled, "You're not a channel operator")
+	default:
+		return false
+	}
+	return true
 }

@@ -120,15 +120,7 @@ func (m *Machine) channelMode(name string, params []string) {
 		return
 	}
 	spelled, applied, refused, err := m.cfg.Net.ChangeModes(m.member, name, changes)
-	switch {
-	case errors.Is(err, ErrNoSuchChannel):
-		m.reply(ERR_NOSUCHCHANNEL, name, "No such channel")
-		return
-	case errors.Is(err, ErrNotOnChannel):
-		m.reply(ERR_NOTONCHANNEL, spelled, "You're not on that channel")
-		return
-	case errors.Is(err, ErrChanOpNeeded):
-		m.reply(ERR_CHANOPRIVSNEEDED, spelled, "You're not a channel operator")
+	if m.channelRefusal(err, name, spelled) {
 		return
 	}
 	for _, r := range refused {
