@@ -195,16 +195,22 @@ func (s *Service) Handle(from string, el *etree.Element) {
 	}
 }
 
-// Gone tells the service that a session (a full JID) is unavailable: it
-// leaves every room it is in.
-func (s *Service) Gone(full string) {
+// allRooms is a snapshot of the rooms, taken under the service's lock
+// (each room is then locked on its own).
+func (s *Service) allRooms() []*Room {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	rooms := make([]*Room, 0, len(s.rooms))
 	for _, r := range s.rooms {
 		rooms = append(rooms, r)
 	}
-	s.mu.Unlock()
-	for _, r := range rooms {
+	return rooms
+}
+
+// Gone tells the service that a session (a full JID) is unavailable: it
+// leaves every room it is in.
+func (s *Service) Gone(full string) {
+	for _, r := range s.allRooms() {
 		r.mu.Lock()
 		o := r.byJID[full]
 		if o != nil {
@@ -351,13 +357,7 @@ func (s *Service) serviceIQ(from string, el *etree.Element) {
 		s.deliver(from, res)
 	case typ == "get" && q.Tag == "query" && q.NamespaceURI() == chat.NSDiscoItem:
 		res, query := result(el, from, chat.NSDiscoItem)
-		s.mu.Lock()
-		rooms := make([]*Room, 0, len(s.rooms))
-		for _, r := range s.rooms {
-			rooms = append(rooms, r)
-		}
-		s.mu.Unlock()
-		for _, r := range rooms {
+		for _, r := range s.allRooms() {
 			r.mu.Lock()
 			if r.cfg.Public {
 				it := query.CreateElement("item")
