@@ -1,10 +1,7 @@
 package negotiation
 
 import (
-	"crypto/tls"
-	"errors"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -13,8 +10,6 @@ import (
 	"jabberd/accounts"
 	"jabberd/lab/wire"
 	"jabberd/sasl"
-	"jabberd/stream"
-	"jabberd/tlspolicy"
 )
 
 // TestLabSASLTranscripts replays testdata/transcripts/lab-sasl/*.txt: the
@@ -41,7 +36,9 @@ func TestLabSASLTranscripts(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
-			runLabSASLTranscript(t, f)
+			runTranscriptWith(t, f, func(opts map[string]string) (*Auth, wire.Effect) {
+				return labSASLAuth(t, opts["mechanisms"]), labSASLEffect(t, opts["lab"])
+			})
 		})
 	}
 }
@@ -111,117 +108,4 @@ func labSASLEffect(t *testing.T, v string) wire.Effect {
 		}
 	}
 	return e
-}
-
-func runLabSASLTranscript(t *testing.T, path string) {
-	opts, steps := parseTranscript(t, path)
-	ids := 0
-	cfg := &Config{Domain: "localhost", TLS: tlspolicy.Optional, NewID: func() string { ids++; return "s" + strconv.Itoa(ids) }}
-	cfg.Auth = labSASLAuth(t, opts["mechanisms"])
-	m := New(cfg)
-	m.SetEffect(labSASLEffect(t, opts["lab"]))
-	lim := stream.Limits{MaxBytes: 4096, MaxDepth: 8}
-	tk := newTokenizer(lim)
-	defer func() { close(tk.req) }()
-	tlsPending := false
-	var out strings.Builder
-	var acts []string
-	feed := func(ev Event) {
-		for _, a := range m.Handle(ev) {
-			switch a.Kind {
-			case Send:
-				out.Write(a.Data)
-			case StartTLS:
-				acts = append(acts, "starttls")
-				close(tk.req)
-				tk = newTokenizer(lim)
-				tlsPending = true
-			case Restart:
-				acts = append(acts, "restart")
-				close(tk.req)
-				tk = newTokenizer(lim)
-			case Close:
-				acts = append(acts, "close")
-			case LoggedIn:
-				acts = append(acts, "login:"+a.Mechanism+":"+a.JID)
-			case LoginFailed:
-				acts = append(acts, "login-failed:"+a.Mechanism)
-			case Bind:
-				acts = append(acts, "bind:"+a.JID)
-			default:
-				t.Fatalf("action %v not expected in these transcripts", a.Kind)
-			}
-		}
-	}
-	drain := func(line int) {
-		for !tlsPending && m.State() != Closed {
-			res := tk.next()
-			if res.starved {
-				return
-			}
-			var serr *stream.Error
-			switch {
-			case res.err == nil && res.ev.Kind == stream.KindHeader:
-				feed(HeaderEvent{res.ev.Header})
-			case res.err == nil && res.ev.Kind == stream.KindElement:
-				feed(ElementEvent{res.ev.Element, res.ev.Space})
-			case res.err == nil:
-				feed(CloseEvent{})
-			case errors.As(res.err, &serr):
-				feed(FaultEvent{serr})
-			default:
-				t.Fatalf("line %d: tokenizer: %v", line, res.err)
-			}
-		}
-	}
-	var wantOut strings.Builder
-	var wantActs []string
-	check := func(line int) {
-		t.Helper()
-		if got, want := out.String(), wantOut.String(); got != want {
-			t.Errorf("before line %d: server sent\n  %q\nwant\n  %q", line, got, want)
-		}
-		if got, want := strings.Join(acts, ","), strings.Join(wantActs, ","); got != want {
-			t.Errorf("before line %d: actions [%s], want [%s]", line, got, want)
-		}
-		out.Reset()
-		wantOut.Reset()
-		acts, wantActs = nil, nil
-	}
-	for _, s := range steps {
-		switch s.kind {
-		case "S":
-			wantOut.WriteString(s.text)
-		case "A":
-			wantActs = append(wantActs, strings.Fields(s.text)...)
-		case "C":
-			check(s.line)
-			if tlsPending || m.State() == Closed {
-				t.Fatalf("line %d: client data while the handshake is pending or after the close", s.line)
-			}
-			tk.push([]byte(s.text))
-			drain(s.line)
-		case "T":
-			check(s.line)
-			if !tlsPending || !strings.HasPrefix(s.text, "ok") {
-				t.Fatalf("line %d: T: %s without a pending STARTTLS, or not ok", s.line, s.text)
-			}
-			tlsPending = false
-			info := &TLSInfo{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256}
-			info.ClientVerified = strings.Contains(s.text, "verified")
-			if strings.Contains(s.text, " cb") {
-				info.Exporter = []byte("exporter-data-32-bytes-long.....")
-			}
-			for _, f := range strings.Fields(s.text) {
-				if v, ok := strings.CutPrefix(f, "ids="); ok {
-					info.ExternalIdentities = strings.Split(v, ",")
-				}
-			}
-			feed(TLSEvent{Info: info})
-			drain(s.line)
-		default:
-			t.Fatalf("line %d: step %q is not used in these transcripts", s.line, s.kind)
-		}
-	}
-	check(len(steps) + 1)
 }

@@ -147,7 +147,16 @@ func (tk *tokenizer) next() tokResult {
 	return res
 }
 
-func runTranscript(t *testing.T, path string) {
+func runTranscript(t *testing.T, path string) { runTranscriptWith(t, path, nil) }
+
+// labSetup gives a transcript its accounts and mechanisms and its lab
+// effect, in place of the @ auth and @ lab settings (the SASL lab
+// transcripts need SCRAM with a fixed salt and nonce).
+type labSetup func(opts map[string]string) (*Auth, wire.Effect)
+
+// runTranscriptWith replays a transcript; setup, when not nil, makes its
+// authentication and lab effect.
+func runTranscriptWith(t *testing.T, path string, setup labSetup) {
 	opts, steps := parseTranscript(t, path)
 	cfg := &Config{Domain: "localhost", TLS: tlspolicy.Optional}
 	if v, ok := opts["tls"]; ok {
@@ -166,14 +175,23 @@ func runTranscript(t *testing.T, path string) {
 	if opts["tls_ready"] == "expired" {
 		cfg.TLSReady = func() error { return errors.New("the server certificate expired on 2020-01-01T00:00:00Z") }
 	}
-	if opts["auth"] == "on" {
+	var effect *wire.Effect
+	switch {
+	case setup != nil:
+		auth, e := setup(opts)
+		cfg.Auth, effect = auth, &e
+	case opts["auth"] == "on":
 		cfg.Auth = transcriptAuth(t, opts)
 	}
 	ids := 0
 	cfg.NewID = func() string { ids++; return "s" + strconv.Itoa(ids) }
 	m := New(cfg)
-	if v, ok := opts["lab"]; ok {
-		m.SetEffect(transcriptBehaviour(t, v))
+	if v, ok := opts["lab"]; ok && setup == nil {
+		e := transcriptBehaviour(t, v)
+		effect = &e
+	}
+	if effect != nil {
+		m.SetEffect(*effect)
 	}
 	tk := newTokenizer(lim)
 	tlsPending := false
