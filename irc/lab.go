@@ -37,7 +37,7 @@ func (c *conn) labStart() {
 // machine sees.
 func (c *conn) labLine(ev LineEvent) Event {
 	msg := ev.Msg
-	if msg != nil && msg.Command == "AUTHENTICATE" && len(msg.Params) == 1 {
+	if msg != nil && msg.Command == "AUTHENTICATE" && len(msg.Params) == 1 && c.choice.ReadsUsernames() {
 		// A SASL PLAIN login's authentication identity may carry a tag
 		// (the account store reads alice+tag as alice).
 		c.choice.Username(plainAuthcid(msg.Params[0]))

@@ -75,6 +75,10 @@ func (c *Choice) Use(p *Profile, by string) {
 	c.conn.Log().Info().Str("profile", p.Name).Str("selected_by", by).Msg("lab profile in force")
 }
 
+// ReadsUsernames reports whether a username can choose anything here
+// ([lab] client_choice): callers skip digging one out of a login when not.
+func (c *Choice) ReadsUsernames() bool { return c.opt.ClientChoice }
+
 // Username looks at a username the client gave (a local part or a JID,
 // in a stream header, a SASL or XEP-0078 login, an IRC USER): a +profile
 // tag chooses that profile when it still can act — any before TLS, only

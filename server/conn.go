@@ -149,7 +149,7 @@ func (c *conn) run(ev negotiation.Event) bool {
 			// not kept for resumption.
 			c.final.Store(true)
 		case negotiation.ElementEvent:
-			if !c.bound() {
+			if !c.bound() && c.choice.ReadsUsernames() {
 				// A SASL or XEP-0078 login's username may carry a tag.
 				c.choice.Username(negotiation.ClaimedUsername(e.Element, e.Space))
 			}
