@@ -37,8 +37,8 @@ func readPassword(stdin io.Reader, stderr io.Writer, name string) (string, error
 // readTerminalPassword asks twice, without echo.
 func readTerminalPassword(f *os.File, stderr io.Writer, name string) (string, error) {
 	var pws [2]string
-	for i, prompt := range []string{"password for %s: ", "the same again: "} {
-		fmt.Fprintf(stderr, prompt, name)
+	for i, prompt := range []string{"password for " + name + ": ", "the same again: "} {
+		fmt.Fprint(stderr, prompt)
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(stderr) // the Enter was not echoed
 		if err != nil {

@@ -16,6 +16,27 @@ import (
 
 // openPTY opens a pseudo-terminal: the master end the test types into and
 // reads the screen from, the terminal end the command gets.
+// waitNoEcho waits until the terminal stops echoing: the prompt is written
+// just before the password reader turns echo off, and typing in between
+// would be echoed by the terminal, not by jabberd.
+func waitNoEcho(t *testing.T, tty *os.File) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the terminal still echoes 5s after the prompt")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func openPTY(t *testing.T) (master, tty *os.File) {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
@@ -89,8 +110,10 @@ func TestUsersPasswordOnTerminal(t *testing.T) {
 			}
 		}()
 		scr.waitFor(t, "password for carol: ")
+		waitNoEcho(t, tty) // a user who types at once must not race the prompt
 		_, _ = master.WriteString("s3cret-typed\r")
 		scr.waitFor(t, "the same again: ")
+		waitNoEcho(t, tty)
 		_, _ = master.WriteString(c.second + "\r")
 		err := cmd.Wait()
 		code := 0
@@ -100,6 +123,9 @@ func TestUsersPasswordOnTerminal(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // the last of the screen
 		if code != c.code || out.String() != c.out {
 			t.Errorf("second answer %q: exit %d, stdout %q; screen %q", c.second, code, out.String(), scr.buf.String())
+		}
+		if strings.Contains(scr.buf.String(), "%!") {
+			t.Errorf("a prompt is misformatted: %q", scr.buf.String())
 		}
 		if strings.Contains(scr.buf.String(), "s3cret") || strings.Contains(scr.buf.String(), "differs") {
 			t.Errorf("the password was echoed: %q", scr.buf.String())
