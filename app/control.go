@@ -73,8 +73,12 @@ func (set *Setup) Users() Users {
 	if file == "" {
 		file = "the embedded default (-config FILE replaces it)"
 	}
-	return Users{DB: set.Store, Opt: accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest},
+	u := Users{DB: set.Store, Opt: accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest},
 		Domain: cfg.Domain, AutoRoster: cfg.Chat.AutoRoster, ConfigFile: file}
+	if set.VCard != nil {
+		u.Deleted = set.VCard.Forget
+	}
+	return u
 }
 
 // Status describes the running server.

@@ -30,6 +30,7 @@ import (
 	"jabberd/store"
 	"jabberd/transport"
 	"jabberd/upload"
+	"jabberd/vcard"
 )
 
 // Setup is jabberd built from a configuration, with what start-up made:
@@ -52,6 +53,8 @@ type Setup struct {
 	// else nil; its listener starts with the others.
 	Upload *upload.Service
 	upload *uploadListener
+	// VCard answers vcard-temp and stamps presence with photo hashes.
+	VCard *vcard.Service
 	// Lab holds the connections' transcripts (nil when [lab] transcripts
 	// is 0).
 	Lab *lab.Recorder
@@ -263,8 +266,16 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 		}
 		components = append(components, set.Upload)
 	}
+	// The IQ handlers answer for the accounts, in this order.
+	var handlers []chat.IQHandler
+	set.VCard, err = vcard.New(vcard.Options{Domain: cfg.Domain, Store: db, MaxBytes: cfg.Chat.VCardMaxBytes, PhotoCache: cfg.Chat.VCardPhotoCache, Log: log})
+	if err != nil {
+		return err
+	}
+	handlers = append(handlers, set.VCard)
 	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
-		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components})
+		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components,
+		IQHandlers: handlers})
 	return err
 }
 

@@ -21,6 +21,9 @@ type Users struct {
 	AutoRoster bool
 	// ConfigFile names the configuration in refusals ("" when unknown).
 	ConfigFile string
+	// Deleted, when set, is told the bare JID of an account that was
+	// deleted (the running server forgets what it remembers of it).
+	Deleted func(jid string)
 }
 
 // Check says, before a password is asked for, whether cmd ("add",
@@ -108,9 +111,9 @@ func (u Users) Passwd(name, password string) (string, error) {
 	return "changed the password of " + prepared, nil
 }
 
-// Del deletes an account with its roster and offline messages, and its
-// place in other rosters (a new account of the same name must not inherit
-// subscriptions).
+// Del deletes an account with its roster, offline messages, blocklist and
+// vCard, and its place in other rosters (a new account of the same name
+// must not inherit subscriptions).
 func (u Users) Del(name string) (string, error) {
 	prepared, err := u.Check("del", name)
 	if err != nil {
@@ -121,6 +124,9 @@ func (u Users) Del(name string) (string, error) {
 	}
 	if err := u.DB.ForgetContact(prepared + "@" + u.Domain); err != nil {
 		return "", err
+	}
+	if u.Deleted != nil {
+		u.Deleted(prepared + "@" + u.Domain)
 	}
 	return "deleted " + prepared + ", with its roster, offline messages and its place in other rosters", nil
 }

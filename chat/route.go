@@ -27,6 +27,9 @@ func (r *Router) Route(from Session, el *etree.Element) {
 		// own account.
 		bareTo = bareOf(from.JID())
 	}
+	if el.Tag == "presence" {
+		r.stampPresence(from, el) // XEP-0153, also for presence to rooms
+	}
 	if c := r.component(bareTo); c != nil {
 		// A room or the service of a component (multi-user chat).
 		c.Handle(from.JID(), el)
@@ -85,10 +88,14 @@ func (r *Router) exists(local string) bool {
 
 // iqToUser delivers an IQ to exactly one session: a full JID that is bound.
 // An IQ to another user's bare JID is the server's to answer on the
-// account's behalf, and it supports nothing there.
+// account's behalf: the IQ handlers' (another user's vCard).
 func (r *Router) iqToUser(from Session, el *etree.Element, _ string) {
 	to := el.SelectAttrValue("to", "")
-	if s := r.Lookup(to); s != nil && strings.Contains(to, "/") {
+	if !strings.Contains(to, "/") {
+		if r.handleIQ(from, el, bareOf(to)) {
+			return
+		}
+	} else if s := r.Lookup(to); s != nil {
 		if s.Deliver(el) == nil {
 			return
 		}

@@ -62,6 +62,10 @@ type Options struct {
 	// multi-user chat service): stanzas to them go to their Handle, and
 	// they are listed in the server's disco#items.
 	Components []Component
+	// IQHandlers answer IQ requests in namespaces of their own for the
+	// accounts (vcard-temp), in order; one that is a PresenceStamper also
+	// adds to users' available presence.
+	IQHandlers []IQHandler
 }
 
 // Metrics is what the router counts (package metrics implements it). A
@@ -81,6 +85,8 @@ type Router struct {
 	data   Data
 	opt    Options
 	log    zerolog.Logger
+	// stampers are the IQ handlers that add to available presence.
+	stampers []PresenceStamper
 
 	mu     sync.Mutex
 	byBare map[string]map[string]*entry
@@ -120,6 +126,11 @@ func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Route
 	r := &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{}}
 	for _, c := range opt.Components {
 		c.Attach(r)
+	}
+	for _, h := range opt.IQHandlers {
+		if s, ok := h.(PresenceStamper); ok {
+			r.stampers = append(r.stampers, s)
+		}
 	}
 	return r
 }

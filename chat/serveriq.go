@@ -69,7 +69,13 @@ func (r *Router) serverIQ(from Session, el *etree.Element) {
 		r.setCarbons(from, q.Tag == "enable")
 		_ = from.Deliver(r.reply(el, from))
 	default:
-		r.bounce(from, el, stanza.ErrServiceUnavailable)
+		to := bareOf(el.SelectAttrValue("to", ""))
+		if to == "" {
+			to = bareOf(from.JID())
+		}
+		if !r.handleIQ(from, el, to) {
+			r.bounce(from, el, stanza.ErrServiceUnavailable)
+		}
 	}
 }
 
@@ -83,23 +89,15 @@ func (r *Router) features() []string {
 	if r.blockData() != nil {
 		f = append(f, NSBlocking)
 	}
+	for _, h := range r.opt.IQHandlers {
+		f = append(f, h.Features()...)
+	}
 	return append(f, r.opt.ExtraFeatures...)
 }
 
 // reply builds the empty result of an IQ to the server.
 func (r *Router) reply(el *etree.Element, from Session) *etree.Element {
-	res := etree.NewElement("iq")
-	if id := el.SelectAttr("id"); id != nil {
-		res.CreateAttr("id", id.Value)
-	}
-	res.CreateAttr("type", "result")
-	to := el.SelectAttrValue("to", "")
-	if to == "" {
-		to = bareOf(from.JID())
-	}
-	res.CreateAttr("from", to)
-	res.CreateAttr("to", from.JID())
-	return res
+	return IQResult(el, from.JID())
 }
 
 func firstChild(el *etree.Element) *etree.Element {

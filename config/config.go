@@ -114,6 +114,12 @@ type Chat struct {
 	CSIMaxHeld int `toml:"csi_max_held"`
 	// MaxBlocklistItems bounds an account's XEP-0191 blocklist.
 	MaxBlocklistItems int `toml:"max_blocklist_items"`
+	// VCardMaxBytes bounds an account's vcard-temp vCard (XEP-0054), as
+	// stored; a larger one is refused with not-acceptable.
+	VCardMaxBytes int `toml:"vcard_max_bytes"`
+	// VCardPhotoCache is how many accounts' photo hashes (XEP-0153) are
+	// remembered for their presence, least recently used dropped first.
+	VCardPhotoCache int `toml:"vcard_photo_cache"`
 }
 
 // Limits bound what one connection may cost.

@@ -131,6 +131,12 @@ func (c *Config) validateChat(bad badFunc) {
 	if c.Chat.MaxBlocklistItems < 1 {
 		bad("chat.max_blocklist_items", "must be at least 1")
 	}
+	if c.Chat.VCardMaxBytes < 1 {
+		bad("chat.vcard_max_bytes", "must be at least 1")
+	}
+	if c.Chat.VCardPhotoCache < 1 {
+		bad("chat.vcard_photo_cache", "must be at least 1")
+	}
 	if c.Chat.CSIMaxHeld < 0 {
 		bad("chat.csi_max_held", "must not be negative (0 does not offer client state indication)")
 	}

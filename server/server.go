@@ -69,6 +69,9 @@ type Options struct {
 	// Components are the in-process services on their own domains (the
 	// multi-user chat service) the router hands stanzas to.
 	Components []chat.Component
+	// IQHandlers answer IQs of their own namespaces for the accounts
+	// (vcard-temp); see chat.IQHandler.
+	IQHandlers []chat.IQHandler
 }
 
 // Server is a running jabberd.
@@ -114,6 +117,7 @@ func New(opt Options) (*Server, error) {
 			ExtraFeatures: opt.ExtraFeatures,
 			Metrics:       opt.ChatMetrics,
 			Components:    opt.Components,
+			IQHandlers:    opt.IQHandlers,
 		}, opt.Log),
 	}
 	s.ids = listener.NewIDs("c")

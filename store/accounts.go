@@ -133,8 +133,8 @@ func checkPrepared(name string) error {
 }
 
 // DeleteAccount removes an account together with its roster (which holds
-// its pending subscription requests) and its offline messages, in one
-// transaction; accounts.ErrNotFound if there is no such account. Other
+// its pending subscription requests), its offline messages, its blocklist
+// and its vCard, in one transaction; accounts.ErrNotFound if there is no such account. Other
 // accounts' roster items about it are the caller's to handle: the store
 // does not know the domain that makes a name a JID.
 func (db *DB) DeleteAccount(name string) error {
@@ -154,6 +154,9 @@ func (db *DB) DeleteAccount(name string) error {
 		}
 		if err := deleteBlocklist(tx, name); err != nil {
 			return fmt.Errorf("delete account %q: blocklist: %w", name, err)
+		}
+		if err := deleteVCard(tx, name); err != nil {
+			return fmt.Errorf("delete account %q: vcard: %w", name, err)
 		}
 		return nil
 	})
