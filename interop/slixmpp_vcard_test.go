@@ -1,0 +1,79 @@
+package interop
+
+// vcard-temp (XEP-0054) and vCard avatars (XEP-0153) with slixmpp
+// (testdata/slixmpp_vcard.py).
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"jabberd/config"
+)
+
+// TestSlixmppVCard: alice's slixmpp (xep_0054 only) publishes a vCard with
+// a photo and sends presence without any photo hash of its own; bob's
+// slixmpp (xep_0153) reports the hash it read in her presence — the one
+// jabberd computed — and bob's xep_0054 reads her vCard back: the photo
+// bytes slixmpp decoded are the file's. Before, bob read an empty vCard.
+func TestSlixmppVCard(t *testing.T) {
+	t.Parallel()
+	needSlixmpp(t)
+	j := startJabberd(t, serverOptions{configure: func(c *config.Config) { c.Chat.AutoRoster = true }})
+	photo := make([]byte, 20<<10)
+	rand.Read(photo)
+	file := filepath.Join(t.TempDir(), "photo.png")
+	if err := os.WriteFile(file, photo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum(photo)
+	host, port := j.addr[:strings.LastIndex(j.addr, ":")], portOf(j.addr)
+	script, _ := filepath.Abs(filepath.Join("testdata", "slixmpp_vcard.py"))
+	r := runClient(t, runOptions{}, python, script, "--host", host, "--port", port, "--ca", j.caFile(),
+		"--alice", "alice@localhost", "--alice-password", password("alice"),
+		"--bob", "bob@localhost", "--bob-password", password("bob"), "--photo", file)
+	type ev struct {
+		Event, Who, Phase, FN, Type, Photo, Hash string
+		VCard                                    bool
+	}
+	got := map[string]ev{}
+	last := ""
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
+		var e ev
+		if json.Unmarshal([]byte(line), &e) == nil {
+			got[e.Event+"/"+e.Who+"/"+e.Phase] = e
+			last = e.Event
+		}
+	}
+	if r.exitCode() != 0 || last != "done" {
+		t.Fatalf("the slixmpp vCard scenario did not complete (exit %d):\n%s", r.exitCode(), r)
+	}
+	if !got["disco/alice/"].VCard {
+		t.Errorf("slixmpp's disco#info of the server has no vcard-temp")
+	}
+	if e := got["vcard/bob/before"]; e.FN != "" || e.Photo != "" {
+		t.Errorf("before the set bob read %+v, want an empty vCard", e)
+	}
+	if h := got["avatar/bob/"].Hash; h != hex.EncodeToString(sum[:]) {
+		t.Errorf("bob's xep_0153 read the photo hash %q in alice's presence, want %x", h, sum)
+	}
+	want := base64.StdEncoding.EncodeToString(photo)
+	for _, k := range []string{"vcard/bob/after", "vcard/alice/own"} {
+		e := got[k]
+		if e.FN != "Alice Interop" || e.Photo != want {
+			t.Errorf("%s: FN %q, photo of %d base64 bytes equal to the file's: %v", k, e.FN, len(e.Photo), e.Photo == want)
+		}
+	}
+	if got["vcard/bob/after"].Type != "image/png" {
+		t.Errorf("photo type %q", got["vcard/bob/after"].Type)
+	}
+	if v, _ := j.set.Store.VCard("alice"); v == nil {
+		t.Errorf("store: no vCard for alice")
+	}
+}
