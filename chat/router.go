@@ -264,9 +264,17 @@ func bareOf(jid string) string {
 }
 
 // localOf returns the local part of a bare JID of this domain, or "".
-func (r *Router) localOf(bare string) string {
-	local, domain, ok := strings.Cut(bare, "@")
-	if !ok || domain != r.domain {
+func (r *Router) localOf(bare string) string { return LocalPart(bare, r.domain) }
+
+// Bare is the bare part of a JID, lower-cased, as the router compares
+// them.
+func Bare(jid string) string { return bareOf(jid) }
+
+// LocalPart returns the local part of a bare JID of domain (lower case),
+// or "".
+func LocalPart(bare, domain string) string {
+	local, d, ok := strings.Cut(bare, "@")
+	if !ok || d != domain {
 		return ""
 	}
 	return local

@@ -71,7 +71,7 @@ func (s *Service) HandleIQ(from chat.Session, el, q *etree.Element, to string) b
 	if q.Tag != "vCard" || q.NamespaceURI() != NS {
 		return false
 	}
-	own := bareOf(from.JID())
+	own := chat.Bare(from.JID())
 	switch el.SelectAttrValue("type", "") {
 	case "get":
 		s.get(from, el, to)
@@ -169,15 +169,4 @@ func normalize(q *etree.Element) *etree.Element {
 }
 
 // localOf returns the local part of a bare JID of this domain, or "".
-func (s *Service) localOf(bare string) string {
-	local, domain, ok := strings.Cut(bare, "@")
-	if !ok || domain != s.domain {
-		return ""
-	}
-	return local
-}
-
-func bareOf(jid string) string {
-	bare, _, _ := strings.Cut(jid, "/")
-	return strings.ToLower(bare)
-}
+func (s *Service) localOf(bare string) string { return chat.LocalPart(bare, s.domain) }
