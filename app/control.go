@@ -75,8 +75,13 @@ func (set *Setup) Users() Users {
 	}
 	u := Users{DB: set.Store, Opt: accounts.Options{Iterations: cfg.Auth.ScramIterations, KeepPassword: cfg.Auth.LegacyDigest},
 		Domain: cfg.Domain, AutoRoster: cfg.Chat.AutoRoster, ConfigFile: file}
-	if set.VCard != nil {
-		u.Deleted = set.VCard.Forget
+	u.Deleted = func(jid string) {
+		if set.Server != nil {
+			set.Server.Router().Forget(jid)
+		}
+		if set.VCard != nil {
+			set.VCard.Forget(jid)
+		}
 	}
 	return u
 }

@@ -47,7 +47,7 @@ func (r *Router) blocks(local, jid string) bool {
 	if bd == nil || local == "" || jid == "" {
 		return false
 	}
-	list, err := bd.Blocklist(local)
+	list, err := r.blocklist(bd, local)
 	if err != nil {
 		r.log.Error().Err(err).Str("account", local).Msg("reading the blocklist failed")
 		return false
@@ -141,7 +141,7 @@ func (r *Router) blockingIQ(from Session, el, q *etree.Element) {
 // sendBlocklist answers a blocklist get, and marks the session as one that
 // asked (it gets pushes from now on).
 func (r *Router) sendBlocklist(from Session, el *etree.Element, bd BlockData, local string) {
-	list, err := bd.Blocklist(local)
+	list, err := r.blocklist(bd, local)
 	if err != nil {
 		r.log.Error().Err(err).Str("account", local).Msg("reading the blocklist failed")
 		r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
@@ -177,9 +177,15 @@ func (r *Router) changeBlocklist(from Session, el, q *etree.Element, bd BlockDat
 		r.bounce(from, el, stanza.ErrBadRequest.WithText("block at least one JID"))
 		return
 	}
+	var next []string
 	err := bd.UpdateBlocklist(local, func(cur []string) ([]string, error) {
-		return r.blocklistAfter(q.Tag, cur, items)
+		var err error
+		next, err = r.blocklistAfter(q.Tag, cur, items)
+		return next, err
 	})
+	if err == nil {
+		r.blockLists.lists.Add(local, next)
+	}
 	switch {
 	case errors.Is(err, errTooMany):
 		r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "resource-constraint",

@@ -58,6 +58,9 @@ type Options struct {
 	// MaxBlocklistItems bounds an account's XEP-0191 blocklist; 0 means
 	// 1000.
 	MaxBlocklistItems int
+	// BlocklistCache is how many accounts' blocklists are kept in memory
+	// (the least recently used go first); 0 means 10000.
+	BlocklistCache int
 	// Components are in-process services on their own domains (the
 	// multi-user chat service): stanzas to them go to their Handle, and
 	// they are listed in the server's disco#items.
@@ -87,6 +90,8 @@ type Router struct {
 	log    zerolog.Logger
 	// stampers are the IQ handlers that add to available presence.
 	stampers []PresenceStamper
+	// blockLists are the blocklists last used (XEP-0191).
+	blockLists *blockCache
 
 	mu     sync.Mutex
 	byBare map[string]map[string]*entry
@@ -123,7 +128,11 @@ func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Route
 	if opt.MaxBlocklistItems <= 0 {
 		opt.MaxBlocklistItems = 1000
 	}
-	r := &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{}}
+	if opt.BlocklistCache <= 0 {
+		opt.BlocklistCache = 10000
+	}
+	r := &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{},
+		blockLists: newBlockCache(opt.BlocklistCache)}
 	for _, c := range opt.Components {
 		c.Attach(r)
 	}

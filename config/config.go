@@ -114,6 +114,9 @@ type Chat struct {
 	CSIMaxHeld int `toml:"csi_max_held"`
 	// MaxBlocklistItems bounds an account's XEP-0191 blocklist.
 	MaxBlocklistItems int `toml:"max_blocklist_items"`
+	// BlocklistCache is how many accounts' blocklists are kept in memory
+	// for routing, least recently used dropped first.
+	BlocklistCache int `toml:"blocklist_cache"`
 	// VCardMaxBytes bounds an account's vcard-temp vCard (XEP-0054), as
 	// stored; a larger one is refused with not-acceptable.
 	VCardMaxBytes int `toml:"vcard_max_bytes"`

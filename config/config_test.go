@@ -38,7 +38,7 @@ func wantDefault() *Config {
 			PasswordCacheTTL:  Duration{15 * time.Minute},
 			PasswordCacheSize: 10000,
 		},
-		Chat: Chat{OfflineQuota: 100, StreamManagement: true, SMResumeTimeout: Duration{5 * time.Minute}, SMMaxUnacked: 1000, CSIMaxHeld: 100, MaxBlocklistItems: 1000, VCardMaxBytes: 131072, VCardPhotoCache: 10000},
+		Chat: Chat{OfflineQuota: 100, StreamManagement: true, SMResumeTimeout: Duration{5 * time.Minute}, SMMaxUnacked: 1000, CSIMaxHeld: 100, MaxBlocklistItems: 1000, BlocklistCache: 10000, VCardMaxBytes: 131072, VCardPhotoCache: 10000},
 		Limits: Limits{
 			MaxStanzaBytes:     262144,
 			MaxDepth:           32,

@@ -131,6 +131,9 @@ func (c *Config) validateChat(bad badFunc) {
 	if c.Chat.MaxBlocklistItems < 1 {
 		bad("chat.max_blocklist_items", "must be at least 1")
 	}
+	if c.Chat.BlocklistCache < 1 {
+		bad("chat.blocklist_cache", "must be at least 1")
+	}
 	if c.Chat.VCardMaxBytes < 1 {
 		bad("chat.vcard_max_bytes", "must be at least 1")
 	}

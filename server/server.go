@@ -111,6 +111,7 @@ func New(opt Options) (*Server, error) {
 		pool: pool, ctx: pool.Context(),
 		router: chat.NewRouter(opt.Config.Domain, opt.Data, chat.Options{
 			MaxBlocklistItems: opt.Config.Chat.MaxBlocklistItems,
+			BlocklistCache:    opt.Config.Chat.BlocklistCache,
 
 			OfflineQuota:  opt.Config.Chat.OfflineQuota,
 			Version:       opt.Version,
