@@ -346,5 +346,6 @@ func (c *conn) unbind() {
 	}
 	if c.JID() != "" {
 		c.srv.router.Unbind(c)
+		c.csiEnded()
 	}
 }

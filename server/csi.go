@@ -39,6 +39,37 @@ func (c *conn) setCSI(inactive bool) {
 	}
 }
 
+// csiResumed: this connection's session is being resumed on another
+// (XEP-0198). A resumed stream starts active (XEP-0352 §5.2), and what
+// this one held must not be lost: it is released into the session, whose
+// stream management keeps it after what is unacknowledged (everything
+// held is newer than that: a stanza that is not held releases the held
+// first), and the resumed stream writes it after those, in order. From
+// now on this connection holds nothing: a delivery that still reaches it
+// goes to the session the same way.
+func (c *conn) csiResumed() { c.setCSI(false) }
+
+// csiEnded: the session ends for good. What is held — presence updates
+// and messages that carry only a chat state — is dropped: presence is
+// never stored, and a standalone chat state is meaningless later (a
+// message with a body or anything else is never held: it releases the
+// held and is delivered, or stored, like any other). It returns how many
+// were dropped.
+func (c *conn) csiEnded() int {
+	st := c.csi.Load()
+	if st == nil {
+		return 0
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := len(st.held)
+	st.held, st.inactive = nil, false
+	if n > 0 {
+		c.core.Log().Info().Int("held", n).Msg("the session ended while inactive; its held presence updates and chat states are dropped")
+	}
+	return n
+}
+
 // release delivers what st holds. Call with st.mu held.
 func (c *conn) release(st *csiState) {
 	held := st.held

@@ -238,6 +238,7 @@ func (s *smSession) finish() {
 	}
 	s.unacked = nil
 	s.mu.Unlock()
+	last.csiEnded()
 	if s.id != "" {
 		s.srv.sm.del(s.id)
 	}
@@ -254,7 +255,7 @@ func (c *conn) resume(a negotiation.Action) negotiation.Event {
 		return negotiation.ResumeEvent{}
 	}
 	s.mu.Lock()
-	old, detached := s.owner, s.detached
+	old, detached, last := s.owner, s.detached, s.last
 	s.mu.Unlock()
 	if old != nil {
 		// The old connection has not noticed that its client is gone.
@@ -265,6 +266,9 @@ func (c *conn) resume(a negotiation.Action) negotiation.Event {
 			return negotiation.ResumeEvent{}
 		}
 	}
+	// What the old stream held for an inactive client joins what is
+	// unacknowledged, to be written below.
+	last.csiResumed()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.waiting || s.dead || !s.trim(a.H) {
