@@ -101,7 +101,8 @@ type Chat struct {
 	// AutoRoster makes every local user a mutual contact of every other,
 	// for quick lab tests. Off by default.
 	AutoRoster bool `toml:"auto_roster"`
-	// StreamManagement offers XEP-0198 on RFC 6120 streams.
+	// StreamManagement offers XEP-0198 (RFC 6120 streams, and legacy streams
+	// whose header declares xmlns:sm).
 	StreamManagement bool `toml:"stream_management"`
 	// SMResumeTimeout is how long a session whose connection vanished
 	// waits to be resumed (0: no resumption).

@@ -34,6 +34,12 @@ type Feature struct {
 	// LegacyNS is the namespace a legacy client declares in its header to
 	// ask for the feature, and which the server echoes to offer it.
 	LegacyNS string
+	// EchoLegacy, when set, decides whether a legacy header echoes
+	// LegacyNS in place of "offered now": a feature offered only later in
+	// the stream (stream management, once the session is bound) is
+	// announced by the header that opens it, as legacy streams have no
+	// features to advertise it in when it becomes available.
+	EchoLegacy func(m *Machine) bool
 	// AdvertiseLegacy writes what follows a legacy header that echoed
 	// LegacyNS (XEP-0034's <sasl:mechanisms>), using the client's prefix.
 	AdvertiseLegacy func(m *Machine, b *bytes.Buffer, prefix string)

@@ -65,7 +65,7 @@ func (m *Machine) serverHeader(h *stream.Header) []byte {
 		stream.Attr{Key: "xmlns:stream", Value: stream.NSStreams},
 	)
 	for _, f := range features {
-		if f.LegacyNS == "" || !f.offered(m) {
+		if f.LegacyNS == "" || !(f.offered(m) || (f.EchoLegacy != nil && f.EchoLegacy(m))) {
 			continue
 		}
 		if p, ok := m.legacyPrefix(f.LegacyNS); ok {
@@ -112,6 +112,7 @@ func (m *Machine) errorHeader() []byte {
 var legacyPrefixes = map[string]string{
 	"http://www.ietf.org/rfc/rfc2595.txt":             "tls",
 	"http://www.iana.org/assignments/sasl-mechanisms": "sasl",
+	NSSM: "sm",
 }
 
 // legacyPrefix returns the prefix under which the server's header declares

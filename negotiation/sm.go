@@ -20,20 +20,39 @@ type SM struct {
 	MaxResume int
 }
 
-// smFeature is XEP-0198 on RFC 6120 streams: <enable/> after binding,
-// <resume/> in its place, and the <r/>/<a/> exchange once enabled. The
-// machine counts the stanzas it received; what the server sends is
-// counted by the connection, which owns the queue of what is unacknowledged.
+// smFeature is XEP-0198: <enable/> after binding, <resume/> in its place,
+// and the <r/>/<a/> exchange once enabled. The machine counts the stanzas
+// it received; what the server sends is counted by the connection, which
+// owns the queue of what is unacknowledged.
+//
+// RFC 6120 streams advertise it in <stream:features>. A legacy stream has
+// no features, and XEP-0198 none of its own to offer it there; it is
+// offered the way this dialect offers everything (XEP-0035, XEP-0034): a
+// client that declares xmlns:sm='urn:xmpp:sm:3' in its header has the
+// declaration echoed, and may then enable it once its session is bound
+// (jabber:iq:auth) or resume in place of the session start (after
+// XEP-0034 SASL, which authenticates without binding). A legacy stream
+// that did not ask gets the same refusal as anything not offered.
 func smFeature() *Feature {
 	return &Feature{
-		Name:  "sm",
-		Needs: Authenticated,
+		Name:     "sm",
+		Needs:    Authenticated,
+		LegacyNS: NSSM,
+		EchoLegacy: func(m *Machine) bool {
+			return m.cfg.SM != nil
+		},
 		Available: func(m *Machine) bool {
-			return m.dialect == RFC6120 && m.cfg.SM != nil
+			if m.cfg.SM == nil {
+				return false
+			}
+			return m.dialect == RFC6120 || (m.dialect == Legacy && m.header.Declares(NSSM))
 		},
 		Refusal: func(m *Machine) string {
-			if m.facts&Authenticated == 0 {
+			switch {
+			case m.facts&Authenticated == 0:
 				return "authenticate before enabling stream management"
+			case m.cfg.SM != nil && m.dialect == Legacy:
+				return "stream management is offered on a legacy stream whose header declares xmlns:sm='" + NSSM + "'"
 			}
 			return "stream management is not offered on this stream"
 		},

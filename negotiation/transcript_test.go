@@ -30,13 +30,16 @@ import (
 //	                          digest=on, max_failures=N, register=on
 //	                          (XEP-0077; alice and bob are taken),
 //	                          tls_ready=expired: STARTTLS finds the server
-//	                          certificate expired)
+//	                          certificate expired, sm=on|resume: XEP-0198
+//	                          offered, with resumption)
 //	C: <bytes>                client sends; a "quoted" payload is Go-unquoted
 //	S: <bytes>                the server's output since the last input, exactly;
 //	                          several S: lines are joined; none means nothing
 //	A: starttls               the non-send actions since the last input, in order:
 //	                          starttls restart close login:MECH:JID
 //	                          login-failed:MECH registered:JID bind:JID route
+//	                          enable-sm (its <enabled/> is S: output)
+//	                          acked:H resume:ID:H:JID
 //	R: <bytes>                a routed stanza, serialized (one line per route)
 //	E: <bytes>                bytes handed to the TLS handshake (default: none)
 //	T: ok [verified] [ids=a,b] [cb] | fail
@@ -172,6 +175,12 @@ func runTranscriptWith(t *testing.T, path string, setup labSetup) {
 	if v, ok := opts["max_depth"]; ok {
 		lim.MaxDepth, _ = strconv.Atoi(v)
 	}
+	switch opts["sm"] {
+	case "on":
+		cfg.SM = &SM{}
+	case "resume":
+		cfg.SM = &SM{Resume: true, MaxResume: 300}
+	}
 	if opts["tls_ready"] == "expired" {
 		cfg.TLSReady = func() error { return errors.New("the server certificate expired on 2020-01-01T00:00:00Z") }
 	}
@@ -233,6 +242,13 @@ func runTranscriptWith(t *testing.T, path string, setup labSetup) {
 			case Route:
 				acts = append(acts, "route")
 				routed = append(routed, string(stream.Marshal(a.Element)))
+			case EnableSM:
+				acts = append(acts, "enable-sm")
+				out.Write(a.Data) // the connection writes <enabled/>
+			case AckedSM:
+				acts = append(acts, "acked:"+strconv.FormatUint(uint64(a.H), 10))
+			case ResumeSM:
+				acts = append(acts, "resume:"+a.ID+":"+strconv.FormatUint(uint64(a.H), 10)+":"+a.JID)
 			}
 		}
 	}
