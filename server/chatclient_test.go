@@ -59,12 +59,7 @@ func (h *harness) password(user string) string {
 // it stops at the features after SASL).
 func (h *harness) login(t testing.TB, user, resource string) *chatClient {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", h.addr, ioTimeout)
-	if err != nil {
-		t.Fatalf("dial %s: %v", h.addr, err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	c := &chatClient{t: t, user: user, tcp: nc, conn: nc, remote: nc.LocalAddr().String()}
+	c := h.dialChat(t, user)
 
 	// Plaintext stream: features must offer STARTTLS. The server sends
 	// nothing after <proceed/> before our ClientHello, so the tokenizer
@@ -102,6 +97,17 @@ func (h *harness) login(t testing.TB, user, resource string) *chatClient {
 	c.expect("<iq id='bind1' type='result'><bind xmlns='" + nsBind + "'><jid>" + want + "</jid></bind></iq>")
 	c.jid = want
 	return c
+}
+
+// dialChat connects a chat client for user, closed when the test ends.
+func (h *harness) dialChat(t testing.TB, user string) *chatClient {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", h.addr, ioTimeout)
+	if err != nil {
+		t.Fatalf("dial %s: %v", h.addr, err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &chatClient{t: t, user: user, tcp: nc, conn: nc, remote: nc.LocalAddr().String()}
 }
 
 func tls13Client(c *chatClient, h *harness) net.Conn {

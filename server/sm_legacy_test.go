@@ -7,7 +7,6 @@ package server_test
 
 import (
 	"encoding/base64"
-	"net"
 	"strconv"
 	"testing"
 
@@ -20,12 +19,7 @@ import (
 // xmlns:sm='urn:xmpp:sm:3', and the server's must echo it.
 func (h *harness) legacyLogin(t testing.TB, user, resource string, sm bool) *chatClient {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", h.addr, ioTimeout)
-	if err != nil {
-		t.Fatalf("dial %s: %v", h.addr, err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	c := &chatClient{t: t, user: user, tcp: nc, conn: nc, remote: nc.LocalAddr().String()}
+	c := h.dialChat(t, user)
 	decl := ""
 	if sm {
 		decl = " xmlns:sm='" + nsSM + "'"
