@@ -194,6 +194,16 @@ async def leave(*clients):
     await asyncio.gather(*(c.disconnect(wait=5) for c in clients))
 
 
+def end_loop(loop):
+    """Close the loop; slixmpp leaves its filter tasks pending: they are
+    ended quietly."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in pending:
+        t.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+
+
 def message_fields(msg, label):
     fields = dict(who=label, from_jid=msg["from"].full, to=msg["to"].full,
                   type=msg["type"], body=msg["body"])
@@ -794,12 +804,7 @@ def main():
         emit("failed", error="timed out after %ss" % args.timeout)
         return 1
     finally:
-        # slixmpp leaves its filter tasks pending; end them quietly.
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for t in pending:
-            t.cancel()
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.close()
+        end_loop(loop)
     emit("done", scenario=args.scenario)
     return 0
 

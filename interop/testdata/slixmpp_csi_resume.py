@@ -81,11 +81,7 @@ def main():
         base.emit("failed", error=str(e) or "timed out")
         return 1
     finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for t in pending:
-            t.cancel()
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.close()
+        base.end_loop(loop)
     base.emit("done")
     return 0
 
