@@ -44,16 +44,19 @@ type chatClient struct {
 	ids    atomic.Int64
 }
 
-// password returns a configured user's password.
+// password returns a configured user's password, or for an account a
+// test made itself, extraPassword(user).
 func (h *harness) password(user string) string {
 	for _, u := range h.cfg.Users {
 		if u.Name == user {
 			return u.Password
 		}
 	}
-	h.t.Fatalf("no configured user %q", user)
-	return ""
+	return extraPassword(user)
 }
+
+// extraPassword is the password tests give the accounts they add.
+func extraPassword(user string) string { return user + "-test-password" }
 
 // login connects as user (configured password) and binds resource ("":
 // it stops at the features after SASL).
