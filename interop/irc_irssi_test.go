@@ -11,23 +11,17 @@ package interop
 // for it to log in at all (IRCv3 tls + SASL over STARTTLS).
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"jabberd/config"
 	"jabberd/tlspolicy"
 )
-
-// irssiTimeout bounds a wait for irssi's window to show something.
-const irssiTimeout = 20 * time.Second
 
 // irssiServer is how irssi reaches the server.
 type irssiServer struct {
@@ -44,14 +38,9 @@ type irssiServer struct {
 
 // irssi is one irssi process in a tmux session.
 type irssi struct {
-	t          *testing.T
-	tmuxBin    string
-	socket     string // tmux -L
-	home       string
-	lastScreen string // what the window showed at the last look
+	*pane
+	home string
 }
-
-var irssiSockets atomic.Int64
 
 // startIrssi writes irssi's configuration for srv into a fresh home and
 // runs irssi in a detached tmux session on a socket of its own (the
@@ -59,7 +48,6 @@ var irssiSockets atomic.Int64
 func startIrssi(t *testing.T, s *jabberd, srv irssiServer) *irssi {
 	t.Helper()
 	bin := needClient(t, "irssi", "irssi")
-	tmux := needClient(t, "tmux", "tmux")
 	home := t.TempDir()
 	tlsKeys := "    use_tls = \"no\";\n"
 	switch {
@@ -101,69 +89,13 @@ settings = {
 	if err := os.WriteFile(filepath.Join(home, "config"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := &irssi{t: t, tmuxBin: tmux, socket: fmt.Sprintf("jabberd-irssi-%d-%d", os.Getpid(), irssiSockets.Add(1)), home: home}
-	if out, err := r.tmux("new-session", "-d", "-s", "irssi", "-x", "220", "-y", "80",
-		bin+" --home="+home+" -n "+srv.user); err != nil {
-		t.Fatalf("tmux new-session irssi: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		_, _ = r.tmux("kill-server")
-		if t.Failed() {
-			t.Logf("irssi's window:\n%s", r.lastScreen)
-		}
-	})
-	return r
-}
-
-// tmux runs a tmux command on the test's own tmux server.
-func (r *irssi) tmux(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, r.tmuxBin, append([]string{"-L", r.socket, "-f", "/dev/null"}, args...)...)
-	cmd.Env = append(os.Environ(), "TERM=screen")
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-// screen is irssi's window, history included, lines joined.
-func (r *irssi) screen() string {
-	out, err := r.tmux("capture-pane", "-p", "-J", "-S", "-2000", "-t", "irssi")
-	if err != nil {
-		return "(tmux capture-pane: " + err.Error() + ")\n" + out
-	}
-	r.lastScreen = out
-	return out
-}
-
-// waitFor waits until irssi's window shows every one of texts, and
-// returns the window.
-func (r *irssi) waitFor(texts ...string) string {
-	r.t.Helper()
-	deadline := time.Now().Add(irssiTimeout)
-	for {
-		scr := r.screen()
-		missing := ""
-		for _, s := range texts {
-			if !strings.Contains(scr, s) {
-				missing = s
-				break
-			}
-		}
-		if missing == "" {
-			return scr
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("irssi's window does not show %q after %v:\n%s", missing, irssiTimeout, scr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return &irssi{pane: startPane(t, "irssi", bin, "--home="+home, "-n", srv.user), home: home}
 }
 
 // quit types /quit into irssi.
 func (r *irssi) quit() {
-	if out, err := r.tmux("send-keys", "-t", "irssi", "/quit interop done", "Enter"); err != nil {
-		r.t.Errorf("tmux send-keys /quit: %v\n%s", err, out)
-	}
+	r.t.Helper()
+	r.keys("/quit interop done", "Enter")
 }
 
 // irssiJabberd runs jabberd with the IRC listener (STARTTLS optional) and

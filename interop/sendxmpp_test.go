@@ -30,18 +30,7 @@ type sendxmppCase struct {
 func sendToAlice(t *testing.T, j *jabberd, c sendxmppCase) (recv, send *run, body string) {
 	t.Helper()
 	bin := needClient(t, "go-sendxmpp", "go-sendxmpp")
-	needSlixmpp(t)
-
-	recv = start(t, runOptions{}, append(slixmppArgs(j), "receive",
-		"--jid", "alice@localhost", "--password", password("alice"), "--mech", "PLAIN")...)
-	ready := recv.stdout.WaitFor(clientTimeout, func(s string) bool {
-		return strings.Contains(s, `"event": "ready"`) || strings.Contains(s, `"event": "failed"`)
-	})
-	if !ready || !strings.Contains(recv.stdout.String(), `"event": "ready"`) {
-		recv.cancel()
-		recv.wait()
-		t.Fatalf("slixmpp (alice) did not get online:\n%s", recv)
-	}
+	recv = startReceiver(t, j, "alice")
 
 	target := j.addr
 	if c.direct {
@@ -77,22 +66,7 @@ func sendToAlice(t *testing.T, j *jabberd, c sendxmppCase) (recv, send *run, bod
 // assertAliceGot checks that alice's slixmpp got exactly body from bob.
 func assertAliceGot(t *testing.T, recv *run, body string) {
 	t.Helper()
-	if recv.exitCode() != 0 {
-		t.Fatalf("slixmpp (alice) did not receive a message (exit %d):\n%s", recv.exitCode(), recv)
-	}
-	events := parseSlixmpp(t, recv)
-	// Alice was available, her initial presence echoed, before "ready".
-	assertOnline(t, recv, events, "receiver", assertSession(t, recv, events, "receiver", "alice@localhost"))
-	msgs := find(events, "message", "receiver")
-	if len(msgs) != 1 {
-		t.Fatalf("alice received %d messages, want 1:\n%s", len(msgs), recv)
-	}
-	if msgs[0].Body != body {
-		t.Errorf("alice received body %q, want %q", msgs[0].Body, body)
-	}
-	if !strings.HasPrefix(msgs[0].From, "bob@localhost/") {
-		t.Errorf("alice received the message from %q, want bob@localhost/<resource>", msgs[0].From)
-	}
+	assertGotMessage(t, recv, "alice", "bob@localhost", body)
 }
 
 // assertBobLoggedIn checks the server's view of go-sendxmpp's connection.
