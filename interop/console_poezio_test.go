@@ -126,9 +126,7 @@ func TestPoezio(t *testing.T) {
 	p.typeLine("/join team@conference.localhost/bob")
 	p.waitFor("You (bob) joined the room", "The room has been created")
 	room := "hello team, from poezio"
-	p.typeLine(room)
-	waitFileContains(t, "poezio's debug log", p.debugLog, "RECV: <message", `type="groupchat"`, `from="team@conference.localhost/bob"`, room)
-	p.waitFor("bob> " + room)
+	p.sayInRoom("poezio's debug log", p.debugLog, "bob", room, "bob> "+room)
 
 	p.typeLine("/version localhost")
 	p.waitFor("localhost is running jabberd")

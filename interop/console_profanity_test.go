@@ -128,9 +128,7 @@ func TestProfanity(t *testing.T) {
 	p.typeLine("/room accept")
 	p.waitFor("Room unlocked.")
 	room := "hello team, from profanity"
-	p.typeLine(room)
-	waitFileContains(t, "profanity's log", p.logFile, "RECV: <message", `type="groupchat"`, `from="team@conference.localhost/alice"`, room)
-	p.waitFor("alice: " + room)
+	p.sayInRoom("profanity's log", p.logFile, "alice", room, "alice: "+room)
 
 	p.typeLine("/win 1")
 	p.typeLine("/ping")

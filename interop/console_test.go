@@ -237,3 +237,14 @@ func runAsNobody(t *testing.T) []string {
 	setpriv := needClient(t, "setpriv", "util-linux")
 	return []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"}
 }
+
+// sayInRoom types text into the client's window of team@conference.localhost
+// and waits until the client's log (a debug log of the stanzas it read)
+// has the room's copy of it, from team@conference.localhost/nick, and its
+// window shows line.
+func (p *pane) sayInRoom(logName, logFile, nick, text, line string) {
+	p.t.Helper()
+	p.typeLine(text)
+	waitFileContains(p.t, logName, logFile, "RECV: <message", `type="groupchat"`, `from="team@conference.localhost/`+nick+`"`, text)
+	p.waitFor(line)
+}

@@ -22,7 +22,7 @@ const paneTimeout = 30 * time.Second
 
 // pane is one client in a tmux session.
 type pane struct {
-	t          testing.TB
+	t          *testing.T
 	name       string // the client, for messages
 	bin        string // tmux
 	socket     string // tmux -L
