@@ -40,7 +40,7 @@ var poezioWarnings = []clientWarning{
 	pendingWarning("disco#info on the account (XEP-0030)", "RECV: <iq", `type="error"`, `from="bob@localhost"`, "http://jabber.org/protocol/disco#info"),
 	pendingWarning("message archive (XEP-0313)", "Failed fetching logs for carol@localhost"),
 	pendingWarning("message archive (XEP-0313)", "The entity carol@localhost does not support MAM"),
-	pendingWarning("vCard (XEP-0054)", "RECV: <iq", `type="error"`, `<vCard xmlns="vcard-temp"`),
+	warning("vCard (XEP-0054)", "RECV: <iq", `type="error"`, `<vCard xmlns="vcard-temp"`),
 	pendingWarning("PEP (XEP-0163)", "RECV: <iq", `type="error"`, `<publish node="http://jabber.org/protocol/nick">`),
 }
 
@@ -97,8 +97,8 @@ func (p *poezio) command(line string) {
 
 var poezioJID = regexp.MustCompile(`Your JID is (\S+)`)
 
-// TestPoezio: poezio logs in over STARTTLS (certificate verified),
-// sends carol (slixmpp) a message she receives, joins
+// TestPoezio: poezio logs in over STARTTLS (certificate verified), gets
+// its vCard (a result), sends carol (slixmpp) a message she receives, joins
 // team@conference.localhost, and its message to the room comes back from
 // the room (its debug log shows the groupchat message from
 // team@conference.localhost/bob received, its window the line); its
@@ -115,6 +115,7 @@ func TestPoezio(t *testing.T) {
 	}
 	j.waitQuery(t, full, "<enable", "urn:xmpp:carbons:2")
 	j.waitQuery(t, full, "vcard-temp")
+	waitFileContains(t, "poezio's debug log", p.debugLog, "RECV: <iq", `type="result"`, `<vCard xmlns="vcard-temp"`)
 
 	recv := startReceiver(t, j, "carol")
 	body := "hello carol, from poezio"
