@@ -39,6 +39,11 @@ type mucEvent struct {
 	Nicks       []string `json:"nicks"`
 	Name        string   `json:"name"`
 	Persistent  bool     `json:"persistent"`
+	History     []struct {
+		Sender  string `json:"sender"`
+		Body    string `json:"body"`
+		Delayed bool   `json:"delayed"`
+	} `json:"history"`
 }
 
 func TestSlixmppMUC(t *testing.T) {
@@ -119,7 +124,8 @@ func TestSlixmppMUC(t *testing.T) {
 // TestSlixmppMUCPersistentRestart: slixmpp's alice makes a room persistent
 // through the configuration form and sets its subject; after a restart of
 // the server on the same state directory, slixmpp's bob joins it and finds
-// its name, its subject and muc_persistent.
+// its name, its subject, muc_persistent and what alice said before the
+// restart, in the history of the join with a delay stamp.
 func TestSlixmppMUCPersistentRestart(t *testing.T) {
 	t.Parallel()
 	needSlixmpp(t)
@@ -161,5 +167,8 @@ func TestSlixmppMUCPersistentRestart(t *testing.T) {
 	}
 	if got == nil || got.Subject != "Survives restarts" || got.Name != "Kept room" || !got.Persistent || !slices.Equal(got.Codes, []int{110}) {
 		t.Errorf("after the restart: %+v", got)
+	}
+	if got != nil && (len(got.History) != 1 || got.History[0].Sender != "Alice" || got.History[0].Body != "said before the restart" || !got.History[0].Delayed) {
+		t.Errorf("the history slixmpp got after the restart: %+v", got.History)
 	}
 }

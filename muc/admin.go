@@ -241,6 +241,14 @@ func (r *Room) owner(from string, el, q *etree.Element, typ string) {
 		r.cfg = cfg
 		if cfg.Persistent {
 			r.save()
+			if !wasPersistent {
+				// What was said before the room became persistent is
+				// kept too: joiners after a restart see what joiners
+				// before it would have.
+				for _, h := range r.history {
+					r.saveHistory(h)
+				}
+			}
 		} else if wasPersistent {
 			r.unsave()
 		}

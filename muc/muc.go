@@ -33,12 +33,15 @@ const (
 	NSDelay = "urn:xmpp:delay"
 )
 
-// Store keeps persistent rooms: name → opaque record. *store.DB implements
-// it.
+// Store keeps persistent rooms: name → opaque record, and each room's
+// recent messages (DeleteRoom removes those too). *store.DB implements it.
 type Store interface {
 	SaveRoom(domain, name string, rec []byte) error
 	DeleteRoom(domain, name string) error
 	Rooms(domain string) (map[string][]byte, error)
+	// AppendRoomHistory adds a message and keeps the newest keep.
+	AppendRoomHistory(domain, name string, rec []byte, keep int) error
+	RoomHistory(domain, name string) ([][]byte, error)
 }
 
 // Options configure a service. Zero bounds take the defaults below.
@@ -119,6 +122,7 @@ func New(opt Options) (*Service, error) {
 			for j, a := range rec.Affiliations {
 				r.affil[j] = a
 			}
+			r.loadHistory()
 			s.rooms[name] = r
 			if rec.Creator != "" {
 				s.creators[rec.Creator]++

@@ -46,41 +46,6 @@ func (k *sink) reset() {
 	k.all = nil
 }
 
-type memStore struct {
-	mu    sync.Mutex
-	rooms map[string][]byte
-}
-
-func (m *memStore) SaveRoom(domain, name string, rec []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.rooms == nil {
-		m.rooms = map[string][]byte{}
-	}
-	m.rooms[domain+" "+name] = append([]byte(nil), rec...)
-	return nil
-}
-
-func (m *memStore) DeleteRoom(domain, name string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.rooms, domain+" "+name)
-	return nil
-}
-
-func (m *memStore) Rooms(domain string) (map[string][]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string][]byte{}
-	for k, v := range m.rooms {
-		d, n, _ := strings.Cut(k, " ")
-		if d == domain {
-			out[n] = v
-		}
-	}
-	return out, nil
-}
-
 const (
 	alice = "alice@localhost/a"
 	bob   = "bob@localhost/b"

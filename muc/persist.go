@@ -1,8 +1,16 @@
 package muc
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
 
-// Persistent rooms: what the store keeps of them, saved and removed.
+	"github.com/beevik/etree"
+
+	"jabberd/stream"
+)
+
+// Persistent rooms: what the store keeps of them (the record, and the
+// recent messages a joiner gets), saved, loaded and removed.
 
 // record is a persistent room in the store.
 type record struct {
@@ -11,6 +19,15 @@ type record struct {
 	SubjectBy    string            `json:"subject_by,omitempty"`
 	Affiliations map[string]string `json:"affiliations"`
 	Creator      string            `json:"creator,omitempty"`
+}
+
+// histRecord is one message of a persistent room's history in the store.
+type histRecord struct {
+	Stamp time.Time `json:"stamp"`
+	Size  int       `json:"size"`
+	// XML is the message as the room relays it (from the sender's
+	// occupant JID, no to).
+	XML string `json:"xml"`
 }
 
 // save writes a persistent room to the store (r.mu held).
@@ -26,6 +43,48 @@ func (r *Room) save() {
 	}
 	if err != nil {
 		r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("saving a room failed")
+	}
+}
+
+// saveHistory appends h to a persistent room's stored history (r.mu held),
+// so the order in the store is the order occupants saw.
+func (r *Room) saveHistory(h histItem) {
+	st := r.s.opt.Store
+	if st == nil || !r.cfg.Persistent {
+		return
+	}
+	b, err := json.Marshal(histRecord{Stamp: h.stamp.UTC(), Size: h.size, XML: string(stream.Marshal(h.el))})
+	if err == nil {
+		err = st.AppendRoomHistory(r.s.opt.Domain, r.name, b, r.s.opt.MaxHistory)
+	}
+	if err != nil {
+		r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("saving a room message failed")
+	}
+}
+
+// loadHistory reads a persistent room's history back at start-up, at most
+// the service's bound (which may have shrunk since).
+func (r *Room) loadHistory() {
+	st := r.s.opt.Store
+	if st == nil || r.s.opt.MaxHistory <= 0 {
+		return
+	}
+	recs, err := st.RoomHistory(r.s.opt.Domain, r.name)
+	if err != nil {
+		r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("reading a room's history failed; it starts empty")
+		return
+	}
+	if n := len(recs) - r.s.opt.MaxHistory; n > 0 {
+		recs = recs[n:]
+	}
+	for _, b := range recs {
+		var h histRecord
+		doc := etree.NewDocument()
+		if json.Unmarshal(b, &h) != nil || doc.ReadFromString(h.XML) != nil || doc.Root() == nil || doc.Root().Tag != "message" {
+			r.s.opt.Log.Error().Str("room", r.jid).Msg("a stored room message is unreadable; skipped")
+			continue
+		}
+		r.history = append(r.history, histItem{el: doc.Root(), stamp: h.Stamp, size: h.Size})
 	}
 }
 

@@ -126,7 +126,9 @@ func (r *Room) message(from string, el *etree.Element, nick, typ string) {
 		out.AddChild(c.Copy())
 	}
 	if body != nil && r.s.opt.MaxHistory > 0 {
-		r.history = append(r.history, histItem{el: out.Copy(), stamp: r.s.opt.Now(), size: size})
+		h := histItem{el: out.Copy(), stamp: r.s.opt.Now(), size: size}
+		r.history = append(r.history, h)
+		r.saveHistory(h)
 		if n := len(r.history) - r.s.opt.MaxHistory; n > 0 {
 			r.history = append(r.history[:0:0], r.history[n:]...)
 		}

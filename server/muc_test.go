@@ -146,6 +146,8 @@ func TestMUCPersistentRoomSurvivesRestart(t *testing.T) {
 		alice.expect("<iq id='c1' type='result' from='" + mucRoom + "' to='" + alice.jid + "'/>")
 		alice.send("<message to='" + mucRoom + "' type='groupchat'><subject>Kept</subject></message>")
 		alice.nextFrom(mucRoom + "/Alice")
+		alice.send("<message to='" + mucRoom + "' type='groupchat' id='h1'><body>said before the restart</body></message>")
+		alice.nextFrom(mucRoom + "/Alice")
 		alice.send("<iq type='set' id='m1' to='" + mucRoom + "'><query xmlns='http://jabber.org/protocol/muc#admin'><item jid='bob@localhost' affiliation='member'/></query></iq>")
 		alice.expect("<iq id='m1' type='result' from='" + mucRoom + "' to='" + alice.jid + "'/>")
 		if err := h.shutdown(context.Background()); err != nil {
@@ -159,12 +161,18 @@ func TestMUCPersistentRoomSurvivesRestart(t *testing.T) {
 		t.Fatalf("the room is not listed after the restart: %s", stream.Marshal(el))
 	}
 	got := bob.mucJoin("Bob", "")
-	self := got[len(got)-2]
+	self := got[len(got)-3]
 	if mucCodes(self) != "110" || self.FindElement("x/item[@affiliation='member']") == nil {
 		t.Errorf("bob's affiliation after the restart: %s", stream.Marshal(self))
 	}
 	if subj := got[len(got)-1]; subj.SelectElement("subject").Text() != "Kept" {
 		t.Errorf("subject after the restart: %s", stream.Marshal(subj))
+	}
+	// The history, from the store: the message, from alice's occupant
+	// JID, with its id and a delay stamp from the room.
+	if h := got[len(got)-2]; h.Tag != "message" || h.SelectAttrValue("from", "") != mucRoom+"/Alice" || h.SelectAttrValue("id", "") != "h1" ||
+		h.FindElement("body") == nil || h.FindElement("body").Text() != "said before the restart" || h.FindElement("delay[@from='"+mucRoom+"']") == nil {
+		t.Errorf("history after the restart: %s", stream.Marshal(h))
 	}
 }
 

@@ -10,6 +10,7 @@
 //	rosters    NAME/ → version, items/ JID → roster item record
 //	offline    NAME/ SEQ → offline message record (SEQ from NextSequence: arrival order)
 //	muc_rooms  SERVICE/ NAME → persistent room record (package muc; store/muc.go)
+//	muc_history SERVICE/ NAME/ SEQ → a persistent room's recent messages (store/muchistory.go)
 //	blocklists NAME → JSON array of blocked JIDs (store/blocklist.go)
 //	vcards     NAME → the vcard-temp <vCard/> as XML; vcardphotos NAME → its photo's SHA-1 (store/vcard.go)
 //

@@ -29,9 +29,13 @@ func (db *DB) SaveRoom(service, name string, rec []byte) error {
 	})
 }
 
-// DeleteRoom removes a room of service; a room not stored is no error.
+// DeleteRoom removes a room of service and its history; a room not stored
+// is no error.
 func (db *DB) DeleteRoom(service, name string) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := deleteRoomHistory(tx, service, name); err != nil {
+			return err
+		}
 		top := tx.Bucket(bucketRooms)
 		if top == nil {
 			return nil

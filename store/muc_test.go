@@ -40,3 +40,47 @@ func TestRoomsSurviveReopen(t *testing.T) {
 		t.Errorf("another service's rooms: %v", rooms)
 	}
 }
+
+// TestRoomHistoryBoundedAndReopened: a room's history keeps the newest
+// keep messages in order, survives closing the file, and goes with the
+// room.
+func TestRoomHistoryBoundedAndReopened(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"1", "2", "3", "4", "5"} {
+		if err := db.AppendRoomHistory("conference.localhost", "team", []byte(m), 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.AppendRoomHistory("conference.localhost", "other", []byte("x"), 3); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := db.RoomHistory("conference.localhost", "team")
+	if err != nil || len(got) != 3 || string(got[0]) != "3" || string(got[2]) != "5" {
+		t.Fatalf("after reopening: %q %v", got, err)
+	}
+	// A smaller bound later trims at the next message.
+	if err := db.AppendRoomHistory("conference.localhost", "team", []byte("6"), 2); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = db.RoomHistory("conference.localhost", "team"); len(got) != 2 || string(got[0]) != "5" || string(got[1]) != "6" {
+		t.Fatalf("bound 2: %q", got)
+	}
+	if err := db.DeleteRoom("conference.localhost", "team"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = db.RoomHistory("conference.localhost", "team"); len(got) != 0 {
+		t.Fatalf("after DeleteRoom: %q", got)
+	}
+	if got, _ = db.RoomHistory("conference.localhost", "other"); len(got) != 1 {
+		t.Fatalf("another room's history: %q", got)
+	}
+}

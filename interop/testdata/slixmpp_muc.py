@@ -14,9 +14,10 @@ Usage: slixmpp_muc.py --host H --port P --ca CAFILE --room ROOM
 
 With --scenario persist, alice alone creates the room, makes it persistent
 through the configuration form (slixmpp's get_room_config and
-set_room_config), sets the subject and leaves; with --scenario rejoin
-(after a server restart), bob joins the room and reports its subject and
-the room's configuration as disco#info shows it.
+set_room_config), sets the subject, says something and leaves; with
+--scenario rejoin (after a server restart), bob joins the room and reports
+its subject, the history slixmpp handed back from the join, and the room's
+configuration as disco#info shows it.
 """
 
 import argparse
@@ -94,6 +95,8 @@ async def persist(args):
     out(event="configured")
     alice["xep_0045"].set_subject(room, "Survives restarts")
     await alice.wait_for("groupchat_subject", lambda m: m["subject"] == "Survives restarts")
+    alice.send_message(mto=room, mbody="said before the restart", mtype="groupchat")
+    await alice.wait_for("groupchat_message", lambda m: m["body"] == "said before the restart")
     alice["xep_0045"].leave_muc(room, "Alice")
     await asyncio.sleep(0.2)
     for c in clients:
@@ -106,9 +109,10 @@ async def rejoin(args):
     clients = await connect(args)
     bob = clients[1]
     room = slixmpp.JID(args.room)
-    pres, subject, _, _ = await bob["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
+    pres, subject, _, history = await bob["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
     info = await bob["xep_0030"].get_info(jid=room, timeout=TIMEOUT)
     out(event="rejoined", who="bob", codes=codes(pres), subject=subject["subject"],
+        history=[{"sender": m["from"].resource, "body": m["body"], "delayed": bool(m["delay"]["stamp"])} for m in history],
         name=[i[3] for i in info["disco_info"]["identities"]][0],
         persistent="muc_persistent" in info["disco_info"]["features"])
     for c in clients:
