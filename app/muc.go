@@ -19,7 +19,7 @@ func mucFromConfig(cfg *config.Config, db *store.DB, log zerolog.Logger) (*muc.S
 	s, err := muc.New(muc.Options{
 		Domain: cfg.MUCDomain(), Store: db,
 		MaxRoomsPerUser: m.MaxRoomsPerUser, MaxRooms: m.MaxRooms, MaxOccupants: m.MaxOccupants,
-		MaxHistory: history, MaxMessageBytes: m.MaxMessageBytes,
+		MaxHistory: history, MaxMessageBytes: m.MaxMessageBytes, MaxSessionsPerNick: m.MaxSessionsPerNick,
 		Log: log.With().Str("service", cfg.MUCDomain()).Logger(),
 	})
 	if err != nil {

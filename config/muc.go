@@ -19,6 +19,9 @@ type MUC struct {
 	MaxHistory int `toml:"max_history"`
 	// MaxMessageBytes bounds the body and subject of a room message.
 	MaxMessageBytes int `toml:"max_message_bytes"`
+	// MaxSessionsPerNick bounds the sessions (resources) of one account
+	// sharing one nickname in a room.
+	MaxSessionsPerNick int `toml:"max_sessions_per_nick"`
 }
 
 // MUCDomain is the service's JID: muc.domain, or conference.<domain>.
@@ -46,6 +49,9 @@ func (c *Config) validateMUC(bad badFunc) {
 	}
 	if m.MaxHistory < 0 || m.MaxHistory > 1000 {
 		bad("muc.max_history", "must be between 0 and 1000")
+	}
+	if m.MaxSessionsPerNick < 1 {
+		bad("muc.max_sessions_per_nick", "must be at least 1 (1: one session per nickname)")
 	}
 	if m.MaxMessageBytes < 1 {
 		bad("muc.max_message_bytes", "must be at least 1 (limits.max_stanza_bytes bounds a message anyway)")

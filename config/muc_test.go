@@ -28,6 +28,7 @@ func TestMUCValues(t *testing.T) {
 		{"[muc]\nmax_occupants = 0\n", "muc.max_occupants"},
 		{"[muc]\nmax_history = -1\n", "muc.max_history"},
 		{"[muc]\nmax_message_bytes = 0\n", "muc.max_message_bytes"},
+		{"[muc]\nmax_sessions_per_nick = 0\n", "muc.max_sessions_per_nick"},
 	} {
 		_, err := Parse([]byte(tc.toml), "test.toml")
 		if err == nil || !strings.Contains(err.Error(), tc.key) {

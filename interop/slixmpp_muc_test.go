@@ -46,17 +46,18 @@ type mucEvent struct {
 	} `json:"history"`
 }
 
-func TestSlixmppMUC(t *testing.T) {
-	t.Parallel()
-	needSlixmpp(t)
-	j := startJabberd(t, serverOptions{})
+// runSlixmppMUC runs one scenario of testdata/slixmpp_muc.py in room with
+// three users (JID, password, …) and returns what slixmpp reported; it
+// fails the test unless the scenario completed.
+func runSlixmppMUC(t *testing.T, j *jabberd, scenario, room string, users ...string) []mucEvent {
+	t.Helper()
 	host, port, _ := net.SplitHostPort(j.addr)
 	script, _ := filepath.Abs(filepath.Join("testdata", "slixmpp_muc.py"))
-	r := runClient(t, runOptions{}, python, script, "--host", host, "--port", port, "--ca", j.caFile(),
-		"--room", "interop@conference.localhost",
-		"--user", "alice@localhost", password("alice"),
-		"--user", "bob@localhost", password("bob"),
-		"--user", "carol@localhost", password("carol"))
+	args := []string{python, script, "--scenario", scenario, "--host", host, "--port", port, "--ca", j.caFile(), "--room", room}
+	for i := 0; i+1 < len(users); i += 2 {
+		args = append(args, "--user", users[i], users[i+1])
+	}
+	r := runClient(t, runOptions{}, args...)
 	var events []mucEvent
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
 		if !strings.HasPrefix(line, "{") {
@@ -69,8 +70,17 @@ func TestSlixmppMUC(t *testing.T) {
 		events = append(events, e)
 	}
 	if r.exitCode() != 0 || len(events) == 0 || events[len(events)-1].Event != "done" {
-		t.Fatalf("the slixmpp MUC scenario did not complete (exit %d):\n%s", r.exitCode(), r)
+		t.Fatalf("slixmpp MUC scenario %s did not complete (exit %d):\n%s", scenario, r.exitCode(), r)
 	}
+	return events
+}
+
+func TestSlixmppMUC(t *testing.T) {
+	t.Parallel()
+	needSlixmpp(t)
+	j := startJabberd(t, serverOptions{})
+	events := runSlixmppMUC(t, j, "talk", "interop@conference.localhost",
+		"alice@localhost", password("alice"), "bob@localhost", password("bob"), "carol@localhost", password("carol"))
 	get := func(event, who string) []mucEvent {
 		var out []mucEvent
 		for _, e := range events {
@@ -85,7 +95,7 @@ func TestSlixmppMUC(t *testing.T) {
 	}
 	joins := get("joined", "")
 	if len(joins) != 3 {
-		t.Fatalf("joins: %+v\n%s", joins, r)
+		t.Fatalf("joins: %+v", joins)
 	}
 	if a := joins[0]; !slices.Equal(a.Codes, []int{110, 201}) || a.Affiliation != "owner" || a.Role != "moderator" {
 		t.Errorf("alice's join: %+v", a)
@@ -131,26 +141,9 @@ func TestSlixmppMUCPersistentRestart(t *testing.T) {
 	needSlixmpp(t)
 	dir := t.TempDir()
 	keep := func(c *config.Config) { c.StateDir = dir }
-	script, _ := filepath.Abs(filepath.Join("testdata", "slixmpp_muc.py"))
 	runMUC := func(j *jabberd, scenario string) []mucEvent {
-		t.Helper()
-		host, port, _ := net.SplitHostPort(j.addr)
-		r := runClient(t, runOptions{}, python, script, "--scenario", scenario, "--host", host, "--port", port, "--ca", j.caFile(),
-			"--room", "kept@conference.localhost",
-			"--user", "alice@localhost", password("alice"),
-			"--user", "bob@localhost", password("bob"),
-			"--user", "carol@localhost", password("carol"))
-		var events []mucEvent
-		for _, line := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
-			var e mucEvent
-			if json.Unmarshal([]byte(line), &e) == nil {
-				events = append(events, e)
-			}
-		}
-		if r.exitCode() != 0 || len(events) == 0 || events[len(events)-1].Event != "done" {
-			t.Fatalf("slixmpp MUC scenario %s did not complete (exit %d):\n%s", scenario, r.exitCode(), r)
-		}
-		return events
+		return runSlixmppMUC(t, j, scenario, "kept@conference.localhost",
+			"alice@localhost", password("alice"), "bob@localhost", password("bob"), "carol@localhost", password("carol"))
 	}
 	j1 := startJabberd(t, serverOptions{configure: keep})
 	runMUC(j1, "persist")
@@ -170,5 +163,42 @@ func TestSlixmppMUCPersistentRestart(t *testing.T) {
 	}
 	if got != nil && (len(got.History) != 1 || got.History[0].Sender != "Alice" || got.History[0].Body != "said before the restart" || !got.History[0].Delayed) {
 		t.Errorf("the history slixmpp got after the restart: %+v", got.History)
+	}
+}
+
+// TestSlixmppMUCMultiSession: two slixmpp clients logged in as two
+// resources of alice's account both join as Alice; slixmpp's bob is the
+// third occupant. What each slixmpp reports: the second join succeeds (its
+// own presence with 110, the occupants Alice and Bob), bob's message
+// reaches both sessions, the first session's leave is answered to it (110)
+// and after it the second still gets bob's messages while bob's slixmpp
+// still lists Alice.
+func TestSlixmppMUCMultiSession(t *testing.T) {
+	t.Parallel()
+	needSlixmpp(t)
+	j := startJabberd(t, serverOptions{})
+	events := runSlixmppMUC(t, j, "multisession", "shared@conference.localhost",
+		"alice@localhost/one", password("alice"), "alice@localhost/two", password("alice"), "bob@localhost", password("bob"))
+	var msgs []string
+	for _, e := range events {
+		switch e.Event {
+		case "joined":
+			if e.Nick != "Alice" || !slices.Equal(e.Codes, []int{110}) || e.Affiliation != "owner" || !slices.Equal(e.Occupants, []string{"Alice", "Bob"}) {
+				t.Errorf("the second session's join: %+v", e)
+			}
+		case "groupchat":
+			msgs = append(msgs, e.Who+":"+e.Sender+":"+e.Body)
+		case "left":
+			if !slices.Equal(e.Codes, []int{110}) {
+				t.Errorf("the first session's leave: %+v", e)
+			}
+		case "roster":
+			if !slices.Equal(e.Nicks, []string{"Alice", "Bob"}) {
+				t.Errorf("bob's occupants after one session left: %+v", e)
+			}
+		}
+	}
+	if want := []string{"one:Bob:to both sessions", "two:Bob:to both sessions", "two:Bob:after one left"}; !slices.Equal(msgs, want) {
+		t.Errorf("messages %v, want %v", msgs, want)
 	}
 }

@@ -195,10 +195,9 @@ func (r *Room) kick(t *occupant, actor, reason, code string) {
 		if reason != "" {
 			item.CreateElement("reason").SetText(reason)
 		}
-		r.s.deliver(to.jid, p)
+		r.sendOcc(to, p)
 	}
-	delete(r.occupants, t.nick)
-	delete(r.byJID, t.jid)
+	r.forget(t)
 }
 
 // owner handles muc#owner: the configuration form (get, submit, cancel)
@@ -266,12 +265,11 @@ func (r *Room) notifyConfig() {
 	for _, to := range r.occupants {
 		m := etree.NewElement("message")
 		m.CreateAttr("from", r.jid)
-		m.CreateAttr("to", to.jid)
 		m.CreateAttr("type", "groupchat")
 		x := m.CreateElement("x")
 		x.CreateAttr("xmlns", NSUser)
 		x.CreateElement("status").CreateAttr("code", "104")
-		r.s.deliver(to.jid, m)
+		r.sendOcc(to, m)
 	}
 }
 
@@ -280,7 +278,6 @@ func (r *Room) destroy(d *etree.Element) {
 	for _, t := range r.occupants {
 		p := etree.NewElement("presence")
 		p.CreateAttr("from", r.jid+"/"+t.nick)
-		p.CreateAttr("to", t.jid)
 		p.CreateAttr("type", "unavailable")
 		x := p.CreateElement("x")
 		x.CreateAttr("xmlns", NSUser)
@@ -288,7 +285,7 @@ func (r *Room) destroy(d *etree.Element) {
 		it.CreateAttr("affiliation", None)
 		it.CreateAttr("role", None)
 		x.AddChild(d.Copy())
-		r.s.deliver(t.jid, p)
+		r.sendOcc(t, p)
 	}
 	r.occupants = map[string]*occupant{}
 	r.byJID = map[string]*occupant{}

@@ -9,10 +9,12 @@ import (
 	"jabberd/stream"
 )
 
-// FuzzRoomStanzas feeds a room arbitrary stanzas from three occupants
-// (lines of "sender-index stanza") and checks that nothing panics, that
-// the room's two indexes agree, that every occupant has a role and that
-// everything delivered serializes.
+// FuzzRoomStanzas feeds a room arbitrary stanzas from four sessions, the
+// fourth a second resource of the first's account (lines of "sender-index
+// stanza"; a line "N!…" that is not XML ends sender N's session), and
+// checks that nothing panics, that the room's indexes agree (every session
+// of every occupant, and nothing else), that every occupant has a role and
+// that everything delivered serializes.
 func FuzzRoomStanzas(f *testing.F) {
 	seeds := []string{
 		"0 <presence to='team@conference.localhost/A'/>\n1 <presence to='team@conference.localhost/B'/>\n1 <message to='team@conference.localhost' type='groupchat'><body>x</body></message>",
@@ -24,7 +26,9 @@ func FuzzRoomStanzas(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	senders := []string{"alice@localhost/a", "bob@localhost/b", "carol@localhost/c"}
+	f.Add([]byte("0 <presence to='team@conference.localhost/A'/>\n3 <presence to='team@conference.localhost/A'/>\n1 <presence to='team@conference.localhost/B'/>\n1 <message to='team@conference.localhost/A' type='chat'><body>x</body></message>\n0 <presence to='team@conference.localhost/A' type='unavailable'/>\n3 <presence to='team@conference.localhost/Q'/>\n3!x"))
+	// The fourth sender is a second session of the first's account.
+	senders := []string{"alice@localhost/a", "bob@localhost/b", "carol@localhost/c", "alice@localhost/a2"}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := New(Options{Domain: "conference.localhost", MaxOccupants: 3, MaxHistory: 4, MaxRoomsPerUser: 2, MaxMessageBytes: 64, Store: &memStore{}})
 		if err != nil {
@@ -57,13 +61,20 @@ func FuzzRoomStanzas(f *testing.F) {
 		s.mu.Unlock()
 		for _, r := range rooms {
 			r.mu.Lock()
-			if len(r.occupants) != len(r.byJID) {
-				t.Fatalf("room %s: %d nicks, %d JIDs", r.name, len(r.occupants), len(r.byJID))
-			}
+			sessions := 0
 			for nick, o := range r.occupants {
-				if o.nick != nick || r.byJID[o.jid] != o || o.role == None || o.role == "" {
+				if o.nick != nick || len(o.sessions) == 0 || o.jid != o.sessions[0] || o.role == None || o.role == "" {
 					t.Fatalf("room %s: occupant %q is %+v", r.name, nick, o)
 				}
+				for _, j := range o.sessions {
+					if r.byJID[j] != o || bareOf(j) != bareOf(o.jid) {
+						t.Fatalf("room %s: session %s of %q is %+v", r.name, j, nick, r.byJID[j])
+					}
+				}
+				sessions += len(o.sessions)
+			}
+			if sessions != len(r.byJID) {
+				t.Fatalf("room %s: %d sessions, %d JIDs", r.name, sessions, len(r.byJID))
 			}
 			if len(r.history) > 4 || len(r.occupants) > 3 {
 				t.Fatalf("room %s: bounds broken (%d history, %d occupants)", r.name, len(r.history), len(r.occupants))

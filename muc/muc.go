@@ -56,6 +56,9 @@ type Options struct {
 	// MaxOccupants bounds a room (default 200); a room's own maxusers may
 	// be lower.
 	MaxOccupants int
+	// MaxSessionsPerNick bounds the sessions (resources) of one account
+	// sharing one nickname in a room (default 5).
+	MaxSessionsPerNick int
 	// MaxHistory is how many messages a room keeps for joiners (default
 	// 20; negative keeps none).
 	MaxHistory int
@@ -87,6 +90,9 @@ func New(opt Options) (*Service, error) {
 	}
 	if opt.MaxOccupants <= 0 {
 		opt.MaxOccupants = 200
+	}
+	if opt.MaxSessionsPerNick <= 0 {
+		opt.MaxSessionsPerNick = 5
 	}
 	if opt.MaxHistory == 0 {
 		opt.MaxHistory = 20
@@ -218,7 +224,7 @@ func (s *Service) Gone(full string) {
 		r.mu.Lock()
 		o := r.byJID[full]
 		if o != nil {
-			r.leave(o, nil)
+			r.leave(o, full, nil)
 		}
 		r.mu.Unlock()
 		if o != nil {
@@ -264,7 +270,7 @@ func (s *Service) presence(from string, el *etree.Element, name, nick, typ strin
 	switch {
 	case typ == "unavailable":
 		if o != nil {
-			r.leave(o, el)
+			r.leave(o, from, el)
 		}
 	case o == nil:
 		r.join(from, el, nick)
@@ -276,7 +282,7 @@ func (s *Service) presence(from string, el *etree.Element, name, nick, typ strin
 		o.presence = cleanPresence(el)
 		r.broadcastPresence(o, nil)
 	default:
-		r.changeNick(o, el, nick)
+		r.changeNick(o, from, el, nick)
 	}
 	r.mu.Unlock()
 	s.maybeDestroy(r)
@@ -378,20 +384,3 @@ func (s *Service) serviceIQ(from string, el *etree.Element) {
 		s.bounce(from, el, stanza.ErrServiceUnavailable)
 	}
 }
-
-// Errors a room answers with (XEP-0045 with XEP-0086 codes).
-var (
-	ErrItemNotFound      = stanza.Error{Code: "404", Type: "cancel", Condition: "item-not-found"}
-	ErrJIDMalformed      = stanza.Error{Code: "400", Type: "modify", Condition: "jid-malformed", Text: "a nickname is required"}
-	ErrForbidden         = stanza.Error{Code: "403", Type: "auth", Condition: "forbidden"}
-	ErrRegistration      = stanza.Error{Code: "407", Type: "auth", Condition: "registration-required", Text: "this room is members-only"}
-	ErrNotAllowedRooms   = stanza.Error{Code: "405", Type: "cancel", Condition: "not-allowed", Text: "you have created as many rooms as this service allows"}
-	ErrFull              = stanza.Error{Code: "503", Type: "wait", Condition: "service-unavailable", Text: "the room is full"}
-	ErrNotAcceptable     = stanza.ErrNotAcceptable
-	ErrConflict          = stanza.ErrConflict.WithText("that nickname is in use in this room")
-	ErrPassword          = stanza.ErrNotAuthorized.WithText("this room needs a password")
-	ErrTooBig            = stanza.Error{Code: "406", Type: "modify", Condition: "policy-violation", Text: "the message is too long for this room"}
-	ErrNotAllowed        = stanza.ErrNotAllowed
-	ErrBadRequest        = stanza.ErrBadRequest
-	ErrServiceUnavailble = stanza.ErrServiceUnavailable
-)

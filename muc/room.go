@@ -1,6 +1,7 @@
 package muc
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -62,11 +63,38 @@ type Room struct {
 	destroyed bool
 }
 
+// occupant is one nickname in the room. Several sessions (resources) of
+// one account may share it (multi-session nick): each gets what the
+// occupant gets, and the occupant stays while any of them does.
 type occupant struct {
-	nick     string
-	jid      string // full JID
+	nick string
+	// jid is the full JID shown as the occupant's real JID: its first
+	// session still joined.
+	jid      string
+	sessions []string // full JIDs, in the order they joined; jid is the first
 	role     string
-	presence *etree.Element // the occupant's last presence, cleaned
+	presence *etree.Element // the occupant's last presence (of any session), cleaned
+}
+
+// sendOcc delivers el to every session of o, each copy addressed to it.
+// el is not touched again.
+func (r *Room) sendOcc(o *occupant, el *etree.Element) {
+	for i, j := range o.sessions {
+		c := el
+		if i < len(o.sessions)-1 {
+			c = el.Copy()
+		}
+		c.CreateAttr("to", j)
+		r.s.deliver(j, c)
+	}
+}
+
+// forget removes o and all its sessions from the room's indexes.
+func (r *Room) forget(o *occupant) {
+	delete(r.occupants, o.nick)
+	for _, j := range o.sessions {
+		delete(r.byJID, j)
+	}
 }
 
 type histItem struct {
@@ -135,6 +163,9 @@ func (r *Room) join(from string, el *etree.Element, nick string) {
 	case r.cfg.PasswordProtected && affilRank[affil] < affilRank[Owner] && (x == nil || x.SelectElement("password") == nil || x.SelectElement("password").Text() != r.cfg.Password):
 		r.s.bounce(from, el, ErrPassword)
 		return
+	case r.occupants[clean] != nil && bareOf(r.occupants[clean].jid) == bare:
+		r.addSession(r.occupants[clean], from, el, x, nick)
+		return
 	case len(r.occupants) >= r.maxUsers():
 		r.s.bounce(from, el, ErrFull)
 		return
@@ -142,7 +173,7 @@ func (r *Room) join(from string, el *etree.Element, nick string) {
 		r.s.bounce(from, el, ErrConflict)
 		return
 	}
-	o := &occupant{nick: clean, jid: from, role: r.defaultRole(affil), presence: cleanPresence(el)}
+	o := &occupant{nick: clean, jid: from, sessions: []string{from}, role: r.defaultRole(affil), presence: cleanPresence(el)}
 	// The others' presence first, then the joiner's own to everyone (its
 	// own copy last, with 110), then history, then the subject.
 	for _, other := range r.occupants {
@@ -150,6 +181,15 @@ func (r *Room) join(from string, el *etree.Element, nick string) {
 	}
 	r.occupants[clean] = o
 	r.byJID[from] = o
+	r.broadcastPresence(o, r.selfCodes(created, clean != nick))
+	r.sendHistory(from, x)
+	r.sendSubject(from)
+}
+
+// selfCodes are the status codes of a joiner's own presence: 100 in a
+// non-anonymous room, 201 for the room's creator, 210 for a nick the
+// service changed.
+func (r *Room) selfCodes(created, renamed bool) []string {
 	var self []string
 	if r.cfg.Whois == "anyone" {
 		self = append(self, "100")
@@ -157,12 +197,35 @@ func (r *Room) join(from string, el *etree.Element, nick string) {
 	if created {
 		self = append(self, "201")
 	}
-	if clean != nick {
+	if renamed {
 		self = append(self, "210")
 	}
-	r.broadcastPresence(o, self)
-	r.sendHistory(o, x)
-	r.sendSubject(o)
+	return self
+}
+
+// addSession joins another session of o's account to o's nickname: the
+// new session alone gets the occupants, its own presence (110), the history
+// and the subject; the others see nothing change.
+func (r *Room) addSession(o *occupant, from string, el, x *etree.Element, nick string) {
+	if len(o.sessions) >= r.s.opt.MaxSessionsPerNick {
+		r.s.bounce(from, el, ErrTooManySessions)
+		return
+	}
+	for _, other := range r.occupants {
+		if other != o {
+			p := r.presenceOf(other, o, nil)
+			p.CreateAttr("to", from)
+			r.s.deliver(from, p)
+		}
+	}
+	o.sessions = append(o.sessions, from)
+	r.byJID[from] = o
+	o.presence = cleanPresence(el)
+	p := r.presenceOf(o, o, r.selfCodes(false, strings.TrimSpace(nick) != nick))
+	p.CreateAttr("to", from)
+	r.s.deliver(from, p)
+	r.sendHistory(from, x)
+	r.sendSubject(from)
 }
 
 // presenceOf is occupant o's presence as recipient to sees it, with status
@@ -200,59 +263,80 @@ func (r *Room) broadcastPresence(o *occupant, selfCodes []string) {
 		if to == o {
 			continue
 		}
-		r.s.deliver(to.jid, r.presenceOf(o, to, nil))
+		r.sendOcc(to, r.presenceOf(o, to, nil))
 	}
 	if r.occupants[o.nick] == o {
-		r.s.deliver(o.jid, r.presenceOf(o, o, selfCodes))
+		r.sendOcc(o, r.presenceOf(o, o, selfCodes))
 	}
 }
 
-// leave removes o; el is its unavailable presence (nil when the session
-// went away). codes explain a removal (307 kicked, 301 banned, …); actor
-// and reason go in the item.
-func (r *Room) leave(o *occupant, el *etree.Element, codes ...string) {
-	r.leaveWith(o, el, "", codes...)
-}
-
-func (r *Room) leaveWith(o *occupant, el *etree.Element, reason string, codes ...string) {
+// leave takes session full out of o; el is its unavailable presence (nil
+// when the session went away). The last session's leaving removes o, and
+// everyone sees it; otherwise only the leaving session is told (110), and
+// the others see o again when its real JID changes.
+func (r *Room) leave(o *occupant, full string, el *etree.Element) {
+	if len(o.sessions) > 1 {
+		r.leaveSession(o, full, el)
+		return
+	}
 	if el != nil {
 		o.presence = cleanPresence(el)
 	} else {
 		o.presence = nil
 	}
-	role := o.role
 	o.role = None
 	for _, to := range r.occupants {
-		p := r.presenceOf(o, to, codes)
+		p := r.presenceOf(o, to, nil)
 		p.CreateAttr("type", "unavailable")
-		if reason != "" {
-			x := findNS(p, "x", NSUser)
-			x.SelectElement("item").CreateElement("reason").SetText(reason)
-		}
-		r.s.deliver(to.jid, p)
+		r.sendOcc(to, p)
 	}
-	_ = role
-	delete(r.occupants, o.nick)
-	delete(r.byJID, o.jid)
+	r.forget(o)
+}
+
+// leaveSession is leave for one of several sessions: it alone gets its
+// unavailable presence (110, role none).
+func (r *Room) leaveSession(o *occupant, full string, el *etree.Element) {
+	p := etree.NewElement("presence")
+	if el != nil {
+		p = cleanPresence(el)
+	}
+	p.CreateAttr("from", r.jid+"/"+o.nick)
+	p.CreateAttr("to", full)
+	p.CreateAttr("type", "unavailable")
+	x := p.CreateElement("x")
+	x.CreateAttr("xmlns", NSUser)
+	it := x.CreateElement("item")
+	it.CreateAttr("affiliation", r.affiliation(bareOf(o.jid)))
+	it.CreateAttr("role", None)
+	it.CreateAttr("jid", full)
+	x.CreateElement("status").CreateAttr("code", "110")
+	r.s.deliver(full, p)
+	o.sessions = slices.DeleteFunc(o.sessions, func(j string) bool { return j == full })
+	delete(r.byJID, full)
+	if o.jid != o.sessions[0] {
+		o.jid = o.sessions[0]
+		r.broadcastPresence(o, nil)
+	}
 }
 
 // changeNick renames o (status 303 on the unavailable, then the new
 // presence).
-func (r *Room) changeNick(o *occupant, el *etree.Element, nick string) {
+// A nick shared by several sessions changes for all of them.
+func (r *Room) changeNick(o *occupant, from string, el *etree.Element, nick string) {
 	nick = strings.TrimSpace(nick)
 	if nick == "" {
-		r.s.bounce(o.jid, el, ErrJIDMalformed)
+		r.s.bounce(from, el, ErrJIDMalformed)
 		return
 	}
 	if r.occupants[nick] != nil {
-		r.s.bounce(o.jid, el, ErrConflict)
+		r.s.bounce(from, el, ErrConflict)
 		return
 	}
 	for _, to := range r.occupants {
 		p := r.presenceOf(o, to, []string{"303"})
 		p.CreateAttr("type", "unavailable")
 		findNS(p, "x", NSUser).SelectElement("item").CreateAttr("nick", nick)
-		r.s.deliver(to.jid, p)
+		r.sendOcc(to, p)
 	}
 	delete(r.occupants, o.nick)
 	o.nick = nick

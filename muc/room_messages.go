@@ -12,7 +12,7 @@ import (
 
 // sendHistory sends o the room's history, bounded by the service and by
 // the joiner's <history/> (maxstanzas, maxchars, seconds, since).
-func (r *Room) sendHistory(o *occupant, x *etree.Element) {
+func (r *Room) sendHistory(to string, x *etree.Element) {
 	items := r.history
 	now := r.s.opt.Now()
 	if x != nil {
@@ -43,27 +43,27 @@ func (r *Room) sendHistory(o *occupant, x *etree.Element) {
 	}
 	for _, h := range items {
 		m := h.el.Copy()
-		m.CreateAttr("to", o.jid)
+		m.CreateAttr("to", to)
 		d := m.CreateElement("delay")
 		d.CreateAttr("xmlns", NSDelay)
 		d.CreateAttr("from", r.jid)
 		d.CreateAttr("stamp", h.stamp.UTC().Format(time.RFC3339))
-		r.s.deliver(o.jid, m)
+		r.s.deliver(to, m)
 	}
 }
 
-func (r *Room) sendSubject(o *occupant) {
+func (r *Room) sendSubject(to string) {
 	m := etree.NewElement("message")
 	from := r.jid
 	if r.subjectBy != "" {
 		from += "/" + r.subjectBy
 	}
 	m.CreateAttr("from", from)
-	m.CreateAttr("to", o.jid)
+	m.CreateAttr("to", to)
 	m.CreateAttr("type", "groupchat")
 	m.CreateAttr("id", "subject")
 	m.CreateElement("subject").SetText(r.subject)
-	r.s.deliver(o.jid, m)
+	r.s.deliver(to, m)
 }
 
 // message handles a message to the room (groupchat, an invitation) or to
@@ -134,9 +134,7 @@ func (r *Room) message(from string, el *etree.Element, nick, typ string) {
 		}
 	}
 	for _, to := range r.occupants {
-		m := out.Copy()
-		m.CreateAttr("to", to.jid)
-		r.s.deliver(to.jid, m)
+		r.sendOcc(to, out.Copy())
 	}
 }
 
@@ -159,11 +157,10 @@ func (r *Room) private(from string, el *etree.Element, o *occupant, nick, typ st
 	m.RemoveAttr("from")
 	m.RemoveAttr("to")
 	m.CreateAttr("from", r.jid+"/"+o.nick)
-	m.CreateAttr("to", to.jid)
 	if x := findNS(m, "x", NSUser); x == nil {
 		m.CreateElement("x").CreateAttr("xmlns", NSUser)
 	}
-	r.s.deliver(to.jid, m)
+	r.sendOcc(to, m)
 }
 
 // invites returns the <invite/> elements of a mediated invitation.

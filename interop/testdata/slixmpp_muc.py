@@ -17,7 +17,8 @@ through the configuration form (slixmpp's get_room_config and
 set_room_config), sets the subject, says something and leaves; with
 --scenario rejoin (after a server restart), bob joins the room and reports
 its subject, the history slixmpp handed back from the join, and the room's
-configuration as disco#info shows it.
+configuration as disco#info shows it. With --scenario multisession, the
+first two users are two resources of one account that both join as Alice.
 """
 
 import argparse
@@ -27,6 +28,8 @@ import logging
 import sys
 
 import slixmpp
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import StanzaPath
 
 TIMEOUT = 20
 
@@ -47,6 +50,9 @@ class Client(slixmpp.ClientXMPP):
         self.queue = asyncio.Queue()
         for ev in ("groupchat_message", "groupchat_subject", "groupchat_presence", "message"):
             self.add_event_handler(ev, self._queue(ev))
+        # Every unavailable presence as it arrives, before xep_0045 or the
+        # roster decide whether to pass it on.
+        self.register_handler(Callback("unavailable", StanzaPath("presence@type=unavailable"), self._queue("raw_unavailable")))
 
     def _queue(self, ev):
         def put(stanza):
@@ -121,6 +127,38 @@ async def rejoin(args):
     out(event="done")
 
 
+async def multisession(args):
+    """Two slixmpp sessions of one account (the first two --user, with
+    resources) share the nickname Alice; the third is bob."""
+    clients = await connect(args)
+    one, two, bob = clients
+    room = slixmpp.JID(args.room)
+    await one["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+    await bob["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
+    pres, _, occupants, _ = await two["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+    out(event="joined", who="two", nick=pres["from"].resource, codes=codes(pres),
+        role=pres["muc"]["role"], affiliation=pres["muc"]["affiliation"],
+        occupants=sorted(p["from"].resource for p in occupants))
+    bob.send_message(mto=room, mbody="to both sessions", mtype="groupchat")
+    for c, who in ((one, "one"), (two, "two")):
+        m = await c.wait_for("groupchat_message", lambda m: m["body"] == "to both sessions")
+        out(event="groupchat", who=who, sender=m["from"].resource, body=m["body"])
+    one["xep_0045"].leave_muc(room, "Alice")
+    # slixmpp forgets the room as it leaves, so its xep_0045 drops the
+    # answer: read it as a plain unavailable presence.
+    pr = await one.wait_for("raw_unavailable", lambda p: p["from"] == slixmpp.JID(args.room + "/Alice"))
+    out(event="left", who="one", codes=codes(pr))
+    bob.send_message(mto=room, mbody="after one left", mtype="groupchat")
+    m = await two.wait_for("groupchat_message", lambda m: m["body"] == "after one left")
+    out(event="groupchat", who="two", sender=m["from"].resource, body=m["body"])
+    await bob.wait_for("groupchat_message", lambda m: m["body"] == "after one left")
+    out(event="roster", who="bob", nicks=sorted(bob["xep_0045"].get_roster(room)))
+    for c in clients:
+        c.disconnect()
+    await asyncio.sleep(0.2)
+    out(event="done")
+
+
 async def scenario(args):
     clients = await connect(args)
     alice, bob, carol = clients
@@ -180,7 +218,7 @@ def main():
     p.add_argument("--ca", required=True)
     p.add_argument("--room", required=True)
     p.add_argument("--user", nargs=2, action="append", required=True)
-    p.add_argument("--scenario", default="talk", choices=("talk", "persist", "rejoin"))
+    p.add_argument("--scenario", default="talk", choices=("talk", "persist", "rejoin", "multisession"))
     args = p.parse_args()
     if len(args.user) != 3:
         p.error("three --user JID PASSWORD")
@@ -188,7 +226,7 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        run = {"talk": scenario, "persist": persist, "rejoin": rejoin}[args.scenario]
+        run = {"talk": scenario, "persist": persist, "rejoin": rejoin, "multisession": multisession}[args.scenario]
         loop.run_until_complete(asyncio.wait_for(run(args), 60))
     except BaseException as e:  # reported, then a failing exit
         out(event="failed", error=repr(e))
