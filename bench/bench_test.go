@@ -145,3 +145,42 @@ func TestSourceIPs(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestLoginAccounts: MakeAccounts registers bench0…bench4 (a second call
+// finds them taken and succeeds), and Login spreads its logins over them
+// in turn: over six names of which five exist, every sixth login fails.
+func TestLoginAccounts(t *testing.T) {
+	tg, _, set := startServerWith(t, func(c *config.Config) {
+		c.Auth.InBandRegistration = true
+		c.Limits.MaxConnsPerIP = 0
+	})
+	tg.Accounts = 5
+	for range 2 {
+		if err := MakeAccounts(context.Background(), tg, 3, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		if _, err := set.Store.Lookup("bench" + strconv.Itoa(i)); err != nil {
+			t.Errorf("bench%d: %v", i, err)
+		}
+	}
+	if _, err := set.Store.Lookup("bench5"); err == nil {
+		t.Error("bench5 made, want 5 accounts")
+	}
+	r := Login(context.Background(), tg, "legacy", 2, 300*time.Millisecond, 0, nil)
+	if r.Done < 5 || r.Errors != 0 {
+		t.Fatalf("%+v", r)
+	}
+	tg.Accounts = 6
+	r = Login(context.Background(), tg, "rfc6120", 1, 500*time.Millisecond, 0, nil)
+	if n := r.Done + r.Errors; r.Done < 5 || r.Errors < n/6 || r.Errors > n/6+1 || !strings.Contains(r.FirstError, "failure") {
+		t.Fatalf("over 6 names, 5 accounts: %+v", r)
+	}
+	// Wrong password on the spread accounts: every login fails.
+	tg.Password = "wrong"
+	r = Login(context.Background(), tg, "rfc6120", 1, 200*time.Millisecond, 0, nil)
+	if r.Done != 0 || r.Errors == 0 {
+		t.Fatalf("%+v", r)
+	}
+}

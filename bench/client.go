@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,7 +28,13 @@ type Target struct {
 	// from, in turn: one address has about 28 000 ephemeral ports towards
 	// one server port, and loopback accepts any 127.0.0.0/8 address.
 	SourceIPs []net.IP
+	// Accounts, when above zero, spreads logins over that many accounts,
+	// User0 … User(Accounts-1), all with Password (made by MakeAccounts).
+	Accounts int
 }
+
+// accountName is the n-th of the spread accounts.
+func (t Target) accountName(n int) string { return t.User + strconv.Itoa(n) }
 
 // account is who one session logs in as; register asks for the account by
 // XEP-0077 in-band registration first, on the same stream (an existing

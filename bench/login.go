@@ -2,9 +2,7 @@ package bench
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -33,61 +31,24 @@ func (r LoginResult) CPUPer() time.Duration {
 	return r.ServerCPU / time.Duration(r.Done)
 }
 
-// Login runs concurrency workers looping full logins for d.
+// Login runs concurrency workers looping full logins for d. With
+// t.Accounts set, the logins go to the accounts in turn (see
+// Target.Accounts), so that the server looks up a different account each
+// time, as it does for real users.
 func Login(ctx context.Context, t Target, flow string, concurrency int, d time.Duration, pid int, progress func(done, errs int64)) LoginResult {
+	var next atomic.Int64
 	return loop(ctx, "login "+flow, concurrency, d, pid, progress, func(worker, i int) error {
-		cl, err := login(t, flow, "bench-"+strconv.Itoa(worker)+"-"+strconv.Itoa(i))
+		a := t.account()
+		if t.Accounts > 0 {
+			a.user = t.accountName(int(next.Add(1)-1) % t.Accounts)
+		}
+		cl, err := loginAs(t, a, flow, "bench-"+strconv.Itoa(worker)+"-"+strconv.Itoa(i), 0)
 		if err != nil {
 			return err
 		}
 		cl.close()
 		return nil
 	})
-}
-
-// TLSRaw is the reference: an in-process crypto/tls server and clients doing
-// only full handshakes, with the same certificate, concurrency and TLS
-// settings. It is the ceiling for logins on this machine.
-func TLSRaw(ctx context.Context, serverCfg, clientCfg *tls.Config, concurrency int, d time.Duration, progress func(done, errs int64)) (LoginResult, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return LoginResult{}, err
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				tc := tls.Server(c, serverCfg)
-				_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
-				if tc.Handshake() == nil {
-					_, _ = tc.Write([]byte{'.'})
-				}
-			}()
-		}
-	}()
-	cc := clientCfg.Clone()
-	cc.ClientSessionCache = nil // full handshakes, as logins do
-	addr := l.Addr().String()
-	return loop(ctx, "tlsraw", concurrency, d, 0, progress, func(int, int) error {
-		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		tc := tls.Client(c, cc)
-		_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
-		if err := tc.Handshake(); err != nil {
-			return err
-		}
-		one := make([]byte, 1)
-		_, err = tc.Read(one) // the server finished its side too
-		return err
-	}), nil
 }
 
 // loop runs op in concurrency workers for d, timing each call.

@@ -25,7 +25,10 @@ const benchUsage = `usage: jabberd bench [flags] login|idle|messages
   login     N concurrent clients looping full logins (connect, STARTTLS, SASL PLAIN,
             bind or session start, close) in -flow rfc6120|legacy, then the tlsraw
             reference (in-process crypto/tls handshakes with the server's own certificate,
-            same concurrency and TLS version), and the ratio login/tlsraw
+            same concurrency, TLS version and -curves, its server half in a child process),
+            the ratio login/tlsraw of the rates and the ratio of the server CPU per login
+            to the server half's CPU per handshake; with -accounts N the logins go to N
+            accounts in turn (USER0…USERN-1, made first by in-band registration)
   idle      open -n sessions (login, bind, initial presence) and hold them; server RSS
             per session (give -pid of a freshly started server); with -register each
             session has its own account (server: auth.in_band_registration = true)
@@ -64,20 +67,28 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if *f.tlsVer == "1.2" {
 		ver = tls.VersionTLS12
 	}
-	roots, err := loadRoots(filepath.Join(*f.state, certs.CACertFile))
+	curves, err := parseCurves(*f.curves)
 	if err != nil {
-		fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
-		return 1
-	}
-	clientTLS := &tls.Config{ServerName: *f.domain, RootCAs: roots, MinVersion: ver, MaxVersion: ver}
-	t := bench.Target{Addr: *f.addr, Domain: *f.domain, User: *f.user, Password: *f.password, TLS: clientTLS, Timeout: 10 * time.Second}
-	if t.SourceIPs, err = parseSourceIPs(*f.src); err != nil {
 		fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
 		return 2
 	}
+	clientTLS := &tls.Config{ServerName: *f.domain, MinVersion: ver, MaxVersion: ver, CurvePreferences: curves}
+	t := bench.Target{Addr: *f.addr, Domain: *f.domain, User: *f.user, Password: *f.password, TLS: clientTLS,
+		Timeout: 10 * time.Second, Accounts: *f.accounts}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	defer tw.Flush()
 	r := benchRun{f: f, t: t, ver: ver, tw: tw, stderr: stderr}
+	if fs.Arg(0) == tlsrawServerScenario {
+		return r.serveTLSRaw(os.Stdin, stdout)
+	}
+	if clientTLS.RootCAs, err = loadRoots(filepath.Join(*f.state, certs.CACertFile)); err != nil {
+		fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
+		return 1
+	}
+	if r.t.SourceIPs, err = parseSourceIPs(*f.src); err != nil {
+		fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
+		return 2
+	}
 	switch fs.Arg(0) {
 	case "login":
 		return r.login()
@@ -95,7 +106,9 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 type benchFlags struct {
 	addr, domain, state, user, password *string
 	flow, tlsVer, src, cpuProfile       *string
+	curves                              *string
 	conc, pid, n, pairs, window         *int
+	accounts                            *int
 	dur, hold                           *time.Duration
 	register                            *bool
 }
@@ -121,6 +134,8 @@ func newBenchFlags(stderr io.Writer) (*flag.FlagSet, *benchFlags) {
 		hold:       fs.Duration("hold", 2*time.Second, "idle: how long the sessions are held open before the server's memory is read (the server settles; a heap profile can be taken meanwhile)"),
 		register:   fs.Bool("register", false, "idle: one account per session, idle0…idleN-1 with -password, made by XEP-0077 in-band registration (the server needs auth.in_band_registration = true)"),
 		src:        fs.String("src", "", "comma-separated local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2: about 28 000 connections each)"),
+		curves:     fs.String("curves", "x25519", "key exchanges the clients offer and the tlsraw server accepts, comma-separated: x25519, x25519mlkem768, p256, p384 (the same for logins and the reference)"),
+		accounts:   fs.Int("accounts", 0, "login: spread the logins over this many accounts, -user followed by 0…N-1 with -password, made (or found taken) by in-band registration before measuring; 0: every login is -user"),
 		cpuProfile: fs.String("cpuprofile", "", "write the bench client's own CPU profile to this file (to see what the load generator costs)"),
 	}
 }
@@ -174,30 +189,37 @@ func (r benchRun) progress(label string) func(done, errs int64) {
 	}
 }
 
-// login runs the login scenario and then the tlsraw reference with the
-// server's own certificate, and prints both with their ratio.
+// login runs the login scenario and then the tlsraw reference, whose
+// server half runs in a child process, and prints both with their ratios.
 func (r benchRun) login() int {
 	ctx, f := context.Background(), r.f
+	if r.t.Accounts > 0 {
+		err := bench.MakeAccounts(ctx, r.t, *f.conc, r.progress("accounts"))
+		fmt.Fprintln(r.stderr)
+		if err != nil {
+			fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
+			return 1
+		}
+	}
 	login := bench.Login(ctx, r.t, *f.flow, *f.conc, *f.dur, *f.pid, r.progress("login "+*f.flow))
 	fmt.Fprintln(r.stderr)
-	pair, err := certs.Load(filepath.Join(*f.state, certs.ServerCertFile), filepath.Join(*f.state, certs.ServerKeyFile))
-	if err != nil {
-		fmt.Fprintf(r.stderr, "jabberd bench: the tlsraw reference needs the server certificate: %v\n", err)
-		return 1
-	}
-	serverTLS := &tls.Config{Certificates: []tls.Certificate{pair.TLSCertificate()}, MinVersion: r.ver, MaxVersion: r.ver}
-	raw, err := bench.TLSRaw(ctx, serverTLS, r.t.TLS, *f.conc, *f.dur, r.progress("tlsraw"))
-	fmt.Fprintln(r.stderr)
+	child, err := r.startTLSRawServer()
 	if err != nil {
 		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
 		return 1
 	}
+	raw := bench.TLSRawClients(ctx, child.addr, r.t.TLS, *f.conc, *f.dur, child.pid, r.progress("tlsraw"))
+	child.stop()
+	fmt.Fprintln(r.stderr)
 	fmt.Fprintln(r.tw, "scenario\tdone\terrors\trate/s\tp50\tp99\tserver CPU/op")
 	for _, res := range []bench.LoginResult{login, raw} {
 		fmt.Fprintf(r.tw, "%s\t%d\t%d\t%.0f\t%v\t%v\t%s\n", res.Name, res.Done, res.Errors, res.Rate(), res.P50.Round(time.Microsecond), res.P99.Round(time.Microsecond), cpuText(res.CPUPer()))
 	}
 	if raw.Rate() > 0 {
 		fmt.Fprintf(r.tw, "ratio login/tlsraw\t%.2f\t\t\t\t\t\n", login.Rate()/raw.Rate())
+	}
+	if l, h := login.CPUPer(), raw.CPUPer(); l > 0 && h > 0 {
+		fmt.Fprintf(r.tw, "CPU login/server half\t%.2f\t\t\t\t\t\n", float64(l)/float64(h))
 	}
 	if login.FirstError != "" {
 		fmt.Fprintf(r.tw, "first login error\t%s\n", login.FirstError)

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"jabberd/bench"
+	"jabberd/certs"
+)
+
+// tlsrawServerScenario is the hidden scenario a child process runs: the
+// server half of the tlsraw reference (see startTLSRawServer).
+const tlsrawServerScenario = "tlsraw-server"
+
+// parseCurves turns -curves into the key exchanges offered and accepted.
+func parseCurves(s string) ([]tls.CurveID, error) {
+	names := map[string]tls.CurveID{
+		"x25519":         tls.X25519,
+		"x25519mlkem768": tls.X25519MLKEM768,
+		"p256":           tls.CurveP256,
+		"p384":           tls.CurveP384,
+	}
+	var ids []tls.CurveID
+	for _, n := range strings.Split(s, ",") {
+		id, ok := names[strings.ToLower(strings.TrimSpace(n))]
+		if !ok {
+			return nil, fmt.Errorf("-curves: unknown key exchange %q (x25519, x25519mlkem768, p256, p384)", n)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// rawServerTLS is the reference's server configuration: the server's own
+// certificate from the state directory, the bench's TLS version and curves.
+func (r benchRun) rawServerTLS() (*tls.Config, error) {
+	pair, err := certs.Load(filepath.Join(*r.f.state, certs.ServerCertFile), filepath.Join(*r.f.state, certs.ServerKeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("the tlsraw reference needs the server certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair.TLSCertificate()}, MinVersion: r.ver, MaxVersion: r.ver,
+		CurvePreferences: r.t.TLS.CurvePreferences}, nil
+}
+
+// serveTLSRaw is the child's side: it listens on a loopback port, writes
+// the address as one line to stdout and serves handshakes until its stdin
+// closes (the parent ended or died).
+func (r benchRun) serveTLSRaw(stdin io.Reader, stdout io.Writer) int {
+	cfg, err := r.rawServerTLS()
+	if err != nil {
+		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
+		return 1
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
+		return 1
+	}
+	go bench.ServeTLSRaw(l, cfg)
+	fmt.Fprintln(stdout, l.Addr().String())
+	_, _ = io.Copy(io.Discard, stdin)
+	l.Close()
+	return 0
+}
+
+// tlsrawChild is the reference's server half running in a child process:
+// its address, its pid (whose CPU is the server half's) and how to stop it.
+type tlsrawChild struct {
+	addr  string
+	pid   int
+	stop  func()
+	stdin io.Closer
+}
+
+// startTLSRawServer starts this binary again as the tlsraw server, with
+// the same state directory, TLS version and curves.
+func (r benchRun) startTLSRawServer() (*tlsrawChild, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, "bench", "-state", *r.f.state, "-tls", *r.f.tlsVer, "-curves", *r.f.curves, tlsrawServerScenario)
+	cmd.Stderr = r.stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		in.Close()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("the tlsraw server did not start")
+	}
+	return &tlsrawChild{addr: strings.TrimSpace(line), pid: cmd.Process.Pid, stdin: in,
+		stop: func() { in.Close(); _ = cmd.Wait() }}, nil
+}
