@@ -24,6 +24,7 @@ func storeAndAccounts(cfg *config.Config, log zerolog.Logger) (*store.DB, accoun
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	db.SetAccountCache(cfg.Auth.AccountCacheSize)
 	// Logins (PLAIN, XEP-0078, IRC PLAIN) read accounts through the
 	// password cache; registration, provisioning and seeding use db itself.
 	accts := accounts.Cached(db, accounts.NewPasswordCache(cfg.Auth.PasswordCacheTTL.Duration, cfg.Auth.PasswordCacheSize))

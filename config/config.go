@@ -91,6 +91,10 @@ type Auth struct {
 	// PasswordCacheSize bounds the accounts remembered (least recently
 	// used dropped first); 0 turns the cache off.
 	PasswordCacheSize int `toml:"password_cache_size"`
+	// AccountCacheSize bounds the accounts the store keeps decoded in
+	// memory for logins (least recently used dropped first); 0: every
+	// login reads the database.
+	AccountCacheSize int `toml:"account_cache_size"`
 }
 
 // Chat configures the chat server above the streams.

@@ -37,6 +37,7 @@ func wantDefault() *Config {
 			ScramIterations:   4096,
 			PasswordCacheTTL:  Duration{15 * time.Minute},
 			PasswordCacheSize: 10000,
+			AccountCacheSize:  10000,
 		},
 		Chat: Chat{OfflineQuota: 100, StreamManagement: true, SMResumeTimeout: Duration{5 * time.Minute}, SMMaxUnacked: 1000, CSIMaxHeld: 100, MaxBlocklistItems: 1000, BlocklistCache: 10000, VCardMaxBytes: 131072, VCardPhotoCache: 10000},
 		Limits: Limits{
@@ -279,6 +280,7 @@ func TestInvalidValues(t *testing.T) {
 		{"[limits]\nmax_bytes_per_second = 100\nmax_bytes_burst = 0\n", "limits.max_bytes_burst", "must be at least 1"},
 		{"[auth]\npassword_cache_ttl = \"-1s\"\n", "auth.password_cache_ttl", "must not be negative"},
 		{"[auth]\npassword_cache_size = -1\n", "auth.password_cache_size", "must not be negative"},
+		{"[auth]\naccount_cache_size = -1\n", "auth.account_cache_size", "must not be negative"},
 		{"[log]\nlevel = \"verbose\"\n", "log.level", `"verbose" is not one of trace, debug, info, warn, error`},
 		{"[log]\nlevel = \"INFO\"\n", "log.level", `"INFO"`},
 		{"[log]\nformat = \"xml\"\n", "log.format", `"xml" is not one of console, json`},

@@ -186,6 +186,9 @@ func (c *Config) validatePasswordCache(bad badFunc) {
 	if c.Auth.PasswordCacheSize < 0 {
 		bad("auth.password_cache_size", "must not be negative (0 turns the cache off)")
 	}
+	if c.Auth.AccountCacheSize < 0 {
+		bad("auth.account_cache_size", "must not be negative (0 turns the cache off)")
+	}
 }
 
 // validateIRC checks the [irc] table. It is checked even when the listener

@@ -81,7 +81,10 @@ func decodeAccount(name string, v []byte) (*accounts.Account, error) {
 // Lookup implements accounts.Store: the account of a prepared name, or
 // accounts.ErrNotFound. Each call returns a fresh copy.
 func (db *DB) Lookup(name string) (*accounts.Account, error) {
-	var a *accounts.Account
+	a, gen := db.acache.get(name)
+	if a != nil {
+		return a, nil
+	}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
 		a, err = getAccount(tx, name)
@@ -90,6 +93,7 @@ func (db *DB) Lookup(name string) (*accounts.Account, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.acache.add(a, gen)
 	return a, nil
 }
 
@@ -107,6 +111,7 @@ func (db *DB) PutAccount(a *accounts.Account) error {
 	if err := checkPrepared(a.Name); err != nil {
 		return err
 	}
+	defer db.acache.forget(a.Name)
 	return db.bolt.Update(func(tx *bolt.Tx) error { return putAccount(tx, a) })
 }
 
@@ -138,6 +143,7 @@ func checkPrepared(name string) error {
 // accounts' roster items about it are the caller's to handle: the store
 // does not know the domain that makes a name a JID.
 func (db *DB) DeleteAccount(name string) error {
+	defer db.acache.forget(name)
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		acc := tx.Bucket(bucketAccounts)
 		if name == "" || acc.Get([]byte(name)) == nil {
@@ -226,6 +232,7 @@ func (db *DB) SyncUsers(users []accounts.User, opt accounts.Options) (Sync, erro
 		opt.Iterations = 4096 // as accounts.NewAccount
 	}
 	var r Sync
+	defer db.acache.forget() // every account may have changed
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		r = Sync{}
 		seen := map[string]string{}
@@ -342,6 +349,7 @@ func (db *DB) CreateAccount(a *accounts.Account) error {
 	if err := checkPrepared(a.Name); err != nil {
 		return err
 	}
+	defer db.acache.forget(a.Name)
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAccounts).Get([]byte(a.Name)) != nil {
 			return fmt.Errorf("account %q: %w", a.Name, ErrExists)

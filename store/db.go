@@ -59,6 +59,8 @@ type DB struct {
 	bolt *bolt.DB
 	path string
 	now  func() time.Time // the clock of offline stamps; tests replace it
+	// acache holds recently looked-up accounts (SetAccountCache); nil: off.
+	acache *accountCache
 }
 
 // Path returns the database file of a state directory.
