@@ -37,7 +37,23 @@ type Result struct {
 func (r *Result) VersionName() string { return tls.VersionName(r.Version) }
 
 // CipherName returns the IANA name of the cipher suite.
-func (r *Result) CipherName() string { return tls.CipherSuiteName(r.CipherSuite) }
+func (r *Result) CipherName() string {
+	if n, ok := suiteNames[r.CipherSuite]; ok {
+		return n
+	}
+	return tls.CipherSuiteName(r.CipherSuite)
+}
+
+// suiteNames: tls.CipherSuiteName builds the list of every suite (some 60
+// allocations) at each call, and every connection's log line and
+// transcript names its suite.
+var suiteNames = func() map[uint16]string {
+	m := map[uint16]string{}
+	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		m[s.ID] = s.Name
+	}
+	return m
+}()
 
 // Server upgrades connections with one TLS configuration at a time. What
 // can be computed once per certificate (the channel-binding hash) is, here.

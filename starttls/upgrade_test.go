@@ -188,3 +188,21 @@ func TestReady(t *testing.T) {
 		t.Fatalf("expired certificate: %v", err)
 	}
 }
+
+// TestCipherName: the table gives crypto/tls's names, without allocating.
+func TestCipherName(t *testing.T) {
+	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		if got := (&Result{CipherSuite: s.ID}).CipherName(); got != s.Name {
+			t.Errorf("%#04x: %q, want %q", s.ID, got, s.Name)
+		}
+	}
+	if got := (&Result{CipherSuite: 0x1301}).CipherName(); got != "TLS_AES_128_GCM_SHA256" {
+		t.Errorf("0x1301: %q", got)
+	}
+	if got := (&Result{CipherSuite: 0xfafa}).CipherName(); got != "0xFAFA" {
+		t.Errorf("unknown: %q", got)
+	}
+	if n := testing.AllocsPerRun(10, func() { _ = (&Result{CipherSuite: 0x1301}).CipherName() }); n != 0 {
+		t.Errorf("%v allocations per call", n)
+	}
+}
