@@ -87,6 +87,7 @@ type Conn struct {
 
 	mu     sync.Mutex // guards nc
 	nc     net.Conn   // the current transport: TCP, then TLS over it
+	under  *catcher   // under nc once TLS is up (nil before)
 	secure atomic.Bool
 
 	wmu      sync.Mutex // serializes writes: the machine's and the queue's

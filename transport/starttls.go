@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"strings"
+	"sync"
 
 	"jabberd/starttls"
 )
@@ -52,12 +53,13 @@ func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose s
 	if c.obs != nil {
 		c.obs.TLSRequested()
 	}
-	under := c.tcp
-	var caught *catcher
+	// The catcher is under every TLS connection: it catches the
+	// handshake's input for an observer, and holds the last write back
+	// until close_notify joins it (Conn.write).
+	caught := &catcher{Conn: c.tcp, off: c.obs == nil}
+	under := net.Conn(caught)
 	var sni string
 	if c.obs != nil {
-		caught = &catcher{Conn: c.tcp}
-		under = caught
 		choose = noteServerName(choose, &sni)
 	}
 	var res *starttls.Result
@@ -78,7 +80,7 @@ func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose s
 	}
 	f := c.describe(res, len(early))
 	c.mu.Lock()
-	c.nc = res.Conn
+	c.nc, c.under = res.Conn, caught
 	c.mu.Unlock()
 	c.secure.Store(true)
 	if c.obs != nil {
@@ -192,11 +194,48 @@ const maxCaught = 16 << 10
 
 // catcher keeps the first bytes the TLS handshake reads from the client,
 // so that plaintext sent where the ClientHello belongs can be observed
-// after the handshake failed on it.
+// after the handshake failed on it. It also holds writes back while asked
+// to (hold, release): the stream's last words and the close_notify alert
+// after them leave in one write, one segment, instead of two.
 type catcher struct {
 	net.Conn
 	buf []byte
 	off bool
+
+	wmu     sync.Mutex // crypto/tls writes under its own lock, the holder under Conn.wmu
+	holding bool
+	held    []byte
+}
+
+// Write passes p on, or keeps it while holding.
+func (k *catcher) Write(p []byte) (int, error) {
+	k.wmu.Lock()
+	defer k.wmu.Unlock()
+	if k.holding {
+		k.held = append(k.held, p...)
+		return len(p), nil
+	}
+	return k.Conn.Write(p)
+}
+
+// hold starts keeping writes back.
+func (k *catcher) hold() {
+	k.wmu.Lock()
+	k.holding = true
+	k.wmu.Unlock()
+}
+
+// release writes what was held, in one write, and stops holding.
+func (k *catcher) release() error {
+	k.wmu.Lock()
+	defer k.wmu.Unlock()
+	b := k.held
+	k.holding, k.held = false, nil
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := k.Conn.Write(b)
+	return err
 }
 
 func (k *catcher) Read(p []byte) (int, error) {
