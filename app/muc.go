@@ -20,7 +20,8 @@ func mucFromConfig(cfg *config.Config, db *store.DB, log zerolog.Logger) (*muc.S
 		Domain: cfg.MUCDomain(), Store: db,
 		MaxRoomsPerUser: m.MaxRoomsPerUser, MaxRooms: m.MaxRooms, MaxOccupants: m.MaxOccupants,
 		MaxHistory: history, MaxMessageBytes: m.MaxMessageBytes, MaxSessionsPerNick: m.MaxSessionsPerNick,
-		Log: log.With().Str("service", cfg.MUCDomain()).Logger(),
+		VoiceRequestInterval: m.VoiceRequestInterval.Duration,
+		Log:                  log.With().Str("service", cfg.MUCDomain()).Logger(),
 	})
 	if err != nil {
 		return nil, err

@@ -22,6 +22,9 @@ type MUC struct {
 	// MaxSessionsPerNick bounds the sessions (resources) of one account
 	// sharing one nickname in a room.
 	MaxSessionsPerNick int `toml:"max_sessions_per_nick"`
+	// VoiceRequestInterval is how often one occupant may ask a room's
+	// moderators for voice.
+	VoiceRequestInterval Duration `toml:"voice_request_interval"`
 }
 
 // MUCDomain is the service's JID: muc.domain, or conference.<domain>.
@@ -52,6 +55,9 @@ func (c *Config) validateMUC(bad badFunc) {
 	}
 	if m.MaxSessionsPerNick < 1 {
 		bad("muc.max_sessions_per_nick", "must be at least 1 (1: one session per nickname)")
+	}
+	if m.VoiceRequestInterval.Duration <= 0 {
+		bad("muc.voice_request_interval", "must be positive")
 	}
 	if m.MaxMessageBytes < 1 {
 		bad("muc.max_message_bytes", "must be at least 1 (limits.max_stanza_bytes bounds a message anyway)")

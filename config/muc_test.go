@@ -29,6 +29,7 @@ func TestMUCValues(t *testing.T) {
 		{"[muc]\nmax_history = -1\n", "muc.max_history"},
 		{"[muc]\nmax_message_bytes = 0\n", "muc.max_message_bytes"},
 		{"[muc]\nmax_sessions_per_nick = 0\n", "muc.max_sessions_per_nick"},
+		{"[muc]\nvoice_request_interval = \"0s\"\n", "muc.voice_request_interval"},
 	} {
 		_, err := Parse([]byte(tc.toml), "test.toml")
 		if err == nil || !strings.Contains(err.Error(), tc.key) {

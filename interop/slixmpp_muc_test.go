@@ -202,3 +202,46 @@ func TestSlixmppMUCMultiSession(t *testing.T) {
 		t.Errorf("messages %v, want %v", msgs, want)
 	}
 }
+
+// TestSlixmppMUCRegisterAndVoice: slixmpp's bob registers the nickname
+// Bobby with the room through its xep_0077 (the muc#register form) and
+// finds it again through disco (x-roomuser-item); slixmpp's carol cannot
+// join as Bobby, joins a moderated room as a visitor and asks for voice
+// with xep_0045's request_voice; slixmpp's alice, a moderator, gets the
+// request form, submits it approved, and carol's slixmpp sees herself a
+// participant. bob's cancel_registration frees the nickname.
+func TestSlixmppMUCRegisterAndVoice(t *testing.T) {
+	t.Parallel()
+	needSlixmpp(t)
+	j := startJabberd(t, serverOptions{})
+	events := runSlixmppMUC(t, j, "register_voice", "voice@conference.localhost",
+		"alice@localhost", password("alice"), "bob@localhost", password("bob"), "carol@localhost", password("carol"))
+	seen := map[string]mucEvent{}
+	for _, e := range events {
+		seen[e.Event] = e
+	}
+	if e := seen["register_form"]; !slices.Contains(e.Items, "muc#register_roomnick") {
+		t.Errorf("the registration form: %+v", e)
+	}
+	if e := seen["registered"]; e.Type != "result" {
+		t.Errorf("registering: %+v", e)
+	}
+	if e := seen["reserved"]; !slices.Equal(e.Nicks, []string{"Bobby"}) {
+		t.Errorf("x-roomuser-item: %+v", e)
+	}
+	if e := seen["conflict"]; e.Error == nil || *e.Error != "conflict" {
+		t.Errorf("carol as Bobby: %+v", e)
+	}
+	if e := seen["joined"]; e.Role != "visitor" {
+		t.Errorf("carol's join in a moderated room: %+v", e)
+	}
+	if e := seen["voice_request"]; e.Nick != "Carol" || e.Type != "False" {
+		t.Errorf("the voice request alice got: %+v", e)
+	}
+	if e := seen["voiced"]; e.Role != "participant" {
+		t.Errorf("carol after the approval: %+v", e)
+	}
+	if e, ok := seen["unregistered"]; !ok || len(e.Nicks) != 0 {
+		t.Errorf("x-roomuser-item after cancel_registration: %+v", e)
+	}
+}

@@ -103,6 +103,9 @@ func (r *Room) setAffiliation(j, affil, actorNick, reason string) {
 	} else {
 		r.affil[j] = affil
 	}
+	if affilRank[affil] < affilRank[Member] {
+		delete(r.nicks, j) // a registration goes with the membership
+	}
 	r.save()
 	for _, t := range r.occupantsOf(j) {
 		switch {

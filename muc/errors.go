@@ -10,6 +10,7 @@ var (
 	ErrRegistration      = stanza.Error{Code: "407", Type: "auth", Condition: "registration-required", Text: "this room is members-only"}
 	ErrNotAllowedRooms   = stanza.Error{Code: "405", Type: "cancel", Condition: "not-allowed", Text: "you have created as many rooms as this service allows"}
 	ErrFull              = stanza.Error{Code: "503", Type: "wait", Condition: "service-unavailable", Text: "the room is full"}
+	ErrVoiceWait         = stanza.Error{Code: "500", Type: "wait", Condition: "resource-constraint", Text: "you asked for voice a moment ago; wait for the moderators"}
 	ErrTooManySessions   = stanza.Error{Code: "500", Type: "wait", Condition: "resource-constraint", Text: "too many of your sessions share this nickname"}
 	ErrNotAcceptable     = stanza.ErrNotAcceptable
 	ErrConflict          = stanza.ErrConflict.WithText("that nickname is in use in this room")

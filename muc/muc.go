@@ -59,6 +59,9 @@ type Options struct {
 	// MaxSessionsPerNick bounds the sessions (resources) of one account
 	// sharing one nickname in a room (default 5).
 	MaxSessionsPerNick int
+	// VoiceRequestInterval is how often one occupant may ask the
+	// moderators for voice (default a minute).
+	VoiceRequestInterval time.Duration
 	// MaxHistory is how many messages a room keeps for joiners (default
 	// 20; negative keeps none).
 	MaxHistory int
@@ -94,6 +97,9 @@ func New(opt Options) (*Service, error) {
 	if opt.MaxSessionsPerNick <= 0 {
 		opt.MaxSessionsPerNick = 5
 	}
+	if opt.VoiceRequestInterval <= 0 {
+		opt.VoiceRequestInterval = time.Minute
+	}
 	if opt.MaxHistory == 0 {
 		opt.MaxHistory = 20
 	}
@@ -127,6 +133,9 @@ func New(opt Options) (*Service, error) {
 			r.subject, r.subjectBy = rec.Subject, rec.SubjectBy
 			for j, a := range rec.Affiliations {
 				r.affil[j] = a
+			}
+			for j, n := range rec.Nicks {
+				r.nicks[j] = n
 			}
 			r.loadHistory()
 			s.rooms[name] = r
@@ -318,6 +327,7 @@ func (s *Service) newRoom(name, creator string) *Room {
 		s: s, name: name, jid: name + "@" + s.opt.Domain, creator: creator,
 		cfg:       Config{Public: true, Whois: "moderators", ChangeSubject: true},
 		affil:     map[string]string{},
+		nicks:     map[string]string{},
 		occupants: map[string]*occupant{},
 		byJID:     map[string]*occupant{},
 	}

@@ -19,6 +19,8 @@ type record struct {
 	SubjectBy    string            `json:"subject_by,omitempty"`
 	Affiliations map[string]string `json:"affiliations"`
 	Creator      string            `json:"creator,omitempty"`
+	// Nicks are the registered nicknames: bare JID → nickname.
+	Nicks map[string]string `json:"nicks,omitempty"`
 }
 
 // histRecord is one message of a persistent room's history in the store.
@@ -36,7 +38,7 @@ func (r *Room) save() {
 	if st == nil || !r.cfg.Persistent {
 		return
 	}
-	rec := record{Config: r.cfg, Subject: r.subject, SubjectBy: r.subjectBy, Affiliations: r.affil, Creator: r.creator}
+	rec := record{Config: r.cfg, Subject: r.subject, SubjectBy: r.subjectBy, Affiliations: r.affil, Creator: r.creator, Nicks: r.nicks}
 	b, err := json.Marshal(rec)
 	if err == nil {
 		err = st.SaveRoom(r.s.opt.Domain, r.name, b)

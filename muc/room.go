@@ -56,6 +56,7 @@ type Room struct {
 	subject   string
 	subjectBy string // the nick that set it
 	affil     map[string]string
+	nicks     map[string]string    // bare JID → the nickname it registered
 	occupants map[string]*occupant // nick → occupant
 	byJID     map[string]*occupant // full JID → occupant
 	history   []histItem
@@ -74,6 +75,8 @@ type occupant struct {
 	sessions []string // full JIDs, in the order they joined; jid is the first
 	role     string
 	presence *etree.Element // the occupant's last presence (of any session), cleaned
+	// voiceAsked is when the occupant last asked for voice.
+	voiceAsked time.Time
 }
 
 // sendOcc delivers el to every session of o, each copy addressed to it.
@@ -162,6 +165,9 @@ func (r *Room) join(from string, el *etree.Element, nick string) {
 		return
 	case r.cfg.PasswordProtected && affilRank[affil] < affilRank[Owner] && (x == nil || x.SelectElement("password") == nil || x.SelectElement("password").Text() != r.cfg.Password):
 		r.s.bounce(from, el, ErrPassword)
+		return
+	case r.reservedBy(clean) != "" && r.reservedBy(clean) != bare:
+		r.s.bounce(from, el, ErrConflict.WithText("that nickname is registered to another user"))
 		return
 	case r.occupants[clean] != nil && bareOf(r.occupants[clean].jid) == bare:
 		r.addSession(r.occupants[clean], from, el, x, nick)
@@ -330,6 +336,10 @@ func (r *Room) changeNick(o *occupant, from string, el *etree.Element, nick stri
 	}
 	if r.occupants[nick] != nil {
 		r.s.bounce(from, el, ErrConflict)
+		return
+	}
+	if by := r.reservedBy(nick); by != "" && by != bareOf(o.jid) {
+		r.s.bounce(from, el, ErrConflict.WithText("that nickname is registered to another user"))
 		return
 	}
 	for _, to := range r.occupants {

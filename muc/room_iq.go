@@ -41,8 +41,14 @@ func (r *Room) iq(from string, el *etree.Element, nick, typ string) {
 		return
 	}
 	switch {
-	case ns == "http://jabber.org/protocol/disco#info" && typ == "get":
+	case ns == "http://jabber.org/protocol/disco#info" && typ == "get" && q.SelectAttrValue("node", "") == nodeRoomUser:
+		r.roomUserItem(from, el)
+	case ns == "http://jabber.org/protocol/disco#info" && typ == "get" && q.SelectAttr("node") == nil:
 		r.discoInfo(from, el)
+	case ns == "http://jabber.org/protocol/disco#info":
+		r.s.bounce(from, el, ErrItemNotFound.WithText("no such node"))
+	case ns == NSRegister:
+		r.register(from, el, q, typ)
 	case ns == "http://jabber.org/protocol/disco#items" && typ == "get":
 		res, query := result(el, from, ns)
 		if r.cfg.Public || o != nil {
@@ -70,7 +76,7 @@ func (r *Room) discoInfo(from string, el *etree.Element) {
 	id.CreateAttr("category", "conference")
 	id.CreateAttr("type", "text")
 	id.CreateAttr("name", r.title())
-	feats := []string{NS, "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items", NSPing, "http://jabber.org/protocol/muc#self-ping-optimization"}
+	feats := []string{NS, "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items", NSPing, "http://jabber.org/protocol/muc#self-ping-optimization", NSRegister, requestFormType}
 	pick := func(b bool, yes, no string) string {
 		if b {
 			return yes

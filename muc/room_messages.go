@@ -90,6 +90,10 @@ func (r *Room) message(from string, el *etree.Element, nick, typ string) {
 		return
 	}
 	if typ != "groupchat" {
+		if x := requestForm(el); x != nil {
+			r.voice(from, el, x, o)
+			return
+		}
 		if inv := invites(el); len(inv) > 0 {
 			r.invite(from, el, o, inv)
 			return

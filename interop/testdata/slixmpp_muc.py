@@ -45,6 +45,8 @@ class Client(slixmpp.ClientXMPP):
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0045")
         self.register_plugin("xep_0199")
+        self.register_plugin("xep_0004")
+        self.register_plugin("xep_0077")
         self.online = asyncio.get_event_loop().create_future()
         self.add_event_handler("session_start", self._started)
         self.queue = asyncio.Queue()
@@ -53,6 +55,8 @@ class Client(slixmpp.ClientXMPP):
         # Every unavailable presence as it arrives, before xep_0045 or the
         # roster decide whether to pass it on.
         self.register_handler(Callback("unavailable", StanzaPath("presence@type=unavailable"), self._queue("raw_unavailable")))
+        # Likewise every message with a data form (a voice request).
+        self.register_handler(Callback("form", StanzaPath("message/form"), self._queue("raw_form")))
 
     def _queue(self, ev):
         def put(stanza):
@@ -159,6 +163,69 @@ async def multisession(args):
     out(event="done")
 
 
+async def register_voice(args):
+    """alice makes the room moderated; bob registers the nickname Bobby
+    (xep_0077 on the room) and asks disco for it; carol cannot join as
+    Bobby, joins as Carol (a visitor), asks for voice (xep_0045's
+    request_voice); alice gets the form and approves it; carol sees herself
+    a participant; bob removes his registration."""
+    clients = await connect(args)
+    alice, bob, carol = clients
+    room = slixmpp.JID(args.room)
+    await alice["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+    form = await alice["xep_0045"].get_room_config(room, timeout=TIMEOUT)
+    form["type"] = "submit"
+    form.set_values({"muc#roomconfig_moderatedroom": True})
+    await alice["xep_0045"].set_room_config(room, form, timeout=TIMEOUT)
+
+    iq = await bob["xep_0077"].get_registration(jid=room, timeout=TIMEOUT)
+    fields = iq["register"]["form"].get_fields()
+    out(event="register_form", who="bob", items=sorted(fields.keys()))
+    reg = bob.Iq()
+    reg["type"] = "set"
+    reg["to"] = room
+    f = reg["register"]["form"]
+    f["type"] = "submit"
+    f.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/muc#register")
+    f.add_field(var="muc#register_roomnick", value="Bobby")
+    res = await reg.send(timeout=TIMEOUT)
+    out(event="registered", who="bob", type=res["type"])
+    info = await bob["xep_0030"].get_info(jid=room, node="x-roomuser-item", timeout=TIMEOUT)
+    out(event="reserved", who="bob", nicks=[i[3] for i in info["disco_info"]["identities"]])
+
+    try:
+        await carol["xep_0045"].join_muc_wait(room, "Bobby", timeout=TIMEOUT)
+        out(event="conflict", error=None)
+    except slixmpp.exceptions.PresenceError as e:
+        out(event="conflict", error=e.condition)
+    pres, _, _, _ = await carol["xep_0045"].join_muc_wait(room, "Carol", timeout=TIMEOUT)
+    out(event="joined", who="carol", role=pres["muc"]["role"])
+
+    carol["xep_0045"].request_voice(room, "participant")
+    # slixmpp reads a hidden field as a list of values.
+    m = await alice.wait_for("raw_form", lambda m: m["form"].get_values().get("FORM_TYPE") == ["http://jabber.org/protocol/muc#request"])
+    values = m["form"].get_values()
+    out(event="voice_request", who="alice", nick=values.get("muc#roomnick"), type=str(values.get("muc#request_allow")))
+    answer = alice.make_message(room)
+    a = answer["form"]
+    a["type"] = "submit"
+    a.add_field(var="FORM_TYPE", ftype="hidden", value=values["FORM_TYPE"])
+    for var in ("muc#role", "muc#jid", "muc#roomnick"):
+        a.add_field(var=var, value=values.get(var))
+    a.add_field(var="muc#request_allow", ftype="boolean", value=True)
+    answer.send()
+    pr = await carol.wait_for("groupchat_presence", lambda p: p["from"].resource == "Carol" and p["muc"]["role"] == "participant")
+    out(event="voiced", who="carol", role=pr["muc"]["role"], codes=codes(pr))
+
+    await bob["xep_0077"].cancel_registration(jid=room, timeout=TIMEOUT)
+    info = await bob["xep_0030"].get_info(jid=room, node="x-roomuser-item", timeout=TIMEOUT)
+    out(event="unregistered", who="bob", nicks=[i[3] for i in info["disco_info"]["identities"]])
+    for c in clients:
+        c.disconnect()
+    await asyncio.sleep(0.2)
+    out(event="done")
+
+
 async def scenario(args):
     clients = await connect(args)
     alice, bob, carol = clients
@@ -218,7 +285,7 @@ def main():
     p.add_argument("--ca", required=True)
     p.add_argument("--room", required=True)
     p.add_argument("--user", nargs=2, action="append", required=True)
-    p.add_argument("--scenario", default="talk", choices=("talk", "persist", "rejoin", "multisession"))
+    p.add_argument("--scenario", default="talk", choices=("talk", "persist", "rejoin", "multisession", "register_voice"))
     args = p.parse_args()
     if len(args.user) != 3:
         p.error("three --user JID PASSWORD")
@@ -226,7 +293,7 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        run = {"talk": scenario, "persist": persist, "rejoin": rejoin, "multisession": multisession}[args.scenario]
+        run = {"talk": scenario, "persist": persist, "rejoin": rejoin, "multisession": multisession, "register_voice": register_voice}[args.scenario]
         loop.run_until_complete(asyncio.wait_for(run(args), 60))
     except BaseException as e:  # reported, then a failing exit
         out(event="failed", error=repr(e))
