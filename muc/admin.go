@@ -234,46 +234,18 @@ func (r *Room) owner(from string, el, q *etree.Element, typ string) {
 	switch x.SelectAttrValue("type", "") {
 	case "cancel":
 	case "submit":
-		wasPersistent := r.cfg.Persistent
 		cfg, err := parseForm(r.cfg, x)
 		if err != "" {
 			r.s.bounce(from, el, ErrBadRequest.WithText(err))
 			return
 		}
-		r.cfg = cfg
-		if cfg.Persistent {
-			r.save()
-			if !wasPersistent {
-				// What was said before the room became persistent is
-				// kept too: joiners after a restart see what joiners
-				// before it would have.
-				for _, h := range r.history {
-					r.saveHistory(h)
-				}
-			}
-		} else if wasPersistent {
-			r.unsave()
-		}
-		r.notifyConfig()
+		r.applyConfig(cfg)
 	default:
 		r.s.bounce(from, el, ErrBadRequest)
 		return
 	}
 	res, _ := result(el, from, "")
 	r.s.deliver(from, res)
-}
-
-// notifyConfig tells the occupants the configuration changed (104).
-func (r *Room) notifyConfig() {
-	for _, to := range r.occupants {
-		m := etree.NewElement("message")
-		m.CreateAttr("from", r.jid)
-		m.CreateAttr("type", "groupchat")
-		x := m.CreateElement("x")
-		x.CreateAttr("xmlns", NSUser)
-		x.CreateElement("status").CreateAttr("code", "104")
-		r.sendOcc(to, m)
-	}
 }
 
 // destroy removes every occupant and the room.

@@ -416,8 +416,19 @@ func TestConfigurationForm(t *testing.T) {
 			t.Errorf("room disco#info lacks %s", f)
 		}
 	}
-	// Members-only: bob (none) is removed with 321, carol refused with 407.
+	// Members-only: carol (none) is removed with 322 when the room
+	// becomes members-only, bob (a member) stays until his membership is
+	// taken (321); carol is refused with 407.
+	send(t, s, carol, `<presence to='`+room+`/Carol'><x xmlns='http://jabber.org/protocol/muc'><password>s3cret</password></x></presence>`)
+	send(t, s, alice, `<iq type='set' id='m1' to='`+room+`'><query xmlns='http://jabber.org/protocol/muc#admin'><item jid='bob@localhost' affiliation='member'/></query></iq>`)
+	k.reset()
 	send(t, s, alice, submit(map[string]string{"muc#roomconfig_membersonly": "1"}))
+	if g := k.take(carol); len(g) != 2 || !has(codes(g[0]), "104") || g[1].SelectAttrValue("type", "") != "unavailable" || !has(codes(g[1]), "322") || !has(codes(g[1]), "110") {
+		t.Errorf("a non-member when the room became members-only: %s", strings.Join(k.all, "\n"))
+	}
+	if g := k.take(bob); len(g) != 2 || !has(codes(g[1]), "322") || g[1].SelectAttrValue("from", "") != room+"/Carol" {
+		t.Errorf("bob sees carol removed: %s", strings.Join(k.all, "\n"))
+	}
 	send(t, s, alice, `<iq type='set' id='n1' to='`+room+`'><query xmlns='http://jabber.org/protocol/muc#admin'><item jid='bob@localhost' affiliation='none'/></query></iq>`)
 	if g := k.take(bob); len(g) == 0 || !has(codes(g[len(g)-1]), "321") {
 		t.Errorf("members-only removal: %s", strings.Join(k.all, "\n"))
