@@ -24,6 +24,7 @@ import (
 	"jabberd/metrics"
 	"jabberd/muc"
 	"jabberd/negotiation"
+	"jabberd/private"
 	"jabberd/sasl"
 	"jabberd/server"
 	"jabberd/starttls"
@@ -272,7 +273,7 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 	if err != nil {
 		return err
 	}
-	handlers = append(handlers, set.VCard)
+	handlers = append(handlers, set.VCard, private.New(private.Options{Domain: cfg.Domain, Store: db, MaxBytes: cfg.Chat.PrivateMaxBytes, Log: log}))
 	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
 		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components,
 		IQHandlers: handlers})

@@ -1,6 +1,10 @@
 package chat
 
-import "github.com/beevik/etree"
+import (
+	"github.com/beevik/etree"
+
+	"jabberd/stanza"
+)
 
 // IQHandler answers IQ requests in namespaces of its own on behalf of the
 // server's accounts (vcard-temp; PEP and MAM can hook in the same way):
@@ -55,6 +59,19 @@ func (r *Router) stampPresence(from Session, el *etree.Element) {
 	bare := bareOf(from.JID())
 	for _, s := range r.stampers {
 		s.StampPresence(bare, el)
+	}
+}
+
+// IQError answers the request el from the session from, addressed to
+// the bare JID to, with the error e, without echoing its payload (what
+// was refused, maybe for its size, is not sent back).
+func IQError(from Session, el *etree.Element, to string, e stanza.Error) {
+	bare := etree.NewElement(el.Tag)
+	for _, a := range el.Attr {
+		bare.CreateAttr(a.FullKey(), a.Value)
+	}
+	if reply := stanza.BounceTo(bare, e, from.JID(), to); reply != nil {
+		_ = from.Deliver(reply)
 	}
 }
 

@@ -128,6 +128,10 @@ type Chat struct {
 	// VCardPhotoCache is how many accounts' photo hashes (XEP-0153) are
 	// remembered for their presence, least recently used dropped first.
 	VCardPhotoCache int `toml:"vcard_photo_cache"`
+	// PrivateMaxBytes bounds the elements an account keeps in private XML
+	// storage (XEP-0049), in all, as stored; past it a set is refused
+	// with resource-constraint.
+	PrivateMaxBytes int `toml:"private_max_bytes"`
 }
 
 // Limits bound what one connection may cost.

@@ -137,6 +137,9 @@ func (c *Config) validateChat(bad badFunc) {
 	if c.Chat.VCardMaxBytes < 1 {
 		bad("chat.vcard_max_bytes", "must be at least 1")
 	}
+	if c.Chat.PrivateMaxBytes < 1 {
+		bad("chat.private_max_bytes", "must be at least 1")
+	}
 	if c.Chat.VCardPhotoCache < 1 {
 		bad("chat.vcard_photo_cache", "must be at least 1")
 	}

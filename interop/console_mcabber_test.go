@@ -24,9 +24,9 @@ import (
 // mcabberWarnings are what mcabber says when the server lacks something
 // it uses at login or for /request vcard.
 var mcabberWarnings = []clientWarning{
-	pendingWarning("private storage (XEP-0049) of bookmarks", "Server does not support bookmarks storage."),
-	pendingWarning("private storage (XEP-0049) of roster notes", "Server does not support roster notes storage."),
-	pendingWarning("private storage (XEP-0049)", "Sorry, your server doesn't seem to support private storage."),
+	warning("private storage (XEP-0049) of bookmarks", "Server does not support bookmarks storage."),
+	warning("private storage (XEP-0049) of roster notes", "Server does not support roster notes storage."),
+	warning("private storage (XEP-0049)", "Sorry, your server doesn't seem to support private storage."),
 	// The answer to /request vcard alice@localhost.
 	warning("vCard (XEP-0054)", "Received error IQ message (alice@localhost)"),
 	warning("vCard (XEP-0054)", "Received error packet [service-unavailable]"),

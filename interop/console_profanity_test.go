@@ -38,7 +38,7 @@ var profanityWarnings = []clientWarning{
 	warning("multi-user chat (XEP-0045)", "Error joining room"),
 	pendingWarning("message archive (XEP-0313)", "Server doesn't support MAM (urn:xmpp:mam:2)"),
 	pendingWarning("message archive (XEP-0313)", "Server doesn't advertise urn:xmpp:mam:2 feature"),
-	pendingWarning("private storage (XEP-0049) of bookmarks (XEP-0048)", "IQ error received, id: bookmark_init_request"),
+	warning("private storage (XEP-0049) of bookmarks (XEP-0048)", "IQ error received, id: bookmark_init_request"),
 }
 
 // profanity is one profanity process in tmux.

@@ -23,6 +23,12 @@ var (
 	ErrNotAllowed         = Error{"405", "cancel", "not-allowed", ""}
 	ErrRemoteNotFound     = Error{"404", "cancel", "remote-server-not-found", ""}
 	ErrConflict           = Error{"409", "cancel", "conflict", ""}
+	ErrForbidden          = Error{"403", "auth", "forbidden", ""}
+	ErrItemNotFound       = Error{"404", "cancel", "item-not-found", ""}
+	ErrResourceConstraint = Error{"500", "wait", "resource-constraint", ""}
+	ErrPolicyViolation    = Error{"406", "modify", "policy-violation", ""}
+	ErrInternal           = Error{"500", "wait", "internal-server-error", ""}
+	ErrFeatureNotImpl     = Error{"501", "cancel", "feature-not-implemented", ""}
 )
 
 // WithText returns a copy of e carrying a human-readable text.
@@ -68,4 +74,13 @@ func (e Error) Element() *etree.Element {
 		t.SetText(e.Text)
 	}
 	return x
+}
+
+// Error makes an Error an error, so that a stanza error can travel up
+// from where it was decided to where the reply is written.
+func (e Error) Error() string {
+	if e.Text != "" {
+		return e.Condition + ": " + e.Text
+	}
+	return e.Condition
 }

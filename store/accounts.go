@@ -164,6 +164,9 @@ func (db *DB) DeleteAccount(name string) error {
 		if err := deleteVCard(tx, name); err != nil {
 			return fmt.Errorf("delete account %q: vcard: %w", name, err)
 		}
+		if err := deleteNested(tx, bucketPrivate, name); err != nil {
+			return fmt.Errorf("delete account %q: private storage: %w", name, err)
+		}
 		return nil
 	})
 }

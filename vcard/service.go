@@ -77,7 +77,7 @@ func (s *Service) HandleIQ(from chat.Session, el, q *etree.Element, to string) b
 		s.get(from, el, to)
 	case "set":
 		if to != own {
-			s.fail(from, el, to, stanza.Error{Code: "403", Type: "auth", Condition: "forbidden", Text: "only your own vCard can be set"})
+			chat.IQError(from, el, to, stanza.ErrForbidden.WithText("only your own vCard can be set"))
 			return true
 		}
 		s.set(from, el, q, own)
@@ -95,7 +95,7 @@ func (s *Service) get(from chat.Session, el *etree.Element, to string) {
 		var err error
 		if card, err = s.opt.Store.VCard(local); err != nil {
 			s.opt.Log.Error().Err(err).Str("account", local).Msg("reading a vCard failed")
-			s.fail(from, el, to, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
+			chat.IQError(from, el, to, stanza.ErrInternal)
 			return
 		}
 	}
@@ -118,7 +118,7 @@ func (s *Service) get(from chat.Session, el *etree.Element, to string) {
 // refuses a payload that is too big: the bound is on what this one request
 // asks, and retrying (resource-constraint is of type wait) cannot help.
 func (s *Service) set(from chat.Session, el, q *etree.Element, own string) {
-	card := normalize(q)
+	card := stanza.Detached(q)
 	var b []byte
 	photo := ""
 	if len(card.ChildElements()) > 0 {
@@ -126,46 +126,18 @@ func (s *Service) set(from chat.Session, el, q *etree.Element, own string) {
 		photo = photoHash(card)
 	}
 	if len(b) > s.opt.MaxBytes {
-		s.fail(from, el, own, stanza.ErrNotAcceptable.WithText("the vCard is "+strconv.Itoa(len(b))+
+		chat.IQError(from, el, own, stanza.ErrNotAcceptable.WithText("the vCard is "+strconv.Itoa(len(b))+
 			" bytes; at most "+strconv.Itoa(s.opt.MaxBytes)+" are kept (chat.vcard_max_bytes): use a smaller photo"))
 		return
 	}
 	local := s.localOf(own)
 	if err := s.opt.Store.SetVCard(local, b, photo); err != nil {
 		s.opt.Log.Error().Err(err).Str("account", local).Msg("storing a vCard failed")
-		s.fail(from, el, own, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
+		chat.IQError(from, el, own, stanza.ErrInternal)
 		return
 	}
 	s.photos.Add(own, photo)
 	_ = from.Deliver(chat.IQResult(el, from.JID()))
-}
-
-// fail answers el with an error, without echoing its payload (a vCard
-// that was refused for its size is not sent back).
-func (s *Service) fail(from chat.Session, el *etree.Element, to string, e stanza.Error) {
-	bare := etree.NewElement(el.Tag)
-	for _, a := range el.Attr {
-		bare.CreateAttr(a.FullKey(), a.Value)
-	}
-	if reply := stanza.BounceTo(bare, e, from.JID(), to); reply != nil {
-		_ = from.Deliver(reply)
-	}
-}
-
-// normalize returns a copy of the vCard element that declares its own
-// namespace, whatever prefix or inherited declaration the client used, so
-// that it reads the same wherever it is put.
-func normalize(q *etree.Element) *etree.Element {
-	c := q.Copy()
-	c.Space = ""
-	c.Attr = nil
-	c.CreateAttr("xmlns", NS)
-	for _, a := range q.Attr {
-		if a.Space != "xmlns" && a.Key != "xmlns" {
-			c.CreateAttr(a.FullKey(), a.Value)
-		}
-	}
-	return c
 }
 
 // localOf returns the local part of a bare JID of this domain, or "".

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Drive slixmpp's xep_0048 (bookmarks) over xep_0049 (private XML
+storage) against jabberd. Alice's first client reads her bookmarks (none
+yet), stores two conferences and a URL; her second client, another
+resource, reads them back and reports what slixmpp parsed. One JSON object
+per line on stdout; exit 0 when the scenario completed.
+
+Usage: slixmpp_private.py --host H --port P --ca CAFILE --jid JID --password PW
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+import slixmpp
+from slixmpp.plugins.xep_0048 import Bookmarks
+
+TIMEOUT = 20
+
+
+def out(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+async def online(jid, password, ca, host, port):
+    c = slixmpp.ClientXMPP(jid, password, sasl_mech="PLAIN")
+    c.ca_certs = ca
+    for p in ("xep_0030", "xep_0048", "xep_0049"):
+        c.register_plugin(p)
+    ready = asyncio.get_event_loop().create_future()
+    c.add_event_handler("session_start", lambda _: ready.done() or ready.set_result(True))
+    c.connect((host, port))
+    await asyncio.wait_for(ready, TIMEOUT)
+    return c
+
+
+def conferences(iq):
+    b = iq["private"]["bookmarks"]
+    return [{"jid": str(c["jid"]), "nick": c["nick"], "name": c["name"], "autojoin": bool(c["autojoin"])}
+            for c in b["conferences"]], [u["url"] for u in b["urls"]]
+
+
+async def scenario(args):
+    first = await online(args.jid + "/first", args.password, args.ca, args.host, args.port)
+    info = await first["xep_0030"].get_info(jid=first.boundjid.domain, timeout=TIMEOUT)
+    out(event="disco", private="jabber:iq:private" in info["disco_info"]["features"])
+    confs, urls = conferences(await first["xep_0048"].get_bookmarks(method="xep_0049", timeout=TIMEOUT))
+    out(event="bookmarks", who="first", phase="before", conferences=confs, urls=urls)
+    b = Bookmarks()
+    b.add_conference("lab@conference.localhost", "alice", name="The Lab", autojoin=True)
+    b.add_conference("tea@conference.localhost", "al", name="Tea")
+    b.add_url("https://example.org/", name="Example")
+    await first["xep_0048"].set_bookmarks(b, method="xep_0049", timeout=TIMEOUT)
+    out(event="stored", who="first")
+
+    second = await online(args.jid + "/second", args.password, args.ca, args.host, args.port)
+    confs, urls = conferences(await second["xep_0048"].get_bookmarks(method="xep_0049", timeout=TIMEOUT))
+    out(event="bookmarks", who="second", phase="after", conferences=confs, urls=urls)
+    for c in (first, second):
+        c.disconnect()
+    await asyncio.sleep(0.2)
+    out(event="done")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for a in ("--host", "--ca", "--jid", "--password"):
+        p.add_argument(a, required=True)
+    p.add_argument("--port", type=int, required=True)
+    args = p.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(asyncio.wait_for(scenario(args), 60))
+    except BaseException as e:
+        out(event="failed", error=repr(e))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
