@@ -28,23 +28,11 @@ func TestSlixmppPrivateBookmarks(t *testing.T) {
 		Autojoin        bool
 	}
 	type ev struct {
-		Event, Who, Phase string
-		Private           bool
-		Conferences       []conf
-		URLs              []string
+		Private     bool
+		Conferences []conf
+		URLs        []string
 	}
-	got := map[string]ev{}
-	last := ""
-	for _, line := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
-		var e ev
-		if json.Unmarshal([]byte(line), &e) == nil {
-			got[e.Event+"/"+e.Who+"/"+e.Phase] = e
-			last = e.Event
-		}
-	}
-	if r.exitCode() != 0 || last != "done" {
-		t.Fatalf("the slixmpp private storage scenario did not complete (exit %d):\n%s", r.exitCode(), r)
-	}
+	got := scenarioEvents[ev](t, r, "private storage")
 	if !got["disco//"].Private {
 		t.Errorf("slixmpp's disco#info of the server has no jabber:iq:private")
 	}
@@ -56,4 +44,26 @@ func TestSlixmppPrivateBookmarks(t *testing.T) {
 	if !reflect.DeepEqual(e.Conferences, want) || !reflect.DeepEqual(e.URLs, []string{"https://example.org/"}) {
 		t.Errorf("the second client read conferences %+v and URLs %q\nwant %+v and [https://example.org/]", e.Conferences, e.URLs, want)
 	}
+}
+
+// scenarioEvents reads what a slixmpp scenario script (one using
+// testdata/scenario.py) printed, one JSON object per line, keyed by
+// "event/who/phase"; it fails the test unless the script ended with
+// "done" and exit status 0.
+func scenarioEvents[E any](t *testing.T, r *run, what string) map[string]E {
+	t.Helper()
+	got := map[string]E{}
+	last := ""
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
+		var k struct{ Event, Who, Phase string }
+		var e E
+		if json.Unmarshal([]byte(line), &k) == nil && json.Unmarshal([]byte(line), &e) == nil {
+			got[k.Event+"/"+k.Who+"/"+k.Phase] = e
+			last = k.Event
+		}
+	}
+	if r.exitCode() != 0 || last != "done" {
+		t.Fatalf("the slixmpp %s scenario did not complete (exit %d):\n%s", what, r.exitCode(), r)
+	}
+	return got
 }

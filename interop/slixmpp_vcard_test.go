@@ -8,7 +8,6 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,21 +38,10 @@ func TestSlixmppVCard(t *testing.T) {
 		"--alice", "alice@localhost", "--alice-password", password("alice"),
 		"--bob", "bob@localhost", "--bob-password", password("bob"), "--photo", file)
 	type ev struct {
-		Event, Who, Phase, FN, Type, Photo, Hash string
-		VCard                                    bool
+		FN, Type, Photo, Hash string
+		VCard                 bool
 	}
-	got := map[string]ev{}
-	last := ""
-	for _, line := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
-		var e ev
-		if json.Unmarshal([]byte(line), &e) == nil {
-			got[e.Event+"/"+e.Who+"/"+e.Phase] = e
-			last = e.Event
-		}
-	}
-	if r.exitCode() != 0 || last != "done" {
-		t.Fatalf("the slixmpp vCard scenario did not complete (exit %d):\n%s", r.exitCode(), r)
-	}
+	got := scenarioEvents[ev](t, r, "vCard")
 	if !got["disco/alice/"].VCard {
 		t.Errorf("slixmpp's disco#info of the server has no vcard-temp")
 	}

@@ -8,32 +8,11 @@ per line on stdout; exit 0 when the scenario completed.
 Usage: slixmpp_private.py --host H --port P --ca CAFILE --jid JID --password PW
 """
 
-import argparse
-import asyncio
-import json
-import logging
-import sys
-
-import slixmpp
 from slixmpp.plugins.xep_0048 import Bookmarks
 
-TIMEOUT = 20
+from scenario import TIMEOUT, finish, main, online, out
 
-
-def out(**kw):
-    print(json.dumps(kw), flush=True)
-
-
-async def online(jid, password, ca, host, port):
-    c = slixmpp.ClientXMPP(jid, password, sasl_mech="PLAIN")
-    c.ca_certs = ca
-    for p in ("xep_0030", "xep_0048", "xep_0049"):
-        c.register_plugin(p)
-    ready = asyncio.get_event_loop().create_future()
-    c.add_event_handler("session_start", lambda _: ready.done() or ready.set_result(True))
-    c.connect((host, port))
-    await asyncio.wait_for(ready, TIMEOUT)
-    return c
+PLUGINS = ("xep_0030", "xep_0048", "xep_0049")
 
 
 def conferences(iq):
@@ -43,7 +22,7 @@ def conferences(iq):
 
 
 async def scenario(args):
-    first = await online(args.jid + "/first", args.password, args.ca, args.host, args.port)
+    first = await online(args.jid + "/first", args.password, args.ca, args.host, args.port, PLUGINS)
     info = await first["xep_0030"].get_info(jid=first.boundjid.domain, timeout=TIMEOUT)
     out(event="disco", private="jabber:iq:private" in info["disco_info"]["features"])
     confs, urls = conferences(await first["xep_0048"].get_bookmarks(method="xep_0049", timeout=TIMEOUT))
@@ -55,30 +34,11 @@ async def scenario(args):
     await first["xep_0048"].set_bookmarks(b, method="xep_0049", timeout=TIMEOUT)
     out(event="stored", who="first")
 
-    second = await online(args.jid + "/second", args.password, args.ca, args.host, args.port)
+    second = await online(args.jid + "/second", args.password, args.ca, args.host, args.port, PLUGINS)
     confs, urls = conferences(await second["xep_0048"].get_bookmarks(method="xep_0049", timeout=TIMEOUT))
     out(event="bookmarks", who="second", phase="after", conferences=confs, urls=urls)
-    for c in (first, second):
-        c.disconnect()
-    await asyncio.sleep(0.2)
-    out(event="done")
-
-
-def main():
-    p = argparse.ArgumentParser()
-    for a in ("--host", "--ca", "--jid", "--password"):
-        p.add_argument(a, required=True)
-    p.add_argument("--port", type=int, required=True)
-    args = p.parse_args()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(asyncio.wait_for(scenario(args), 60))
-    except BaseException as e:
-        out(event="failed", error=repr(e))
-        sys.exit(1)
+    await finish(first, second)
 
 
 if __name__ == "__main__":
-    main()
+    main(scenario, ("--jid", "--password"))

@@ -11,32 +11,10 @@ Usage: slixmpp_vcard.py --host H --port P --ca CAFILE --alice JID
        --alice-password PW --bob JID --bob-password PW --photo PATH
 """
 
-import argparse
 import asyncio
 import base64
-import json
-import logging
-import sys
 
-import slixmpp
-
-TIMEOUT = 20
-
-
-def out(**kw):
-    print(json.dumps(kw), flush=True)
-
-
-async def online(jid, password, ca, host, port, plugins):
-    c = slixmpp.ClientXMPP(jid, password, sasl_mech="PLAIN")
-    c.ca_certs = ca
-    for p in plugins:
-        c.register_plugin(p)
-    ready = asyncio.get_event_loop().create_future()
-    c.add_event_handler("session_start", lambda _: ready.done() or ready.set_result(True))
-    c.connect((host, port))
-    await asyncio.wait_for(ready, TIMEOUT)
-    return c
+from scenario import TIMEOUT, finish, main, online, out
 
 
 async def scenario(args):
@@ -79,27 +57,8 @@ async def scenario(args):
     own = await alice["xep_0054"].get_vcard(alice.boundjid.bare, timeout=TIMEOUT)
     out(event="vcard", who="alice", phase="own", fn=own["vcard_temp"]["FN"],
         photo=base64.b64encode(own["vcard_temp"]["PHOTO"]["BINVAL"] or b"").decode())
-    for c in (alice, bob):
-        c.disconnect()
-    await asyncio.sleep(0.2)
-    out(event="done")
-
-
-def main():
-    p = argparse.ArgumentParser()
-    for a in ("--host", "--ca", "--alice", "--alice-password", "--bob", "--bob-password", "--photo"):
-        p.add_argument(a, required=True)
-    p.add_argument("--port", type=int, required=True)
-    args = p.parse_args()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(asyncio.wait_for(scenario(args), 60))
-    except BaseException as e:
-        out(event="failed", error=repr(e))
-        sys.exit(1)
+    await finish(alice, bob)
 
 
 if __name__ == "__main__":
-    main()
+    main(scenario, ("--alice", "--alice-password", "--bob", "--bob-password", "--photo"))
