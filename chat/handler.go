@@ -23,6 +23,42 @@ type IQHandler interface {
 	HandleIQ(from Session, el, q *etree.Element, to string) bool
 }
 
+// AccountFeaturer is an IQHandler that serves the accounts themselves:
+// its AccountFeatures are listed in the disco#info of an account's bare
+// JID, which the server answers for the account (XEP-0163 §6 and XEP-0313
+// §7: a client looks for PEP and MAM there).
+type AccountFeaturer interface {
+	AccountFeatures() []string
+}
+
+// AccountIdentifier is an IQHandler that adds an identity to the
+// disco#info of an account's bare JID (PEP's pubsub/pep, XEP-0163 §6.1).
+type AccountIdentifier interface {
+	AccountIdentity() (category, typ string)
+}
+
+// ResultHandler is an IQHandler that sends requests of its own to
+// sessions, from the server (PEP asks a client's disco#info, XEP-0115);
+// the router offers it every IQ result and error addressed to the server.
+type ResultHandler interface {
+	// HandleResult takes el (type result or error) from the session
+	// from, and reports whether it was the answer to one of its requests.
+	HandleResult(from Session, el *etree.Element) bool
+}
+
+// PresenceWatcher is an IQHandler told of a session's initial presence,
+// after the router has handled it (PEP sends the last published items),
+// on the session's goroutine.
+type PresenceWatcher interface {
+	InitialPresence(s Session, el *etree.Element)
+}
+
+// RouterUser is an IQHandler that delivers through the router by itself
+// (PEP's notifications); NewRouter gives it the router.
+type RouterUser interface {
+	UseRouter(r *Router)
+}
+
 // PresenceStamper is an IQHandler that adds to the available presence a
 // user sends before it is routed (XEP-0153's photo hash). It is called on
 // the sender's goroutine for every such presence: it must be cheap.
@@ -49,6 +85,73 @@ func (r *Router) handleIQ(from Session, el *etree.Element, to string) bool {
 		}
 	}
 	return false
+}
+
+// handleResult offers an IQ result or error addressed to the server to
+// the handlers that send requests of their own.
+func (r *Router) handleResult(from Session, el *etree.Element) {
+	for _, h := range r.opt.IQHandlers {
+		if rh, ok := h.(ResultHandler); ok && rh.HandleResult(from, el) {
+			return
+		}
+	}
+}
+
+// initialPresenceHooks tells the handlers that watch for it that a
+// session sent its initial presence.
+func (r *Router) initialPresenceHooks(s Session, el *etree.Element) {
+	for _, h := range r.opt.IQHandlers {
+		if w, ok := h.(PresenceWatcher); ok {
+			w.InitialPresence(s, el)
+		}
+	}
+}
+
+// accountInfo is the disco#info of an account, which the server answers
+// for it (RFC 6120 §10.3.3): the account identity and those of the IQ
+// handlers, and the account features of the IQ handlers.
+func (r *Router) accountInfo(el *etree.Element, from Session) *etree.Element {
+	res := r.reply(el, from)
+	info := res.CreateElement("query")
+	info.CreateAttr("xmlns", NSDiscoInfo)
+	identity := func(category, typ string) {
+		id := info.CreateElement("identity")
+		id.CreateAttr("category", category)
+		id.CreateAttr("type", typ)
+	}
+	identity("account", "registered")
+	for _, h := range r.opt.IQHandlers {
+		if a, ok := h.(AccountIdentifier); ok {
+			identity(a.AccountIdentity())
+		}
+	}
+	info.CreateElement("feature").CreateAttr("var", NSDiscoInfo)
+	for _, h := range r.opt.IQHandlers {
+		if a, ok := h.(AccountFeaturer); ok {
+			for _, f := range a.AccountFeatures() {
+				info.CreateElement("feature").CreateAttr("var", f)
+			}
+		}
+	}
+	return res
+}
+
+// Presence is an available session and the last available presence it
+// broadcast (its XEP-0115 caps are there).
+type Presence struct {
+	Session
+	Presence *etree.Element
+}
+
+// Presences returns the available sessions of a bare JID; the presence
+// elements are the router's: read them, never change them.
+func (r *Router) Presences(bare string) []Presence {
+	es := r.available(bareOf(bare))
+	out := make([]Presence, 0, len(es))
+	for _, e := range es {
+		out = append(out, Presence{e.s, e.presence})
+	}
+	return out
 }
 
 // stampPresence lets the handlers add to an available presence.

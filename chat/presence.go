@@ -116,6 +116,7 @@ func (r *Router) broadcast(from Session, el *etree.Element, typ string) {
 	}
 	if initial {
 		r.initialPresence(from, items, turn)
+		r.initialPresenceHooks(from, el)
 	}
 	// Offline messages go to a resource that can take messages: available
 	// with a non-negative priority (XEP-0160), at its first such presence.

@@ -92,6 +92,12 @@ func (r *Router) exists(local string) bool {
 func (r *Router) iqToUser(from Session, el *etree.Element, _ string) {
 	to := el.SelectAttrValue("to", "")
 	if !strings.Contains(to, "/") {
+		if q := firstChild(el); q != nil && q.Tag == "query" && q.NamespaceURI() == NSDiscoInfo &&
+			el.SelectAttrValue("type", "") == "get" && q.SelectAttr("node") == nil {
+			// Another account's disco#info (XEP-0163 §6: is PEP there).
+			_ = from.Deliver(r.accountInfo(el, from))
+			return
+		}
 		if r.handleIQ(from, el, bareOf(to)) {
 			return
 		}

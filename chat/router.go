@@ -140,6 +140,9 @@ func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Route
 		if s, ok := h.(PresenceStamper); ok {
 			r.stampers = append(r.stampers, s)
 		}
+		if u, ok := h.(RouterUser); ok {
+			u.UseRouter(r)
+		}
 	}
 	return r
 }

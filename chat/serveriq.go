@@ -20,6 +20,9 @@ const (
 func (r *Router) serverIQ(from Session, el *etree.Element) {
 	typ := el.SelectAttrValue("type", "")
 	if typ == "result" || typ == "error" {
+		if bareOf(el.SelectAttrValue("to", "")) == r.domain {
+			r.handleResult(from, el)
+		}
 		return
 	}
 	toServer := bareOf(el.SelectAttrValue("to", "")) == r.domain
@@ -46,6 +49,8 @@ func (r *Router) serverIQ(from Session, el *etree.Element) {
 			info.CreateElement("feature").CreateAttr("var", f)
 		}
 		_ = from.Deliver(res)
+	case ns == NSDiscoInfo && typ == "get" && !toServer && q.SelectAttr("node") == nil:
+		_ = from.Deliver(r.accountInfo(el, from))
 	case ns == NSDiscoItem && typ == "get" && toServer:
 		res := r.reply(el, from)
 		items := res.CreateElement("query")

@@ -107,9 +107,13 @@ func TestServerIQErrors(t *testing.T) {
 		{"version as set",
 			`<iq from='alice@example.com/laptop' to='example.com' id='u5' type='set'><query xmlns='jabber:iq:version'/></iq>`,
 			`<iq id='u5' type='error' from='example.com' to='alice@example.com/laptop'><query xmlns='jabber:iq:version'/>` + errSvc + `</iq>`},
-		{"disco to the account",
+		{"disco to the account (answered by the server for it, RFC 6120 §10.3.3)",
 			`<iq from='alice@example.com/laptop' to='alice@example.com' id='u6' type='get'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`,
-			`<iq id='u6' type='error' from='alice@example.com' to='alice@example.com/laptop'><query xmlns='http://jabber.org/protocol/disco#info'/>` + errSvc + `</iq>`},
+			`<iq id='u6' type='result' from='alice@example.com' to='alice@example.com/laptop'><query xmlns='http://jabber.org/protocol/disco#info'>` +
+				`<identity category='account' type='registered'/><feature var='http://jabber.org/protocol/disco#info'/></query></iq>`},
+		{"disco of a node of the account",
+			`<iq from='alice@example.com/laptop' to='alice@example.com' id='u9' type='get'><query xmlns='http://jabber.org/protocol/disco#info' node='x'/></iq>`,
+			`<iq id='u9' type='error' from='alice@example.com' to='alice@example.com/laptop'><query xmlns='http://jabber.org/protocol/disco#info' node='x'/>` + errSvc + `</iq>`},
 		{"no payload",
 			`<iq from='alice@example.com/laptop' to='example.com' id='u7' type='get'/>`,
 			`<iq id='u7' type='error' from='example.com' to='alice@example.com/laptop'><error code='400' type='modify'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>` +
