@@ -167,6 +167,9 @@ func (db *DB) DeleteAccount(name string) error {
 		if err := deleteNested(tx, bucketPrivate, name); err != nil {
 			return fmt.Errorf("delete account %q: private storage: %w", name, err)
 		}
+		if err := deleteNested(tx, bucketPEP, name); err != nil {
+			return fmt.Errorf("delete account %q: pep: %w", name, err)
+		}
 		return nil
 	})
 }
