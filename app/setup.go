@@ -24,6 +24,7 @@ import (
 	"jabberd/metrics"
 	"jabberd/muc"
 	"jabberd/negotiation"
+	"jabberd/pep"
 	"jabberd/private"
 	"jabberd/sasl"
 	"jabberd/server"
@@ -56,6 +57,8 @@ type Setup struct {
 	upload *uploadListener
 	// VCard answers vcard-temp and stamps presence with photo hashes.
 	VCard *vcard.Service
+	// PEP is the accounts' Personal Eventing Protocol (XEP-0163).
+	PEP *pep.Service
 	// Lab holds the connections' transcripts (nil when [lab] transcripts
 	// is 0).
 	Lab *lab.Recorder
@@ -273,7 +276,12 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 	if err != nil {
 		return err
 	}
-	handlers = append(handlers, set.VCard, private.New(private.Options{Domain: cfg.Domain, Store: db, MaxBytes: cfg.Chat.PrivateMaxBytes, Log: log}))
+	set.PEP, err = pep.New(pep.Options{Domain: cfg.Domain, Store: db, MaxNodes: cfg.PEP.MaxNodes, MaxItems: cfg.PEP.MaxItems,
+		MaxItemBytes: cfg.PEP.MaxItemBytes, CapsCache: cfg.PEP.CapsCache, Log: log})
+	if err != nil {
+		return err
+	}
+	handlers = append(handlers, set.VCard, set.PEP, private.New(private.Options{Domain: cfg.Domain, Store: db, MaxBytes: cfg.Chat.PrivateMaxBytes, Log: log}))
 	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
 		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components,
 		IQHandlers: handlers})

@@ -169,13 +169,19 @@ func (r *Router) stampPresence(from Session, el *etree.Element) {
 // the bare JID to, with the error e, without echoing its payload (what
 // was refused, maybe for its size, is not sent back).
 func IQError(from Session, el *etree.Element, to string, e stanza.Error) {
+	if reply := IQErrorReply(from, el, to, e); reply != nil {
+		_ = from.Deliver(reply)
+	}
+}
+
+// IQErrorReply is the reply IQError sends (nil for a response), for a
+// handler to add to its <error/> before it sends it.
+func IQErrorReply(from Session, el *etree.Element, to string, e stanza.Error) *etree.Element {
 	bare := etree.NewElement(el.Tag)
 	for _, a := range el.Attr {
 		bare.CreateAttr(a.FullKey(), a.Value)
 	}
-	if reply := stanza.BounceTo(bare, e, from.JID(), to); reply != nil {
-		_ = from.Deliver(reply)
-	}
+	return stanza.BounceTo(bare, e, from.JID(), to)
 }
 
 // IQResult is the empty result of an IQ request el from the session whose

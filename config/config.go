@@ -25,6 +25,7 @@ type Config struct {
 	IRC      IRC        `toml:"irc"`
 	MUC      MUC        `toml:"muc"`
 	Upload   Upload     `toml:"upload"`
+	PEP      PEP        `toml:"pep"`
 	Lab      Lab        `toml:"lab"`
 }
 

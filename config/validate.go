@@ -31,6 +31,7 @@ func (c *Config) Validate() error {
 		c.validateIRC,
 		c.validateMUC,
 		c.validateUpload,
+		c.validatePEP,
 		c.validateLab,
 		c.validateLog,
 		c.validateUsers,

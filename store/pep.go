@@ -79,4 +79,3 @@ func (db *DB) UpdatePEPNode(owner, node string, maxNodes int, fn func(cur []byte
 		return b.Put([]byte(node), next)
 	})
 }
-

@@ -1,0 +1,88 @@
+package pep
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/beevik/etree"
+)
+
+// node is a node as stored: its configuration and its items, oldest
+// first.
+type node struct {
+	Config Config `json:"config"`
+	Items  []Item `json:"items"`
+}
+
+// Item is a published item: its id and its payload, serialized.
+type Item struct {
+	ID      string `json:"id"`
+	Payload string `json:"payload"`
+}
+
+func decodeNode(b []byte) (*node, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var n node
+	if err := json.Unmarshal(b, &n); err != nil {
+		return nil, fmt.Errorf("a stored PEP node is damaged: %w", err)
+	}
+	return &n, nil
+}
+
+func (n *node) encode() ([]byte, error) { return json.Marshal(n) }
+
+// put adds it as the newest item, replacing an item with its id, and
+// drops the oldest past what the configuration keeps.
+func (n *node) put(it Item, bound int) {
+	n.remove(it.ID)
+	n.Items = append(n.Items, it)
+	n.trim(bound)
+}
+
+// trim drops the oldest items past what the configuration keeps.
+func (n *node) trim(bound int) {
+	if keep := n.Config.effectiveMax(bound); len(n.Items) > keep {
+		n.Items = append([]Item(nil), n.Items[len(n.Items)-keep:]...)
+	}
+}
+
+// remove drops the item with id; false if there was none.
+func (n *node) remove(id string) bool {
+	for i, it := range n.Items {
+		if it.ID == id {
+			n.Items = append(n.Items[:i], n.Items[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// last returns the newest item, or nil.
+func (n *node) last() *Item {
+	if n == nil || len(n.Items) == 0 {
+		return nil
+	}
+	return &n.Items[len(n.Items)-1]
+}
+
+// element is the <item/> with its payload.
+func (it Item) element() *etree.Element {
+	el := etree.NewElement("item")
+	el.CreateAttr("id", it.ID)
+	doc := etree.NewDocument()
+	if err := doc.ReadFromString(it.Payload); err == nil && doc.Root() != nil {
+		el.AddChild(doc.Root())
+	}
+	return el
+}
+
+// newID is an item id for a publish that names none.
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

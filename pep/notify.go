@@ -1,0 +1,120 @@
+package pep
+
+import (
+	"github.com/beevik/etree"
+
+	"jabberd/chat"
+	"jabberd/store"
+)
+
+// notify sends an event about owner's node to every available session
+// that wants it: the owner's own, and (unless the node is the owner's
+// alone) those of the contacts with a subscription to the owner's
+// presence — each when its client's caps list NODE+notify (XEP-0163
+// §4.3). event makes the <event/> for one message.
+func (s *Service) notify(owner, name string, cfg Config, event func() *etree.Element) {
+	if s.router == nil {
+		return
+	}
+	ownerBare := owner + "@" + s.domain
+	targets := []string{ownerBare}
+	if cfg.Access != AccessWhitelist {
+		items, _, err := s.opt.Store.Roster(owner)
+		if err != nil {
+			s.opt.Log.Error().Err(err).Str("account", owner).Msg("reading the roster for PEP notifications failed")
+		}
+		for _, it := range items {
+			if it.Subscription == store.SubFrom || it.Subscription == store.SubBoth {
+				targets = append(targets, it.JID)
+			}
+		}
+	}
+	for _, bare := range targets {
+		for _, p := range s.router.Presences(bare) {
+			if feats, ok := s.caps.featuresOf(p); ok && feats[name+"+notify"] {
+				_ = p.Deliver(eventMessage(ownerBare, p.JID(), event()))
+			}
+		}
+	}
+}
+
+// eventMessage is a notification from the owner's bare JID.
+func eventMessage(from, to string, event *etree.Element) *etree.Element {
+	m := etree.NewElement("message")
+	m.CreateAttr("from", from)
+	m.CreateAttr("to", to)
+	m.CreateAttr("type", "headline")
+	m.CreateAttr("id", newID())
+	m.AddChild(event)
+	return m
+}
+
+// InitialPresence implements chat.PresenceWatcher: a session that came
+// online gets the last item of each node it is interested in, of its own
+// account and of the contacts whose presence it sees (XEP-0163 §4.3.2),
+// once its client's caps are known (now, or when its disco#info answer
+// comes: HandleResult).
+func (s *Service) InitialPresence(sess chat.Session, el *etree.Element) {
+	if feats, ok := s.caps.featuresOf(chat.Presence{Session: sess, Presence: el}); ok {
+		s.sendLast(sess, feats)
+	}
+}
+
+// sendLast sends sess the last items of the nodes its client wants
+// notifications of (those configured to send them on presence).
+func (s *Service) sendLast(sess chat.Session, feats map[string]bool) {
+	bare := chat.Bare(sess.JID())
+	local := chat.LocalPart(bare, s.domain)
+	if local == "" || !hasNotify(feats) {
+		return
+	}
+	owners := []string{local}
+	items, _, err := s.opt.Store.Roster(local)
+	if err != nil {
+		s.opt.Log.Error().Err(err).Str("account", local).Msg("reading the roster for PEP last items failed")
+	}
+	for _, it := range items {
+		if it.Subscription == store.SubTo || it.Subscription == store.SubBoth {
+			if o := chat.LocalPart(it.JID, s.domain); o != "" {
+				owners = append(owners, o)
+			}
+		}
+	}
+	for _, owner := range owners {
+		s.sendLastOf(sess, bare, owner, feats)
+	}
+}
+
+// sendLastOf sends sess the last items of owner's nodes it wants.
+func (s *Service) sendLastOf(sess chat.Session, bare, owner string, feats map[string]bool) {
+	names, err := s.opt.Store.PEPNodeNames(owner)
+	if err != nil {
+		s.opt.Log.Error().Err(err).Str("account", owner).Msg("listing PEP nodes failed")
+		return
+	}
+	for _, name := range names {
+		if !feats[name+"+notify"] {
+			continue
+		}
+		b, err := s.opt.Store.PEPNode(owner, name)
+		if err != nil {
+			continue
+		}
+		n, err := decodeNode(b)
+		if err != nil || n == nil || n.Config.SendLast != SendOnPresence || s.access(bare, owner, n.Config) != nil {
+			continue
+		}
+		if last := n.last(); last != nil {
+			_ = sess.Deliver(eventMessage(owner+"@"+s.domain, sess.JID(), itemsEvent(name, last.element())))
+		}
+	}
+}
+
+func hasNotify(feats map[string]bool) bool {
+	for f := range feats {
+		if len(f) > len("+notify") && f[len(f)-len("+notify"):] == "+notify" {
+			return true
+		}
+	}
+	return false
+}
