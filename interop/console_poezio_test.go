@@ -30,18 +30,18 @@ import (
 // poezioWarnings are what poezio says (in its window, or in its debug log
 // of the stanzas it received) when the server lacks something it uses.
 var poezioWarnings = []clientWarning{
-	pendingWarning("bookmarks: PEP (XEP-0163) or private storage (XEP-0049)", "No remote bookmark storage available"),
-	pendingWarning("bookmarks: PEP (XEP-0163) or private storage (XEP-0049)", "Unable to fetch the remote bookmarks"),
-	pendingWarning("bookmarks: PEP (XEP-0163) or private storage (XEP-0049)", "Could not set the remote bookmarks"),
+	warning("bookmarks: PEP (XEP-0163) or private storage (XEP-0049)", "No remote bookmark storage available"),
+	warning("bookmarks: PEP (XEP-0163) or private storage (XEP-0049)", "Unable to fetch the remote bookmarks"),
+	warning("bookmarks: PEP (XEP-0163) or private storage (XEP-0049)", "Could not set the remote bookmarks"),
 	warning("message carbons (XEP-0280)", "RECV: <iq", `type="error"`, "urn:xmpp:carbons:2"),
 	// The archive of a conversation is the account's (disco#info to the
 	// bare JID, then a query there). A room's archive is the room's: poezio
 	// asks before it joins, and a room that does not exist yet has none.
-	pendingWarning("disco#info on the account (XEP-0030)", "RECV: <iq", `type="error"`, `from="bob@localhost"`, "http://jabber.org/protocol/disco#info"),
+	warning("disco#info on the account (XEP-0030)", "RECV: <iq", `type="error"`, `from="bob@localhost"`, "http://jabber.org/protocol/disco#info"),
 	pendingWarning("message archive (XEP-0313)", "Failed fetching logs for carol@localhost"),
 	pendingWarning("message archive (XEP-0313)", "The entity carol@localhost does not support MAM"),
 	warning("vCard (XEP-0054)", "RECV: <iq", `type="error"`, `<vCard xmlns="vcard-temp"`),
-	pendingWarning("PEP (XEP-0163)", "RECV: <iq", `type="error"`, `<publish node="http://jabber.org/protocol/nick">`),
+	warning("PEP (XEP-0163)", "RECV: <iq", `type="error"`, `<publish node="http://jabber.org/protocol/nick">`),
 }
 
 // poezio is one poezio process in tmux.
@@ -115,6 +115,15 @@ func TestPoezio(t *testing.T) {
 	}
 	j.waitQuery(t, full, "<enable", "urn:xmpp:carbons:2")
 	j.waitQuery(t, full, "vcard-temp")
+	// PEP: the server asked what poezio's caps mean, poezio's nickname
+	// publish got a result, and the notification of it came back to
+	// poezio itself (its caps list http://jabber.org/protocol/nick+notify).
+	waitFileContains(t, "poezio's debug log", p.debugLog, "SEND: <iq", `type="result"`, `to="localhost"`, `id="caps sha-1 `, "http://jabber.org/protocol/nick+notify")
+	waitFileContains(t, "poezio's debug log", p.debugLog, "RECV: <iq", `type="result"`, `<publish node="http://jabber.org/protocol/nick"><item id="current" />`)
+	waitFileContains(t, "poezio's debug log", p.debugLog, `RECV: <message from="bob@localhost"`, `type="headline"`,
+		`<items node="http://jabber.org/protocol/nick"><item id="current"><nick xmlns="http://jabber.org/protocol/nick">bob</nick>`)
+	// Its bookmarks: from private storage (XEP-0049), though PEP is listed.
+	waitFileContains(t, "poezio's debug log", p.debugLog, "RECV: <iq", `type="result"`, `<query xmlns="jabber:iq:private"><storage xmlns="storage:bookmarks"`)
 	waitFileContains(t, "poezio's debug log", p.debugLog, "RECV: <iq", `type="result"`, `<vCard xmlns="vcard-temp"`)
 
 	recv := startReceiver(t, j, "carol")
@@ -126,6 +135,8 @@ func TestPoezio(t *testing.T) {
 
 	p.typeLine("/join team@conference.localhost/bob")
 	p.waitFor("You (bob) joined the room", "The room has been created")
+	// poezio bookmarks the room it joined, in private storage.
+	j.waitQuery(t, full, "jabber:iq:private", "<conference", "jid='team@conference.localhost'")
 	room := "hello team, from poezio"
 	p.sayInRoom("poezio's debug log", p.debugLog, "bob", room, "bob> "+room)
 
