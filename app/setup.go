@@ -281,7 +281,10 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 	if err != nil {
 		return err
 	}
-	handlers = append(handlers, set.VCard, set.PEP, private.New(private.Options{Domain: cfg.Domain, Store: db, MaxBytes: cfg.Chat.PrivateMaxBytes, Log: log}))
+	// XEP-0048 bookmarks in private storage are the PEP bookmarks (XEP-0402 §5).
+	priv := private.New(private.Options{Domain: cfg.Domain, Store: db, MaxBytes: cfg.Chat.PrivateMaxBytes, Log: log,
+		Mirrors: map[string]private.Mirror{"{" + pep.NSBookmarks48 + "}storage": pep.PrivateBookmarks{S: set.PEP}}})
+	handlers = append(handlers, set.VCard, set.PEP, priv)
 	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
 		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components,
 		IQHandlers: handlers})

@@ -55,6 +55,7 @@ func (s *Service) publish(from chat.Session, el, op, opts *etree.Element, owner 
 	pub.CreateElement("item").CreateAttr("id", id)
 	_ = from.Deliver(res)
 	s.notify(owner, name, cfg, func() *etree.Element { return itemsEvent(name, it.element()) })
+	s.synced(owner, name)
 	return nil
 }
 
@@ -122,6 +123,7 @@ func (s *Service) retract(from chat.Session, el, op *etree.Element, owner string
 			return itemsEvent(name, r)
 		})
 	}
+	s.synced(owner, name)
 	return nil
 }
 
@@ -149,6 +151,7 @@ func (s *Service) deleteNode(from chat.Session, el *etree.Element, name, owner s
 		ev.CreateElement("delete").CreateAttr("node", name)
 		return ev
 	})
+	s.synced(owner, name)
 	return nil
 }
 

@@ -90,7 +90,9 @@ var features = []string{
 func (s *Service) Features() []string { return features }
 
 // AccountFeatures implements chat.AccountFeaturer.
-func (s *Service) AccountFeatures() []string { return features }
+func (s *Service) AccountFeatures() []string {
+	return append(features[:len(features):len(features)], bookmarkFeatures...)
+}
 
 // AccountIdentity implements chat.AccountIdentifier.
 func (s *Service) AccountIdentity() (string, string) { return "pubsub", "pep" }

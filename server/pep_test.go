@@ -194,3 +194,37 @@ func TestPEP(t *testing.T) {
 	bob.expect(event("bob@localhost/b2", "<delete node='"+avatarMD+"'/>"))
 	pepError(t, bob, getItems, "item-not-found", "")
 }
+
+// TestBookmarksCompat: XEP-0048 bookmarks stored in private storage are
+// XEP-0402 items (notified to the owner's client that wants them), and a
+// room bookmarked or removed through XEP-0402 is in what private storage
+// answers; a URL, which XEP-0402 has no form for, stays.
+func TestBookmarksCompat(t *testing.T) {
+	h := start(t, nil)
+	alice := h.login(t, "alice", "a")
+	withCaps(alice, []string{"urn:xmpp:bookmarks:1+notify"}, false)
+	url := "<url name='Example' url='https://example.org/'/>"
+	lab := "<conference jid='lab@conference.localhost' name='Lab' autojoin='true'><nick>al</nick></conference>"
+	alice.send("<iq type='set' id='s1'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>" + lab + url + "</storage></query></iq>")
+	lab402 := "<conference xmlns='urn:xmpp:bookmarks:1' name='Lab' autojoin='true'><nick>al</nick></conference>"
+	alice.expectSet("<iq id='s1' type='result' from='alice@localhost' to='alice@localhost/a'/>",
+		"<message from='alice@localhost' to='alice@localhost/a' type='headline' id='{*}'><event xmlns='"+nsPubsub+"#event'><items node='urn:xmpp:bookmarks:1'><item id='lab@conference.localhost'>"+lab402+"</item></items></event></message>")
+	alice.send("<iq type='get' id='g1'><pubsub xmlns='" + nsPubsub + "'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>")
+	alice.expect("<iq id='g1' type='result' from='alice@localhost' to='alice@localhost/a'><pubsub xmlns='" + nsPubsub + "'><items node='urn:xmpp:bookmarks:1'><item id='lab@conference.localhost'>" + lab402 + "</item></items></pubsub></iq>")
+
+	tea402 := "<conference xmlns='urn:xmpp:bookmarks:1' name='Tea'/>"
+	alice.send(publishIQ("p1", "urn:xmpp:bookmarks:1", "tea@conference.localhost", tea402, field("pubsub#access_model", "whitelist")))
+	alice.nextElement() // the result
+	alice.nextElement() // the notification
+	getPrivate := "<iq type='get' id='g2'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>"
+	alice.send(getPrivate)
+	alice.expect("<iq id='g2' type='result' from='alice@localhost' to='alice@localhost/a'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>" +
+		lab + "<conference jid='tea@conference.localhost' name='Tea'/>" + url + "</storage></query></iq>")
+
+	alice.send("<iq type='set' id='r1'><pubsub xmlns='" + nsPubsub + "'><retract node='urn:xmpp:bookmarks:1'><item id='lab@conference.localhost'/></retract></pubsub></iq>")
+	alice.nextElement()
+	alice.nextElement()
+	alice.send(getPrivate)
+	alice.expect("<iq id='g2' type='result' from='alice@localhost' to='alice@localhost/a'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>" +
+		"<conference jid='tea@conference.localhost' name='Tea'/>" + url + "</storage></query></iq>")
+}
