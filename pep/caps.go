@@ -171,16 +171,16 @@ func verify(hashName string, info *etree.Element) string {
 	default:
 		return ""
 	}
+	// Each list is sorted before "<" is appended: "nick" comes before
+	// "nick+notify" ('+' sorts before '<').
 	var ids, feats []string
 	for _, id := range info.SelectElements("identity") {
 		ids = append(ids, id.SelectAttrValue("category", "")+"/"+id.SelectAttrValue("type", "")+"/"+
-			id.SelectAttrValue("xml:lang", "")+"/"+id.SelectAttrValue("name", "")+"<")
+			id.SelectAttrValue("xml:lang", "")+"/"+id.SelectAttrValue("name", ""))
 	}
 	for _, f := range info.SelectElements("feature") {
-		feats = append(feats, f.SelectAttrValue("var", "")+"<")
+		feats = append(feats, f.SelectAttrValue("var", ""))
 	}
-	slices.Sort(ids)
-	slices.Sort(feats)
 	var forms []string
 	for _, x := range info.SelectElements("x") {
 		if x.NamespaceURI() == nsData {
@@ -188,27 +188,45 @@ func verify(hashName string, info *etree.Element) string {
 		}
 	}
 	slices.Sort(forms)
-	h.Write([]byte(strings.Join(ids, "") + strings.Join(feats, "") + strings.Join(forms, "")))
+	h.Write([]byte(joinSorted(ids) + joinSorted(feats) + strings.Join(forms, "")))
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 
 // formString is an extended form's part of the verification string:
 // FORM_TYPE, then each field by var with its values, sorted.
 func formString(x *etree.Element) string {
+	type field struct {
+		name   string
+		values []string
+	}
 	formType := ""
-	var fields []string
+	var fields []field
 	for _, f := range x.SelectElements("field") {
 		var values []string
 		for _, v := range f.SelectElements("value") {
-			values = append(values, v.Text()+"<")
+			values = append(values, v.Text())
 		}
-		slices.Sort(values)
 		if name := f.SelectAttrValue("var", ""); name == "FORM_TYPE" {
-			formType = strings.Join(values, "")
+			formType = joinSorted(values)
 		} else {
-			fields = append(fields, name+"<"+strings.Join(values, ""))
+			fields = append(fields, field{name, values})
 		}
 	}
-	slices.Sort(fields)
-	return formType + strings.Join(fields, "")
+	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
+	out := formType
+	for _, f := range fields {
+		out += f.name + "<" + joinSorted(f.values)
+	}
+	return out
+}
+
+// joinSorted sorts list and ends each of its strings with "<".
+func joinSorted(list []string) string {
+	slices.Sort(list)
+	var b strings.Builder
+	for _, s := range list {
+		b.WriteString(s)
+		b.WriteString("<")
+	}
+	return b.String()
 }

@@ -27,6 +27,16 @@ func TestVerify(t *testing.T) {
 			<field var='software'><value>Psi</value></field><field var='software_version'><value>0.11</value></field>
 			</x></query>`,
 			"q07IKJEyjvHSyhy//CH0CxmKi8w="},
+		// What slixmpp 1.8.3 answered (TestSlixmppPEP): "shim" sorts
+		// before "shim#SubID", "nick" before "nick+notify".
+		{"slixmpp", "sha-1", `<query xmlns='http://jabber.org/protocol/disco#info' node='http://slixmpp.com/ver/1.8.3#xKQYEebIxMbBHcxxvUlLPPwXn7Q='>
+			<identity category='client' type='bot'/><feature var='http://jabber.org/protocol/disco#info'/>
+			<feature var='http://jabber.org/protocol/shim'/><feature var='http://jabber.org/protocol/shim#SubID'/>
+			<feature var='jabber:x:data'/><feature var='http://jabber.org/protocol/caps'/>
+			<feature var='urn:xmpp:avatar:metadata+notify'/><feature var='urn:xmpp:avatar:metadata'/>
+			<feature var='http://jabber.org/protocol/nick+notify'/><feature var='http://jabber.org/protocol/nick'/>
+			<feature var='eu.siacs.conversations.axolotl.devicelist+notify'/></query>`,
+			"xKQYEebIxMbBHcxxvUlLPPwXn7Q="},
 		{"unknown hash", "md5", `<query xmlns='http://jabber.org/protocol/disco#info'/>`, ""},
 	} {
 		doc := etree.NewDocument()
