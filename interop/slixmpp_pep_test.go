@@ -6,12 +6,9 @@ package interop
 // and from private storage (testdata/slixmpp_pep.py).
 
 import (
-	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -29,18 +26,9 @@ func TestSlixmppPEP(t *testing.T) {
 	t.Parallel()
 	needSlixmpp(t)
 	j := startJabberd(t, serverOptions{configure: func(c *config.Config) { c.Chat.AutoRoster = true }})
-	avatar := make([]byte, 30<<10)
-	rand.Read(avatar)
-	file := filepath.Join(t.TempDir(), "avatar.png")
-	if err := os.WriteFile(file, avatar, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file, avatar := randomFile(t, "avatar.png", 30<<10)
 	sum := sha1.Sum(avatar)
-	host, port := j.addr[:strings.LastIndex(j.addr, ":")], portOf(j.addr)
-	script, _ := filepath.Abs(filepath.Join("testdata", "slixmpp_pep.py"))
-	r := runClient(t, runOptions{}, python, script, "--host", host, "--port", port, "--ca", j.caFile(),
-		"--alice", "alice@localhost", "--alice-password", password("alice"),
-		"--bob", "bob@localhost", "--bob-password", password("bob"), "--avatar", file)
+	r := runAliceBob(t, j, "slixmpp_pep.py", "--avatar", file)
 	type conf struct{ JID, Name, Nick, XML string }
 	type ev struct {
 		Identities                  [][]string

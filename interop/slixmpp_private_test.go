@@ -4,7 +4,9 @@ package interop
 // (testdata/slixmpp_private.py).
 
 import (
+	"crypto/rand"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -66,4 +68,28 @@ func scenarioEvents[E any](t *testing.T, r *run, what string) map[string]E {
 		t.Fatalf("the slixmpp %s scenario did not complete (exit %d):\n%s", what, r.exitCode(), r)
 	}
 	return got
+}
+
+// randomFile writes n random bytes to a file named name in a temporary
+// directory and returns its path and the bytes.
+func randomFile(t *testing.T, name string, n int) (string, []byte) {
+	t.Helper()
+	b := make([]byte, n)
+	rand.Read(b)
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file, b
+}
+
+// runAliceBob runs a slixmpp scenario script of testdata with alice's and
+// bob's accounts on j (and the extra arguments) and returns the run.
+func runAliceBob(t *testing.T, j *jabberd, script string, extra ...string) *run {
+	t.Helper()
+	host, port := j.addr[:strings.LastIndex(j.addr, ":")], portOf(j.addr)
+	path, _ := filepath.Abs(filepath.Join("testdata", script))
+	return runClient(t, runOptions{}, append([]string{python, path, "--host", host, "--port", port, "--ca", j.caFile(),
+		"--alice", "alice@localhost", "--alice-password", password("alice"),
+		"--bob", "bob@localhost", "--bob-password", password("bob")}, extra...)...)
 }

@@ -4,13 +4,9 @@ package interop
 // (testdata/slixmpp_vcard.py).
 
 import (
-	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"jabberd/config"
@@ -25,18 +21,9 @@ func TestSlixmppVCard(t *testing.T) {
 	t.Parallel()
 	needSlixmpp(t)
 	j := startJabberd(t, serverOptions{configure: func(c *config.Config) { c.Chat.AutoRoster = true }})
-	photo := make([]byte, 20<<10)
-	rand.Read(photo)
-	file := filepath.Join(t.TempDir(), "photo.png")
-	if err := os.WriteFile(file, photo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file, photo := randomFile(t, "photo.png", 20<<10)
 	sum := sha1.Sum(photo)
-	host, port := j.addr[:strings.LastIndex(j.addr, ":")], portOf(j.addr)
-	script, _ := filepath.Abs(filepath.Join("testdata", "slixmpp_vcard.py"))
-	r := runClient(t, runOptions{}, python, script, "--host", host, "--port", port, "--ca", j.caFile(),
-		"--alice", "alice@localhost", "--alice-password", password("alice"),
-		"--bob", "bob@localhost", "--bob-password", password("bob"), "--photo", file)
+	r := runAliceBob(t, j, "slixmpp_vcard.py", "--photo", file)
 	type ev struct {
 		FN, Type, Photo, Hash string
 		VCard                 bool

@@ -133,11 +133,7 @@ func (s *Service) legacyToBookmarks(owner string) error {
 	var cfg Config
 	var changed []Item
 	var gone []string
-	err = s.opt.Store.UpdatePEPNode(owner, NSBookmarks, s.opt.MaxNodes, func(cur []byte) ([]byte, error) {
-		n, err := decodeNode(cur)
-		if err != nil {
-			return nil, err
-		}
+	err = s.update(owner, NSBookmarks, func(n *node) (*node, error) {
 		if n == nil {
 			n = &node{Config: defaultConfig(NSBookmarks)}
 		}
@@ -160,7 +156,7 @@ func (s *Service) legacyToBookmarks(owner string) error {
 		n.Items = want
 		n.trim(s.opt.MaxItems)
 		cfg = n.Config
-		return n.encode()
+		return n, nil
 	})
 	if err != nil {
 		return err

@@ -18,11 +18,7 @@ func (s *Service) items(from chat.Session, el, op *etree.Element, owner, to stri
 	if name == "" {
 		return appError(stanza.ErrBadRequest, "nodeid-required")
 	}
-	b, err := s.opt.Store.PEPNode(owner, name)
-	if err != nil {
-		return err
-	}
-	n, err := decodeNode(b)
+	n, err := s.readNode(owner, name)
 	if err != nil {
 		return err
 	}

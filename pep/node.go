@@ -86,3 +86,19 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// update changes owner's node in one transaction: fn gets the node (nil
+// when there is none) and returns it changed, nil to remove it, or the
+// error that leaves it as it was.
+func (s *Service) update(owner, name string, fn func(n *node) (*node, error)) error {
+	return s.opt.Store.UpdatePEPNode(owner, name, s.opt.MaxNodes, func(cur []byte) ([]byte, error) {
+		n, err := decodeNode(cur)
+		if err != nil {
+			return nil, err
+		}
+		if n, err = fn(n); err != nil || n == nil {
+			return nil, err
+		}
+		return n.encode()
+	})
+}

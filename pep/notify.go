@@ -96,11 +96,7 @@ func (s *Service) sendLastOf(sess chat.Session, bare, owner string, feats map[st
 		if !feats[name+"+notify"] {
 			continue
 		}
-		b, err := s.opt.Store.PEPNode(owner, name)
-		if err != nil {
-			continue
-		}
-		n, err := decodeNode(b)
+		n, err := s.readNode(owner, name)
 		if err != nil || n == nil || n.Config.SendLast != SendOnPresence || s.access(bare, owner, n.Config) != nil {
 			continue
 		}

@@ -64,11 +64,7 @@ func (s *Service) publish(from chat.Session, el, op, opts *etree.Element, owner 
 func (s *Service) store(owner, name string, opts *etree.Element, it Item) (Config, error) {
 	fields := formFields(opts)
 	var cfg Config
-	err := s.opt.Store.UpdatePEPNode(owner, name, s.opt.MaxNodes, func(cur []byte) ([]byte, error) {
-		n, err := decodeNode(cur)
-		if err != nil {
-			return nil, err
-		}
+	err := s.update(owner, name, func(n *node) (*node, error) {
 		if n == nil {
 			n = &node{Config: defaultConfig(name)}
 			if err := n.Config.apply(fields, s.opt.MaxItems); err != nil {
@@ -79,7 +75,7 @@ func (s *Service) store(owner, name string, opts *etree.Element, it Item) (Confi
 		}
 		n.put(it, s.opt.MaxItems)
 		cfg = n.Config
-		return n.encode()
+		return n, nil
 	})
 	if errors.Is(err, store.ErrTooManyNodes) {
 		return cfg, appError(stanza.ErrResourceConstraint.WithText("an account has at most "+
@@ -101,16 +97,12 @@ func (s *Service) retract(from chat.Session, el, op *etree.Element, owner string
 		return appError(stanza.ErrBadRequest, "item-required")
 	}
 	var cfg Config
-	err := s.opt.Store.UpdatePEPNode(owner, name, s.opt.MaxNodes, func(cur []byte) ([]byte, error) {
-		n, err := decodeNode(cur)
-		if err != nil {
-			return nil, err
-		}
+	err := s.update(owner, name, func(n *node) (*node, error) {
 		if n == nil || !n.remove(id) {
 			return nil, stanza.ErrItemNotFound
 		}
 		cfg = n.Config
-		return n.encode()
+		return n, nil
 	})
 	if err != nil {
 		return err
@@ -130,16 +122,12 @@ func (s *Service) retract(from chat.Session, el, op *etree.Element, owner string
 // deleteNode removes a node and its items and tells the interested.
 func (s *Service) deleteNode(from chat.Session, el *etree.Element, name, owner string) error {
 	var cfg Config
-	err := s.opt.Store.UpdatePEPNode(owner, name, s.opt.MaxNodes, func(cur []byte) ([]byte, error) {
-		n, err := decodeNode(cur)
-		if err != nil {
-			return nil, err
-		}
+	err := s.update(owner, name, func(n *node) (*node, error) {
 		if n == nil {
 			return nil, stanza.ErrItemNotFound
 		}
 		cfg = n.Config
-		return nil, nil
+		return nil, nil // removed
 	})
 	if err != nil {
 		return err
@@ -159,11 +147,7 @@ func (s *Service) deleteNode(from chat.Session, el *etree.Element, name, owner s
 func (s *Service) configure(from chat.Session, el, op *etree.Element, typ, owner string) error {
 	name := op.SelectAttrValue("node", "")
 	if typ == "get" {
-		b, err := s.opt.Store.PEPNode(owner, name)
-		if err != nil {
-			return err
-		}
-		n, err := decodeNode(b)
+		n, err := s.readNode(owner, name)
 		if err != nil {
 			return err
 		}
@@ -182,11 +166,7 @@ func (s *Service) configure(from chat.Session, el, op *etree.Element, typ, owner
 		return stanza.ErrBadRequest.WithText("a configure set carries a data form")
 	}
 	if x.SelectAttrValue("type", "") != "cancel" {
-		err := s.opt.Store.UpdatePEPNode(owner, name, s.opt.MaxNodes, func(cur []byte) ([]byte, error) {
-			n, err := decodeNode(cur)
-			if err != nil {
-				return nil, err
-			}
+		err := s.update(owner, name, func(n *node) (*node, error) {
 			if n == nil {
 				return nil, stanza.ErrItemNotFound
 			}
@@ -194,7 +174,7 @@ func (s *Service) configure(from chat.Session, el, op *etree.Element, typ, owner
 				return nil, err
 			}
 			n.trim(s.opt.MaxItems)
-			return n.encode()
+			return n, nil
 		})
 		if err != nil {
 			return err

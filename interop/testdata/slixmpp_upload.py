@@ -10,22 +10,14 @@ The CA is trusted by the HTTP client through SSL_CERT_FILE (the caller sets
 it), as aiohttp uses the default verify paths.
 """
 
-import argparse
 import asyncio
 import hashlib
-import json
-import logging
 import ssl
-import sys
 import urllib.request
 
 import slixmpp
 
-TIMEOUT = 20
-
-
-def out(**kw):
-    print(json.dumps(kw), flush=True)
+from scenario import TIMEOUT, finish, main, out
 
 
 async def scenario(args):
@@ -67,26 +59,8 @@ async def scenario(args):
     loop = asyncio.get_event_loop()
     data = await loop.run_in_executor(None, lambda: urllib.request.urlopen(url, context=ctx, timeout=TIMEOUT).read())
     out(event="downloaded", size=len(data), sha256=hashlib.sha256(data).hexdigest())
-    c.disconnect()
-    await asyncio.sleep(0.2)
-    out(event="done")
-
-
-def main():
-    p = argparse.ArgumentParser()
-    for a in ("--host", "--ca", "--jid", "--password", "--file"):
-        p.add_argument(a, required=True)
-    p.add_argument("--port", type=int, required=True)
-    args = p.parse_args()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(asyncio.wait_for(scenario(args), 60))
-    except BaseException as e:
-        out(event="failed", error=repr(e))
-        sys.exit(1)
+    await finish(c)
 
 
 if __name__ == "__main__":
-    main()
+    main(scenario, ("--jid", "--password", "--file"))
