@@ -85,6 +85,23 @@ func NewReader(r io.Reader, lim Limits, bufSize int) *Reader {
 // Call it only right after an event, before Next.
 func (r *Reader) Rest() []byte { return r.src.rest(r.dec.InputOffset()) }
 
+// Buffered is how many bytes were read from the input and not parsed yet.
+// Between events with nothing buffered, the next event starts with bytes
+// the input has yet to give (see Fill).
+func (r *Reader) Buffered() int { return r.src.end - r.src.pos }
+
+// Fill reads once from the input into the empty buffer, outside the XML
+// decoder: a connection waits for a client's next burst in Fill's shallow
+// frame rather than deep in the decoder. A read that ran into its deadline
+// (os.ErrDeadlineExceeded) leaves the Reader as it was; any other error is
+// kept for Next, as Next's own would be.
+func (r *Reader) Fill() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.src.fill()
+}
+
 // Next returns the next event. Protocol faults are returned as *Error with
 // the RFC 6120 condition; I/O errors (io.EOF, timeouts) are returned as is.
 func (r *Reader) Next() (Event, error) {

@@ -3,6 +3,7 @@ package stream
 import (
 	"errors"
 	"io"
+	"os"
 	"sync"
 )
 
@@ -123,4 +124,24 @@ func (s *source) Read(p []byte) (int, error) {
 	}
 	p[0] = c
 	return 1, nil
+}
+
+// fill reads once into an empty buffer; a full buffer is left as it is.
+// Unlike ReadByte it keeps no error that may pass: a read that ran into
+// its deadline (a probe of what TLS already holds) can be tried again.
+func (s *source) fill() error {
+	if s.pos < s.end || s.err != nil {
+		return s.err
+	}
+	s.refillBuffer()
+	s.pos, s.end = 0, 0
+	n, err := s.r.Read(s.buf)
+	s.end = n
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		s.err = err
+	}
+	if n > 0 {
+		return nil
+	}
+	return err
 }
