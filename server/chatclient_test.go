@@ -62,7 +62,14 @@ func extraPassword(user string) string { return user + "-test-password" }
 // it stops at the features after SASL).
 func (h *harness) login(t testing.TB, user, resource string) *chatClient {
 	t.Helper()
-	c := h.dialChat(t, user)
+	return h.loginOn(t, h.dialChat(t, user), resource)
+}
+
+// loginOn is login on a client already dialled (dialChat), whose tcp a
+// test may have wrapped.
+func (h *harness) loginOn(t testing.TB, c *chatClient, resource string) *chatClient {
+	t.Helper()
+	user := c.user
 
 	// Plaintext stream: features must offer STARTTLS. The server sends
 	// nothing after <proceed/> before our ClientHello, so the tokenizer

@@ -63,7 +63,10 @@ func (c *conn) Serve() {
 		return
 	}
 	for c.m.State() != negotiation.Closed {
-		ev := c.read()
+		// An idle session parks in awaitInput, called from here so that
+		// read's frame is not under it.
+		deadline := c.readDeadline()
+		ev := c.read(deadline, c.awaitInput(deadline))
 		if h := c.srv.testHookEvent; h != nil && ev != nil {
 			h(ev)
 		}
@@ -82,18 +85,26 @@ func (c *conn) newReader() {
 	c.r = stream.NewReader(c.core.Source(), c.srv.streamLimits(), readBufferSize)
 }
 
-// read waits for the next stream event and turns it into a machine event;
-// nil means the client is gone. Before a session is bound the negotiation
-// deadline applies; after, the idle timeout.
-func (c *conn) read() negotiation.Event {
-	deadline := c.deadline
+// readDeadline is the deadline of the next read: before a session is
+// bound the negotiation's, after it the idle timeout.
+func (c *conn) readDeadline() time.Time {
 	if c.bound() {
-		deadline = time.Now().Add(c.srv.cfg.Limits.IdleTimeout.Duration)
+		return time.Now().Add(c.srv.cfg.Limits.IdleTimeout.Duration)
 	}
-	if err := c.core.Arm(deadline); err != nil {
-		return stopEvent(err)
+	return c.deadline
+}
+
+// read waits for the next stream event and turns it into a machine event;
+// nil means the client is gone. err is what the wait before it ended with
+// (awaitInput).
+func (c *conn) read(deadline time.Time, err error) negotiation.Event {
+	var ev stream.Event
+	if err == nil {
+		if err = c.core.Arm(deadline); err != nil {
+			return stopEvent(err)
+		}
+		ev, err = c.r.Next()
 	}
-	ev, err := c.r.Next()
 	if err == nil {
 		c.logIn(ev)
 		c.observeIn(ev)
@@ -122,6 +133,18 @@ func (c *conn) read() negotiation.Event {
 		return negotiation.TimeoutEvent{Waiting: "stream negotiation to finish"}
 	}
 	return nil
+}
+
+// awaitInput waits for a bound session's next input in a shallow frame
+// (transport's AwaitInput) when nothing is buffered: idle sessions park
+// here, not in the XML decoder, and their stacks shrink.
+//
+//go:noinline
+func (c *conn) awaitInput(deadline time.Time) error {
+	if !c.bound() || c.r.Buffered() > 0 {
+		return nil
+	}
+	return c.core.AwaitInput(deadline, c.r.Fill)
 }
 
 // stopEvent turns the core's stop reason into the stream error that ends

@@ -161,8 +161,9 @@ func (h *harness) waitConnCount(t testing.TB, want int) {
 
 // waitParkedReaders waits until n connection goroutines are parked in a
 // network read (the goroutine dump shows them in "IO wait" under
-// (*conn).read). Tests that stop connections use it so that the stop meets
-// a connection blocked in its read, not one between two reads.
+// (*conn).read, or under (*conn).awaitInput for a bound session). Tests
+// that stop connections use it so that the stop meets a connection blocked
+// in its read, not one between two reads.
 func (h *harness) waitParkedReaders(t testing.TB, n int) {
 	t.Helper()
 	deadline := time.Now().Add(ioTimeout)
@@ -171,7 +172,7 @@ func (h *harness) waitParkedReaders(t testing.TB, n int) {
 		m := runtime.Stack(buf, true)
 		parked := 0
 		for _, g := range strings.Split(string(buf[:m]), "\n\n") {
-			if strings.Contains(g, "[IO wait") && strings.Contains(g, "jabberd/server.(*conn).read(") {
+			if strings.Contains(g, "[IO wait") && (strings.Contains(g, "jabberd/server.(*conn).read(") || strings.Contains(g, "jabberd/server.(*conn).awaitInput(")) {
 				parked++
 			}
 		}

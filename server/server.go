@@ -134,6 +134,7 @@ func New(opt Options) (*Server, error) {
 			}
 		},
 		LateWindow: opt.Config.Lab.ListenAfterFailure.Duration,
+		IdleGrace:  transport.DefaultIdleGrace,
 		Log:        opt.Log,
 		Metrics:    opt.Metrics,
 	}

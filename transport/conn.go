@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"net"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,9 @@ type Settings struct {
 	// what the client still sends after a refused STARTTLS or a failed
 	// handshake ([lab] listen_after_failure; 0: it does not).
 	LateWindow time.Duration
+	// IdleGrace is how long a session's AwaitInput waits before it tells
+	// the observer the connection is quiet (0: it never does).
+	IdleGrace time.Duration
 	// Log is the listener's logger; each connection adds its id and
 	// remote address.
 	Log zerolog.Logger
@@ -82,8 +86,9 @@ type Conn struct {
 	driver Driver
 	id, ip string
 	tcp    net.Conn
-	log    atomic.Pointer[zerolog.Logger]
-	obs    Observer // nil when nobody watches
+	log    zerolog.Logger           // the listener's, with connHook
+	fields atomic.Pointer[[]string] // With's key/value pairs, for connHook
+	obs    Observer                 // nil when nobody watches
 
 	mu     sync.Mutex // guards nc
 	nc     net.Conn   // the current transport: TCP, then TLS over it
@@ -121,8 +126,7 @@ type Conn struct {
 // New wraps an accepted socket. The driver is set with Run.
 func New(set *Settings, nc net.Conn, id, ip string) *Conn {
 	c := &Conn{set: set, id: id, ip: ip, tcp: nc, nc: nc}
-	lg := set.Log.With().Str("conn", id).Str("remote", nc.RemoteAddr().String()).Logger()
-	c.log.Store(&lg)
+	c.log = set.Log.Hook(connHook{c})
 	c.queue.init()
 	return c
 }
@@ -145,14 +149,41 @@ func (c *Conn) Local() string { return c.tcp.LocalAddr().String() }
 // Remote is the client's address and port.
 func (c *Conn) Remote() string { return c.tcp.RemoteAddr().String() }
 
-// Log returns the connection's logger.
-func (c *Conn) Log() *zerolog.Logger { return c.log.Load() }
+// Log returns the connection's logger: every event it logs carries the
+// connection's id, the client's address and the fields given to With.
+func (c *Conn) Log() *zerolog.Logger { return &c.log }
 
-// With adds a field to the connection's logger from now on (the JID or
-// nick once known).
+// With adds a field to the connection's log events from now on (the JID or
+// nick once known); a key given again takes the new value.
 func (c *Conn) With(key, value string) {
-	lg := c.Log().With().Str(key, value).Logger()
-	c.log.Store(&lg)
+	var fields []string
+	if p := c.fields.Load(); p != nil {
+		fields = slices.Clone(*p)
+	}
+	for i := 0; i < len(fields); i += 2 {
+		if fields[i] == key {
+			fields[i+1] = value
+			c.fields.Store(&fields)
+			return
+		}
+	}
+	fields = append(fields, key, value)
+	c.fields.Store(&fields)
+}
+
+// connHook writes a connection's fields into each of its log events. A
+// zerolog context (Logger.With) would copy them into a 500-byte buffer per
+// connection, and again for every field added, which every idle session
+// kept; the hook writes them only into the events that are logged.
+type connHook struct{ c *Conn }
+
+func (h connHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	e.Str("conn", h.c.id).Str("remote", h.c.tcp.RemoteAddr().String())
+	if p := h.c.fields.Load(); p != nil {
+		for f := *p; len(f) >= 2; f = f[2:] {
+			e.Str(f[0], f[1])
+		}
+	}
 }
 
 // Phase is "plaintext" or "tls", for the debug log.
@@ -173,24 +204,42 @@ func (c *Conn) Context() context.Context { return c.set.Context }
 // on some input: it is logged with its stack and ends this connection only.
 // Whoever ends it, a TLS connection ends with close_notify.
 func (c *Conn) Serve() {
+	if m := c.set.Metrics; m != nil {
+		m.Opened(c.Local())
+	}
+	// Two deferred calls, not one per step: an idle session parks under
+	// this frame (see AwaitInput), and every byte of it counts.
+	defer c.ended()
+	defer c.recoverPanic()
+	c.logConnected()
+	c.driver.Serve()
+}
+
+// recoverPanic ends the connection on a panic of its handler: a bug on
+// some input, logged with its stack.
+func (c *Conn) recoverPanic() {
+	if v := recover(); v != nil {
+		c.EndReason("handler panicked")
+		c.Log().Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Msg("connection handler panicked; connection closed")
+	}
+}
+
+// ended runs as Serve ends, however it ends: close_notify and the queue
+// (finish), the driver leaves, the observer and the metrics are told, the
+// helper and the socket are closed.
+func (c *Conn) ended() {
 	defer c.tcp.Close()
 	defer c.helper.stop()
 	if m := c.set.Metrics; m != nil {
-		local := c.Local()
-		m.Opened(local)
-		defer func() { m.Closed(local, c.dialect, c.reached()) }()
+		defer m.Closed(c.Local(), c.dialect, c.reached())
 	}
 	defer c.observeClosed()
 	defer c.driver.Ended()
-	defer c.finish()
-	defer func() {
-		if v := recover(); v != nil {
-			c.EndReason("handler panicked")
-			c.Log().Error().Str("panic", fmt.Sprint(v)).Str("stack", string(debug.Stack())).Msg("connection handler panicked; connection closed")
-		}
-	}()
+	c.finish()
+}
+
+func (c *Conn) logConnected() {
 	c.Log().Info().Str("local", c.tcp.LocalAddr().String()).Msg("connected")
-	c.driver.Serve()
 }
 
 // EndReason records why the connection ends (the first reason given wins),
