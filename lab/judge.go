@@ -44,7 +44,7 @@ func (t *Transcript) check(flag, result, reason string) {
 func (t *Transcript) trigger() int {
 	for i := len(t.records) - 1; i >= 0; i-- {
 		e := t.records[i]
-		if e.dir == dirEvent && bytes.HasPrefix(t.arena[e.start:e.end], []byte("verdict")) {
+		if e.dir == dirEvent && bytes.HasPrefix(t.data(e), []byte("verdict")) {
 			continue
 		}
 		return i + 1

@@ -92,3 +92,7 @@ func (w watcher) Noted(n transport.Note) {
 }
 
 func (w watcher) Closed(reason string) { w.t.End(reason) }
+
+// Quiet packs the transcript while the connection is idle
+// (transport.Quieter).
+func (w watcher) Quiet() { w.t.Quiet() }

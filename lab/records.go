@@ -11,7 +11,7 @@ import "time"
 type entry struct {
 	at         int64 // Unix nanoseconds
 	offset     int64
-	start, end int64 // the data is arena[start:end]
+	start, end int64 // the data's offsets in the transcript's data (see Transcript.data)
 	n          int32
 	dir        uint8 // index in dirNames
 	phase      uint8 // index in phaseNames
@@ -58,20 +58,20 @@ func (t *Transcript) push(r Record) {
 	if r.Phase != "" {
 		phase = r.Phase
 	}
-	start := int64(len(t.arena))
+	start := t.base + int64(len(t.arena))
 	t.arena = append(t.arena, r.Data...)
 	t.records = append(t.records, entry{
-		at: time.Now().UnixNano(), offset: r.Offset, start: start, end: int64(len(t.arena)), n: int32(r.Len),
+		at: time.Now().UnixNano(), offset: r.Offset, start: start, end: t.base + int64(len(t.arena)), n: int32(r.Len),
 		dir: code(dirNames[:], r.Dir), phase: code(phaseNames[:], phase), redacted: r.Redacted,
 	})
 }
 
 // pushBytes appends data as an entry of direction dir, in the current phase.
 func (t *Transcript) pushBytes(dir uint8, offset int64, n int, data []byte, redacted bool) {
-	start := int64(len(t.arena))
+	start := t.base + int64(len(t.arena))
 	t.arena = append(t.arena, data...)
 	t.records = append(t.records, entry{
-		at: time.Now().UnixNano(), offset: offset, start: start, end: int64(len(t.arena)), n: int32(n),
+		at: time.Now().UnixNano(), offset: offset, start: start, end: t.base + int64(len(t.arena)), n: int32(n),
 		dir: dir, phase: code(phaseNames[:], t.phase), redacted: redacted,
 	})
 }

@@ -34,7 +34,7 @@ const (
 func (t *Transcript) lastSASL() (saslMoment, bool) {
 	for i := len(t.records) - 1; i >= 0; i-- {
 		e := t.records[i]
-		data := string(t.arena[e.start:e.end])
+		data := string(t.data(e))
 		switch {
 		case e.dir == dirEvent && strings.HasPrefix(data, authOKPrefix):
 			_, mech, _ := strings.Cut(data, " with ")
@@ -56,7 +56,7 @@ func (t *Transcript) inputTagsSince(at int) []string {
 	var out []string
 	for _, e := range t.records[at+1:] {
 		if e.dir == dirIn {
-			out = append(out, tagLocal(string(t.arena[e.start:e.end])))
+			out = append(out, tagLocal(string(t.data(e))))
 		}
 	}
 	return out

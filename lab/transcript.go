@@ -26,7 +26,12 @@ type Transcript struct {
 	// arena holds the data of every record, one after the other: a
 	// transcript is two allocations that grow, not one per record, and
 	// neither holds pointers for the collector to follow.
-	arena    []byte
+	arena []byte
+	// base is where arena starts in the transcript's data: what came
+	// before is in chunks, deflated when the connection went quiet
+	// (pack.go).
+	base     int64
+	chunks   []chunk
 	size     int // bytes of c2s and s2c data kept
 	phase    string
 	verdict  verdict
@@ -329,10 +334,22 @@ func (t *Transcript) Records() []Record {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	out := make([]Record, len(t.records))
+	var in []byte // the chunk being read, inflated once
+	var at chunk
 	for i, e := range t.records {
+		var data []byte
+		if e.start >= t.base {
+			data = t.arena[e.start-t.base : e.end-t.base]
+		} else {
+			if e.start < at.start || e.start >= at.end || in == nil {
+				at = t.chunks[t.chunkOf(e.start)]
+				in = inflate(at.z, int(at.end-at.start))
+			}
+			data = in[e.start-at.start : e.end-at.start]
+		}
 		out[i] = Record{
 			Seq: i + 1, Time: time.Unix(0, e.at), Dir: dirNames[e.dir], Phase: phaseNames[e.phase],
-			Offset: e.offset, Len: int(e.n), Data: string(t.arena[e.start:e.end]), Redacted: e.redacted,
+			Offset: e.offset, Len: int(e.n), Data: string(data), Redacted: e.redacted,
 		}
 	}
 	return out

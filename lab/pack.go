@@ -1,0 +1,109 @@
+package lab
+
+import (
+	"bytes"
+	"compress/flate"
+	"io"
+	"slices"
+	"sync"
+)
+
+// A live session keeps its transcript for as long as it lasts, and most
+// sessions spend that time idle: the bytes of a login (headers, features,
+// the SASL exchange, the bind) sat uncompressed in every idle session's
+// arena, about 4 KiB each. When the connection goes quiet (Quiet, called
+// by the connection core after its idle grace) the data recorded since the
+// last time is deflated into a chunk of its own and the arena let go. The
+// chunks are never rewritten: a session that is busy now and then deflates
+// only what is new each time, never its whole history. Reading a record in
+// a chunk inflates that chunk (the status page, the lab's rules, which look
+// back at the login); the entries, small and read by the verdicts, stay as
+// they are.
+
+// minPack is the least new data worth a chunk of its own.
+const minPack = 256
+
+// chunk is deflated arena data: the logical arena bytes [start, end).
+type chunk struct {
+	start, end int64
+	z          []byte
+}
+
+var (
+	deflaters = sync.Pool{New: func() any {
+		w, _ := flate.NewWriter(nil, flate.BestSpeed) // BestSpeed is a valid level
+		return w
+	}}
+	inflaters sync.Pool // flate readers, made on first use
+)
+
+// Quiet packs what was recorded since the last time (transport.Quieter):
+// the connection is idle.
+func (t *Transcript) Quiet() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.arena) >= minPack {
+		var buf bytes.Buffer
+		w := deflaters.Get().(*flate.Writer)
+		w.Reset(&buf)
+		_, _ = w.Write(t.arena) // a bytes.Buffer does not fail
+		_ = w.Close()
+		deflaters.Put(w)
+		end := t.base + int64(len(t.arena))
+		t.chunks = append(t.chunks, chunk{start: t.base, end: end, z: bytes.Clone(buf.Bytes())})
+		t.base, t.arena = end, nil
+	}
+	if cap(t.records)-len(t.records) > 4 {
+		t.records = slices.Clone(t.records) // room for a login's worth is let go
+	}
+}
+
+// data returns the bytes of e, inflating its chunk if it was packed.
+func (t *Transcript) data(e entry) []byte {
+	if e.start >= t.base {
+		return t.arena[e.start-t.base : e.end-t.base]
+	}
+	c := t.chunks[t.chunkOf(e.start)]
+	b := inflate(c.z, int(c.end-c.start))
+	return b[e.start-c.start : e.end-c.start]
+}
+
+// chunkOf is the index of the chunk that holds the data at offset at.
+func (t *Transcript) chunkOf(at int64) int {
+	i, _ := slices.BinarySearchFunc(t.chunks, at, func(c chunk, at int64) int {
+		switch {
+		case c.end <= at:
+			return -1
+		case c.start > at:
+			return 1
+		}
+		return 0
+	})
+	return i
+}
+
+// inflate returns the n bytes deflated in z.
+func inflate(z []byte, n int) []byte {
+	src := bytes.NewReader(z)
+	r, _ := inflaters.Get().(io.ReadCloser)
+	if r == nil {
+		r = flate.NewReader(src)
+	} else {
+		_ = r.(flate.Resetter).Reset(src, nil)
+	}
+	out := make([]byte, n)
+	_, err := io.ReadFull(r, out)
+	inflaters.Put(r)
+	if err != nil {
+		// Only this package deflated z, into memory: it cannot be corrupt.
+		panic("lab: a packed transcript chunk does not inflate: " + err.Error())
+	}
+	return out
+}
+
+// Packed is how many chunks the transcript's data was deflated into so far.
+func (t *Transcript) Packed() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.chunks)
+}
