@@ -21,6 +21,7 @@ var Reloadable = []string{
 	"tls.cert", "tls.key", "tls.client_cas", "tls.client_certs", "tls.min_version",
 	"lab.client_choice", "lab.slow_handshake_delay",
 	"log.level",
+	"memory.gc_percent", "memory.limit",
 }
 
 // ReloadReport is what a reload did.
@@ -114,8 +115,11 @@ func (set *Setup) reloadLocked(next *config.Config) (ReloadReport, error) {
 	if set.LogLevel != nil {
 		set.LogLevel(eff.Log.Level)
 	}
+	if set.Memory {
+		ApplyMemory(eff.Memory, set.log)
+	}
 	asked := *set.asked
-	asked.Users, asked.TLS, asked.Lab, asked.Log = eff.Users, eff.TLS, eff.Lab, eff.Log
+	asked.Users, asked.TLS, asked.Lab, asked.Log, asked.Memory = eff.Users, eff.TLS, eff.Lab, eff.Log, eff.Memory
 	set.asked = &asked
 	set.running.Store(eff)
 	return rep, nil
@@ -130,6 +134,7 @@ func reloadable(running, next *config.Config) *config.Config {
 	eff.TLS.ClientCerts, eff.TLS.MinVersion = next.TLS.ClientCerts, next.TLS.MinVersion
 	eff.Lab.ClientChoice, eff.Lab.SlowHandshakeDelay = next.Lab.ClientChoice, next.Lab.SlowHandshakeDelay
 	eff.Log.Level = next.Log.Level
+	eff.Memory = next.Memory
 	return &eff
 }
 

@@ -72,6 +72,10 @@ type Setup struct {
 	// LogLevel, when set, applies a reloaded log.level (the binary's
 	// logger is the one that knows how).
 	LogLevel func(level string)
+	// Memory, when true, has a reload apply [memory] to the process's
+	// runtime (ApplyMemory): the binary sets it, tests that share a
+	// process leave it alone.
+	Memory bool
 
 	cfg    *config.Config
 	asked  *config.Config // cfg before listeners that are not available were skipped

@@ -20,6 +20,7 @@ type Config struct {
 	Auth     Auth       `toml:"auth"`
 	Chat     Chat       `toml:"chat"`
 	Limits   Limits     `toml:"limits"`
+	Memory   Memory     `toml:"memory"`
 	Log      Log        `toml:"log"`
 	Users    []User     `toml:"user"`
 	IRC      IRC        `toml:"irc"`

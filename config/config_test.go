@@ -51,7 +51,8 @@ func wantDefault() *Config {
 			MaxConns:           50000,
 			MaxBytesBurst:      65536,
 		},
-		Log: Log{Level: "info", Format: "console"},
+		Memory: Memory{GCPercent: 50},
+		Log:    Log{Level: "info", Format: "console"},
 		IRC: IRC{
 			Address: ":6667", TLS: tlspolicy.Optional, Network: "jabberd",
 			RegistrationTimeout: Duration{30 * time.Second},

@@ -27,6 +27,7 @@ func (c *Config) Validate() error {
 		c.validateAuth,
 		c.validateChat,
 		c.validateLimits,
+		c.validateMemory,
 		c.validatePasswordCache,
 		c.validateIRC,
 		c.validateMUC,

@@ -40,7 +40,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "jabberd: %v\n", err)
 		return 1
 	}
-	set.ConfigFile, set.LogLevel = opts.config, setLogLevel
+	set.ConfigFile, set.LogLevel, set.Memory = opts.config, setLogLevel, true
+	app.ApplyMemory(cfg.Memory, log)
 	addrs, err := set.Listen()
 	if err != nil {
 		set.Store.Close()
