@@ -87,6 +87,14 @@ func (r *Router) blockedBetween(fromJID, toJID string) (byRecipient, bySender bo
 	return byRecipient, bySender
 }
 
+// Blocked reports whether either of two JIDs' accounts blocks the other
+// (XEP-0191): what the server sends on one's behalf (PEP notifications)
+// does not go to the other.
+func (r *Router) Blocked(a, b string) bool {
+	x, y := r.blockedBetween(a, b)
+	return x || y
+}
+
 // enforceBlocks stops a stanza between a user and someone either of them
 // blocks (XEP-0191 §3.3): the sender's own block is answered with
 // not-acceptable and <blocked/>, the recipient's with service-unavailable

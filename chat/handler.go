@@ -53,6 +53,13 @@ type PresenceWatcher interface {
 	InitialPresence(s Session, el *etree.Element)
 }
 
+// SubscriptionWatcher is an IQHandler told that a session's account now
+// sees a contact's presence (the contact approved the subscription; PEP
+// sends the contact's last published items).
+type SubscriptionWatcher interface {
+	Subscribed(s Session, contactBare string)
+}
+
 // RouterUser is an IQHandler that delivers through the router by itself
 // (PEP's notifications); NewRouter gives it the router.
 type RouterUser interface {
@@ -103,6 +110,18 @@ func (r *Router) initialPresenceHooks(s Session, el *etree.Element) {
 	for _, h := range r.opt.IQHandlers {
 		if w, ok := h.(PresenceWatcher); ok {
 			w.InitialPresence(s, el)
+		}
+	}
+}
+
+// subscribedHooks tells the handlers that watch for it that the sessions
+// of ownerBare now see contactBare's presence.
+func (r *Router) subscribedHooks(ownerBare, contactBare string) {
+	for _, h := range r.opt.IQHandlers {
+		if w, ok := h.(SubscriptionWatcher); ok {
+			for _, e := range r.available(ownerBare) {
+				w.Subscribed(e.s, contactBare)
+			}
 		}
 	}
 }

@@ -167,6 +167,7 @@ func (r *Router) inboundSubscribed(owner, contactBare string) {
 	for _, e := range r.available(ownerBare) {
 		r.sendPresenceOf(contactBare, e.s, math.MaxUint64) // every resource: none told the owner before
 	}
+	r.subscribedHooks(ownerBare, contactBare)
 }
 
 // inboundUnsubscribed: owner's subscription to contactBare ended or was

@@ -30,6 +30,9 @@ func (s *Service) notify(owner, name string, cfg Config, event func() *etree.Ele
 		}
 	}
 	for _, bare := range targets {
+		if bare != ownerBare && s.router.Blocked(ownerBare, bare) {
+			continue
+		}
 		for _, p := range s.router.Presences(bare) {
 			if feats, ok := s.caps.featuresOf(p); ok && feats[name+"+notify"] {
 				_ = p.Deliver(eventMessage(ownerBare, p.JID(), event()))
@@ -81,12 +84,33 @@ func (s *Service) sendLast(sess chat.Session, feats map[string]bool) {
 		}
 	}
 	for _, owner := range owners {
-		s.sendLastOf(sess, bare, owner, feats)
+		if owner == local || !s.router.Blocked(owner+"@"+s.domain, bare) {
+			s.sendLastOf(sess, bare, owner, feats, false)
+		}
 	}
 }
 
-// sendLastOf sends sess the last items of owner's nodes it wants.
-func (s *Service) sendLastOf(sess chat.Session, bare, owner string, feats map[string]bool) {
+// Subscribed implements chat.SubscriptionWatcher: a session that now sees
+// a contact's presence gets the last items of the contact's nodes it is
+// interested in (those sent on subscription), when its caps are known.
+func (s *Service) Subscribed(sess chat.Session, contactBare string) {
+	owner := s.localOf(contactBare)
+	if owner == "" {
+		return
+	}
+	for _, p := range s.router.Presences(chat.Bare(sess.JID())) {
+		if p.Session == sess {
+			if feats, ok := s.caps.featuresOf(p); ok {
+				s.sendLastOf(sess, chat.Bare(sess.JID()), owner, feats, true)
+			}
+		}
+	}
+}
+
+// sendLastOf sends sess the last items of owner's nodes it wants: those
+// sent on presence, and on a new subscription (onSub) those sent on
+// subscription too.
+func (s *Service) sendLastOf(sess chat.Session, bare, owner string, feats map[string]bool, onSub bool) {
 	names, err := s.opt.Store.PEPNodeNames(owner)
 	if err != nil {
 		s.opt.Log.Error().Err(err).Str("account", owner).Msg("listing PEP nodes failed")
@@ -97,7 +121,8 @@ func (s *Service) sendLastOf(sess chat.Session, bare, owner string, feats map[st
 			continue
 		}
 		n, err := s.readNode(owner, name)
-		if err != nil || n == nil || n.Config.SendLast != SendOnPresence || s.access(bare, owner, n.Config) != nil {
+		send := n != nil && (n.Config.SendLast == SendOnPresence || (onSub && n.Config.SendLast == SendOnSub))
+		if err != nil || !send || s.access(bare, owner, n.Config) != nil {
 			continue
 		}
 		if last := n.last(); last != nil {

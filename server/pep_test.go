@@ -228,3 +228,49 @@ func TestBookmarksCompat(t *testing.T) {
 	alice.expect("<iq id='g2' type='result' from='alice@localhost' to='alice@localhost/a'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>" +
 		"<conference jid='tea@conference.localhost' name='Tea'/>" + url + "</storage></query></iq>")
 }
+
+// TestPEPAccessModels: without a subscription carol reads alice's open
+// node (an OMEMO device list) but not her avatar (presence, the default:
+// presence-subscription-required); bob, once alice approves his
+// subscription, gets her last avatar (his caps want it), and then reads
+// it; once he blocks her, her next publish does not reach him.
+func TestPEPAccessModels(t *testing.T) {
+	h := start(t, nil)
+	alice := h.login(t, "alice", "a")
+	alice.available("")
+	meta := "<metadata xmlns='" + avatarMD + "'><info bytes='3' id='h1' type='image/png'/></metadata>"
+	alice.send(publishIQ("p1", avatarMD, "h1", meta, ""))
+	alice.nextElement()
+	devices := "<list xmlns='eu.siacs.conversations.axolotl'><device id='42'/></list>"
+	alice.send(publishIQ("p2", "eu.siacs.conversations.axolotl.devicelist", "current", devices, ""))
+	alice.nextElement()
+
+	if _, err := h.set.Users().Add("carol", extraPassword("carol")); err != nil {
+		t.Fatal(err)
+	}
+	carol := h.login(t, "carol", "c")
+	items := func(node string) string {
+		return "<iq type='get' id='g1' to='alice@localhost'><pubsub xmlns='" + nsPubsub + "'><items node='" + node + "'/></pubsub></iq>"
+	}
+	carol.send(items("eu.siacs.conversations.axolotl.devicelist"))
+	carol.expect("<iq id='g1' type='result' from='alice@localhost' to='carol@localhost/c'><pubsub xmlns='" + nsPubsub + "'><items node='eu.siacs.conversations.axolotl.devicelist'><item id='current'>" + devices + "</item></items></pubsub></iq>")
+	pepError(t, carol, items(avatarMD), "not-authorized", "presence-subscription-required")
+
+	bob := h.login(t, "bob", "b")
+	withCaps(bob, []string{avatarMD + "+notify"}, false)
+	bob.send("<presence to='alice@localhost' type='subscribe'/>")
+	alice.expect("<presence from='bob@localhost' to='alice@localhost/a' type='subscribe'/>")
+	alice.send("<presence to='bob@localhost' type='subscribed'/>")
+	event := "<message from='alice@localhost' to='bob@localhost/b' type='headline' id='{*}'><event xmlns='" + nsPubsub + "#event'><items node='" + avatarMD + "'><item id='h1'>" + meta + "</item></items></event></message>"
+	bob.expectSet("<presence from='alice@localhost' to='bob@localhost/b' type='subscribed'/>", "<presence from='alice@localhost/a' to='bob@localhost/b'/>", event)
+	bob.send(items(avatarMD))
+	bob.expect("<iq id='g1' type='result' from='alice@localhost' to='bob@localhost/b'><pubsub xmlns='" + nsPubsub + "'><items node='" + avatarMD + "'><item id='h1'>" + meta + "</item></items></pubsub></iq>")
+
+	// Once bob blocks alice (XEP-0191), her publish does not reach him.
+	bob.send("<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'><item jid='alice@localhost'/></block></iq>")
+	bob.expect("<iq id='b1' type='result' from='bob@localhost' to='bob@localhost/b'/>")
+	alice.nextElement() // bob's unavailable, as the block says
+	alice.send(publishIQ("p3", avatarMD, "h2", meta, ""))
+	alice.nextElement()
+	bob.ping() // and nothing before its answer
+}
