@@ -32,6 +32,9 @@ const benchUsage = `usage: jabberd bench [flags] login|idle|messages
   idle      open -n sessions (login, bind, initial presence) and hold them; server RSS
             per session (give -pid of a freshly started server); with -register each
             session has its own account (server: auth.in_band_registration = true)
+  tlsraw    the tlsraw reference alone (with -tlsraw-addr: against a server half already
+            running, e.g. under valgrind: jabberd bench tlsraw-server prints its address
+            and serves until its standard input closes)
   messages  -pairs sender/receiver pairs streaming chat messages with -window in flight,
             plus a ping-pong pair for the round trip under load
 
@@ -92,6 +95,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	switch fs.Arg(0) {
 	case "login":
 		return r.login()
+	case "tlsraw":
+		return r.reference()
 	case "idle":
 		return r.idle()
 	case "messages":
@@ -106,9 +111,10 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 type benchFlags struct {
 	addr, domain, state, user, password *string
 	flow, tlsVer, src, cpuProfile       *string
-	curves                              *string
+	curves, tlsrawAddr                  *string
 	conc, pid, n, pairs, window         *int
 	accounts                            *int
+	setup                               *bool
 	dur, hold                           *time.Duration
 	register                            *bool
 }
@@ -136,6 +142,8 @@ func newBenchFlags(stderr io.Writer) (*flag.FlagSet, *benchFlags) {
 		src:        fs.String("src", "", "comma-separated local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2: about 28 000 connections each)"),
 		curves:     fs.String("curves", "x25519", "key exchanges the clients offer and the tlsraw server accepts, comma-separated: x25519, x25519mlkem768, p256, p384 (the same for logins and the reference)"),
 		accounts:   fs.Int("accounts", 0, "login: spread the logins over this many accounts, -user followed by 0…N-1 with -password, made (or found taken) by in-band registration before measuring; 0: every login is -user"),
+		setup:      fs.Bool("setup", true, "login with -accounts: make the accounts and log each in once before measuring; false when they exist and the server has seen them (a second run against the same server)"),
+		tlsrawAddr: fs.String("tlsraw-addr", "", "the tlsraw reference's server half already running at this address (`jabberd bench tlsraw-server` prints it, e.g. under valgrind), instead of a child process; its CPU is then not read"),
 		cpuProfile: fs.String("cpuprofile", "", "write the bench client's own CPU profile to this file (to see what the load generator costs)"),
 	}
 }
@@ -193,7 +201,7 @@ func (r benchRun) progress(label string) func(done, errs int64) {
 // server half runs in a child process, and prints both with their ratios.
 func (r benchRun) login() int {
 	ctx, f := context.Background(), r.f
-	if r.t.Accounts > 0 {
+	if r.t.Accounts > 0 && *f.setup {
 		err := bench.MakeAccounts(ctx, r.t, *f.conc, r.progress("accounts"))
 		fmt.Fprintln(r.stderr)
 		if err != nil {
@@ -203,18 +211,12 @@ func (r benchRun) login() int {
 	}
 	login := bench.Login(ctx, r.t, *f.flow, *f.conc, *f.dur, *f.pid, r.progress("login "+*f.flow))
 	fmt.Fprintln(r.stderr)
-	child, err := r.startTLSRawServer()
+	raw, err := r.runReference()
 	if err != nil {
 		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
 		return 1
 	}
-	raw := bench.TLSRawClients(ctx, child.addr, r.t.TLS, *f.conc, *f.dur, child.pid, r.progress("tlsraw"))
-	child.stop()
-	fmt.Fprintln(r.stderr)
-	fmt.Fprintln(r.tw, "scenario\tdone\terrors\trate/s\tp50\tp99\tserver CPU/op")
-	for _, res := range []bench.LoginResult{login, raw} {
-		fmt.Fprintf(r.tw, "%s\t%d\t%d\t%.0f\t%v\t%v\t%s\n", res.Name, res.Done, res.Errors, res.Rate(), res.P50.Round(time.Microsecond), res.P99.Round(time.Microsecond), cpuText(res.CPUPer()))
-	}
+	r.printResults(login, raw)
 	if raw.Rate() > 0 {
 		fmt.Fprintf(r.tw, "ratio login/tlsraw\t%.2f\t\t\t\t\t\n", login.Rate()/raw.Rate())
 	}
@@ -225,6 +227,14 @@ func (r benchRun) login() int {
 		fmt.Fprintf(r.tw, "first login error\t%s\n", login.FirstError)
 	}
 	return 0
+}
+
+// printResults prints the table of login-like results.
+func (r benchRun) printResults(results ...bench.LoginResult) {
+	fmt.Fprintln(r.tw, "scenario\tdone\terrors\trate/s\tp50\tp99\tserver CPU/op")
+	for _, res := range results {
+		fmt.Fprintf(r.tw, "%s\t%d\t%d\t%.0f\t%v\t%v\t%s\n", res.Name, res.Done, res.Errors, res.Rate(), res.P50.Round(time.Microsecond), res.P99.Round(time.Microsecond), cpuText(res.CPUPer()))
+	}
 }
 
 // idle runs the idle scenario and prints the server's memory per session.

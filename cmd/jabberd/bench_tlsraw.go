@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -70,13 +71,40 @@ func (r benchRun) serveTLSRaw(stdin io.Reader, stdout io.Writer) int {
 	return 0
 }
 
+// runReference runs the tlsraw reference's clients against -tlsraw-addr,
+// or against a child process started for it (whose CPU is then read).
+func (r benchRun) runReference() (bench.LoginResult, error) {
+	addr, pid, stop := *r.f.tlsrawAddr, 0, func() {}
+	if addr == "" {
+		child, err := r.startTLSRawServer()
+		if err != nil {
+			return bench.LoginResult{}, err
+		}
+		addr, pid, stop = child.addr, child.pid, child.stop
+	}
+	raw := bench.TLSRawClients(context.Background(), addr, r.t.TLS, *r.f.conc, *r.f.dur, pid, r.progress("tlsraw"))
+	stop()
+	fmt.Fprintln(r.stderr)
+	return raw, nil
+}
+
+// reference is the tlsraw scenario: the reference alone.
+func (r benchRun) reference() int {
+	raw, err := r.runReference()
+	if err != nil {
+		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
+		return 1
+	}
+	r.printResults(raw)
+	return 0
+}
+
 // tlsrawChild is the reference's server half running in a child process:
 // its address, its pid (whose CPU is the server half's) and how to stop it.
 type tlsrawChild struct {
-	addr  string
-	pid   int
-	stop  func()
-	stdin io.Closer
+	addr string
+	pid  int
+	stop func()
 }
 
 // startTLSRawServer starts this binary again as the tlsraw server, with
@@ -105,6 +133,6 @@ func (r benchRun) startTLSRawServer() (*tlsrawChild, error) {
 		_ = cmd.Wait()
 		return nil, fmt.Errorf("the tlsraw server did not start")
 	}
-	return &tlsrawChild{addr: strings.TrimSpace(line), pid: cmd.Process.Pid, stdin: in,
+	return &tlsrawChild{addr: strings.TrimSpace(line), pid: cmd.Process.Pid,
 		stop: func() { in.Close(); _ = cmd.Wait() }}, nil
 }
