@@ -20,7 +20,7 @@ import (
 	"jabberd/certs"
 )
 
-const benchUsage = `usage: jabberd bench [flags] login|idle|messages
+const benchUsage = `usage: jabberd bench [flags] login|tlsraw|idle|messages
 
   login     N concurrent clients looping full logins (connect, STARTTLS, SASL PLAIN,
             bind or session start, close) in -flow rfc6120|legacy, then the tlsraw

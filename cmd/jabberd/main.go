@@ -21,7 +21,7 @@ usage:
   jabberd reload              make the running server reload its configuration (as SIGHUP does)
   jabberd users <command>     add, delete, list accounts, set passwords, running or not (run "jabberd users")
   jabberd certs <command>     make lab certificates (run "jabberd certs" for the commands)
-  jabberd bench <scenario>    load a running server: login, idle, messages (run "jabberd bench -h")
+  jabberd bench <scenario>    load a running server: login, tlsraw, idle, messages (run "jabberd bench -h")
   jabberd profiles [-v]       list the lab behaviour profiles (-v: what a correct client does, and the source)
   jabberd lab run -- CLIENT   run a client against every profile and print its scorecard (run "jabberd lab run -h")
 
