@@ -1,0 +1,243 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// The message archive (XEP-0313) is keyed by an owner JID — an account's
+// bare JID, or a room's JID for a multi-user chat archive — so that one API
+// serves both:
+//
+//	archive        OWNER/ ID → archived message record (JSON: with, stanza)
+//	archive_counts OWNER → number of messages in OWNER's archive (8 bytes)
+//	archive_prefs  OWNER → archiving preferences record (JSON)
+//
+// An ID is a number of microseconds since 1970 (UTC) made unique by the
+// writer (package mam hands out strictly increasing IDs, starting past
+// LastArchiveID): one ID is the message's XEP-0359 stanza-id, the key that
+// orders an archive, and its time (the XEP-0203 stamp of a result). A time
+// filter is therefore a key range. The count is kept beside the archive
+// so that the rolling window (AppendArchive's max) costs no walk.
+var (
+	bucketArchive       = []byte("archive")
+	bucketArchiveCounts = []byte("archive_counts")
+	bucketArchivePrefs  = []byte("archive_prefs")
+)
+
+// ArchiveEntry is one archived message.
+type ArchiveEntry struct {
+	// ID is the archive ID (microseconds since 1970, unique per archive).
+	ID uint64
+	// With is the other party: the sender of an incoming message, the
+	// recipient of an outgoing one (a full or bare JID, as addressed).
+	With string
+	// Stanza is the message as it was routed, serialized.
+	Stanza []byte
+}
+
+// Stamp is when the message was archived (the time in its ID).
+func (e ArchiveEntry) Stamp() time.Time { return time.UnixMicro(int64(e.ID)).UTC() }
+
+// ArchiveWrite is one message for one owner's archive.
+type ArchiveWrite struct {
+	Owner string
+	Entry ArchiveEntry
+}
+
+// archiveRecord is an archived message as stored (the stanza as a string, so
+// that the file stays readable in a bbolt viewer).
+type archiveRecord struct {
+	With   string `json:"with"`
+	Stanza string `json:"stanza"`
+}
+
+// ArchiveIDFromTime is the smallest ID at or after t.
+func ArchiveIDFromTime(t time.Time) uint64 {
+	us := t.UnixMicro()
+	if us < 0 {
+		return 0
+	}
+	return uint64(us)
+}
+
+// AppendArchive stores a batch of messages in one transaction. When an
+// owner's archive holds more than max messages (max > 0) its oldest are
+// dropped: the archive is a rolling window, as in Prosody and ejabberd, so
+// a busy account never has its new messages refused. A write whose ID is
+// already in its owner's archive replaces it.
+func (db *DB) AppendArchive(writes []ArchiveWrite, max int) error {
+	if len(writes) == 0 {
+		return nil
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		top, err := tx.CreateBucketIfNotExists(bucketArchive)
+		if err != nil {
+			return fmt.Errorf("archive: %w", err)
+		}
+		counts, err := tx.CreateBucketIfNotExists(bucketArchiveCounts)
+		if err != nil {
+			return fmt.Errorf("archive: %w", err)
+		}
+		touched := map[string]bool{}
+		for _, w := range writes {
+			if err := appendOne(top, counts, w); err != nil {
+				return err
+			}
+			touched[w.Owner] = true
+		}
+		if max <= 0 {
+			return nil
+		}
+		for owner := range touched {
+			if err := trimArchive(top, counts, owner, max); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func appendOne(top, counts *bolt.Bucket, w ArchiveWrite) error {
+	if err := checkOwner(w.Owner); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	v, err := json.Marshal(archiveRecord{With: w.Entry.With, Stanza: string(w.Entry.Stanza)})
+	if err != nil {
+		return fmt.Errorf("archive for %q: %w", w.Owner, err)
+	}
+	ob, err := top.CreateBucketIfNotExists([]byte(w.Owner))
+	if err != nil {
+		return fmt.Errorf("archive for %q: %w", w.Owner, err)
+	}
+	key := u64(w.Entry.ID)
+	isNew := ob.Get(key) == nil
+	if err := ob.Put(key, v); err != nil {
+		return fmt.Errorf("archive for %q: %w", w.Owner, err)
+	}
+	if isNew {
+		n, err := readU64(counts.Get([]byte(w.Owner)))
+		if err != nil {
+			return fmt.Errorf("archive count of %q: %w", w.Owner, err)
+		}
+		return counts.Put([]byte(w.Owner), u64(n+1))
+	}
+	return nil
+}
+
+// trimArchive drops owner's oldest messages past max.
+func trimArchive(top, counts *bolt.Bucket, owner string, max int) error {
+	n, err := readU64(counts.Get([]byte(owner)))
+	if err != nil {
+		return fmt.Errorf("archive count of %q: %w", owner, err)
+	}
+	if n <= uint64(max) {
+		return nil
+	}
+	ob := top.Bucket([]byte(owner))
+	c := ob.Cursor()
+	for k, _ := c.First(); k != nil && n > uint64(max); k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return fmt.Errorf("archive of %q: %w", owner, err)
+		}
+		n--
+	}
+	return counts.Put([]byte(owner), u64(n))
+}
+
+// ExpireArchive deletes every archived message older than before, in
+// every archive, and returns how many went. Keys are times, so each
+// archive is cut from its first key.
+func (db *DB) ExpireArchive(before time.Time) (int, error) {
+	limit := u64(ArchiveIDFromTime(before))
+	gone := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		top, counts := tx.Bucket(bucketArchive), tx.Bucket(bucketArchiveCounts)
+		if top == nil || counts == nil {
+			return nil
+		}
+		return top.ForEachBucket(func(owner []byte) error {
+			ob := top.Bucket(owner)
+			c := ob.Cursor()
+			n := 0
+			for k, _ := c.First(); k != nil && string(k) < string(limit); k, _ = c.First() {
+				if err := c.Delete(); err != nil {
+					return fmt.Errorf("expire archive of %q: %w", owner, err)
+				}
+				n++
+			}
+			if n == 0 {
+				return nil
+			}
+			gone += n
+			have, err := readU64(counts.Get(owner))
+			if err != nil {
+				return fmt.Errorf("archive count of %q: %w", owner, err)
+			}
+			return counts.Put(owner, u64(have-min(have, uint64(n))))
+		})
+	})
+	return gone, err
+}
+
+// DeleteArchive drops owner's archive and preferences (the account or the
+// room is gone).
+func (db *DB) DeleteArchive(owner string) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		if top := tx.Bucket(bucketArchive); top != nil {
+			if err := top.DeleteBucket([]byte(owner)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return fmt.Errorf("delete archive of %q: %w", owner, err)
+			}
+		}
+		for _, name := range [][]byte{bucketArchiveCounts, bucketArchivePrefs} {
+			if b := tx.Bucket(name); b != nil {
+				if err := b.Delete([]byte(owner)); err != nil {
+					return fmt.Errorf("delete archive of %q: %w", owner, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// CountArchive returns how many messages owner's archive holds.
+func (db *DB) CountArchive(owner string) (int, error) {
+	var n uint64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		if counts := tx.Bucket(bucketArchiveCounts); counts != nil {
+			n, err = readU64(counts.Get([]byte(owner)))
+		}
+		return err
+	})
+	return int(n), err
+}
+
+// LastArchiveID returns the highest ID in any archive (0: none), so that
+// the IDs handed out after a restart stay above every stored one even if
+// the clock went back.
+func (db *DB) LastArchiveID() (uint64, error) {
+	var last uint64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		top := tx.Bucket(bucketArchive)
+		if top == nil {
+			return nil
+		}
+		return top.ForEachBucket(func(owner []byte) error {
+			if k, _ := top.Bucket(owner).Cursor().Last(); k != nil {
+				id, err := readU64(k)
+				if err != nil {
+					return fmt.Errorf("archive of %q: %w", owner, err)
+				}
+				last = max(last, id)
+			}
+			return nil
+		})
+	})
+	return last, err
+}
