@@ -82,6 +82,9 @@ func (set *Setup) Users() Users {
 		if set.VCard != nil {
 			set.VCard.Forget(jid)
 		}
+		if set.Archive != nil {
+			set.Archive.Forget(jid)
+		}
 	}
 	return u
 }

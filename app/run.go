@@ -54,17 +54,29 @@ func (set *Setup) Listen() ([]net.Addr, error) {
 
 // Shutdown stops accepting, asks every XMPP connection to end its stream
 // with system-shutdown and every IRC connection with an ERROR line, and
-// waits for them until ctx ends; then it closes what is left. It returns
-// ctx's error if connections had to be cut. The store stays open: close it
-// after.
+// waits for them until ctx ends; then it closes what is left, and drains
+// the message archive's queue. It returns ctx's error if connections had
+// to be cut. The store stays open: close it after.
 func (set *Setup) Shutdown(ctx context.Context) error {
 	statusErr := errors.Join(set.shutdownStatus(ctx), set.shutdownUpload(ctx))
 	if set.IRC == nil {
-		return errors.Join(set.Server.Shutdown(ctx), statusErr)
+		err := set.Server.Shutdown(ctx)
+		set.closeArchive()
+		return errors.Join(err, statusErr)
 	}
 	ircErr := make(chan error, 1)
 	go func() { ircErr <- set.IRC.Shutdown(ctx) }()
-	return errors.Join(set.Server.Shutdown(ctx), <-ircErr, statusErr)
+	err := set.Server.Shutdown(ctx)
+	set.closeArchive()
+	return errors.Join(err, <-ircErr, statusErr)
+}
+
+// closeArchive drains the archive's queue into the store, once nothing
+// routes any more.
+func (set *Setup) closeArchive() {
+	if set.Archive != nil {
+		set.Archive.Close()
+	}
 }
 
 // listenProfilePorts opens the IRC per-profile ports and notes every

@@ -21,6 +21,7 @@ import (
 	"jabberd/config"
 	"jabberd/irc"
 	"jabberd/lab"
+	"jabberd/mam"
 	"jabberd/metrics"
 	"jabberd/muc"
 	"jabberd/negotiation"
@@ -59,6 +60,9 @@ type Setup struct {
 	VCard *vcard.Service
 	// PEP is the accounts' Personal Eventing Protocol (XEP-0163).
 	PEP *pep.Service
+	// Archive is the XEP-0313 message archive when chat.archive is on,
+	// else nil; Shutdown drains it.
+	Archive *mam.Service
 	// Lab holds the connections' transcripts (nil when [lab] transcripts
 	// is 0).
 	Lab *lab.Recorder
@@ -289,10 +293,26 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 	priv := private.New(private.Options{Domain: cfg.Domain, Store: db, MaxBytes: cfg.Chat.PrivateMaxBytes, Log: log,
 		Mirrors: map[string]private.Mirror{"{" + pep.NSBookmarks48 + "}storage": pep.PrivateBookmarks{S: set.PEP}}})
 	handlers = append(handlers, set.VCard, set.PEP, priv)
+	var archiver chat.Archiver
+	if cfg.Chat.Archive {
+		if set.Archive, err = archiveFromConfig(cfg, db, log); err != nil {
+			return err
+		}
+		handlers = append(handlers, set.Archive)
+		archiver = set.Archive
+	}
 	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
 		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components,
-		IQHandlers: handlers})
+		IQHandlers: handlers, Archiver: archiver})
 	return err
+}
+
+// archiveFromConfig starts the message archive (its writer runs until
+// Shutdown).
+func archiveFromConfig(cfg *config.Config, db *store.DB, log zerolog.Logger) (*mam.Service, error) {
+	return mam.New(mam.Options{Domain: cfg.Domain, Store: db, MaxMessages: cfg.Chat.ArchiveMaxMessages,
+		Retention: cfg.Chat.ArchiveRetention.Duration, MaxPage: cfg.Chat.ArchiveMaxPage,
+		MaxPrefsJIDs: cfg.Chat.ArchiveMaxPrefsJIDs, Log: log})
 }
 
 // clientRoots loads the configured client CAs, or trusts the lab CA when

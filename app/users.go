@@ -111,8 +111,8 @@ func (u Users) Passwd(name, password string) (string, error) {
 	return "changed the password of " + prepared, nil
 }
 
-// Del deletes an account with its roster, offline messages, blocklist and
-// vCard, and its place in other rosters (a new account of the same name
+// Del deletes an account with its roster, offline messages, blocklist,
+// vCard and message archive, and its place in other rosters (a new account of the same name
 // must not inherit subscriptions).
 func (u Users) Del(name string) (string, error) {
 	prepared, err := u.Check("del", name)
@@ -125,10 +125,13 @@ func (u Users) Del(name string) (string, error) {
 	if err := u.DB.ForgetContact(prepared + "@" + u.Domain); err != nil {
 		return "", err
 	}
+	if err := u.DB.DeleteArchive(prepared + "@" + u.Domain); err != nil {
+		return "", err
+	}
 	if u.Deleted != nil {
 		u.Deleted(prepared + "@" + u.Domain)
 	}
-	return "deleted " + prepared + ", with its roster, offline messages and its place in other rosters", nil
+	return "deleted " + prepared + ", with its roster, offline messages, message archive and its place in other rosters", nil
 }
 
 // List returns the account names, sorted.

@@ -24,27 +24,46 @@ func (r *Router) message(from Session, el *etree.Element, local string) {
 		r.deliverOrDrop(el, local)
 		return
 	}
+	ticket, archived := r.prepareArchive(from, el, local, typ)
+	if r.deliverMessage(from, el, local, typ) && archived {
+		r.opt.Archiver.Commit(ticket)
+	}
+}
+
+// prepareArchive gives a chat or normal message its archive ID when an
+// archiver is on (XEP-0313, XEP-0359).
+func (r *Router) prepareArchive(from Session, el *etree.Element, local, typ string) (ArchiveTicket, bool) {
+	if r.opt.Archiver == nil || (typ != "chat" && typ != "normal") {
+		return ArchiveTicket{}, false
+	}
+	return r.opt.Archiver.Prepare(el, from.JID(), local+"@"+r.domain)
+}
+
+// deliverMessage is message's delivery; true when the message was
+// accepted: delivered to a session or stored offline.
+func (r *Router) deliverMessage(from Session, el *etree.Element, local, typ string) bool {
 	to := el.SelectAttrValue("to", "")
 	if _, res := split(to); res != "" {
 		if s := r.Lookup(to); s != nil && s.Deliver(el) == nil {
 			r.carbons(local+"@"+r.domain, "received", el, s)
-			return
+			return true
 		}
 	}
 	if typ == "groupchat" {
 		// RFC 6121 §8.5.2.1.1, §8.5.3.2.1: groupchat goes to the addressed
 		// resource only, never to a bare JID's resources or storage.
 		r.bounce(from, el, stanza.ErrServiceUnavailable)
-		return
+		return false
 	}
 	if got := r.deliverToBestTo(el, local); len(got) > 0 {
 		r.carbons(local+"@"+r.domain, "received", el, got...)
-		return
+		return true
 	}
 	switch typ {
 	case "chat", "normal":
-		r.storeOffline(from, el, local)
+		return r.storeOffline(from, el, local)
 	default: // headline and unknown types: not stored (RFC 6121 §8.5.2.1.1)
+		return false
 	}
 }
 
@@ -101,8 +120,8 @@ func (r *Router) deliverOrDrop(el *etree.Element, local string) {
 }
 
 // storeOffline commits el to the recipient's offline storage, or answers
-// the sender when it cannot (quota, store failure).
-func (r *Router) storeOffline(from Session, el *etree.Element, local string) {
+// the sender when it cannot (quota, store failure); true when stored.
+func (r *Router) storeOffline(from Session, el *etree.Element, local string) bool {
 	err := r.data.StoreOffline(local, stream.Marshal(el), r.opt.OfflineQuota)
 	switch {
 	case err == nil:
@@ -116,13 +135,14 @@ func (r *Router) storeOffline(from Session, el *etree.Element, local string) {
 		if s := r.bestAvailable(local); s != nil {
 			r.deliverOffline(s)
 		}
-		return
+		return true
 	case errors.Is(err, store.ErrQuotaExceeded): // the store wraps it
 		r.bounce(from, el, stanza.ErrServiceUnavailable.WithText("the recipient's offline storage is full"))
 	default:
 		r.log.Error().Err(err).Str("account", local).Msg("storing an offline message failed")
 		r.bounce(from, el, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error", Text: "the message could not be stored"})
 	}
+	return false
 }
 
 // StoreUndeliverable is for stanzas that were on their way to a session

@@ -27,8 +27,11 @@ func (r *Router) Route(from Session, el *etree.Element) {
 		// own account.
 		bareTo = bareOf(from.JID())
 	}
-	if el.Tag == "presence" {
+	switch el.Tag {
+	case "presence":
 		r.stampPresence(from, el) // XEP-0153, also for presence to rooms
+	case "message":
+		r.stripStanzaIDs(el) // XEP-0359, also in messages to rooms
 	}
 	if c := r.component(bareTo); c != nil {
 		// A room or the service of a component (multi-user chat).

@@ -69,6 +69,9 @@ type Options struct {
 	// accounts (vcard-temp), in order; one that is a PresenceStamper also
 	// adds to users' available presence.
 	IQHandlers []IQHandler
+	// Archiver keeps the chat messages between accounts (XEP-0313); nil
+	// archives nothing.
+	Archiver Archiver
 }
 
 // Metrics is what the router counts (package metrics implements it). A

@@ -134,6 +134,19 @@ type Chat struct {
 	// storage (XEP-0049), in all, as stored; past it a set is refused
 	// with resource-constraint.
 	PrivateMaxBytes int `toml:"private_max_bytes"`
+	// Archive keeps the messages between accounts in their XEP-0313
+	// archives and offers MAM.
+	Archive bool `toml:"archive"`
+	// ArchiveMaxMessages bounds one archive; the oldest go past it.
+	ArchiveMaxMessages int `toml:"archive_max_messages"`
+	// ArchiveRetention is how long an archived message is kept (0: until
+	// ArchiveMaxMessages pushes it out).
+	ArchiveRetention Duration `toml:"archive_retention"`
+	// ArchiveMaxPage bounds the messages of one answer to a query.
+	ArchiveMaxPage int `toml:"archive_max_page"`
+	// ArchiveMaxPrefsJIDs bounds an account's archiving preferences'
+	// always and never lists together.
+	ArchiveMaxPrefsJIDs int `toml:"archive_max_prefs_jids"`
 }
 
 // Limits bound what one connection may cost.

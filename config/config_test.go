@@ -39,7 +39,8 @@ func wantDefault() *Config {
 			PasswordCacheSize: 10000,
 			AccountCacheSize:  10000,
 		},
-		Chat: Chat{OfflineQuota: 100, StreamManagement: true, SMResumeTimeout: Duration{5 * time.Minute}, SMMaxUnacked: 1000, CSIMaxHeld: 100, MaxBlocklistItems: 1000, BlocklistCache: 10000, VCardMaxBytes: 131072, VCardPhotoCache: 10000, PrivateMaxBytes: 262144},
+		Chat: Chat{OfflineQuota: 100, StreamManagement: true, SMResumeTimeout: Duration{5 * time.Minute}, SMMaxUnacked: 1000, CSIMaxHeld: 100, MaxBlocklistItems: 1000, BlocklistCache: 10000, VCardMaxBytes: 131072, VCardPhotoCache: 10000, PrivateMaxBytes: 262144,
+			Archive: true, ArchiveMaxMessages: 10000, ArchiveMaxPage: 250, ArchiveMaxPrefsJIDs: 1000},
 		Limits: Limits{
 			MaxStanzaBytes:     262144,
 			MaxDepth:           32,

@@ -145,6 +145,18 @@ func (c *Config) validateChat(bad badFunc) {
 	if c.Chat.VCardPhotoCache < 1 {
 		bad("chat.vcard_photo_cache", "must be at least 1")
 	}
+	if c.Chat.ArchiveMaxMessages < 1 {
+		bad("chat.archive_max_messages", "must be at least 1")
+	}
+	if c.Chat.ArchiveRetention.Duration < 0 {
+		bad("chat.archive_retention", "must not be negative (0 keeps messages until archive_max_messages)")
+	}
+	if c.Chat.ArchiveMaxPage < 1 {
+		bad("chat.archive_max_page", "must be at least 1")
+	}
+	if c.Chat.ArchiveMaxPrefsJIDs < 1 {
+		bad("chat.archive_max_prefs_jids", "must be at least 1")
+	}
 	if c.Chat.CSIMaxHeld < 0 {
 		bad("chat.csi_max_held", "must not be negative (0 does not offer client state indication)")
 	}

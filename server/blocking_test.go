@@ -73,12 +73,12 @@ func TestDiscoListsWhatIsImplemented(t *testing.T) {
 	c := h.login(t, "alice", "a")
 	c.send("<iq type='get' id='d1' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>")
 	got := string(stream.Marshal(c.nextElement()))
-	for _, f := range []string{"urn:xmpp:carbons:2", "urn:xmpp:blocking", "vcard-temp"} {
+	for _, f := range []string{"urn:xmpp:carbons:2", "urn:xmpp:blocking", "vcard-temp", "urn:xmpp:mam:2", "urn:xmpp:mam:2#extended"} {
 		if !strings.Contains(got, "<feature var='"+f+"'/>") {
 			t.Errorf("disco#info does not list %s: %s", f, got)
 		}
 	}
-	for _, f := range []string{"urn:xmpp:mam:2", "urn:xmpp:sm:3", "urn:xmpp:csi:0"} {
+	for _, f := range []string{"urn:xmpp:sm:3", "urn:xmpp:csi:0"} {
 		if strings.Contains(got, "'"+f+"'") {
 			t.Errorf("disco#info lists %s, which is a stream feature or not implemented: %s", f, got)
 		}

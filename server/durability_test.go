@@ -57,7 +57,7 @@ func messageIDs(t testing.TB, who string, els []*etree.Element) []string {
 			continue
 		}
 		want := strings.Replace(chatMsg(i), "'>", "' from='alice@localhost/a'>", 1)
-		if got := string(stream.Marshal(el)); got != want {
+		if got := sidRe.ReplaceAllString(string(stream.Marshal(el)), ""); got != want {
 			t.Errorf("%s: message %s is\n  %s\nwant\n  %s", who, id, got, want)
 		}
 		ids = append(ids, id)
@@ -106,7 +106,8 @@ type drained struct {
 // TestShutdownLosesNoMessage: alice streams messages to bob while the
 // server shuts down. Every message the server read is either in bob's
 // client (written before his stream ended) or in his offline storage,
-// which survives closing and reopening the store.
+// which survives closing and reopening the store, and in his archive
+// exactly once (Shutdown drains the archive's queue).
 func TestShutdownLosesNoMessage(t *testing.T) {
 	const n = 200
 	h := start(t, func(c *config.Config) { c.Chat.OfflineQuota = 0 })
@@ -199,12 +200,15 @@ func TestShutdownLosesNoMessage(t *testing.T) {
 		}
 	}
 	checkPartition(t, accepted, received, stored)
+	// The archive's queue was drained by Shutdown, before the store closed.
+	h.checkArchived(t, db, "bob@localhost", accepted, nil)
 }
 
 // burstWhileBobLeaves streams n messages from alice to bob's bare JID; bob's
 // reader calls leave after the 50th and goes on reading only if it returns
 // true. When the burst has been routed and bob's connection is gone, alice
-// sends after more messages, which must all be stored. It returns the
+// sends after more messages, which must all be stored; every accepted
+// message is in bob's archive exactly once. It returns the
 // accepted, received and stored ids, and the ids sent after bob was gone.
 func burstWhileBobLeaves(t *testing.T, n, after int, leave func(bob *chatClient) (keepReading bool)) (h *harness, accepted, received, stored, late []string) {
 	h = start(t, func(c *config.Config) { c.Chat.OfflineQuota = 0 })
@@ -269,6 +273,7 @@ func burstWhileBobLeaves(t *testing.T, n, after int, leave func(bob *chatClient)
 			t.Errorf("%s, sent after bob's connection was gone, is not in his offline store", id)
 		}
 	}
+	h.checkArchived(t, h.set.Store, "bob@localhost", accepted, nil)
 	return h, accepted, received, stored, late
 }
 

@@ -72,6 +72,9 @@ type Options struct {
 	// IQHandlers answer IQs of their own namespaces for the accounts
 	// (vcard-temp); see chat.IQHandler.
 	IQHandlers []chat.IQHandler
+	// Archiver keeps the messages between accounts (XEP-0313); nil keeps
+	// none.
+	Archiver chat.Archiver
 }
 
 // Server is a running jabberd.
@@ -119,6 +122,7 @@ func New(opt Options) (*Server, error) {
 			Metrics:       opt.ChatMetrics,
 			Components:    opt.Components,
 			IQHandlers:    opt.IQHandlers,
+			Archiver:      opt.Archiver,
 		}, opt.Log),
 	}
 	s.ids = listener.NewIDs("c")

@@ -54,7 +54,7 @@ func (c *smClient) next() *etree.Element {
 func (c *smClient) expectStanza(want string) *etree.Element {
 	c.t.Helper()
 	el := c.next()
-	if got := string(stream.Marshal(el)); !pattern(want).MatchString(got) {
+	if got := string(stream.Marshal(el)); !matches(want, got) {
 		c.t.Fatalf("%s received\n  %s\nwant\n  %s", c.user, got, want)
 	}
 	return el
@@ -73,7 +73,7 @@ func (c *smClient) expectSM(want string) *etree.Element {
 			}
 			continue
 		}
-		if got := string(stream.Marshal(el)); !pattern(want).MatchString(got) {
+		if got := string(stream.Marshal(el)); !matches(want, got) {
 			c.t.Fatalf("%s received\n  %s\nwant\n  %s", c.user, got, want)
 		}
 		return el
@@ -107,6 +107,26 @@ func msg(n int) string {
 
 func wantMsg(n int) string {
 	return fmt.Sprintf("<message to='bob@localhost' type='chat' id='m%d' from='alice@localhost/a'><body>%d</body></message>", n, n)
+}
+
+// see counts a message bob received and notes its stanza-id, which must
+// be there.
+func see(got map[string]int, seen map[string]string, el *etree.Element) {
+	id := el.SelectAttrValue("id", "")
+	got[id]++
+	seen[id] = sidOf(el, "bob@localhost")
+	if seen[id] == "" {
+		seen[id] = "(none)" // checkArchived reports it: archived IDs are numbers
+	}
+}
+
+// msgIDs are the ids of msg(from) … msg(to).
+func msgIDs(from, to int) []string {
+	var ids []string
+	for i := from; i <= to; i++ {
+		ids = append(ids, "m"+strconv.Itoa(i))
+	}
+	return ids
 }
 
 func TestSMFeatureAndCounters(t *testing.T) {
@@ -162,16 +182,16 @@ func smPair(t *testing.T, h *harness, resume bool) (alice *chatClient, bob *smCl
 func TestSMResumeAfterVanishedConnection(t *testing.T) {
 	h := start(t, nil)
 	alice, bob, id := smPair(t, h, true)
-	got := map[string]int{}
+	got, seen := map[string]int{}, map[string]string{}
 	for i := 1; i <= 2; i++ {
 		alice.send(msg(i))
-		got[bob.expectStanza(wantMsg(i)).SelectAttrValue("id", "")]++
+		see(got, seen, bob.expectStanza(wantMsg(i)))
 	}
 	bob.send("<a xmlns='" + nsSM + "' h='" + strconv.Itoa(int(bob.in)) + "'/>")
 	bob.noAck = true
 	alice.send(msg(3))
 	alice.send(msg(4))
-	got[bob.expectStanza(wantMsg(3)).SelectAttrValue("id", "")]++
+	see(got, seen, bob.expectStanza(wantMsg(3)))
 	received := bob.in // 3 was read, 4 may be in a buffer: bob has it not
 	// The connection vanishes: nothing is read or written on it from now.
 	for i := 5; i <= 6; i++ {
@@ -186,11 +206,11 @@ func TestSMResumeAfterVanishedConnection(t *testing.T) {
 	c.jid = "bob@localhost/b"
 	bob2 := &smClient{chatClient: c, in: received}
 	for i := 4; i <= 6; i++ {
-		got[bob2.expectStanza(wantMsg(i)).SelectAttrValue("id", "")]++
+		see(got, seen, bob2.expectStanza(wantMsg(i)))
 	}
 	// The session goes on: live, and the counters agree.
 	alice.send(msg(7))
-	got[bob2.expectStanza(wantMsg(7)).SelectAttrValue("id", "")]++
+	see(got, seen, bob2.expectStanza(wantMsg(7)))
 	bob2.send("<r xmlns='" + nsSM + "'/>")
 	bob2.expectSM("<a xmlns='" + nsSM + "' h='1'/>")
 	bob2.smPing()
@@ -201,6 +221,8 @@ func TestSMResumeAfterVanishedConnection(t *testing.T) {
 			t.Errorf("m%d arrived %d times, want once", i, n)
 		}
 	}
+	h.checkArchived(t, h.set.Store, "bob@localhost", msgIDs(1, 7), seen)
+	h.checkArchived(t, h.set.Store, "alice@localhost", msgIDs(1, 7), nil)
 	if n, _ := h.set.Store.CountOffline("bob"); n != 0 {
 		t.Errorf("store: %d offline messages for bob, want 0", n)
 	}
@@ -214,16 +236,17 @@ func TestSMResumeAfterVanishedConnection(t *testing.T) {
 // TestSMNotResumedGoesOffline: bob's TCP connection drops without a close
 // and he does not come back in time: what he had not acknowledged goes to
 // offline storage in order, an IQ sent to him is answered with an error,
-// and his next login gets every message once.
+// and his next login gets every message once, with the stanza-id it is
+// archived under (once, in his archive and in alice's).
 func TestSMNotResumedGoesOffline(t *testing.T) {
 	for _, resume := range []bool{true, false} {
 		t.Run(fmt.Sprintf("resume=%v", resume), func(t *testing.T) {
 			h := start(t, func(c *config.Config) { c.Chat.SMResumeTimeout = config.Duration{Duration: 300 * time.Millisecond} })
 			alice, bob, id := smPair(t, h, resume)
-			got := map[string]int{}
+			got, seen := map[string]int{}, map[string]string{}
 			for i := 1; i <= 2; i++ {
 				alice.send(msg(i))
-				got[bob.expectStanza(wantMsg(i)).SelectAttrValue("id", "")]++
+				see(got, seen, bob.expectStanza(wantMsg(i)))
 			}
 			bob.send("<a xmlns='" + nsSM + "' h='" + strconv.Itoa(int(bob.in)) + "'/>")
 			bob.send("<r xmlns='" + nsSM + "'/>") // the ack is read before …
@@ -258,9 +281,11 @@ func TestSMNotResumedGoesOffline(t *testing.T) {
 			b2.available("")
 			for i := 3; i <= 4; i++ {
 				el := b2.expect(wantMsg(i)[:len(wantMsg(i))-len("</message>")] + "<delay xmlns='urn:xmpp:delay' from='localhost' stamp='{*}'>Offline Storage</delay></message>")
-				got[el.SelectAttrValue("id", "")]++
+				see(got, seen, el)
 			}
 			b2.ping()
+			h.checkArchived(t, h.set.Store, "bob@localhost", msgIDs(1, 4), seen)
+			h.checkArchived(t, h.set.Store, "alice@localhost", msgIDs(1, 4), nil)
 			for i := 1; i <= 4; i++ {
 				if n := got["m"+strconv.Itoa(i)]; n != 1 {
 					t.Errorf("m%d arrived %d times, want once", i, n)

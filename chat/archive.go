@@ -1,0 +1,73 @@
+package chat
+
+import (
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// NSStanzaID is XEP-0359's namespace: the archive ID the server puts on a
+// message it archived.
+const NSStanzaID = "urn:xmpp:sid:0"
+
+// Archiver keeps the messages the router accepts between two accounts
+// (XEP-0313; package mam implements it). The router calls Prepare before
+// it delivers a message and Commit once the message was delivered or
+// stored offline, so that a message refused (offline storage full) is not
+// archived, and one stored offline carries the same stanza-id as its
+// archived copy.
+type Archiver interface {
+	// Prepare is given a message from the full JID from to the bare JID
+	// to of a local account. When the message is one to archive (in
+	// either account's archive) it returns what Commit takes, having added
+	// the recipient's XEP-0359 <stanza-id/> to el if the recipient's
+	// archive keeps it; else false, and el is untouched.
+	Prepare(el *etree.Element, from, to string) (ArchiveTicket, bool)
+	// Commit archives the prepared message in the archives of both
+	// accounts (one, when a user wrote to herself). It must not block
+	// for long: the router calls it on the sender's goroutine.
+	Commit(t ArchiveTicket)
+}
+
+// ArchiveTicket is a prepared message: its archive ID, its two parties,
+// which of their archives keep it (their preferences decided), and the
+// stanza as it is archived (serialized before the stanza-id was added).
+type ArchiveTicket struct {
+	ID uint64
+	// From is the sender's full JID, To the recipient's bare JID (whose
+	// archive it is), With the recipient as the message addressed it.
+	From, To, With   string
+	KeepFrom, KeepTo bool
+	Stanza           []byte
+}
+
+// stripStanzaIDs removes the XEP-0359 <stanza-id/> elements a client put
+// in its message in the name of this server or of an entity on it (an
+// account, a room): only the server writes those (XEP-0359 §3.1), and a
+// client must not make a message look archived. A message without
+// children of that name costs one walk of its children.
+func (r *Router) stripStanzaIDs(el *etree.Element) {
+	var spoofed []*etree.Element
+	for _, c := range el.ChildElements() {
+		if c.Tag == "stanza-id" && c.NamespaceURI() == NSStanzaID && r.ours(c.SelectAttrValue("by", "")) {
+			spoofed = append(spoofed, c)
+		}
+	}
+	for _, c := range spoofed {
+		el.RemoveChild(c)
+	}
+}
+
+// ours reports whether jid is this server, one of its components, or an
+// entity on either.
+func (r *Router) ours(jid string) bool {
+	bare, _ := split(jid)
+	_, domain, ok := strings.Cut(bare, "@")
+	if !ok {
+		domain = bare
+	}
+	if domain == r.domain {
+		return true
+	}
+	return r.component(domain) != nil
+}

@@ -1,0 +1,109 @@
+package mam
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"jabberd/chat"
+	"jabberd/stream"
+)
+
+// idSource hands out archive IDs: microseconds since 1970, strictly
+// increasing (past the last one stored, even if the clock goes back), so
+// that an ID is unique in every archive and a time filter is a key range.
+type idSource struct{ last atomic.Uint64 }
+
+func (g *idSource) next() uint64 {
+	now := uint64(max(time.Now().UnixMicro(), 0))
+	for {
+		last := g.last.Load()
+		id := max(now, last+1)
+		if g.last.CompareAndSwap(last, id) {
+			return id
+		}
+	}
+}
+
+// FormatID is an archive ID as the wire carries it (XEP-0359 id, XEP-0313
+// result id, RSM first/last).
+func FormatID(id uint64) string { return strconv.FormatUint(id, 10) }
+
+// ParseID reads what FormatID wrote; false for anything else (no message
+// has that ID).
+func ParseID(s string) (uint64, bool) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	return id, err == nil && id != 0
+}
+
+// archivable: XEP-0313 §5.1.1 — messages with a body; chat and normal
+// ones (groupchat is the room's to archive, and the router asks only
+// about messages between accounts).
+func archivable(el *etree.Element) bool {
+	for _, c := range el.ChildElements() {
+		if c.Tag == "body" && (c.Space == "" || c.NamespaceURI() == "jabber:client") {
+			return true
+		}
+	}
+	return false
+}
+
+// Prepare implements chat.Archiver.
+func (s *Service) Prepare(el *etree.Element, from, to string) (chat.ArchiveTicket, bool) {
+	if !archivable(el) {
+		return chat.ArchiveTicket{}, false
+	}
+	// The sender's archive names the recipient as addressed (a resource
+	// too); the recipient's archive is that of its bare JID.
+	with := normalJID(el.SelectAttrValue("to", to))
+	from, to = normalJID(from), normalJID(to)
+	sender := chat.Bare(from)
+	t := chat.ArchiveTicket{From: from}
+	t.KeepTo = s.keeps(to, sender)
+	t.KeepFrom = sender != to && s.isLocal(sender) && s.keeps(sender, to)
+	if !t.KeepTo && !t.KeepFrom {
+		return chat.ArchiveTicket{}, false
+	}
+	t.ID, t.Stanza = s.ids.next(), stream.Marshal(el)
+	if t.KeepTo {
+		StampID(el, to, t.ID)
+	}
+	t.To = to
+	t.With = with
+	return t, true
+}
+
+// StampID adds the XEP-0359 <stanza-id/> of the archive of by to el.
+func StampID(el *etree.Element, by string, id uint64) {
+	sid := el.CreateElement("stanza-id")
+	sid.CreateAttr("xmlns", chat.NSStanzaID)
+	sid.CreateAttr("by", by)
+	sid.CreateAttr("id", FormatID(id))
+}
+
+// Commit implements chat.Archiver: the message is queued for the writer,
+// which puts it in both accounts' archives as their preferences allow.
+func (s *Service) Commit(t chat.ArchiveTicket) { s.w.put(job{ticket: t}) }
+
+// Append queues stanza for owner's archive (a room's: preferences are not
+// consulted) as a message with the JID with, and returns its ID for the
+// <stanza-id/> the owner puts on it.
+func (s *Service) Append(owner, with string, stanza []byte) uint64 {
+	id := s.ids.next()
+	s.w.put(job{owner: owner, ticket: chat.ArchiveTicket{ID: id, From: with, Stanza: stanza}})
+	return id
+}
+
+// normalJID is a JID as the archive stores and compares it: the bare part
+// in lower case (the router's comparison), the resource as it is.
+func normalJID(jid string) string {
+	bare, res, ok := strings.Cut(jid, "/")
+	bare = strings.ToLower(bare)
+	if !ok {
+		return bare
+	}
+	return bare + "/" + res
+}

@@ -1,0 +1,192 @@
+package mam
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"jabberd/chat"
+	"jabberd/store"
+)
+
+// Queue bounds: queueLen messages may wait (Commit blocks past that: a
+// slow disk slows senders rather than dropping entries), and a batch
+// commits at most batchMax of them in one transaction.
+const (
+	queueLen = 4096
+	batchMax = 512
+)
+
+// job is one queued write: a message between accounts (owner empty), a
+// message for one owner's archive, or a flush (done set).
+type job struct {
+	ticket chat.ArchiveTicket
+	owner  string
+	done   chan struct{}
+}
+
+// writer is the goroutine that commits the queue in batches.
+type writer struct {
+	s     *Service
+	queue chan job
+
+	mu     sync.RWMutex // closed is set under mu; put holds it shared
+	closed bool
+	ended  chan struct{}
+	stop   chan struct{} // ends the expiry loop
+}
+
+func startWriter(s *Service) *writer {
+	w := &writer{s: s, queue: make(chan job, queueLen), ended: make(chan struct{}), stop: make(chan struct{})}
+	go w.run()
+	if s.opt.Retention > 0 {
+		go w.expire()
+	}
+	return w
+}
+
+// put queues j; after close it is dropped (the server no longer routes).
+func (w *writer) put(j job) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		return
+	}
+	w.queue <- j
+}
+
+// flush waits until everything queued before it is committed.
+func (w *writer) flush() {
+	done := make(chan struct{})
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return
+	}
+	w.queue <- job{done: done}
+	w.mu.RUnlock()
+	<-done
+}
+
+// close drains the queue and waits for the writer to end.
+func (w *writer) close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	close(w.queue)
+	close(w.stop)
+	w.mu.Unlock()
+	<-w.ended
+}
+
+func (w *writer) run() {
+	defer close(w.ended)
+	batch := make([]job, 0, batchMax)
+	for j := range w.queue {
+		batch = append(batch[:0], j)
+	more:
+		for len(batch) < batchMax {
+			select {
+			case j, ok := <-w.queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, j)
+			default:
+				break more
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// commit writes one batch, then releases the flushes in it.
+func (w *writer) commit(batch []job) {
+	var writes []store.ArchiveWrite
+	for _, j := range batch {
+		if j.done == nil {
+			writes = w.s.appendWrites(writes, j)
+		}
+	}
+	if err := w.s.opt.Store.AppendArchive(writes, w.s.opt.MaxMessages); err != nil {
+		w.s.opt.Log.Error().Err(err).Int("messages", len(writes)).Msg("archiving failed; the messages were delivered but are not in the archive")
+	}
+	for _, j := range batch {
+		if j.done != nil {
+			close(j.done)
+		}
+	}
+}
+
+// appendWrites adds a job's archive writes: for a message between
+// accounts, one per account whose preferences keep it (Prepare decided).
+func (s *Service) appendWrites(writes []store.ArchiveWrite, j job) []store.ArchiveWrite {
+	t := j.ticket
+	if j.owner != "" {
+		return append(writes, store.ArchiveWrite{Owner: j.owner, Entry: store.ArchiveEntry{ID: t.ID, With: normalJID(t.From), Stanza: t.Stanza}})
+	}
+	if t.KeepTo {
+		writes = append(writes, store.ArchiveWrite{Owner: t.To, Entry: store.ArchiveEntry{ID: t.ID, With: t.From, Stanza: t.Stanza}})
+	}
+	if t.KeepFrom {
+		writes = append(writes, store.ArchiveWrite{Owner: chat.Bare(t.From), Entry: store.ArchiveEntry{ID: t.ID, With: t.With, Stanza: t.Stanza}})
+	}
+	return writes
+}
+
+// keeps applies owner's preferences (XEP-0313 §6) to a message with the
+// bare JID with: the never list, then the always list, then the default;
+// an account that set none keeps everything. It runs on the sender's
+// goroutine: the preferences come from memory after the first read of an
+// account (only "roster" reads the store, the roster item, per message).
+func (s *Service) keeps(owner, with string) bool {
+	p, ok := s.prefs.Get(owner)
+	if !ok {
+		stored, found, err := s.opt.Store.ArchivePrefs(owner)
+		if err != nil {
+			s.opt.Log.Error().Err(err).Str("account", owner).Msg("reading archiving preferences failed; archived")
+			return true
+		}
+		if !found {
+			stored = store.ArchivePrefs{Default: "always"}
+		}
+		s.prefs.ContainsOrAdd(owner, stored)
+		p = stored
+	}
+	switch {
+	case slices.Contains(p.Never, with):
+		return false
+	case slices.Contains(p.Always, with):
+		return true
+	case p.Default == "never":
+		return false
+	case p.Default == "roster":
+		_, in, err := s.opt.Store.RosterItem(chat.LocalPart(owner, s.domain), with)
+		return in && err == nil
+	}
+	return true
+}
+
+// expire drops what is past the retention, at start and then every
+// tenth of it (between a minute and an hour).
+func (w *writer) expire() {
+	every := min(max(w.s.opt.Retention/10, time.Minute), time.Hour)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := w.s.opt.Store.ExpireArchive(time.Now().Add(-w.s.opt.Retention))
+		if err != nil {
+			w.s.opt.Log.Error().Err(err).Msg("expiring archived messages failed")
+		} else if n > 0 {
+			w.s.opt.Log.Info().Int("messages", n).Msg("archived messages past chat.archive_retention deleted")
+		}
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
