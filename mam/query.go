@@ -86,7 +86,10 @@ func (s *Service) result(from chat.Session, owner, queryID string, e store.Archi
 }
 
 // fin is the IQ result that ends an answer: complete, and the RSM set of
-// the page as sent (XEP-0059 §2.6: first with its index, last, count).
+// the page as sent (XEP-0059: first, last, count). The optional index of
+// first is left out: slixmpp 1.8.3's xep_0059 iterate stops when index +
+// page size = count, which going backward is true of the newest page, so
+// with an index its reverse paging ends after one page (TestSlixmppMAM).
 func fin(el *etree.Element, from chat.Session, page store.ArchivePage, sent []store.ArchiveEntry) *etree.Element {
 	res := chat.IQResult(el, from.JID())
 	f := res.CreateElement("fin")
@@ -95,9 +98,7 @@ func fin(el *etree.Element, from chat.Session, page store.ArchivePage, sent []st
 	set := f.CreateElement("set")
 	set.CreateAttr("xmlns", NSRSM)
 	if len(sent) > 0 {
-		first := set.CreateElement("first")
-		first.CreateAttr("index", strconv.Itoa(page.Index))
-		first.SetText(FormatID(sent[0].ID))
+		set.CreateElement("first").SetText(FormatID(sent[0].ID))
 		set.CreateElement("last").SetText(FormatID(sent[len(sent)-1].ID))
 	}
 	set.CreateElement("count").SetText(strconv.Itoa(page.Count))
