@@ -38,8 +38,8 @@ var poezioWarnings = []clientWarning{
 	// bare JID, then a query there). A room's archive is the room's: poezio
 	// asks before it joins, and a room that does not exist yet has none.
 	warning("disco#info on the account (XEP-0030)", "RECV: <iq", `type="error"`, `from="bob@localhost"`, "http://jabber.org/protocol/disco#info"),
-	pendingWarning("message archive (XEP-0313)", "Failed fetching logs for carol@localhost"),
-	pendingWarning("message archive (XEP-0313)", "The entity carol@localhost does not support MAM"),
+	warning("message archive (XEP-0313)", "Failed fetching logs for carol@localhost"),
+	warning("message archive (XEP-0313)", "The entity carol@localhost does not support MAM"),
 	warning("vCard (XEP-0054)", "RECV: <iq", `type="error"`, `<vCard xmlns="vcard-temp"`),
 	warning("PEP (XEP-0163)", "RECV: <iq", `type="error"`, `<publish node="http://jabber.org/protocol/nick">`),
 }
@@ -132,6 +132,8 @@ func TestPoezio(t *testing.T) {
 	assertGotMessage(t, recv, "carol", "bob@localhost", body)
 	// The new conversation tab looks for the archive of its account.
 	j.waitQuery(t, full, "to='bob@localhost'", "disco#info")
+	// The account lists MAM: poezio then asks the archive for carol.
+	j.waitQuery(t, full, "urn:xmpp:mam:2", "carol@localhost")
 
 	p.typeLine("/join team@conference.localhost/bob")
 	p.waitFor("You (bob) joined the room", "The room has been created")

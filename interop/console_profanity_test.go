@@ -36,8 +36,8 @@ var profanityWarnings = []clientWarning{
 	warning("ping (XEP-0199)", "Server doesn't advertise urn:xmpp:ping feature"),
 	warning("blocking (XEP-0191)", "Blocking (urn:xmpp:blocking) not supported by server"),
 	warning("multi-user chat (XEP-0045)", "Error joining room"),
-	pendingWarning("message archive (XEP-0313)", "Server doesn't support MAM (urn:xmpp:mam:2)"),
-	pendingWarning("message archive (XEP-0313)", "Server doesn't advertise urn:xmpp:mam:2 feature"),
+	warning("message archive (XEP-0313)", "Server doesn't support MAM (urn:xmpp:mam:2)"),
+	warning("message archive (XEP-0313)", "Server doesn't advertise urn:xmpp:mam:2 feature"),
 	warning("private storage (XEP-0049) of bookmarks (XEP-0048)", "IQ error received, id: bookmark_init_request"),
 }
 
@@ -122,6 +122,8 @@ func TestProfanity(t *testing.T) {
 	body := "hello carol, from profanity"
 	p.typeLine("/msg carol@localhost " + body)
 	assertGotMessage(t, recv, "carol", "alice@localhost", body)
+	// The chat window profanity opened asks the archive (mam=true).
+	j.waitQuery(t, full, "urn:xmpp:mam:2", "carol@localhost")
 
 	p.typeLine("/join team@conference.localhost")
 	p.waitFor("-> You have joined the room as alice, role: moderator, affiliation: owner")
