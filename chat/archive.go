@@ -11,27 +11,29 @@ import (
 const NSStanzaID = "urn:xmpp:sid:0"
 
 // Archiver keeps the messages the router accepts between two accounts
-// (XEP-0313; package mam implements it). The router calls Prepare before
-// it delivers a message and Commit once the message was delivered or
-// stored offline, so that a message refused (offline storage full) is not
-// archived, and one stored offline carries the same stanza-id as its
-// archived copy.
+// (XEP-0313; package mam implements it). The router calls Archive before
+// it delivers a message, so that the archive entry is queued before the
+// recipient can read the message (a client that queries its archive
+// right after a message arrived finds it there), and Withdraw when the
+// message was not accepted after all (offline storage full): a refused
+// message is not archived, and one stored offline carries the same
+// stanza-id as its archived copy.
 type Archiver interface {
-	// Prepare is given a message from the full JID from to the bare JID
+	// Archive is given a message from the full JID from to the bare JID
 	// to of a local account. When the message is one to archive (in
-	// either account's archive) it returns what Commit takes, having added
-	// the recipient's XEP-0359 <stanza-id/> to el if the recipient's
-	// archive keeps it; else false, and el is untouched.
-	Prepare(el *etree.Element, from, to string) (ArchiveTicket, bool)
-	// Commit archives the prepared message in the archives of both
-	// accounts (one, when a user wrote to herself). It must not block
-	// for long: the router calls it on the sender's goroutine.
-	Commit(t ArchiveTicket)
+	// either account's archive) it queues it, adds the recipient's
+	// XEP-0359 <stanza-id/> to el if the recipient's archive keeps it,
+	// and returns what Withdraw takes; else false, and el is untouched.
+	// It runs on the sender's goroutine and must not block for long.
+	Archive(el *etree.Element, from, to string) (ArchiveTicket, bool)
+	// Withdraw takes an archived message out again (it was refused).
+	Withdraw(t ArchiveTicket)
 }
 
 // ArchiveTicket is a prepared message: its archive ID, its two parties,
 // which of their archives keep it (their preferences decided), and the
 // stanza as it is archived (serialized before the stanza-id was added).
+// Withdraw needs only the ID and the parties.
 type ArchiveTicket struct {
 	ID uint64
 	// From is the sender's full JID, To the recipient's bare JID (whose

@@ -24,19 +24,19 @@ func (r *Router) message(from Session, el *etree.Element, local string) {
 		r.deliverOrDrop(el, local)
 		return
 	}
-	ticket, archived := r.prepareArchive(from, el, local, typ)
-	if r.deliverMessage(from, el, local, typ) && archived {
-		r.opt.Archiver.Commit(ticket)
+	ticket, archived := r.archive(from, el, local, typ)
+	if !r.deliverMessage(from, el, local, typ) && archived {
+		r.opt.Archiver.Withdraw(ticket)
 	}
 }
 
-// prepareArchive gives a chat or normal message its archive ID when an
-// archiver is on (XEP-0313, XEP-0359).
-func (r *Router) prepareArchive(from Session, el *etree.Element, local, typ string) (ArchiveTicket, bool) {
+// archive queues a chat or normal message for the archive, with its ID on
+// it, when an archiver is on (XEP-0313, XEP-0359).
+func (r *Router) archive(from Session, el *etree.Element, local, typ string) (ArchiveTicket, bool) {
 	if r.opt.Archiver == nil || (typ != "chat" && typ != "normal") {
 		return ArchiveTicket{}, false
 	}
-	return r.opt.Archiver.Prepare(el, from.JID(), local+"@"+r.domain)
+	return r.opt.Archiver.Archive(el, from.JID(), local+"@"+r.domain)
 }
 
 // deliverMessage is message's delivery; true when the message was

@@ -51,8 +51,8 @@ func archivable(el *etree.Element) bool {
 	return false
 }
 
-// Prepare implements chat.Archiver.
-func (s *Service) Prepare(el *etree.Element, from, to string) (chat.ArchiveTicket, bool) {
+// Archive implements chat.Archiver.
+func (s *Service) Archive(el *etree.Element, from, to string) (chat.ArchiveTicket, bool) {
 	if !archivable(el) {
 		return chat.ArchiveTicket{}, false
 	}
@@ -73,6 +73,7 @@ func (s *Service) Prepare(el *etree.Element, from, to string) (chat.ArchiveTicke
 	}
 	t.To = to
 	t.With = with
+	s.w.put(job{ticket: t})
 	return t, true
 }
 
@@ -84,9 +85,9 @@ func StampID(el *etree.Element, by string, id uint64) {
 	sid.CreateAttr("id", FormatID(id))
 }
 
-// Commit implements chat.Archiver: the message is queued for the writer,
-// which puts it in both accounts' archives as their preferences allow.
-func (s *Service) Commit(t chat.ArchiveTicket) { s.w.put(job{ticket: t}) }
+// Withdraw implements chat.Archiver: the writer takes the message out of
+// the archives it went into (queued after it, so in that order).
+func (s *Service) Withdraw(t chat.ArchiveTicket) { s.w.put(job{ticket: t, withdraw: true}) }
 
 // Append queues stanza for owner's archive (a room's: preferences are not
 // consulted) as a message with the JID with, and returns its ID for the

@@ -19,18 +19,21 @@
 //
 // # Writes, and what a crash can lose
 //
-// Archiving is off the hot path: Commit queues the message and one writer
+// Archiving is off the hot path: Archive queues the message and one writer
 // goroutine commits whatever is queued in one bbolt transaction (up to
 // batchMax messages), so a burst costs one fsync per batch, not per
-// message. Ordering: the router commits a message's delivery first (to the
-// session, or to offline storage in its own transaction) and queues its
-// archive entry after; a query waits for everything queued before it
-// (flush), so an account always finds in its archive what it was sent
-// before it asked. Shutdown (Close) drains the queue. Only a crash of the
-// process can lose archive entries, those queued and not yet committed
-// (the last batch); the messages themselves were already delivered or
-// stored, so nothing accepted is lost, at worst missing from the archive.
-// An idle session costs nothing: the service keeps no per-session state.
+// message. Ordering: the router queues a message's archive entry before
+// it delivers the message (to a session, or to offline storage in its own
+// transaction), and queues a withdrawal after it when the message was
+// refused (offline storage full), which the writer applies in queue
+// order. A query waits for everything queued before it (flush), so an
+// account always finds in its archive what it was sent before it asked.
+// Shutdown (Close) drains the queue. Only a crash of the process can lose
+// archive entries, those queued and not yet committed (the last batch);
+// the messages themselves were delivered or stored in their own
+// transactions, so nothing accepted is lost, at worst missing from the
+// archive. An idle session costs nothing: the service keeps no
+// per-session state.
 package mam
 
 import (

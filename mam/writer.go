@@ -9,7 +9,7 @@ import (
 	"jabberd/store"
 )
 
-// Queue bounds: queueLen messages may wait (Commit blocks past that: a
+// Queue bounds: queueLen messages may wait (Archive blocks past that: a
 // slow disk slows senders rather than dropping entries), and a batch
 // commits at most batchMax of them in one transaction.
 const (
@@ -17,12 +17,13 @@ const (
 	batchMax = 512
 )
 
-// job is one queued write: a message between accounts (owner empty), a
-// message for one owner's archive, or a flush (done set).
+// job is one queued write: a message between accounts (owner empty), its
+// withdrawal, a message for one owner's archive, or a flush (done set).
 type job struct {
-	ticket chat.ArchiveTicket
-	owner  string
-	done   chan struct{}
+	ticket   chat.ArchiveTicket
+	owner    string
+	withdraw bool
+	done     chan struct{}
 }
 
 // writer is the goroutine that commits the queue in batches.
@@ -122,17 +123,18 @@ func (w *writer) commit(batch []job) {
 }
 
 // appendWrites adds a job's archive writes: for a message between
-// accounts, one per account whose preferences keep it (Prepare decided).
+// accounts, one per account whose preferences keep it (Archive decided);
+// a withdrawal deletes the same entries.
 func (s *Service) appendWrites(writes []store.ArchiveWrite, j job) []store.ArchiveWrite {
 	t := j.ticket
 	if j.owner != "" {
 		return append(writes, store.ArchiveWrite{Owner: j.owner, Entry: store.ArchiveEntry{ID: t.ID, With: normalJID(t.From), Stanza: t.Stanza}})
 	}
 	if t.KeepTo {
-		writes = append(writes, store.ArchiveWrite{Owner: t.To, Entry: store.ArchiveEntry{ID: t.ID, With: t.From, Stanza: t.Stanza}})
+		writes = append(writes, store.ArchiveWrite{Owner: t.To, Delete: j.withdraw, Entry: store.ArchiveEntry{ID: t.ID, With: t.From, Stanza: t.Stanza}})
 	}
 	if t.KeepFrom {
-		writes = append(writes, store.ArchiveWrite{Owner: chat.Bare(t.From), Entry: store.ArchiveEntry{ID: t.ID, With: t.With, Stanza: t.Stanza}})
+		writes = append(writes, store.ArchiveWrite{Owner: chat.Bare(t.From), Delete: j.withdraw, Entry: store.ArchiveEntry{ID: t.ID, With: t.With, Stanza: t.Stanza}})
 	}
 	return writes
 }

@@ -185,12 +185,14 @@ func TestMAM(t *testing.T) {
 // message reaches him without a stanza-id and only her archive keeps it;
 // the preferences read back, and a list past chat.archive_max_prefs_jids
 // is refused with resource-constraint; past chat.archive_max_messages the
-// oldest messages go; a page is at most chat.archive_max_page.
+// oldest messages go; a page is at most chat.archive_max_page; a message
+// refused by full offline storage is taken out of the archive again.
 func TestMAMPrefsAndBounds(t *testing.T) {
 	h := start(t, func(c *config.Config) {
 		c.Chat.ArchiveMaxMessages = 3
 		c.Chat.ArchiveMaxPage = 2
 		c.Chat.ArchiveMaxPrefsJIDs = 2
+		c.Chat.OfflineQuota = 1
 	})
 	alice := h.login(t, "alice", "a")
 	bob := h.login(t, "bob", "b")
@@ -224,4 +226,17 @@ func TestMAMPrefsAndBounds(t *testing.T) {
 	bob.expect("<iq id='p3' type='error' to='bob@localhost/b' from='bob@localhost'><error code='500' type='wait'><resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>3 JIDs in always and never; at most 2 are kept (chat.archive_max_prefs_jids)</text></error></iq>")
 	bob.send("<iq type='set' id='p4'><prefs xmlns='" + nsMAM + "' default='sometimes'/></iq>")
 	bob.expect("<iq id='p4' type='error' to='bob@localhost/b' from='bob@localhost'><error code='400' type='modify'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>default must be always, never or roster, not \"sometimes\"</text></error></iq>")
+
+	// Offline storage holds one message: the second is refused, and
+	// withdrawn from alice's archive (bob's never keeps hers now).
+	bob.closeStream()
+	alice.send("<message to='bob@localhost' type='chat' id='m7'><body>7</body></message>")
+	alice.send("<message to='bob@localhost' type='chat' id='m8'><body>8</body></message>")
+	if el := alice.nextElement(); el.SelectAttrValue("id", "") != "m8" || el.SelectAttrValue("type", "") != "error" {
+		t.Fatalf("alice: want m8 refused, got %s", stream.Marshal(el))
+	}
+	got = h.archivedIDs(t, h.set.Store, "alice@localhost")
+	if _, ok := got["m8"]; ok || len(got["m7"]) != 1 {
+		t.Errorf("alice's archive after m7 stored and m8 refused: %v", got)
+	}
 }

@@ -44,10 +44,12 @@ type ArchiveEntry struct {
 // Stamp is when the message was archived (the time in its ID).
 func (e ArchiveEntry) Stamp() time.Time { return time.UnixMicro(int64(e.ID)).UTC() }
 
-// ArchiveWrite is one message for one owner's archive.
+// ArchiveWrite is one message for one owner's archive, or, with Delete,
+// its removal (by ID).
 type ArchiveWrite struct {
-	Owner string
-	Entry ArchiveEntry
+	Owner  string
+	Delete bool
+	Entry  ArchiveEntry
 }
 
 // archiveRecord is an archived message as stored (the stanza as a string, so
@@ -66,7 +68,8 @@ func ArchiveIDFromTime(t time.Time) uint64 {
 	return uint64(us)
 }
 
-// AppendArchive stores a batch of messages in one transaction. When an
+// AppendArchive stores a batch of messages (and deletions, in order) in
+// one transaction. When an
 // owner's archive holds more than max messages (max > 0) its oldest are
 // dropped: the archive is a rolling window, as in Prosody and ejabberd, so
 // a busy account never has its new messages refused. A write whose ID is
@@ -111,6 +114,9 @@ func appendOne(top, counts *bolt.Bucket, w ArchiveWrite) error {
 	if err != nil {
 		return fmt.Errorf("archive for %q: %w", w.Owner, err)
 	}
+	if w.Delete {
+		return deleteOne(top, counts, w)
+	}
 	ob, err := top.CreateBucketIfNotExists([]byte(w.Owner))
 	if err != nil {
 		return fmt.Errorf("archive for %q: %w", w.Owner, err)
@@ -128,6 +134,22 @@ func appendOne(top, counts *bolt.Bucket, w ArchiveWrite) error {
 		return counts.Put([]byte(w.Owner), u64(n+1))
 	}
 	return nil
+}
+
+// deleteOne removes one message, if it is there.
+func deleteOne(top, counts *bolt.Bucket, w ArchiveWrite) error {
+	ob := top.Bucket([]byte(w.Owner))
+	if ob == nil || ob.Get(u64(w.Entry.ID)) == nil {
+		return nil
+	}
+	if err := ob.Delete(u64(w.Entry.ID)); err != nil {
+		return fmt.Errorf("archive of %q: %w", w.Owner, err)
+	}
+	n, err := readU64(counts.Get([]byte(w.Owner)))
+	if err != nil {
+		return fmt.Errorf("archive count of %q: %w", w.Owner, err)
+	}
+	return counts.Put([]byte(w.Owner), u64(n-min(n, 1)))
 }
 
 // trimArchive drops owner's oldest messages past max.

@@ -107,7 +107,8 @@ func TestArchivePaging(t *testing.T) {
 }
 
 // TestArchiveWindow: past max the oldest messages go (a rolling window),
-// the count stays right, and a rewrite of an ID is not counted twice.
+// the count stays right, a rewrite of an ID is not counted twice, and a
+// delete (a withdrawn message) takes one out.
 func TestArchiveWindow(t *testing.T) {
 	db, _ := openT(t)
 	ids := fill(t, db, 10, 4)
@@ -123,6 +124,15 @@ func TestArchiveWindow(t *testing.T) {
 	}
 	if n, _ := db.CountArchive(owner); n != 4 {
 		t.Fatalf("count after a rewrite = %d, want 4", n)
+	}
+	if err := db.AppendArchive([]ArchiveWrite{{Owner: owner, Delete: true, Entry: ArchiveEntry{ID: ids[8]}}, {Owner: owner, Delete: true, Entry: ArchiveEntry{ID: 42}}}, 4); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.CountArchive(owner); n != 3 {
+		t.Fatalf("count after deleting one (and one that is not there) = %d, want 3", n)
+	}
+	if p, _ := db.QueryArchive(owner, ArchiveQuery{Max: 100}); !slices.Equal(pageIDs(p), []uint64{ids[6], ids[7], ids[9]}) {
+		t.Fatalf("after the delete: %v", pageIDs(p))
 	}
 	if last, _ := db.LastArchiveID(); last != ids[9] {
 		t.Fatalf("LastArchiveID = %d, want %d", last, ids[9])
