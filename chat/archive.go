@@ -30,17 +30,15 @@ type Archiver interface {
 	Withdraw(t ArchiveTicket)
 }
 
-// ArchiveTicket is a prepared message: its archive ID, its two parties,
-// which of their archives keep it (their preferences decided), and the
-// stanza as it is archived (serialized before the stanza-id was added).
-// Withdraw needs only the ID and the parties.
+// ArchiveTicket is an archived message: its archive ID, its two parties,
+// and which of their archives keep it (their preferences decided): what
+// Withdraw needs.
 type ArchiveTicket struct {
 	ID uint64
 	// From is the sender's full JID, To the recipient's bare JID (whose
 	// archive it is), With the recipient as the message addressed it.
 	From, To, With   string
 	KeepFrom, KeepTo bool
-	Stanza           []byte
 }
 
 // stripStanzaIDs removes the XEP-0359 <stanza-id/> elements a client put

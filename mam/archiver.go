@@ -9,7 +9,6 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/chat"
-	"jabberd/stream"
 )
 
 // idSource hands out archive IDs: microseconds since 1970, strictly
@@ -67,13 +66,17 @@ func (s *Service) Archive(el *etree.Element, from, to string) (chat.ArchiveTicke
 	if !t.KeepTo && !t.KeepFrom {
 		return chat.ArchiveTicket{}, false
 	}
-	t.ID, t.Stanza = s.ids.next(), stream.Marshal(el)
+	t.ID = s.ids.next()
+	// The writer serializes a copy, away from the sender's goroutine: a
+	// copy shares the text (Go strings), so it costs a few allocations
+	// where serializing a large message would cost its size.
+	msg := el.Copy()
 	if t.KeepTo {
 		StampID(el, to, t.ID)
 	}
 	t.To = to
 	t.With = with
-	s.w.put(job{ticket: t})
+	s.w.put(job{ticket: t, msg: msg})
 	return t, true
 }
 
@@ -94,7 +97,7 @@ func (s *Service) Withdraw(t chat.ArchiveTicket) { s.w.put(job{ticket: t, withdr
 // <stanza-id/> the owner puts on it.
 func (s *Service) Append(owner, with string, stanza []byte) uint64 {
 	id := s.ids.next()
-	s.w.put(job{owner: owner, ticket: chat.ArchiveTicket{ID: id, From: with, Stanza: stanza}})
+	s.w.put(job{owner: owner, ticket: chat.ArchiveTicket{ID: id, From: with}, stanza: stanza})
 	return id
 }
 

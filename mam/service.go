@@ -19,10 +19,12 @@
 //
 // # Writes, and what a crash can lose
 //
-// Archiving is off the hot path: Archive queues the message and one writer
-// goroutine commits whatever is queued in one bbolt transaction (up to
-// batchMax messages), so a burst costs one fsync per batch, not per
-// message. Ordering: the router queues a message's archive entry before
+// Archiving is off the hot path: Archive queues a copy of the message (a
+// few allocations: the copy shares its text) and one writer goroutine
+// serializes and commits whatever is queued in one bbolt transaction (up
+// to batchMax messages or batchBytes), so a burst costs one fsync per
+// batch, not per message, and no transaction holds bbolt's one writer
+// lock (which offline storage also needs) for long. Ordering: the router queues a message's archive entry before
 // it delivers the message (to a session, or to offline storage in its own
 // transaction), and queues a withdrawal after it when the message was
 // refused (offline storage full), which the writer applies in queue

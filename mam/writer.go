@@ -5,25 +5,41 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"jabberd/chat"
 	"jabberd/store"
+	"jabberd/stream"
 )
 
 // Queue bounds: queueLen messages may wait (Archive blocks past that: a
 // slow disk slows senders rather than dropping entries), and a batch
-// commits at most batchMax of them in one transaction.
+// commits at most batchMax of them, or batchBytes of stanzas, in one
+// transaction: bbolt has one writer at a time, and offline storage waits
+// for it, so a transaction must stay short.
 const (
-	queueLen = 4096
-	batchMax = 512
+	queueLen   = 4096
+	batchMax   = 512
+	batchBytes = 1 << 20
 )
 
 // job is one queued write: a message between accounts (owner empty), its
 // withdrawal, a message for one owner's archive, or a flush (done set).
 type job struct {
 	ticket   chat.ArchiveTicket
+	msg      *etree.Element // the message's copy, serialized by the writer into stanza
+	stanza   []byte
 	owner    string
 	withdraw bool
 	done     chan struct{}
+}
+
+// serialize fills j.stanza from j.msg and returns its size.
+func (j *job) serialize() int {
+	if j.msg != nil {
+		j.stanza, j.msg = stream.Marshal(j.msg), nil
+	}
+	return len(j.stanza)
 }
 
 // writer is the goroutine that commits the queue in batches.
@@ -87,14 +103,16 @@ func (w *writer) run() {
 	defer close(w.ended)
 	batch := make([]job, 0, batchMax)
 	for j := range w.queue {
+		size := j.serialize()
 		batch = append(batch[:0], j)
 	more:
-		for len(batch) < batchMax {
+		for len(batch) < batchMax && size < batchBytes {
 			select {
 			case j, ok := <-w.queue:
 				if !ok {
 					break more
 				}
+				size += j.serialize()
 				batch = append(batch, j)
 			default:
 				break more
@@ -128,13 +146,13 @@ func (w *writer) commit(batch []job) {
 func (s *Service) appendWrites(writes []store.ArchiveWrite, j job) []store.ArchiveWrite {
 	t := j.ticket
 	if j.owner != "" {
-		return append(writes, store.ArchiveWrite{Owner: j.owner, Entry: store.ArchiveEntry{ID: t.ID, With: normalJID(t.From), Stanza: t.Stanza}})
+		return append(writes, store.ArchiveWrite{Owner: j.owner, Entry: store.ArchiveEntry{ID: t.ID, With: normalJID(t.From), Stanza: j.stanza}})
 	}
 	if t.KeepTo {
-		writes = append(writes, store.ArchiveWrite{Owner: t.To, Delete: j.withdraw, Entry: store.ArchiveEntry{ID: t.ID, With: t.From, Stanza: t.Stanza}})
+		writes = append(writes, store.ArchiveWrite{Owner: t.To, Delete: j.withdraw, Entry: store.ArchiveEntry{ID: t.ID, With: t.From, Stanza: j.stanza}})
 	}
 	if t.KeepFrom {
-		writes = append(writes, store.ArchiveWrite{Owner: chat.Bare(t.From), Delete: j.withdraw, Entry: store.ArchiveEntry{ID: t.ID, With: t.With, Stanza: t.Stanza}})
+		writes = append(writes, store.ArchiveWrite{Owner: chat.Bare(t.From), Delete: j.withdraw, Entry: store.ArchiveEntry{ID: t.ID, With: t.With, Stanza: j.stanza}})
 	}
 	return writes
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +15,7 @@ import (
 // bare JID, or a room's JID for a multi-user chat archive — so that one API
 // serves both:
 //
-//	archive        OWNER/ ID → archived message record (JSON: with, stanza)
+//	archive        OWNER/ ID → archived message record (a JSON header line, then the stanza)
 //	archive_counts OWNER → number of messages in OWNER's archive (8 bytes)
 //	archive_prefs  OWNER → archiving preferences record (JSON)
 //
@@ -52,11 +53,39 @@ type ArchiveWrite struct {
 	Entry  ArchiveEntry
 }
 
-// archiveRecord is an archived message as stored (the stanza as a string, so
-// that the file stays readable in a bbolt viewer).
-type archiveRecord struct {
-	With   string `json:"with"`
-	Stanza string `json:"stanza"`
+// archiveHeader is what an archived message's record says about it. A
+// record is the header as one line of JSON, a newline, then the stanza's
+// bytes as they were routed: readable in a bbolt viewer, and neither
+// escaped on the way in nor decoded to filter by with (only the header is).
+type archiveHeader struct {
+	With string `json:"with"`
+}
+
+// encodeArchived makes the record of a message.
+func encodeArchived(e ArchiveEntry) ([]byte, error) {
+	h, err := json.Marshal(archiveHeader{With: e.With})
+	if err != nil {
+		return nil, err
+	}
+	v := make([]byte, 0, len(h)+1+len(e.Stanza))
+	return append(append(append(v, h...), '\n'), e.Stanza...), nil
+}
+
+// decodeArchived reads a record's header and stanza (a copy: bbolt's
+// memory is valid only in its transaction).
+func decodeArchived(v []byte, withStanza bool) (archiveHeader, []byte, error) {
+	var h archiveHeader
+	line, stanza, ok := bytes.Cut(v, []byte{'\n'})
+	if !ok {
+		return h, nil, errors.New("no header line")
+	}
+	if err := json.Unmarshal(line, &h); err != nil {
+		return h, nil, err
+	}
+	if !withStanza {
+		return h, nil, nil
+	}
+	return h, bytes.Clone(stanza), nil
 }
 
 // ArchiveIDFromTime is the smallest ID at or after t.
@@ -110,7 +139,7 @@ func appendOne(top, counts *bolt.Bucket, w ArchiveWrite) error {
 	if err := checkOwner(w.Owner); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
-	v, err := json.Marshal(archiveRecord{With: w.Entry.With, Stanza: string(w.Entry.Stanza)})
+	v, err := encodeArchived(w.Entry)
 	if err != nil {
 		return fmt.Errorf("archive for %q: %w", w.Owner, err)
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -82,11 +81,11 @@ func (db *DB) QueryArchive(owner string, q ArchiveQuery) (ArchivePage, error) {
 		page.Index = lo
 		page.Complete = pageComplete(ids, q, lo, hi)
 		for _, id := range ids[lo:hi] {
-			var r archiveRecord
-			if err := json.Unmarshal(ob.Get(u64(id)), &r); err != nil {
+			h, stanza, err := decodeArchived(ob.Get(u64(id)), true)
+			if err != nil {
 				return fmt.Errorf("archive of %q, ID %d: damaged record: %w", owner, id, err)
 			}
-			page.Entries = append(page.Entries, ArchiveEntry{ID: id, With: r.With, Stanza: []byte(r.Stanza)})
+			page.Entries = append(page.Entries, ArchiveEntry{ID: id, With: h.With, Stanza: stanza})
 		}
 		return nil
 	})
@@ -127,13 +126,11 @@ func selectIDs(ob *bolt.Bucket, q ArchiveQuery) ([]uint64, error) {
 			continue
 		}
 		if q.With != "" {
-			var r struct {
-				With string `json:"with"`
-			}
-			if err := json.Unmarshal(v, &r); err != nil {
+			h, _, err := decodeArchived(v, false)
+			if err != nil {
 				return nil, fmt.Errorf("ID %d: damaged record: %w", id, err)
 			}
-			if !WithMatches(q.With, r.With) {
+			if !WithMatches(q.With, h.With) {
 				continue
 			}
 		}

@@ -13,7 +13,7 @@
 //	muc_history SERVICE/ NAME/ SEQ → a persistent room's recent messages (store/muchistory.go)
 //	blocklists NAME → JSON array of blocked JIDs (store/blocklist.go)
 //	vcards     NAME → the vcard-temp <vCard/> as XML; vcardphotos NAME → its photo's SHA-1 (store/vcard.go)
-//	archive    OWNER-JID/ ID → archived message record; archive_counts, archive_prefs (store/archive.go)
+//	archive    OWNER-JID/ ID → a JSON header line, then the archived stanza; archive_counts, archive_prefs (store/archive.go)
 //
 // bbolt takes an exclusive lock on the file, so only one process uses a
 // database at a time: while the server runs, `jabberd users` goes through
