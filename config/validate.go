@@ -124,43 +124,35 @@ func (c *Config) validateAuth(bad badFunc) {
 
 // validateChat checks the [chat] table.
 func (c *Config) validateChat(bad badFunc) {
-	if c.Chat.SMResumeTimeout.Duration < 0 {
+	ch := c.Chat
+	if ch.SMResumeTimeout.Duration < 0 {
 		bad("chat.sm_resume_timeout", "must not be negative (0 means no resumption)")
 	}
-	if c.Chat.SMMaxUnacked < 1 {
-		bad("chat.sm_max_unacked", "must be at least 1")
+	for _, k := range []struct {
+		key string
+		v   int
+	}{
+		{"chat.sm_max_unacked", ch.SMMaxUnacked},
+		{"chat.max_blocklist_items", ch.MaxBlocklistItems},
+		{"chat.blocklist_cache", ch.BlocklistCache},
+		{"chat.vcard_max_bytes", ch.VCardMaxBytes},
+		{"chat.private_max_bytes", ch.PrivateMaxBytes},
+		{"chat.vcard_photo_cache", ch.VCardPhotoCache},
+		{"chat.archive_max_messages", ch.ArchiveMaxMessages},
+		{"chat.archive_max_page", ch.ArchiveMaxPage},
+		{"chat.archive_max_prefs_jids", ch.ArchiveMaxPrefsJIDs},
+	} {
+		if k.v < 1 {
+			bad(k.key, "must be at least 1")
+		}
 	}
-	if c.Chat.MaxBlocklistItems < 1 {
-		bad("chat.max_blocklist_items", "must be at least 1")
-	}
-	if c.Chat.BlocklistCache < 1 {
-		bad("chat.blocklist_cache", "must be at least 1")
-	}
-	if c.Chat.VCardMaxBytes < 1 {
-		bad("chat.vcard_max_bytes", "must be at least 1")
-	}
-	if c.Chat.PrivateMaxBytes < 1 {
-		bad("chat.private_max_bytes", "must be at least 1")
-	}
-	if c.Chat.VCardPhotoCache < 1 {
-		bad("chat.vcard_photo_cache", "must be at least 1")
-	}
-	if c.Chat.ArchiveMaxMessages < 1 {
-		bad("chat.archive_max_messages", "must be at least 1")
-	}
-	if c.Chat.ArchiveRetention.Duration < 0 {
+	if ch.ArchiveRetention.Duration < 0 {
 		bad("chat.archive_retention", "must not be negative (0 keeps messages until archive_max_messages)")
 	}
-	if c.Chat.ArchiveMaxPage < 1 {
-		bad("chat.archive_max_page", "must be at least 1")
-	}
-	if c.Chat.ArchiveMaxPrefsJIDs < 1 {
-		bad("chat.archive_max_prefs_jids", "must be at least 1")
-	}
-	if c.Chat.CSIMaxHeld < 0 {
+	if ch.CSIMaxHeld < 0 {
 		bad("chat.csi_max_held", "must not be negative (0 does not offer client state indication)")
 	}
-	if c.Chat.OfflineQuota < 0 {
+	if ch.OfflineQuota < 0 {
 		bad("chat.offline_quota", "must not be negative (0 means no limit)")
 	}
 }
