@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/beevik/etree"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -18,8 +19,13 @@ import (
 // NSCaps is entity capabilities (XEP-0115).
 const NSCaps = "http://jabber.org/protocol/caps"
 
-// maxPending bounds the disco#info requests waiting for an answer.
-const maxPending = 1000
+// maxPending bounds the disco#info requests waiting for an answer, and
+// askAgain is how long one waits before the next presence with the same
+// caps asks again (its client may never have answered).
+const (
+	maxPending = 1000
+	askAgain   = time.Minute
+)
 
 // capsCache remembers what the caps hashes the server saw mean: hash and
 // ver → the client's features. Answers whose hash does not verify are
@@ -36,6 +42,7 @@ type capsCache struct {
 // query is a disco#info request in flight.
 type query struct {
 	jid, node, ver, hash string
+	sent                 time.Time
 	waiters              []string // other full JIDs with the same caps
 }
 
@@ -93,7 +100,7 @@ func (s *Service) StampPresence(account string, el *etree.Element) {
 		return
 	}
 	full := el.SelectAttrValue("from", "")
-	if q, ok := s.caps.pending.Get(key); ok {
+	if q, ok := s.caps.pending.Get(key); ok && time.Since(q.sent) < askAgain {
 		s.caps.mu.Lock()
 		if q.jid != full && len(q.waiters) < 100 && !slices.Contains(q.waiters, full) {
 			q.waiters = append(q.waiters, full)
@@ -105,7 +112,7 @@ func (s *Service) StampPresence(account string, el *etree.Element) {
 	if sess == nil {
 		return
 	}
-	s.caps.pending.Add(key, &query{jid: full, node: node, ver: ver, hash: h})
+	s.caps.pending.Add(key, &query{jid: full, node: node, ver: ver, hash: h, sent: time.Now()})
 	iq := etree.NewElement("iq")
 	iq.CreateAttr("type", "get")
 	iq.CreateAttr("from", s.domain)

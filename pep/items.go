@@ -51,6 +51,28 @@ func (s *Service) items(from chat.Session, el, op *etree.Element, owner, to stri
 	return nil
 }
 
+// discoItems lists the nodes of owner the requester may read (XEP-0060
+// §5.2, discover nodes).
+func (s *Service) discoItems(from chat.Session, el *etree.Element, owner, to string) {
+	names, err := s.opt.Store.PEPNodeNames(owner)
+	if err != nil {
+		s.fail(from, el, to, err)
+		return
+	}
+	res := chat.IQResult(el, from.JID())
+	q := res.CreateElement("query")
+	q.CreateAttr("xmlns", chat.NSDiscoItem)
+	requester := chat.Bare(from.JID())
+	for _, name := range names {
+		if n, err := s.readNode(owner, name); err == nil && n != nil && s.access(requester, owner, n.Config) == nil {
+			it := q.CreateElement("item")
+			it.CreateAttr("jid", to)
+			it.CreateAttr("node", name)
+		}
+	}
+	_ = from.Deliver(res)
+}
+
 // access is nil when the account whose bare JID is requester may read
 // owner's node of configuration cfg, else the error to answer (XEP-0060
 // §6.5.9: presence-subscription-required, closed-node).

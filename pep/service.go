@@ -102,12 +102,16 @@ func (s *Service) AccountIdentity() (string, string) { return "pubsub", "pep" }
 // anyone the access model lets in reads items.
 func (s *Service) HandleIQ(from chat.Session, el, q *etree.Element, to string) bool {
 	ns := q.NamespaceURI()
-	if q.Tag != "pubsub" || (ns != NS && ns != NSOwner) {
-		return false
-	}
 	owner := chat.LocalPart(to, s.domain)
 	if owner == "" {
 		return false // the server itself has no pubsub service
+	}
+	if q.Tag == "query" && ns == chat.NSDiscoItem && el.SelectAttrValue("type", "") == "get" && q.SelectAttr("node") == nil {
+		s.discoItems(from, el, owner, to)
+		return true
+	}
+	if q.Tag != "pubsub" || (ns != NS && ns != NSOwner) {
+		return false
 	}
 	kids := q.ChildElements()
 	if len(kids) == 0 {

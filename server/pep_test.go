@@ -229,8 +229,8 @@ func TestBookmarksCompat(t *testing.T) {
 		"<conference jid='tea@conference.localhost' name='Tea'/>" + url + "</storage></query></iq>")
 }
 
-// TestPEPAccessModels: without a subscription carol reads alice's open
-// node (an OMEMO device list) but not her avatar (presence, the default:
+// TestPEPAccessModels: without a subscription carol discovers and reads
+// alice's open node (an OMEMO device list) but not her avatar (presence, the default:
 // presence-subscription-required); bob, once alice approves his
 // subscription, gets her last avatar (his caps want it), and then reads
 // it; once he blocks her, her next publish does not reach him.
@@ -252,6 +252,11 @@ func TestPEPAccessModels(t *testing.T) {
 	items := func(node string) string {
 		return "<iq type='get' id='g1' to='alice@localhost'><pubsub xmlns='" + nsPubsub + "'><items node='" + node + "'/></pubsub></iq>"
 	}
+	// Discovering alice's nodes (XEP-0060 §5.2): carol sees the open one.
+	carol.send("<iq type='get' id='d1' to='alice@localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>")
+	carol.expect("<iq id='d1' type='result' from='alice@localhost' to='carol@localhost/c'><query xmlns='http://jabber.org/protocol/disco#items'><item jid='alice@localhost' node='eu.siacs.conversations.axolotl.devicelist'/></query></iq>")
+	alice.send("<iq type='get' id='d2'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>")
+	alice.expect("<iq id='d2' type='result' from='alice@localhost' to='alice@localhost/a'><query xmlns='http://jabber.org/protocol/disco#items'><item jid='alice@localhost' node='eu.siacs.conversations.axolotl.devicelist'/><item jid='alice@localhost' node='urn:xmpp:avatar:metadata'/></query></iq>")
 	carol.send(items("eu.siacs.conversations.axolotl.devicelist"))
 	carol.expect("<iq id='g1' type='result' from='alice@localhost' to='carol@localhost/c'><pubsub xmlns='" + nsPubsub + "'><items node='eu.siacs.conversations.axolotl.devicelist'><item id='current'>" + devices + "</item></items></pubsub></iq>")
 	pepError(t, carol, items(avatarMD), "not-authorized", "presence-subscription-required")
