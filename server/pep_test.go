@@ -5,6 +5,7 @@ package server_test
 // last items at login, bounds.
 
 import (
+	"context"
 	"crypto/sha1"
 	"encoding/base64"
 	"slices"
@@ -278,4 +279,30 @@ func TestPEPAccessModels(t *testing.T) {
 	alice.send(publishIQ("p3", avatarMD, "h2", meta, ""))
 	alice.nextElement()
 	bob.ping() // and nothing before its answer
+}
+
+// TestPEPSurvivesRestart: a node, its configuration and its items
+// published before a restart are read after it.
+func TestPEPSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	conf := func(c *config.Config) { c.StateDir = dir; c.Chat.AutoRoster = true }
+	nick := "<nick xmlns='http://jabber.org/protocol/nick'>Al</nick>"
+	t.Run("before", func(t *testing.T) {
+		h := start(t, conf)
+		alice := h.login(t, "alice", "a")
+		alice.send(publishIQ("p1", "http://jabber.org/protocol/nick", "current", nick, field("pubsub#access_model", "open")))
+		alice.nextElement()
+		if err := h.shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	h := start(t, conf)
+	alice := h.login(t, "alice", "a")
+	alice.send("<iq type='get' id='c1'><pubsub xmlns='" + nsPubsub + "#owner'><configure node='http://jabber.org/protocol/nick'/></pubsub></iq>")
+	if got := string(stream.Marshal(alice.nextElement())); !strings.Contains(got, "<field var='pubsub#access_model' type='list-single'><value>open</value>") {
+		t.Errorf("the nick node's configuration after the restart: %s", got)
+	}
+	bob := h.login(t, "bob", "b")
+	bob.send("<iq type='get' id='g1' to='alice@localhost'><pubsub xmlns='" + nsPubsub + "'><items node='http://jabber.org/protocol/nick'/></pubsub></iq>")
+	bob.expect("<iq id='g1' type='result' from='alice@localhost' to='bob@localhost/b'><pubsub xmlns='" + nsPubsub + "'><items node='http://jabber.org/protocol/nick'><item id='current'>" + nick + "</item></items></pubsub></iq>")
 }
