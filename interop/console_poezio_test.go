@@ -122,6 +122,11 @@ func TestPoezio(t *testing.T) {
 	waitFileContains(t, "poezio's debug log", p.debugLog, "RECV: <iq", `type="result"`, `<publish node="http://jabber.org/protocol/nick"><item id="current" />`)
 	waitFileContains(t, "poezio's debug log", p.debugLog, `RECV: <message from="bob@localhost"`, `type="headline"`,
 		`<items node="http://jabber.org/protocol/nick"><item id="current"><nick xmlns="http://jabber.org/protocol/nick">bob</nick>`)
+	// Its caps verified (its features hold storage:bookmarks and
+	// storage:bookmarks+notify: the order XEP-0115 §5.1 sorts in).
+	if bad := j.entries(fields{"message": "a client's disco#info does not match its caps hash: kept for it alone"}); len(bad) > 0 {
+		t.Errorf("poezio's caps did not verify: %v", bad)
+	}
 	// Its bookmarks: from private storage (XEP-0049), though PEP is listed.
 	waitFileContains(t, "poezio's debug log", p.debugLog, "RECV: <iq", `type="result"`, `<query xmlns="jabber:iq:private"><storage xmlns="storage:bookmarks"`)
 	waitFileContains(t, "poezio's debug log", p.debugLog, "RECV: <iq", `type="result"`, `<vCard xmlns="vcard-temp"`)
