@@ -109,7 +109,7 @@ func (s *Service) parseSet(set *etree.Element, req *request) *stanza.Error {
 				req.q.Before = idOrMissing(v)
 			}
 		case "index":
-			e := stanza.Error{Code: "501", Type: "cancel", Condition: "feature-not-implemented", Text: "RSM index is not supported: page with after and before"}
+			e := stanza.ErrFeatureNotImpl.WithText("RSM index is not supported: page with after and before")
 			return &e
 		}
 	}

@@ -20,7 +20,7 @@ func (s *Service) getPrefs(from chat.Session, el *etree.Element, own string) {
 	p, found, err := s.opt.Store.ArchivePrefs(own)
 	if err != nil {
 		s.opt.Log.Error().Err(err).Str("account", own).Msg("reading archiving preferences failed")
-		fail(from, el, own, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
+		chat.IQError(from, el, own, stanza.ErrInternal)
 		return
 	}
 	if !found {
@@ -37,19 +37,19 @@ func (s *Service) getPrefs(from chat.Session, el *etree.Element, own string) {
 func (s *Service) setPrefs(from chat.Session, el, q *etree.Element, own string) {
 	p := store.ArchivePrefs{Default: q.SelectAttrValue("default", "")}
 	if !defaults[p.Default] {
-		fail(from, el, own, errBadRequest.WithText("default must be always, never or roster, not "+strconv.Quote(p.Default)))
+		chat.IQError(from, el, own, errBadRequest.WithText("default must be always, never or roster, not "+strconv.Quote(p.Default)))
 		return
 	}
 	p.Always = jids(q, "always")
 	p.Never = jids(q, "never")
 	if n := len(p.Always) + len(p.Never); n > s.opt.MaxPrefsJIDs {
-		fail(from, el, own, stanza.Error{Code: "500", Type: "wait", Condition: "resource-constraint",
-			Text: strconv.Itoa(n) + " JIDs in always and never; at most " + strconv.Itoa(s.opt.MaxPrefsJIDs) + " are kept (chat.archive_max_prefs_jids)"})
+		chat.IQError(from, el, own, stanza.ErrResourceConstraint.WithText(
+			strconv.Itoa(n)+" JIDs in always and never; at most "+strconv.Itoa(s.opt.MaxPrefsJIDs)+" are kept (chat.archive_max_prefs_jids)"))
 		return
 	}
 	if err := s.opt.Store.SetArchivePrefs(own, p); err != nil {
 		s.opt.Log.Error().Err(err).Str("account", own).Msg("storing archiving preferences failed")
-		fail(from, el, own, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
+		chat.IQError(from, el, own, stanza.ErrInternal)
 		return
 	}
 	s.prefs.Add(own, p)

@@ -28,18 +28,18 @@ type request struct {
 func (s *Service) Answer(from chat.Session, el, q *etree.Element, owner string) {
 	req, e := s.parse(q)
 	if e != nil {
-		fail(from, el, owner, *e)
+		chat.IQError(from, el, owner, *e)
 		return
 	}
 	s.w.flush() // what was routed before the query is in the answer
 	page, err := s.opt.Store.QueryArchive(owner, req.q)
 	switch {
 	case errors.Is(err, store.ErrArchiveItemNotFound):
-		fail(from, el, owner, stanza.Error{Code: "404", Type: "cancel", Condition: "item-not-found", Text: "no message in the archive has that ID"})
+		chat.IQError(from, el, owner, stanza.ErrItemNotFound.WithText("no message in the archive has that ID"))
 		return
 	case err != nil:
 		s.opt.Log.Error().Err(err).Str("archive", owner).Msg("querying the archive failed")
-		fail(from, el, owner, stanza.Error{Code: "500", Type: "wait", Condition: "internal-server-error"})
+		chat.IQError(from, el, owner, stanza.ErrInternal)
 		return
 	}
 	entries := page.Entries

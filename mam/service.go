@@ -143,7 +143,7 @@ func (s *Service) HandleIQ(from chat.Session, el, q *etree.Element, to string) b
 		return false // the server keeps no archive of its own
 	}
 	if to != own {
-		fail(from, el, to, stanza.Error{Code: "403", Type: "auth", Condition: "forbidden", Text: "only your own archive can be read"})
+		chat.IQError(from, el, to, stanza.ErrForbidden.WithText("only your own archive can be read"))
 		return true
 	}
 	typ := el.SelectAttrValue("type", "")
@@ -163,18 +163,6 @@ func (s *Service) HandleIQ(from chat.Session, el, q *etree.Element, to string) b
 // Forget drops what the service remembers of an account (it was
 // deleted; its archive goes with store.DeleteArchive).
 func (s *Service) Forget(bare string) { s.prefs.Remove(bare) }
-
-// fail answers el with an error, without echoing its payload (a query
-// can be long).
-func fail(from chat.Session, el *etree.Element, to string, e stanza.Error) {
-	bare := etree.NewElement(el.Tag)
-	for _, a := range el.Attr {
-		bare.CreateAttr(a.FullKey(), a.Value)
-	}
-	if reply := stanza.BounceTo(bare, e, from.JID(), to); reply != nil {
-		_ = from.Deliver(reply)
-	}
-}
 
 // isLocal reports whether owner is an account of this server.
 func (s *Service) isLocal(owner string) bool {

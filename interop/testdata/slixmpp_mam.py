@@ -14,34 +14,22 @@ Usage: slixmpp_mam.py --host H --port P --ca CAFILE --alice JID
        --live N --offline N --page N
 """
 
-import argparse
 import asyncio
 import datetime
-import json
-import logging
-import sys
 
 import slixmpp
 
-TIMEOUT = 20
+from scenario import TIMEOUT, finish, main, online, out
+
 PLUGINS = ("xep_0030", "xep_0059", "xep_0313", "xep_0359")
 
 
-def out(**kw):
-    print(json.dumps(kw), flush=True)
-
-
-async def online(jid, password, args, on_message=None):
-    c = slixmpp.ClientXMPP(jid, password, sasl_mech="PLAIN")
-    c.ca_certs = args.ca
-    for p in PLUGINS:
-        c.register_plugin(p)
+async def connect(jid, password, args, on_message=None):
+    """online() with a message handler, registered before the client sends
+    its initial presence (offline messages follow that presence)."""
+    c = await online(jid, password, args.ca, args.host, args.port, PLUGINS)
     if on_message:
         c.add_event_handler("message", on_message)
-    ready = asyncio.get_event_loop().create_future()
-    c.add_event_handler("session_start", lambda _: ready.done() or ready.set_result(True))
-    c.connect((args.host, args.port))
-    await asyncio.wait_for(ready, TIMEOUT)
     return c
 
 
@@ -69,11 +57,13 @@ async def archive(bob, **kw):
 
 
 async def scenario(args):
+    for a in ("live", "offline", "page"):  # scenario.main reads every option as text
+        setattr(args, a, int(getattr(args, a)))
     loop = asyncio.get_event_loop()
     live_done = loop.create_future()
-    bob = await online(args.bob, args.bob_password, args, receiver("live", args.live, live_done))
+    bob = await connect(args.bob, args.bob_password, args, receiver("live", args.live, live_done))
     bob.send_presence()
-    alice = await online(args.alice, args.alice_password, args)
+    alice = await connect(args.alice, args.alice_password, args)
     await asyncio.sleep(0.3)  # bob's presence has reached the server
     for i in range(args.live):
         body = "live %d" % i
@@ -90,7 +80,7 @@ async def scenario(args):
     await alice["xep_0030"].get_info(jid=alice.boundjid.domain, timeout=TIMEOUT)
 
     off_done = loop.create_future()
-    bob = await online(args.bob, args.bob_password, args, receiver("offline", args.offline, off_done))
+    bob = await connect(args.bob, args.bob_password, args, receiver("offline", args.offline, off_done))
     bob.send_presence()
     await asyncio.wait_for(off_done, TIMEOUT)
 
@@ -107,28 +97,8 @@ async def scenario(args):
     future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
     out(event="archive", query="future",
         results=await archive(bob, jid=own, start=future, rsm={"max": 100}))
-    for c in (alice, bob):
-        c.disconnect()
-    await asyncio.sleep(0.2)
-    out(event="done")
-
-
-def main():
-    p = argparse.ArgumentParser()
-    for a in ("--host", "--ca", "--alice", "--alice-password", "--bob", "--bob-password"):
-        p.add_argument(a, required=True)
-    for a in ("--port", "--live", "--offline", "--page"):
-        p.add_argument(a, type=int, required=True)
-    args = p.parse_args()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(asyncio.wait_for(scenario(args), 90))
-    except BaseException as e:
-        out(event="failed", error=repr(e))
-        sys.exit(1)
+    await finish(alice, bob)
 
 
 if __name__ == "__main__":
-    main()
+    main(scenario, ("--alice", "--alice-password", "--bob", "--bob-password", "--live", "--offline", "--page"))
