@@ -144,7 +144,7 @@ func (c *conn) awaitInput(deadline time.Time) error {
 	if !c.bound() || c.r.Buffered() > 0 {
 		return nil
 	}
-	return c.core.AwaitInput(deadline, c.r.Fill)
+	return c.core.AwaitInput(deadline, c.r)
 }
 
 // stopEvent turns the core's stop reason into the stream error that ends

@@ -10,57 +10,48 @@ import (
 // Waiting inside the protocol's parser (the XML decoder under the reader,
 // crypto/tls under that) parks the goroutine with its deepest stack, and
 // the runtime only shrinks a stack at a collection when the parked frames
-// use less than a quarter of it: every idle session kept 8 KiB. AwaitInput
-// waits instead in a shallow frame, on the socket itself, and the driver
-// enters its parser only once the client has sent something: a parked idle
-// session's stack shrinks to 4 KiB (measured: BENCHMARKS.md).
+// use less than a quarter of it: every idle session kept 8 KiB. A session
+// that has been quiet for IdleGrace waits instead in a shallow frame, on
+// the socket itself, and enters its parser again only once the client has
+// sent something: its stack shrinks to 4 KiB (measured: BENCHMARKS.md).
 
 // AwaitInput returns once the client has sent something for the driver's
 // reader, or with the reason it will not: the deadline passed, the server
-// ends the connection (Stopping), the client hung up. fill reads what the
-// transport gives into the driver's reader, once, outside its parser; over
-// TLS it is first called with a deadline already passed, which takes what
-// crypto/tls holds decrypted or buffered without touching the socket (a
-// burst of records read at once). Only when that is nothing does the wait
-// go to the socket. Call it only when the reader has nothing buffered.
+// ends the connection (Stopping), the client hung up. r's Fill reads what
+// the transport gives into the driver's reader, once, outside its parser.
+// Call it only when the reader has nothing buffered.
 //
-// After IdleGrace without input, the observer is told the connection is
-// quiet (Quieter), so that it can pack what it keeps.
-func (c *Conn) AwaitInput(deadline time.Time, fill func() error) error {
-	if c.Secure() {
-		if err := c.Arm(timeNow()); err != nil {
-			return err
-		}
-		if err := fill(); !errors.Is(err, os.ErrDeadlineExceeded) {
-			return err // data, or an end of the connection
-		}
+// A busy session pays nothing for it: Fill waits for up to IdleGrace, the
+// one read the parser would have made. Only when the grace passes without
+// input is the session idle: the observer is told (Quieter, so that it can
+// pack what it keeps) and the wait goes on on the socket, in a shallow
+// frame, until the deadline. Whatever crypto/tls held buffered, Fill has
+// taken: what is left to come is on the socket.
+func (c *Conn) AwaitInput(deadline time.Time, r Filler) error {
+	grace := deadline
+	if c.set.IdleGrace > 0 {
+		grace = minTime(deadline, timeNow().Add(c.set.IdleGrace))
 	}
+	if err := c.Arm(grace); err != nil {
+		return err
+	}
+	if err := r.Fill(); !errors.Is(err, os.ErrDeadlineExceeded) || !grace.Before(deadline) {
+		return err // data, the end of the connection, or the deadline itself
+	}
+	c.quiet()
 	return c.awaitSocket(deadline)
 }
 
-// awaitSocket parks until the socket is readable or deadline, telling the
-// observer after IdleGrace that the connection is quiet. Its frame is kept
-// small (not inlined into AwaitInput): it is what an idle session parks in.
+// awaitSocket parks until the socket is readable or deadline. Its frame
+// is kept small (not inlined into AwaitInput): it is what an idle session
+// parks in.
 //
 //go:noinline
 func (c *Conn) awaitSocket(deadline time.Time) error {
-	wait := deadline
-	quiet := c.obs != nil && c.set.IdleGrace > 0
-	if quiet {
-		wait = minTime(deadline, timeNow().Add(c.set.IdleGrace))
+	if err := c.Arm(deadline); err != nil {
+		return err
 	}
-	for {
-		if err := c.Arm(wait); err != nil {
-			return err
-		}
-		err := waitReadable(c.tcp)
-		if !quiet || !errors.Is(err, os.ErrDeadlineExceeded) || !wait.Before(deadline) {
-			return err
-		}
-		// The grace passed, the deadline has not: the session is idle.
-		c.quiet()
-		quiet, wait = false, deadline
-	}
+	return waitReadable(c.tcp)
 }
 
 // quiet tells the observer that the connection is idle.
@@ -68,6 +59,14 @@ func (c *Conn) quiet() {
 	if q, ok := c.obs.(Quieter); ok {
 		q.Quiet()
 	}
+}
+
+// Filler is the driver's reader as AwaitInput sees it (stream.Reader).
+type Filler interface {
+	// Fill reads once from the connection into the reader's buffer; a
+	// read that ran into its deadline (os.ErrDeadlineExceeded) can be
+	// tried again.
+	Fill() error
 }
 
 // Quieter is an Observer that packs what it keeps when its connection goes
@@ -78,7 +77,8 @@ type Quieter interface {
 }
 
 // DefaultIdleGrace is how long a session waits without input before it
-// counts as idle.
+// counts as idle: longer than the pauses of a busy session, short enough
+// that an idle one soon parks shallow and packs its transcript.
 const DefaultIdleGrace = time.Second
 
 func minTime(a, b time.Time) time.Time {
