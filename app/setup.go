@@ -265,9 +265,17 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 			return err
 		}
 	}
+	// The archive first: rooms keep their archives in it too.
+	var archiver chat.Archiver
+	if cfg.Chat.Archive {
+		if set.Archive, err = archiveFromConfig(cfg, db, log); err != nil {
+			return err
+		}
+		archiver = set.Archive
+	}
 	var components []chat.Component
 	if cfg.MUC.Enabled {
-		if set.MUC, err = mucFromConfig(cfg, db, log); err != nil {
+		if set.MUC, err = mucFromConfig(cfg, db, set.Archive, log); err != nil {
 			return err
 		}
 		components = append(components, set.MUC)
@@ -293,13 +301,8 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 	priv := private.New(private.Options{Domain: cfg.Domain, Store: db, MaxBytes: cfg.Chat.PrivateMaxBytes, Log: log,
 		Mirrors: map[string]private.Mirror{"{" + pep.NSBookmarks48 + "}storage": pep.PrivateBookmarks{S: set.PEP}}})
 	handlers = append(handlers, set.VCard, set.PEP, priv)
-	var archiver chat.Archiver
-	if cfg.Chat.Archive {
-		if set.Archive, err = archiveFromConfig(cfg, db, log); err != nil {
-			return err
-		}
+	if set.Archive != nil {
 		handlers = append(handlers, set.Archive)
-		archiver = set.Archive
 	}
 	set.Server, err = server.New(server.Options{Config: cfg, TLS: lt.upgrade, DirectTLS: lt.direct, VerifyClient: lt.verify, Log: log, Auth: auth, Identities: mapper, Data: db, ExtraFeatures: extra, Version: Version, Provision: provision, Lab: book, LabTLS: labTLS,
 		Metrics: set.transportMetrics("xmpp"), ChatMetrics: set.chatMetrics(), Components: components,

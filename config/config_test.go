@@ -61,7 +61,7 @@ func wantDefault() *Config {
 			PingTimeout:         Duration{time.Minute},
 			FloodBurst:          20, FloodRate: 5,
 		},
-		MUC: MUC{Enabled: true, MaxRoomsPerUser: 10, MaxRooms: 10000, MaxOccupants: 200, MaxHistory: 20, MaxMessageBytes: 16384, MaxSessionsPerNick: 5, VoiceRequestInterval: Duration{time.Minute}},
+		MUC: MUC{Enabled: true, MaxRoomsPerUser: 10, MaxRooms: 10000, MaxOccupants: 200, MaxHistory: 20, MaxMessageBytes: 16384, MaxSessionsPerNick: 5, VoiceRequestInterval: Duration{time.Minute}, ArchiveByDefault: true},
 		Upload: Upload{Enabled: true, Address: "127.0.0.1:5281", MaxFileSize: 10 << 20, QuotaPerUser: 100 << 20,
 			Expiry: Duration{168 * time.Hour}},
 		PEP: PEP{MaxNodes: 128, MaxItems: 256, MaxItemBytes: 131072, CapsCache: 1000},

@@ -25,6 +25,9 @@ type MUC struct {
 	// VoiceRequestInterval is how often one occupant may ask a room's
 	// moderators for voice.
 	VoiceRequestInterval Duration `toml:"voice_request_interval"`
+	// ArchiveByDefault: a new room keeps its messages in the message
+	// archive (XEP-0313; needs chat.archive) until its owner turns it off.
+	ArchiveByDefault bool `toml:"archive_by_default"`
 }
 
 // MUCDomain is the service's JID: muc.domain, or conference.<domain>.

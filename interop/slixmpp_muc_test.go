@@ -97,10 +97,10 @@ func TestSlixmppMUC(t *testing.T) {
 	if len(joins) != 3 {
 		t.Fatalf("joins: %+v", joins)
 	}
-	if a := joins[0]; !slices.Equal(a.Codes, []int{110, 201}) || a.Affiliation != "owner" || a.Role != "moderator" {
+	if a := joins[0]; !slices.Equal(a.Codes, []int{110, 170, 201}) || a.Affiliation != "owner" || a.Role != "moderator" {
 		t.Errorf("alice's join: %+v", a)
 	}
-	if b := joins[1]; !slices.Equal(b.Codes, []int{110}) || b.Role != "participant" || !slices.Equal(b.Occupants, []string{"Alice", "Bob"}) {
+	if b := joins[1]; !slices.Equal(b.Codes, []int{110, 170}) || b.Role != "participant" || !slices.Equal(b.Occupants, []string{"Alice", "Bob"}) {
 		t.Errorf("bob's join: %+v", b)
 	}
 	if c := joins[2]; !slices.Equal(c.Occupants, []string{"Alice", "Bob", "Carol"}) {
@@ -158,7 +158,7 @@ func TestSlixmppMUCPersistentRestart(t *testing.T) {
 			got = &e
 		}
 	}
-	if got == nil || got.Subject != "Survives restarts" || got.Name != "Kept room" || !got.Persistent || !slices.Equal(got.Codes, []int{110}) {
+	if got == nil || got.Subject != "Survives restarts" || got.Name != "Kept room" || !got.Persistent || !slices.Equal(got.Codes, []int{110, 170}) {
 		t.Errorf("after the restart: %+v", got)
 	}
 	if got != nil && (len(got.History) != 1 || got.History[0].Sender != "Alice" || got.History[0].Body != "said before the restart" || !got.History[0].Delayed) {
@@ -183,7 +183,7 @@ func TestSlixmppMUCMultiSession(t *testing.T) {
 	for _, e := range events {
 		switch e.Event {
 		case "joined":
-			if e.Nick != "Alice" || !slices.Equal(e.Codes, []int{110}) || e.Affiliation != "owner" || !slices.Equal(e.Occupants, []string{"Alice", "Bob"}) {
+			if e.Nick != "Alice" || !slices.Equal(e.Codes, []int{110, 170}) || e.Affiliation != "owner" || !slices.Equal(e.Occupants, []string{"Alice", "Bob"}) {
 				t.Errorf("the second session's join: %+v", e)
 			}
 		case "groupchat":
@@ -243,5 +243,50 @@ func TestSlixmppMUCRegisterAndVoice(t *testing.T) {
 	}
 	if e, ok := seen["unregistered"]; !ok || len(e.Nicks) != 0 {
 		t.Errorf("x-roomuser-item after cancel_registration: %+v", e)
+	}
+}
+
+// TestSlixmppMUCArchive: a room is logged by default. slixmpp's alice
+// creates one and says three things; slixmpp's bob, who never joined,
+// finds urn:xmpp:mam:2 in its disco#info and reads the three messages back
+// with xep_0313, two per page (xep_0059), each from alice's occupant JID
+// with a delay stamp; slixmpp's carol joins with 110 and 170 and finds the
+// room's xep_0359 stanza-id on the next message.
+func TestSlixmppMUCArchive(t *testing.T) {
+	t.Parallel()
+	needSlixmpp(t)
+	j := startJabberd(t, serverOptions{})
+	room := "logged@conference.localhost"
+	events := runSlixmppMUC(t, j, "archive", room,
+		"alice@localhost", password("alice"), "bob@localhost", password("bob"), "carol@localhost", password("carol"))
+	var joins []mucEvent
+	for _, e := range events {
+		switch e.Event {
+		case "joined":
+			joins = append(joins, e)
+		case "disco":
+			if !slices.Contains(e.Items, "urn:xmpp:mam:2") {
+				t.Errorf("the room's disco#info: %+v", e.Items)
+			}
+		case "archive":
+			var got []string
+			for _, h := range e.History {
+				if !h.Delayed {
+					t.Errorf("an archived message without a delay: %+v", h)
+				}
+				got = append(got, h.Sender+" "+h.Body)
+			}
+			want := []string{room + "/Alice archived 0", room + "/Alice archived 1", room + "/Alice archived 2"}
+			if !slices.Equal(got, want) {
+				t.Errorf("the archive slixmpp read: %q, want %q", got, want)
+			}
+		case "stanza_id":
+			if e.By != room || e.Type == "" {
+				t.Errorf("the stanza-id carol got: %+v", e)
+			}
+		}
+	}
+	if len(joins) != 2 || !slices.Equal(joins[0].Codes, []int{110, 170, 201}) || !slices.Equal(joins[1].Codes, []int{110, 170}) {
+		t.Errorf("join codes: %+v", joins)
 	}
 }

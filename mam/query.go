@@ -105,9 +105,9 @@ func fin(el *etree.Element, from chat.Session, page store.ArchivePage, sent []st
 	return res
 }
 
-// form answers a get of the query form (XEP-0313 §4.1.5): the fields
-// parse understands.
-func (s *Service) form(from chat.Session, el *etree.Element) {
+// Form answers a get of the query form (XEP-0313 §4.1.5): the fields
+// parse understands. Rooms ask it for their archives too.
+func (s *Service) Form(from chat.Session, el *etree.Element) {
 	res := chat.IQResult(el, from.JID())
 	q := res.CreateElement("query")
 	q.CreateAttr("xmlns", NS)

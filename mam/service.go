@@ -149,7 +149,7 @@ func (s *Service) HandleIQ(from chat.Session, el, q *etree.Element, to string) b
 	typ := el.SelectAttrValue("type", "")
 	switch {
 	case q.Tag == "query" && typ == "get":
-		s.form(from, el)
+		s.Form(from, el)
 	case q.Tag == "query":
 		s.Answer(from, el, q, own)
 	case typ == "get":

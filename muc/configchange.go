@@ -8,8 +8,9 @@ import "github.com/beevik/etree"
 // applyConfig makes cfg the room's configuration. A room made persistent
 // is written to the store with what was said so far (joiners after a
 // restart see what joiners before it would have); one made temporary is
-// deleted from it. The occupants get status 104, with 172 or 173 when the
-// room became non-anonymous or semi-anonymous; a room made members-only
+// deleted from it. The occupants get status 104, with 170 or 171 when the
+// room's logging was turned on or off, 172 or 173 when it became
+// non-anonymous or semi-anonymous; a room made members-only
 // removes those who are not members (322).
 func (r *Room) applyConfig(cfg Config) {
 	old := r.cfg
@@ -26,6 +27,13 @@ func (r *Room) applyConfig(cfg Config) {
 		r.unsave()
 	}
 	codes := []string{"104"}
+	if cfg.Logged != old.Logged && r.s.opt.Archive != nil {
+		if cfg.Logged {
+			codes = append(codes, "170")
+		} else {
+			codes = append(codes, "171")
+		}
+	}
 	if cfg.Whois != old.Whois {
 		if cfg.Whois == "anyone" {
 			codes = append(codes, "172")

@@ -30,6 +30,9 @@ func (r *Room) form(q *etree.Element) {
 		o.CreateAttr("label", v)
 		o.CreateElement("value").SetText(v)
 	}
+	if r.s.opt.Archive != nil {
+		field(x, "muc#roomconfig_enablelogging", "boolean", "Keep the messages in the room's archive (XEP-0313)", b01(r.cfg.Logged))
+	}
 	max := r.cfg.MaxUsers
 	if max == 0 {
 		max = r.s.opt.MaxOccupants
@@ -115,6 +118,8 @@ func parseForm(cfg Config, x *etree.Element) (Config, string) {
 			target = &cfg.PasswordProtected
 		case "muc#roomconfig_changesubject":
 			target = &cfg.ChangeSubject
+		case "muc#roomconfig_enablelogging":
+			target = &cfg.Logged
 		default:
 			continue
 		}

@@ -42,6 +42,8 @@ type Store interface {
 	// AppendRoomHistory adds a message and keeps the newest keep.
 	AppendRoomHistory(domain, name string, rec []byte, keep int) error
 	RoomHistory(domain, name string) ([][]byte, error)
+	// DeleteArchive drops a room's message archive (XEP-0313).
+	DeleteArchive(owner string) error
 }
 
 // Options configure a service. Zero bounds take the defaults below.
@@ -59,6 +61,11 @@ type Options struct {
 	// MaxSessionsPerNick bounds the sessions (resources) of one account
 	// sharing one nickname in a room (default 5).
 	MaxSessionsPerNick int
+	// Archive is the message archive logged rooms keep their messages in
+	// (nil: rooms keep none, and status 170 is never sent).
+	Archive RoomArchive
+	// LogByDefault: a new room is logged until its owner says otherwise.
+	LogByDefault bool
 	// VoiceRequestInterval is how often one occupant may ask the
 	// moderators for voice (default a minute).
 	VoiceRequestInterval time.Duration
@@ -315,6 +322,7 @@ func (s *Service) create(from string, el *etree.Element, name string) *Room {
 		return nil
 	}
 	r := s.newRoom(name, bare)
+	r.cfg.Logged = s.opt.Archive != nil && s.opt.LogByDefault
 	r.affil[bare] = Owner
 	r.created = true
 	s.rooms[name] = r
@@ -349,48 +357,9 @@ func (s *Service) maybeDestroy(r *Room) {
 				delete(s.creators, r.creator)
 			}
 		}
+		// Under the service's lock: no room of that name is made
+		// again before its archive is gone.
+		s.forgetArchive(r.jid)
 	}
 	r.destroyed = true
-}
-
-// serviceIQ answers disco on the service's own JID.
-func (s *Service) serviceIQ(from string, el *etree.Element) {
-	typ := el.SelectAttrValue("type", "")
-	if typ == "result" {
-		return
-	}
-	q := only(el)
-	if q == nil {
-		s.bounce(from, el, stanza.ErrBadRequest)
-		return
-	}
-	switch {
-	case typ == "get" && q.Tag == "query" && q.NamespaceURI() == chat.NSDiscoInfo && q.SelectAttr("node") == nil:
-		res, query := result(el, from, chat.NSDiscoInfo)
-		id := query.CreateElement("identity")
-		id.CreateAttr("category", "conference")
-		id.CreateAttr("type", "text")
-		id.CreateAttr("name", s.Name())
-		for _, f := range []string{chat.NSDiscoInfo, chat.NSDiscoItem, NS, NSPing} {
-			query.CreateElement("feature").CreateAttr("var", f)
-		}
-		s.deliver(from, res)
-	case typ == "get" && q.Tag == "query" && q.NamespaceURI() == chat.NSDiscoItem:
-		res, query := result(el, from, chat.NSDiscoItem)
-		for _, r := range s.allRooms() {
-			r.mu.Lock()
-			if r.cfg.Public {
-				it := query.CreateElement("item")
-				it.CreateAttr("jid", r.jid)
-				it.CreateAttr("name", r.title())
-			}
-			r.mu.Unlock()
-		}
-		s.deliver(from, res)
-	case typ == "get" && q.Tag == "ping" && q.NamespaceURI() == NSPing:
-		res, _ := result(el, from, "")
-		s.deliver(from, res)
-	default:
-		s.bounce(from, el, stanza.ErrServiceUnavailable)
-	}
 }

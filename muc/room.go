@@ -42,6 +42,8 @@ type Config struct {
 	// moderators.
 	ChangeSubject bool `json:"change_subject"`
 	MaxUsers      int  `json:"max_users,omitempty"`
+	// Logged: the room keeps its messages in the archive (XEP-0313).
+	Logged bool `json:"logged,omitempty"`
 }
 
 // Room is one room. Its fields are guarded by mu.
@@ -192,11 +194,14 @@ func (r *Room) join(from string, el *etree.Element, nick string) {
 	r.sendSubject(from)
 }
 
-// selfCodes are the status codes of a joiner's own presence: 100 in a
-// non-anonymous room, 201 for the room's creator, 210 for a nick the
+// selfCodes are the status codes of a joiner's own presence: 170 in a
+// logged room, 100 in a non-anonymous room, 201 for the room's creator, 210 for a nick the
 // service changed.
 func (r *Room) selfCodes(created, renamed bool) []string {
 	var self []string
+	if r.logged() {
+		self = append(self, "170")
+	}
 	if r.cfg.Whois == "anyone" {
 		self = append(self, "100")
 	}

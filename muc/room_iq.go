@@ -16,13 +16,17 @@ func (r *Room) iq(from string, el *etree.Element, nick, typ string) {
 	if typ == "result" {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	q := only(el)
 	if q == nil {
 		r.s.bounce(from, el, ErrBadRequest)
 		return
 	}
+	if nick == "" && q.Tag == "query" && q.NamespaceURI() == NSMAM && r.s.opt.Archive != nil {
+		r.mamQuery(from, el, q, typ)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	o := r.byJID[from]
 	ns := q.NamespaceURI()
 	if nick != "" {
@@ -90,6 +94,9 @@ func (r *Room) discoInfo(from string, el *etree.Element) {
 		pick(r.cfg.Moderated, "muc_moderated", "muc_unmoderated"),
 		pick(r.cfg.PasswordProtected, "muc_passwordprotected", "muc_unsecured"),
 		pick(r.cfg.Whois == "anyone", "muc_nonanonymous", "muc_semianonymous"))
+	if r.logged() {
+		feats = append(feats, r.s.opt.Archive.Features()...)
+	}
 	for _, f := range feats {
 		q.CreateElement("feature").CreateAttr("var", f)
 	}

@@ -125,10 +125,13 @@ func (r *Room) message(from string, el *etree.Element, nick, typ string) {
 	}
 	out.CreateAttr("from", r.jid+"/"+o.nick)
 	for _, c := range el.ChildElements() {
-		if c.Tag == "delay" && c.NamespaceURI() == NSDelay {
+		if (c.Tag == "delay" && c.NamespaceURI() == NSDelay) || r.ourStanzaID(c) {
 			continue
 		}
 		out.AddChild(c.Copy())
+	}
+	if body != nil && r.logged() {
+		r.archive(out)
 	}
 	if body != nil && r.s.opt.MaxHistory > 0 {
 		h := histItem{el: out.Copy(), stamp: r.s.opt.Now(), size: size}

@@ -20,7 +20,7 @@ func TestMUCMultiSessionNick(t *testing.T) {
 	bob.mucJoin("Bob", "")
 	a1.nextFrom(mucRoom + "/Bob")
 	got := a2.mucJoin("Alice", "")
-	if len(got) != 3 || got[0].SelectAttrValue("from", "") != mucRoom+"/Bob" || got[0].SelectAttrValue("to", "") != a2.jid || mucCodes(got[1]) != "110" ||
+	if len(got) != 3 || got[0].SelectAttrValue("from", "") != mucRoom+"/Bob" || got[0].SelectAttrValue("to", "") != a2.jid || mucCodes(got[1]) != "110,170" ||
 		got[1].SelectAttrValue("from", "") != mucRoom+"/Alice" || got[1].SelectAttrValue("to", "") != a2.jid {
 		t.Fatalf("the second session's join: %d stanzas, %s", len(got), stream.Marshal(got[len(got)-2]))
 	}

@@ -74,11 +74,11 @@ func TestMUCEndToEnd(t *testing.T) {
 	}
 
 	got := alice.mucJoin("Alice", "")
-	if len(got) != 2 || mucCodes(got[0]) != "110,201" {
+	if len(got) != 2 || mucCodes(got[0]) != "110,170,201" {
 		t.Fatalf("creating the room: %d stanzas, first %s", len(got), stream.Marshal(got[0]))
 	}
 	got = bob.mucJoin("Bob", "")
-	if len(got) != 3 || mucCodes(got[1]) != "110" {
+	if len(got) != 3 || mucCodes(got[1]) != "110,170" {
 		t.Fatalf("bob's join: %d stanzas", len(got))
 	}
 	alice.nextFrom(mucRoom + "/Bob")
@@ -162,7 +162,7 @@ func TestMUCPersistentRoomSurvivesRestart(t *testing.T) {
 	}
 	got := bob.mucJoin("Bob", "")
 	self := got[len(got)-3]
-	if mucCodes(self) != "110" || self.FindElement("x/item[@affiliation='member']") == nil {
+	if mucCodes(self) != "110,170" || self.FindElement("x/item[@affiliation='member']") == nil {
 		t.Errorf("bob's affiliation after the restart: %s", stream.Marshal(self))
 	}
 	if subj := got[len(got)-1]; subj.SelectElement("subject").Text() != "Kept" {

@@ -47,6 +47,9 @@ class Client(slixmpp.ClientXMPP):
         self.register_plugin("xep_0199")
         self.register_plugin("xep_0004")
         self.register_plugin("xep_0077")
+        self.register_plugin("xep_0059")
+        self.register_plugin("xep_0313")
+        self.register_plugin("xep_0359")
         self.online = asyncio.get_event_loop().create_future()
         self.add_event_handler("session_start", self._started)
         self.queue = asyncio.Queue()
@@ -226,6 +229,39 @@ async def register_voice(args):
     out(event="done")
 
 
+async def archive(args):
+    """alice creates the room and says three things; bob, who never joined,
+    reads the room's archive with xep_0313 (two per page, xep_0059) and
+    asks its disco#info; carol joins and reports her status codes and the
+    stanza-id (xep_0359) on the next message she gets."""
+    clients = await connect(args)
+    alice, bob, carol = clients
+    room = slixmpp.JID(args.room)
+    pres, _, _, _ = await alice["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+    out(event="joined", who="alice", codes=codes(pres))
+    for i in range(3):
+        body = "archived %d" % i
+        alice.send_message(mto=room, mbody=body, mtype="groupchat")
+        await alice.wait_for("groupchat_message", lambda m: m["body"] == body)
+    info = await bob["xep_0030"].get_info(jid=room, timeout=TIMEOUT)
+    out(event="disco", who="bob", items=sorted(info["disco_info"]["features"]))
+    got = []
+    async for m in bob["xep_0313"].iterate(jid=room, rsm={"max": 2}):
+        r = m["mam_result"]
+        st = r["forwarded"]["stanza"]
+        got.append({"sender": str(st["from"]), "body": st["body"], "delayed": bool(r["forwarded"]["delay"]["stamp"])})
+    out(event="archive", who="bob", history=got)
+    pres, _, _, _ = await carol["xep_0045"].join_muc_wait(room, "Carol", maxstanzas=0, timeout=TIMEOUT)
+    out(event="joined", who="carol", codes=codes(pres))
+    alice.send_message(mto=room, mbody="with an id", mtype="groupchat")
+    m = await carol.wait_for("groupchat_message", lambda m: m["body"] == "with an id")
+    out(event="stanza_id", who="carol", by=str(m["stanza_id"]["by"]), type=m["stanza_id"]["id"])
+    for c in clients:
+        c.disconnect()
+    await asyncio.sleep(0.2)
+    out(event="done")
+
+
 async def scenario(args):
     clients = await connect(args)
     alice, bob, carol = clients
@@ -285,7 +321,7 @@ def main():
     p.add_argument("--ca", required=True)
     p.add_argument("--room", required=True)
     p.add_argument("--user", nargs=2, action="append", required=True)
-    p.add_argument("--scenario", default="talk", choices=("talk", "persist", "rejoin", "multisession", "register_voice"))
+    p.add_argument("--scenario", default="talk", choices=("talk", "persist", "rejoin", "multisession", "register_voice", "archive"))
     args = p.parse_args()
     if len(args.user) != 3:
         p.error("three --user JID PASSWORD")
@@ -293,7 +329,7 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        run = {"talk": scenario, "persist": persist, "rejoin": rejoin, "multisession": multisession, "register_voice": register_voice}[args.scenario]
+        run = {"talk": scenario, "persist": persist, "rejoin": rejoin, "multisession": multisession, "register_voice": register_voice, "archive": archive}[args.scenario]
         loop.run_until_complete(asyncio.wait_for(run(args), 60))
     except BaseException as e:  # reported, then a failing exit
         out(event="failed", error=repr(e))
