@@ -98,11 +98,12 @@ func ArchiveIDFromTime(t time.Time) uint64 {
 }
 
 // AppendArchive stores a batch of messages (and deletions, in order) in
-// one transaction. When an
-// owner's archive holds more than max messages (max > 0) its oldest are
-// dropped: the archive is a rolling window, as in Prosody and ejabberd, so
-// a busy account never has its new messages refused. A write whose ID is
-// already in its owner's archive replaces it.
+// one transaction. When an owner's archive holds more than max messages
+// (max > 0) its oldest are dropped: the archive is a rolling window, as in
+// Prosody and ejabberd, so a busy account never has its new messages
+// refused. A write whose ID is already in its owner's archive replaces it.
+// Each owner's bucket is looked up and its count read and written once per
+// batch.
 func (db *DB) AppendArchive(writes []ArchiveWrite, max int) error {
 	if len(writes) == 0 {
 		return nil
@@ -116,89 +117,94 @@ func (db *DB) AppendArchive(writes []ArchiveWrite, max int) error {
 		if err != nil {
 			return fmt.Errorf("archive: %w", err)
 		}
-		touched := map[string]bool{}
+		owners := map[string]*ownerBatch{}
 		for _, w := range writes {
-			if err := appendOne(top, counts, w); err != nil {
+			o, err := batchOf(owners, top, counts, w.Owner)
+			if err != nil {
 				return err
 			}
-			touched[w.Owner] = true
-		}
-		if max <= 0 {
-			return nil
-		}
-		for owner := range touched {
-			if err := trimArchive(top, counts, owner, max); err != nil {
+			if err := o.apply(w); err != nil {
 				return err
+			}
+		}
+		for name, o := range owners {
+			if max > 0 {
+				if err := o.trim(max); err != nil {
+					return err
+				}
+			}
+			if err := counts.Put([]byte(name), u64(o.n)); err != nil {
+				return fmt.Errorf("archive count of %q: %w", name, err)
 			}
 		}
 		return nil
 	})
 }
 
-func appendOne(top, counts *bolt.Bucket, w ArchiveWrite) error {
-	if err := checkOwner(w.Owner); err != nil {
-		return fmt.Errorf("archive: %w", err)
+// ownerBatch is one owner's archive during a batch: its bucket and count.
+type ownerBatch struct {
+	name string
+	b    *bolt.Bucket
+	n    uint64
+}
+
+func batchOf(owners map[string]*ownerBatch, top, counts *bolt.Bucket, name string) (*ownerBatch, error) {
+	if o := owners[name]; o != nil {
+		return o, nil
+	}
+	if err := checkOwner(name); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	b, err := top.CreateBucketIfNotExists([]byte(name))
+	if err != nil {
+		return nil, fmt.Errorf("archive for %q: %w", name, err)
+	}
+	n, err := readU64(counts.Get([]byte(name)))
+	if err != nil {
+		return nil, fmt.Errorf("archive count of %q: %w", name, err)
+	}
+	o := &ownerBatch{name: name, b: b, n: n}
+	owners[name] = o
+	return o, nil
+}
+
+// apply stores or deletes one message.
+func (o *ownerBatch) apply(w ArchiveWrite) error {
+	key := u64(w.Entry.ID)
+	there := o.b.Get(key) != nil
+	if w.Delete {
+		if !there {
+			return nil
+		}
+		if err := o.b.Delete(key); err != nil {
+			return fmt.Errorf("archive of %q: %w", o.name, err)
+		}
+		o.n -= min(o.n, 1)
+		return nil
 	}
 	v, err := encodeArchived(w.Entry)
 	if err != nil {
-		return fmt.Errorf("archive for %q: %w", w.Owner, err)
+		return fmt.Errorf("archive for %q: %w", o.name, err)
 	}
-	if w.Delete {
-		return deleteOne(top, counts, w)
+	if err := o.b.Put(key, v); err != nil {
+		return fmt.Errorf("archive for %q: %w", o.name, err)
 	}
-	ob, err := top.CreateBucketIfNotExists([]byte(w.Owner))
-	if err != nil {
-		return fmt.Errorf("archive for %q: %w", w.Owner, err)
-	}
-	key := u64(w.Entry.ID)
-	isNew := ob.Get(key) == nil
-	if err := ob.Put(key, v); err != nil {
-		return fmt.Errorf("archive for %q: %w", w.Owner, err)
-	}
-	if isNew {
-		n, err := readU64(counts.Get([]byte(w.Owner)))
-		if err != nil {
-			return fmt.Errorf("archive count of %q: %w", w.Owner, err)
-		}
-		return counts.Put([]byte(w.Owner), u64(n+1))
+	if !there {
+		o.n++
 	}
 	return nil
 }
 
-// deleteOne removes one message, if it is there.
-func deleteOne(top, counts *bolt.Bucket, w ArchiveWrite) error {
-	ob := top.Bucket([]byte(w.Owner))
-	if ob == nil || ob.Get(u64(w.Entry.ID)) == nil {
-		return nil
-	}
-	if err := ob.Delete(u64(w.Entry.ID)); err != nil {
-		return fmt.Errorf("archive of %q: %w", w.Owner, err)
-	}
-	n, err := readU64(counts.Get([]byte(w.Owner)))
-	if err != nil {
-		return fmt.Errorf("archive count of %q: %w", w.Owner, err)
-	}
-	return counts.Put([]byte(w.Owner), u64(n-min(n, 1)))
-}
-
-// trimArchive drops owner's oldest messages past max.
-func trimArchive(top, counts *bolt.Bucket, owner string, max int) error {
-	n, err := readU64(counts.Get([]byte(owner)))
-	if err != nil {
-		return fmt.Errorf("archive count of %q: %w", owner, err)
-	}
-	if n <= uint64(max) {
-		return nil
-	}
-	ob := top.Bucket([]byte(owner))
-	c := ob.Cursor()
-	for k, _ := c.First(); k != nil && n > uint64(max); k, _ = c.First() {
+// trim drops the owner's oldest messages past max.
+func (o *ownerBatch) trim(max int) error {
+	c := o.b.Cursor()
+	for k, _ := c.First(); k != nil && o.n > uint64(max); k, _ = c.First() {
 		if err := c.Delete(); err != nil {
-			return fmt.Errorf("archive of %q: %w", owner, err)
+			return fmt.Errorf("archive of %q: %w", o.name, err)
 		}
-		n--
+		o.n--
 	}
-	return counts.Put([]byte(owner), u64(n))
+	return nil
 }
 
 // ExpireArchive deletes every archived message older than before, in
