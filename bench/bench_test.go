@@ -105,9 +105,26 @@ func TestScenarios(t *testing.T) {
 		t.Fatalf("idle: %+v", idle)
 	}
 	m, err := Messages(ctx, tg, 2, 8, 2*time.Second, pid, func(int64, int64) {})
-	if err != nil || m.Delivered == 0 || m.RTTP50 <= 0 || m.ServerCPU < 0 {
+	if err != nil || m.Delivered == 0 || m.RTTP50 <= 0 || m.ServerCPU < 0 || m.Errors != 0 || m.FirstError != "" {
 		t.Fatalf("messages: %+v %v", m, err)
 	}
+}
+
+// TestMessagesServerGoneIsCounted: a server that closes the sessions in
+// the middle of the run is an error for each of them, not a quiet run.
+func TestMessagesServerGoneIsCounted(t *testing.T) {
+	tg, _, set := startServerWith(t, nil)
+	go func() {
+		time.Sleep(time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = set.Shutdown(ctx)
+	}()
+	m, err := Messages(context.Background(), tg, 2, 8, 3*time.Second, 0, func(int64, int64) {})
+	if err != nil || m.Delivered == 0 || m.Errors < 4 || m.FirstError == "" {
+		t.Fatalf("messages: %+v %v", m, err)
+	}
+	t.Logf("%d errors, the first: %s", m.Errors, m.FirstError)
 }
 
 // TestLoginFailureIsCounted: a wrong password is an error, not a login.

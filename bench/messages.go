@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -12,13 +13,38 @@ import (
 
 // MessagesResult is what the messages scenario measures.
 type MessagesResult struct {
-	Pairs      int
-	Delivered  int64
-	Elapsed    time.Duration
-	RTTP50     time.Duration
-	RTTP99     time.Duration
-	ServerCPU  time.Duration // -1 when unknown
+	Pairs     int
+	Delivered int64
+	Elapsed   time.Duration
+	RTTP50    time.Duration
+	RTTP99    time.Duration
+	ServerCPU time.Duration // -1 when unknown
+	// Errors counts sessions whose read or write failed before the run
+	// ended (a stream error, a close, a timeout) and messages the server
+	// bounced back to a sender; FirstError says what happened first.
+	Errors     int64
 	FirstError string
+}
+
+// runErrors collects the errors of a run from many goroutines.
+type runErrors struct {
+	n     atomic.Int64
+	first atomic.Value // string
+}
+
+// add counts err as one error when the run (ctx) is still going: a
+// connection closed by the bench after the run is not an error.
+func (e *runErrors) add(ctx context.Context, what string, err error) {
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	e.n.Add(1)
+	e.first.CompareAndSwap(nil, what+": "+err.Error())
+}
+
+func (e *runErrors) firstError() string {
+	s, _ := e.first.Load().(string)
+	return s
 }
 
 // Rate is messages delivered per second.
@@ -67,20 +93,21 @@ func Messages(ctx context.Context, t Target, pairs, window int, d time.Duration,
 	start := time.Now()
 	var delivered atomic.Int64
 	for i, p := range ps {
-		p.stream(ctx, &wg, bare+"/rcv-"+strconv.Itoa(i), window, t.Timeout, &delivered)
+		p.stream(ctx, &wg, bare+"/rcv-"+strconv.Itoa(i), window, t.Timeout, &delivered, &pp.errs)
 	}
 	stop := make(chan struct{})
-	go tickProgress(stop, func() { progress(delivered.Load(), 0) })
+	go tickProgress(stop, func() { progress(delivered.Load(), pp.errs.n.Load()) })
 	<-ctx.Done()
 	close(stop)
 	res.Elapsed = time.Since(start)
 	res.ServerCPU = cpu.used()
 	res.Delivered = delivered.Load()
+	res.Errors, res.FirstError = pp.errs.n.Load(), pp.errs.firstError()
 	stopRun()
 	closeClients(all)
 	wg.Wait()
 	res.RTTP50, res.RTTP99 = pp.rtt.percentile(50), pp.rtt.percentile(99)
-	if res.Delivered == 0 {
+	if res.Delivered == 0 && res.FirstError == "" {
 		res.FirstError = fmt.Sprintf("no message delivered in %v", d)
 	}
 	return res, nil
@@ -123,14 +150,20 @@ type messagePair struct{ snd, rcv *client }
 
 // stream starts the receiver, counting messages into delivered as they
 // arrive, and the sender, sending to the full JID to and keeping at most
-// window messages in flight; both stop when ctx ends.
-func (p messagePair) stream(ctx context.Context, wg *sync.WaitGroup, to string, window int, timeout time.Duration, delivered *atomic.Int64) {
+// window messages in flight, and reading what comes back to it (a
+// message there is a bounce, an error); all stop when ctx ends.
+func (p messagePair) stream(ctx context.Context, wg *sync.WaitGroup, to string, window int, timeout time.Duration, delivered *atomic.Int64, errs *runErrors) {
 	msg := []byte("<message type='chat' to='" + to + "'><body>load</body></message>")
 	var got atomic.Int64
-	wg.Add(2)
+	wg.Add(3)
 	go func() { // receiver: counts messages as they arrive
 		defer wg.Done()
-		countMessages(ctx, p.rcv, func() { got.Add(1); delivered.Add(1) })
+		errs.add(ctx, "receiver", countMessages(ctx, p.rcv, func() { got.Add(1); delivered.Add(1) }))
+	}()
+	go func() { // the sender's incoming side: bounces
+		defer wg.Done()
+		bounced := errors.New("a message came back to the sender (a bounce)")
+		errs.add(ctx, "sender", countMessages(ctx, p.snd, func() { errs.add(ctx, "sender", bounced) }))
 	}()
 	go func() { // sender: keeps the window full
 		defer wg.Done()
@@ -142,6 +175,7 @@ func (p messagePair) stream(ctx context.Context, wg *sync.WaitGroup, to string, 
 			}
 			_ = p.snd.c.SetWriteDeadline(time.Now().Add(timeout))
 			if _, err := p.snd.c.Write(msg); err != nil {
+				errs.add(ctx, "sender", err)
 				return
 			}
 			sent++
@@ -157,6 +191,7 @@ type pingPong struct {
 	first      chan struct{} // closed at the first round trip
 	firstOnce  sync.Once
 	sent, got  atomic.Int64 // pings sent, and messages received by pong
+	errs       runErrors    // of the whole run, the pairs' too
 }
 
 // start runs pong and ping until ctx ends.
@@ -165,10 +200,10 @@ func (pp *pingPong) start(ctx context.Context, wg *sync.WaitGroup, bare string) 
 	echo := []byte("<message type='chat' to='" + bare + "/ping'><body>pong</body></message>")
 	go func() { // pong: answers every message
 		defer wg.Done()
-		countMessages(ctx, pp.pong, func() {
+		pp.errs.add(ctx, "pong", countMessages(ctx, pp.pong, func() {
 			pp.got.Add(1)
 			_, _ = pp.pong.c.Write(echo)
-		})
+		}))
 	}()
 	go func() {
 		defer wg.Done()
@@ -180,10 +215,11 @@ func (pp *pingPong) start(ctx context.Context, wg *sync.WaitGroup, bare string) 
 func (pp *pingPong) measure(ctx context.Context, bare string) {
 	msg := []byte("<message type='chat' to='" + bare + "/pong'><body>ping</body></message>")
 	back := make(chan struct{}, 1)
-	go countMessages(ctx, pp.ping, func() { back <- struct{}{} })
+	go func() { pp.errs.add(ctx, "ping", countMessages(ctx, pp.ping, func() { back <- struct{}{} })) }()
 	for ctx.Err() == nil {
 		t0 := time.Now()
 		if _, err := pp.ping.c.Write(msg); err != nil {
+			pp.errs.add(ctx, "ping", err)
 			return
 		}
 		pp.sent.Add(1)
@@ -208,8 +244,9 @@ func (pp *pingPong) answeredWithin(d time.Duration) bool {
 	}
 }
 
-// countMessages reads cl until ctx ends, calling f for every </message>.
-func countMessages(ctx context.Context, cl *client, f func()) {
+// countMessages reads cl until ctx ends, calling f for every </message>;
+// it returns the read error that ended it early (nil when ctx ended).
+func countMessages(ctx context.Context, cl *client, f func()) error {
 	const end = "</message>"
 	buf := make([]byte, 32<<10)
 	carry := 0 // bytes of a possible split marker kept at buf's start
@@ -223,9 +260,10 @@ func countMessages(ctx context.Context, cl *client, f func()) {
 		}
 		carry = copy(buf, data[max(0, len(data)-len(end)+1):])
 		if err != nil && !isTimeout(err) {
-			return
+			return err
 		}
 	}
+	return nil
 }
 
 func isTimeout(err error) bool {

@@ -264,8 +264,11 @@ func (r benchRun) messages() int {
 		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
 		return 1
 	}
-	fmt.Fprintln(r.tw, "pairs\tdelivered\tmessages/s\tRTT p50\tRTT p99\tserver CPU/message")
-	fmt.Fprintf(r.tw, "%d\t%d\t%.0f\t%v\t%v\t%s\n", res.Pairs, res.Delivered, res.Rate(), res.RTTP50.Round(time.Microsecond), res.RTTP99.Round(time.Microsecond), cpuText(res.CPUPer()))
+	fmt.Fprintln(r.tw, "pairs\tdelivered\tmessages/s\tRTT p50\tRTT p99\tserver CPU/message\terrors")
+	fmt.Fprintf(r.tw, "%d\t%d\t%.0f\t%v\t%v\t%s\t%d\n", res.Pairs, res.Delivered, res.Rate(), res.RTTP50.Round(time.Microsecond), res.RTTP99.Round(time.Microsecond), cpuText(res.CPUPer()), res.Errors)
+	if res.FirstError != "" {
+		fmt.Fprintf(r.tw, "first error: %s\n", res.FirstError)
+	}
 	return 0
 }
 
