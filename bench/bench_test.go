@@ -110,6 +110,18 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
+// TestMessagesOutlastTheTimeout: a run longer than the per-operation
+// timeout (which was the login's deadline too) keeps every session, the
+// ping-pong pair's included, and measures round trips to its end.
+func TestMessagesOutlastTheTimeout(t *testing.T) {
+	tg, _ := startServer(t)
+	tg.Timeout = 300 * time.Millisecond
+	m, err := Messages(context.Background(), tg, 1, 8, 1500*time.Millisecond, 0, func(int64, int64) {})
+	if err != nil || m.Delivered == 0 || m.Errors != 0 || m.FirstError != "" {
+		t.Fatalf("messages: %+v %v", m, err)
+	}
+}
+
 // TestMessagesServerGoneIsCounted: a server that closes the sessions in
 // the middle of the run is an error for each of them, not a quiet run.
 func TestMessagesServerGoneIsCounted(t *testing.T) {

@@ -202,6 +202,7 @@ func (pp *pingPong) start(ctx context.Context, wg *sync.WaitGroup, bare string) 
 		defer wg.Done()
 		pp.errs.add(ctx, "pong", countMessages(ctx, pp.pong, func() {
 			pp.got.Add(1)
+			_ = pp.pong.c.SetWriteDeadline(time.Now().Add(pp.pong.to))
 			_, _ = pp.pong.c.Write(echo)
 		}))
 	}()
@@ -218,6 +219,9 @@ func (pp *pingPong) measure(ctx context.Context, bare string) {
 	go func() { pp.errs.add(ctx, "ping", countMessages(ctx, pp.ping, func() { back <- struct{}{} })) }()
 	for ctx.Err() == nil {
 		t0 := time.Now()
+		// Every write has its own deadline: the one left from the login
+		// would end the measurement that long after the handshake.
+		_ = pp.ping.c.SetWriteDeadline(t0.Add(pp.ping.to))
 		if _, err := pp.ping.c.Write(msg); err != nil {
 			pp.errs.add(ctx, "ping", err)
 			return
