@@ -12,7 +12,8 @@
 #   sh bench/compare-servers.sh /tmp/jabberd [ROUNDS] [BENCH FLAGS...]
 #
 # SERVERS (default "jabberd ejabberd prosody") chooses the servers and their
-# order in a round; "ejabberd-nobusywait" is ejabberd with the Erlang
+# order in a round; "jabberd-noarchive" is jabberd with chat.archive = false;
+# "ejabberd-nobusywait" is ejabberd with the Erlang
 # schedulers' busy waiting off (+sbwt none +sbwtdcpu none +sbwtdio none),
 # which a machine shared with other work may favour.
 #
@@ -53,6 +54,10 @@ if [ ! -f jabberd-state/server.crt ]; then
 	wait "$pid" || true
 fi
 
+# jabberd-noarchive: the same without the message archive (chat.archive),
+# which the other two servers' shipped configurations do not have for chats.
+{ cat jabberd.toml; printf '[chat]\narchive = false\n'; } > jabberd-noarchive.toml
+
 EJ="ejabberdctl --node compare@localhost --config-dir $WORK/ej --config $WORK/ej/ejabberd.yml --logs $WORK/ej/logs --spool $WORK/ej/spool"
 
 run_bench() { # name port pid
@@ -71,11 +76,11 @@ wait_port() { # port
 	return 1
 }
 
-run_jabberd() {
+run_jabberd() { # label config
 	rm -f jabberd-state/jabberd.db
-	"$JABBERD" -config jabberd.toml > jabberd.log 2>&1 & pid=$!
+	"$JABBERD" -config "$2" > jabberd.log 2>&1 & pid=$!
 	wait_port 5322
-	run_bench jabberd 5322 "$pid"
+	run_bench "$1" 5322 "$pid"
 	kill "$pid"
 	wait "$pid" || true
 }
@@ -117,7 +122,8 @@ run_prosody() {
 for round in $(seq 1 "$ROUNDS"); do
 	for server in ${SERVERS:-jabberd ejabberd prosody}; do
 		case $server in
-		jabberd) run_jabberd ;;
+		jabberd) run_jabberd jabberd jabberd.toml ;;
+		jabberd-noarchive) run_jabberd "$server" jabberd-noarchive.toml ;;
 		ejabberd) run_ejabberd ejabberd ;;
 		ejabberd-nobusywait) run_ejabberd "$server" "+sbwt none +sbwtdcpu none +sbwtdio none" ;;
 		prosody) run_prosody ;;
