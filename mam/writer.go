@@ -20,7 +20,7 @@ import (
 const (
 	queueLen   = 4096
 	batchMax   = 512
-	batchBytes = 1 << 20
+	batchBytes = 256 << 10
 )
 
 // job is one queued write: a message between accounts (owner empty), its
