@@ -66,17 +66,19 @@ func (s *Service) Archive(el *etree.Element, from, to string) (chat.ArchiveTicke
 	if !t.KeepTo && !t.KeepFrom {
 		return chat.ArchiveTicket{}, false
 	}
-	t.ID = s.ids.next()
 	// The writer serializes a copy, away from the sender's goroutine: a
 	// copy shares the text (Go strings), so it costs a few allocations
 	// where serializing a large message would cost its size.
 	msg := el.Copy()
+	t.To = to
+	t.With = with
+	s.queueMu.Lock()
+	t.ID = s.ids.next()
+	s.w.put(job{ticket: t, msg: msg})
+	s.queueMu.Unlock()
 	if t.KeepTo {
 		StampID(el, to, t.ID)
 	}
-	t.To = to
-	t.With = with
-	s.w.put(job{ticket: t, msg: msg})
 	return t, true
 }
 
@@ -96,6 +98,8 @@ func (s *Service) Withdraw(t chat.ArchiveTicket) { s.w.put(job{ticket: t, withdr
 // consulted) as a message with the JID with, and returns its ID for the
 // <stanza-id/> the owner puts on it.
 func (s *Service) Append(owner, with string, stanza []byte) uint64 {
+	s.queueMu.Lock()
+	defer s.queueMu.Unlock()
 	id := s.ids.next()
 	s.w.put(job{owner: owner, ticket: chat.ArchiveTicket{ID: id, From: with}, stanza: stanza})
 	return id

@@ -40,6 +40,7 @@ package mam
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -95,7 +96,12 @@ type Service struct {
 	opt    Options
 	domain string
 	ids    idSource
-	w      *writer
+	// queueMu is held over handing out an ID and queueing its entry, so
+	// that the queue is in ID order: a query's flush never commits an ID
+	// while a smaller one is still on its way to the queue (a client
+	// syncing with after-id would skip it for good).
+	queueMu sync.Mutex
+	w       *writer
 	// prefs: account bare JID → its preferences, so that routing a
 	// message reads the store once per account in a while.
 	prefs *lru.Cache[string, store.ArchivePrefs]

@@ -1,0 +1,76 @@
+package mam
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"jabberd/store"
+)
+
+// recStore records what the writer commits, in commit order.
+type recStore struct {
+	mu      sync.Mutex
+	writes  []store.ArchiveWrite
+	deleted []string
+}
+
+func (r *recStore) AppendArchive(writes []store.ArchiveWrite, max int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writes = append(r.writes, writes...)
+	return nil
+}
+
+func (r *recStore) QueryArchive(string, store.ArchiveQuery) (store.ArchivePage, error) {
+	return store.ArchivePage{}, nil
+}
+func (r *recStore) ExpireArchive(time.Time) (int, error) { return 0, nil }
+func (r *recStore) LastArchiveID() (uint64, error)       { return 0, nil }
+func (r *recStore) ArchivePrefs(string) (store.ArchivePrefs, bool, error) {
+	return store.ArchivePrefs{}, false, nil
+}
+func (r *recStore) SetArchivePrefs(string, store.ArchivePrefs) error { return nil }
+func (r *recStore) RosterItem(string, string) (store.RosterItem, bool, error) {
+	return store.RosterItem{}, false, nil
+}
+
+func newRecService(t *testing.T) (*Service, *recStore) {
+	t.Helper()
+	st := &recStore{}
+	s, err := New(Options{Domain: "localhost", Store: st, MaxMessages: 1 << 20, MaxPage: 50, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, st
+}
+
+// TestAppendQueuesInIDOrder: senders appending to one archive at once
+// queue their entries in ID order, so that no commit holds an ID while a
+// smaller one is yet to come (a client paging with after-id would never
+// see it).
+func TestAppendQueuesInIDOrder(t *testing.T) {
+	s, st := newRecService(t)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 2000 {
+				s.Append("room@conference.localhost", "room@conference.localhost/a", []byte("<message/>"))
+			}
+		})
+	}
+	wg.Wait()
+	s.Close()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.writes) != 16000 {
+		t.Fatalf("%d entries committed, want 16000", len(st.writes))
+	}
+	for i := 1; i < len(st.writes); i++ {
+		if a, b := st.writes[i-1].Entry.ID, st.writes[i].Entry.ID; b <= a {
+			t.Fatalf("entry %d: ID %d committed after %d", i, b, a)
+		}
+	}
+}
