@@ -292,7 +292,7 @@ func (set *Setup) serverFromConfig(cfg *config.Config, lt listenerTLS, accts acc
 	if err != nil {
 		return err
 	}
-	set.PEP, err = pep.New(pep.Options{Domain: cfg.Domain, Store: db, MaxNodes: cfg.PEP.MaxNodes, MaxItems: cfg.PEP.MaxItems,
+	set.PEP, err = pep.New(pep.Options{Domain: cfg.Domain, Store: db, MaxNodes: cfg.PEP.MaxNodes, MaxBytes: cfg.PEP.MaxBytesPerAccount, MaxItems: cfg.PEP.MaxItems,
 		MaxItemBytes: cfg.PEP.MaxItemBytes, CapsCache: cfg.PEP.CapsCache, Log: log})
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ func wantDefault() *Config {
 		MUC: MUC{Enabled: true, MaxRoomsPerUser: 10, MaxRooms: 10000, MaxOccupants: 200, MaxHistory: 20, MaxMessageBytes: 16384, MaxSessionsPerNick: 5, VoiceRequestInterval: Duration{time.Minute}, ArchiveByDefault: true},
 		Upload: Upload{Enabled: true, Address: "127.0.0.1:5281", MaxFileSize: 10 << 20, QuotaPerUser: 100 << 20,
 			Expiry: Duration{168 * time.Hour}},
-		PEP: PEP{MaxNodes: 128, MaxItems: 256, MaxItemBytes: 131072, CapsCache: 1000},
+		PEP: PEP{MaxNodes: 64, MaxBytesPerAccount: 1048576, MaxItems: 128, MaxItemBytes: 131072, CapsCache: 1000},
 		Lab: Lab{
 			ClientChoice: true, Transcripts: 200, TranscriptMaxBytes: 256 << 10,
 			SlowHandshakeDelay: Duration{5 * time.Second},

@@ -6,6 +6,11 @@ type PEP struct {
 	// MaxNodes bounds an account's nodes; a publish that would create one
 	// more is refused with resource-constraint.
 	MaxNodes int `toml:"max_nodes"`
+	// MaxBytesPerAccount bounds an account's nodes in all, as stored
+	// (configurations, items and their encoding); a change that would
+	// grow them past it is refused with resource-constraint. This is the
+	// bound of an account's PEP storage: the other bounds shape it.
+	MaxBytesPerAccount int `toml:"max_bytes_per_account"`
 	// MaxItems bounds a node's items (what "max" means); a configuration
 	// past it is refused with policy-violation.
 	MaxItems int `toml:"max_items"`
@@ -22,7 +27,7 @@ func (c *Config) validatePEP(bad badFunc) {
 	for _, b := range []struct {
 		key string
 		v   int
-	}{{"pep.max_nodes", c.PEP.MaxNodes}, {"pep.max_items", c.PEP.MaxItems}, {"pep.max_item_bytes", c.PEP.MaxItemBytes}, {"pep.caps_cache", c.PEP.CapsCache}} {
+	}{{"pep.max_nodes", c.PEP.MaxNodes}, {"pep.max_bytes_per_account", c.PEP.MaxBytesPerAccount}, {"pep.max_items", c.PEP.MaxItems}, {"pep.max_item_bytes", c.PEP.MaxItemBytes}, {"pep.caps_cache", c.PEP.CapsCache}} {
 		if b.v < 1 {
 			bad(b.key, "must be at least 1")
 		}

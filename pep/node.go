@@ -4,9 +4,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/beevik/etree"
+
+	"jabberd/stanza"
+	"jabberd/store"
 )
 
 // node is a node as stored: its configuration and its items, oldest
@@ -89,9 +94,11 @@ func newID() string {
 
 // update changes owner's node in one transaction: fn gets the node (nil
 // when there is none) and returns it changed, nil to remove it, or the
-// error that leaves it as it was.
+// error that leaves it as it was. A change past the account's byte bound
+// is resource-constraint.
 func (s *Service) update(owner, name string, fn func(n *node) (*node, error)) error {
-	return s.opt.Store.UpdatePEPNode(owner, name, s.opt.MaxNodes, func(cur []byte) ([]byte, error) {
+	lim := store.PEPLimits{MaxNodes: s.opt.MaxNodes, MaxBytes: s.opt.MaxBytes}
+	err := s.opt.Store.UpdatePEPNode(owner, name, lim, func(cur []byte) ([]byte, error) {
 		n, err := decodeNode(cur)
 		if err != nil {
 			return nil, err
@@ -101,4 +108,9 @@ func (s *Service) update(owner, name string, fn func(n *node) (*node, error)) er
 		}
 		return n.encode()
 	})
+	if errors.Is(err, store.ErrPEPFull) {
+		return stanza.ErrResourceConstraint.WithText("an account's nodes hold at most " +
+			strconv.Itoa(s.opt.MaxBytes) + " bytes in all (pep.max_bytes_per_account)")
+	}
+	return err
 }

@@ -35,7 +35,7 @@ const (
 type Store interface {
 	PEPNode(owner, node string) ([]byte, error)
 	PEPNodeNames(owner string) ([]string, error)
-	UpdatePEPNode(owner, node string, maxNodes int, fn func(cur []byte) ([]byte, error)) error
+	UpdatePEPNode(owner, node string, lim store.PEPLimits, fn func(cur []byte) ([]byte, error)) error
 	Roster(owner string) ([]store.RosterItem, uint64, error)
 	RosterItem(owner, jid string) (store.RosterItem, bool, error)
 }
@@ -47,6 +47,9 @@ type Options struct {
 	Store  Store
 	// MaxNodes bounds an account's nodes (pep.max_nodes).
 	MaxNodes int
+	// MaxBytes bounds an account's nodes in all, as stored
+	// (pep.max_bytes_per_account).
+	MaxBytes int
 	// MaxItems bounds a node's items (pep.max_items), also "max".
 	MaxItems int
 	// MaxItemBytes bounds an item's payload as stored (pep.max_item_bytes).
