@@ -86,6 +86,9 @@ func (set *Setup) Users() Users {
 			set.Archive.Forget(jid)
 		}
 	}
+	if set.Archive != nil {
+		u.DeleteArchive = set.Archive.Delete
+	}
 	return u
 }
 

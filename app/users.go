@@ -24,6 +24,9 @@ type Users struct {
 	// Deleted, when set, is told the bare JID of an account that was
 	// deleted (the running server forgets what it remembers of it).
 	Deleted func(jid string)
+	// DeleteArchive, when set, queues the deletion of an account's
+	// archive with the running archive (else the store deletes it).
+	DeleteArchive func(jid string)
 }
 
 // Check says, before a password is asked for, whether cmd ("add",
@@ -125,11 +128,16 @@ func (u Users) Del(name string) (string, error) {
 	if err := u.DB.ForgetContact(prepared + "@" + u.Domain); err != nil {
 		return "", err
 	}
-	if err := u.DB.DeleteArchive(prepared + "@" + u.Domain); err != nil {
-		return "", err
-	}
+	jid := prepared + "@" + u.Domain
 	if u.Deleted != nil {
-		u.Deleted(prepared + "@" + u.Domain)
+		u.Deleted(jid)
+	}
+	// The running archive deletes it behind the entries it has queued,
+	// which would otherwise make it again for a new account of the name.
+	if u.DeleteArchive != nil {
+		u.DeleteArchive(jid)
+	} else if err := u.DB.DeleteArchive(jid); err != nil {
+		return "", err
 	}
 	return "deleted " + prepared + ", with its roster, offline messages, message archive and its place in other rosters", nil
 }

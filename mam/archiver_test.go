@@ -1,6 +1,8 @@
 package mam
 
 import (
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +23,13 @@ func (r *recStore) AppendArchive(writes []store.ArchiveWrite, max int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.writes = append(r.writes, writes...)
+	return nil
+}
+
+func (r *recStore) DeleteArchive(owner string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deleted = append(r.deleted, owner+"@"+strconv.Itoa(len(r.writes)))
 	return nil
 }
 
@@ -72,5 +81,22 @@ func TestAppendQueuesInIDOrder(t *testing.T) {
 		if a, b := st.writes[i-1].Entry.ID, st.writes[i].Entry.ID; b <= a {
 			t.Fatalf("entry %d: ID %d committed after %d", i, b, a)
 		}
+	}
+}
+
+// TestDeleteIsOrdered: a deletion is applied after the entries queued
+// before it and before those queued after it, in a batch or across (an
+// account deleted with entries on their way, a room made again).
+func TestDeleteIsOrdered(t *testing.T) {
+	s, st := newRecService(t)
+	s.Append("room@conference.localhost", "a", []byte("<message/>"))
+	s.Append("room@conference.localhost", "a", []byte("<message/>"))
+	s.Delete("room@conference.localhost")
+	s.Append("room@conference.localhost", "b", []byte("<message/>"))
+	s.Close()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !slices.Equal(st.deleted, []string{"room@conference.localhost@2"}) || len(st.writes) != 3 || st.writes[2].Entry.With != "b" {
+		t.Errorf("deleted %q, writes %+v", st.deleted, st.writes)
 	}
 }

@@ -65,6 +65,7 @@ type Store interface {
 	AppendArchive(writes []store.ArchiveWrite, max int) error
 	QueryArchive(owner string, q store.ArchiveQuery) (store.ArchivePage, error)
 	ExpireArchive(before time.Time) (int, error)
+	DeleteArchive(owner string) error
 	LastArchiveID() (uint64, error)
 	ArchivePrefs(owner string) (store.ArchivePrefs, bool, error)
 	SetArchivePrefs(owner string, p store.ArchivePrefs) error
@@ -167,8 +168,15 @@ func (s *Service) HandleIQ(from chat.Session, el, q *etree.Element, to string) b
 }
 
 // Forget drops what the service remembers of an account (it was
-// deleted; its archive goes with store.DeleteArchive).
+// deleted; its archive goes with Delete).
 func (s *Service) Forget(bare string) { s.prefs.Remove(bare) }
+
+// Delete queues the deletion of owner's archive and preferences (a
+// deleted account, a room gone): the writer applies it after the entries
+// queued before it, so none of them makes the archive again, and before
+// those of a new owner of the same name. It waits for no I/O: a caller
+// may hold its own locks.
+func (s *Service) Delete(owner string) { s.w.put(job{owner: owner, drop: true}) }
 
 // isLocal reports whether owner is an account of this server.
 func (s *Service) isLocal(owner string) bool {

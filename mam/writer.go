@@ -24,13 +24,15 @@ const (
 )
 
 // job is one queued write: a message between accounts (owner empty), its
-// withdrawal, a message for one owner's archive, or a flush (done set).
+// withdrawal, a message for one owner's archive, the deletion of owner's
+// whole archive (drop), or a flush (done set).
 type job struct {
 	ticket   chat.ArchiveTicket
 	msg      *etree.Element // the message's copy, serialized by the writer into stanza
 	stanza   []byte
 	owner    string
 	withdraw bool
+	drop     bool
 	done     chan struct{}
 }
 
@@ -122,22 +124,45 @@ func (w *writer) run() {
 	}
 }
 
-// commit writes one batch, then releases the flushes in it.
+// commit writes one batch in queue order (a deletion of an archive after
+// the writes queued before it, before those queued after it), then
+// releases the flushes in it.
 func (w *writer) commit(batch []job) {
 	var writes []store.ArchiveWrite
 	for _, j := range batch {
-		if j.done == nil {
+		switch {
+		case j.drop:
+			w.append(writes)
+			writes = writes[:0]
+			w.drop(j.owner)
+		case j.done == nil:
 			writes = w.s.appendWrites(writes, j)
 		}
 	}
-	if err := w.s.opt.Store.AppendArchive(writes, w.s.opt.MaxMessages); err != nil {
-		w.s.opt.Log.Error().Err(err).Int("messages", len(writes)).Msg("archiving failed; the messages were delivered but are not in the archive")
-	}
+	w.append(writes)
 	for _, j := range batch {
 		if j.done != nil {
 			close(j.done)
 		}
 	}
+}
+
+func (w *writer) append(writes []store.ArchiveWrite) {
+	if len(writes) == 0 {
+		return
+	}
+	if err := w.s.opt.Store.AppendArchive(writes, w.s.opt.MaxMessages); err != nil {
+		w.s.opt.Log.Error().Err(err).Int("messages", len(writes)).Msg("archiving failed; the messages were delivered but are not in the archive")
+	}
+}
+
+// drop deletes owner's archive and preferences, and forgets the
+// preferences read before.
+func (w *writer) drop(owner string) {
+	if err := w.s.opt.Store.DeleteArchive(owner); err != nil {
+		w.s.opt.Log.Error().Err(err).Str("owner", owner).Msg("deleting an archive failed")
+	}
+	w.s.prefs.Remove(owner)
 }
 
 // appendWrites adds a job's archive writes: for a message between

@@ -37,8 +37,10 @@ type RoomArchive interface {
 	Form(from chat.Session, el *etree.Element)
 	// Features are the archive's disco features.
 	Features() []string
-	// Flush waits until what was appended is in the store.
-	Flush()
+	// Delete queues the deletion of owner's archive, after what was
+	// appended to it before and before what is appended after; it waits
+	// for no I/O (the service's lock is held).
+	Delete(owner string)
 }
 
 // logged reports whether the room archives its messages.
@@ -102,15 +104,14 @@ func (r *Room) mamQuery(from string, el, q *etree.Element, typ string) {
 }
 
 // forgetArchive deletes a room's archive when the room goes away (a
-// temporary room emptied, or a room destroyed): a room made again with the
-// same name does not show what was said in the old one.
+// temporary room emptied, or a room destroyed), and before a new room
+// logs (a temporary room's archive outlives it when the server crashed or
+// was cut short before the deletion was written): a room made again with
+// the same name does not show what was said in the old one. It only
+// queues the deletion, behind the room's messages (s.mu held).
 func (s *Service) forgetArchive(jid string) {
-	if s.opt.Archive == nil || s.opt.Store == nil {
-		return
-	}
-	s.opt.Archive.Flush()
-	if err := s.opt.Store.DeleteArchive(jid); err != nil {
-		s.opt.Log.Error().Err(err).Str("room", jid).Msg("deleting a room's archive failed")
+	if s.opt.Archive != nil {
+		s.opt.Archive.Delete(jid)
 	}
 }
 

@@ -42,8 +42,6 @@ type Store interface {
 	// AppendRoomHistory adds a message and keeps the newest keep.
 	AppendRoomHistory(domain, name string, rec []byte, keep int) error
 	RoomHistory(domain, name string) ([][]byte, error)
-	// DeleteArchive drops a room's message archive (XEP-0313).
-	DeleteArchive(owner string) error
 }
 
 // Options configure a service. Zero bounds take the defaults below.
@@ -327,6 +325,7 @@ func (s *Service) create(from string, el *etree.Element, name string) *Room {
 	r.created = true
 	s.rooms[name] = r
 	s.creators[bare]++
+	s.forgetArchive(r.jid)
 	return r
 }
 
@@ -357,8 +356,8 @@ func (s *Service) maybeDestroy(r *Room) {
 				delete(s.creators, r.creator)
 			}
 		}
-		// Under the service's lock: no room of that name is made
-		// again before its archive is gone.
+		// Under the service's lock: the deletion is queued before a
+		// new room of that name can append (it only queues).
 		s.forgetArchive(r.jid)
 	}
 	r.destroyed = true

@@ -11,8 +11,6 @@ type memStore struct {
 	mu      sync.Mutex
 	rooms   map[string][]byte
 	history map[string][][]byte
-	// deletedArchives are the owners DeleteArchive was called for.
-	deletedArchives []string
 }
 
 func (m *memStore) SaveRoom(domain, name string, rec []byte) error {
@@ -64,11 +62,4 @@ func (m *memStore) RoomHistory(domain, name string) ([][]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.history[domain+" "+name], nil
-}
-
-func (m *memStore) DeleteArchive(owner string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.deletedArchives = append(m.deletedArchives, owner)
-	return nil
 }
