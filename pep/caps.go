@@ -28,8 +28,10 @@ const (
 )
 
 // capsCache remembers what the caps hashes the server saw mean: hash and
-// ver → the client's features. Answers whose hash does not verify are
-// remembered for the one full JID that gave them.
+// ver → the client's features. Answers whose hash does not verify (legacy
+// caps without a hash among them), and errors, are remembered for the one
+// full JID and caps that gave them (jidKey), so that its next presence
+// does not ask again.
 type capsCache struct {
 	known *lru.Cache[string, map[string]bool]
 	// pending: key → the query sent for it, until answered (the oldest
@@ -42,6 +44,7 @@ type capsCache struct {
 // query is a disco#info request in flight.
 type query struct {
 	jid, node, ver, hash string
+	key                  string // where the answer goes when it does not verify (jidKey)
 	sent                 time.Time
 	waiters              []string // other full JIDs with the same caps
 }
@@ -74,6 +77,10 @@ func capsOf(p *etree.Element) (node, ver, hashName string, ok bool) {
 
 func capsKey(hashName, ver string) string { return hashName + " " + ver }
 
+// jidKey is the key of what one full JID's caps mean, when they do not
+// verify.
+func jidKey(full, key string) string { return "jid " + full + " " + key }
+
 // featuresOf returns the features of the client of an available session,
 // false when unknown.
 func (c *capsCache) featuresOf(p chat.Presence) (map[string]bool, bool) {
@@ -81,10 +88,11 @@ func (c *capsCache) featuresOf(p chat.Presence) (map[string]bool, bool) {
 	if !ok {
 		return nil, false
 	}
-	if f, ok := c.known.Get(capsKey(h, ver)); ok {
+	key := capsKey(h, ver)
+	if f, ok := c.known.Get(key); ok {
 		return f, true
 	}
-	return c.known.Get("jid " + p.JID())
+	return c.known.Get(jidKey(p.JID(), key))
 }
 
 // StampPresence implements chat.PresenceStamper: it adds nothing, but an
@@ -96,10 +104,10 @@ func (s *Service) StampPresence(account string, el *etree.Element) {
 		return
 	}
 	key := capsKey(h, ver)
-	if s.caps.known.Contains(key) {
+	full := el.SelectAttrValue("from", "")
+	if s.caps.known.Contains(key) || s.caps.known.Contains(jidKey(full, key)) {
 		return
 	}
-	full := el.SelectAttrValue("from", "")
 	if q, ok := s.caps.pending.Get(key); ok && time.Since(q.sent) < askAgain {
 		s.caps.mu.Lock()
 		if q.jid != full && len(q.waiters) < 100 && !slices.Contains(q.waiters, full) {
@@ -108,62 +116,90 @@ func (s *Service) StampPresence(account string, el *etree.Element) {
 		s.caps.mu.Unlock()
 		return
 	}
-	sess := s.router.Lookup(full)
-	if sess == nil {
-		return
+	if q, ok := s.caps.pending.Get(jidKey(full, key)); ok && time.Since(q.sent) < askAgain {
+		return // asked already, of this session alone
 	}
-	s.caps.pending.Add(key, &query{jid: full, node: node, ver: ver, hash: h, sent: time.Now()})
+	if sess := s.router.Lookup(full); sess != nil {
+		s.ask(sess, key, &query{jid: full, node: node, ver: ver, hash: h})
+	}
+}
+
+// ask sends sess the disco#info query q, pending under pkey: the caps key
+// for a query whose answer may serve every session with these caps, the
+// jidKey for one asked of a session alone.
+func (s *Service) ask(sess chat.Session, pkey string, q *query) {
+	q.key = jidKey(q.jid, capsKey(q.hash, q.ver))
+	q.sent = time.Now()
+	s.caps.pending.Add(pkey, q)
 	iq := etree.NewElement("iq")
 	iq.CreateAttr("type", "get")
 	iq.CreateAttr("from", s.domain)
-	iq.CreateAttr("to", full)
-	iq.CreateAttr("id", "caps "+key)
-	q := iq.CreateElement("query")
-	q.CreateAttr("xmlns", chat.NSDiscoInfo)
-	q.CreateAttr("node", node+"#"+ver)
+	iq.CreateAttr("to", q.jid)
+	iq.CreateAttr("id", "caps "+pkey)
+	qe := iq.CreateElement("query")
+	qe.CreateAttr("xmlns", chat.NSDiscoInfo)
+	qe.CreateAttr("node", q.node+"#"+q.ver)
 	_ = sess.Deliver(iq)
 }
 
 // HandleResult implements chat.ResultHandler: the answer to a caps
 // query. Its features are remembered (under the hash when the answer
-// verifies, else for the one JID), and the sessions that waited get the
-// last items they are interested in.
+// verifies, else for the one JID and caps; an error as no features), the
+// session gets the last items it is interested in, once, and so do the
+// sessions that waited when the answer verifies; when it does not, each
+// of them is asked itself.
 func (s *Service) HandleResult(from chat.Session, el *etree.Element) bool {
-	key, ok := strings.CutPrefix(el.SelectAttrValue("id", ""), "caps ")
+	pkey, ok := strings.CutPrefix(el.SelectAttrValue("id", ""), "caps ")
 	if !ok {
 		return false
 	}
-	q, ok := s.caps.pending.Peek(key)
+	q, ok := s.caps.pending.Peek(pkey)
 	if !ok || q.jid != from.JID() {
 		return ok
 	}
-	s.caps.pending.Remove(key)
-	info := el.SelectElement("query")
-	if el.SelectAttrValue("type", "") != "result" || info == nil || info.NamespaceURI() != chat.NSDiscoInfo {
-		return true
-	}
-	feats := map[string]bool{}
-	for _, f := range info.SelectElements("feature") {
-		feats[f.SelectAttrValue("var", "")] = true
-	}
-	if verify(q.hash, info) == q.ver {
-		s.caps.known.Add(key, feats)
-	} else {
-		s.opt.Log.Info().Str("jid", q.jid).Str("ver", q.ver).Msg("a client's disco#info does not match its caps hash: kept for it alone")
-		s.caps.known.Add("jid "+q.jid, feats)
-	}
-	s.sendLast(from, feats)
+	s.caps.pending.Remove(pkey)
 	s.caps.mu.Lock()
 	waiters := q.waiters
 	s.caps.mu.Unlock()
+	key := capsKey(q.hash, q.ver)
+	info := el.SelectElement("query")
+	feats := map[string]bool{}
+	if el.SelectAttrValue("type", "") != "result" || info == nil || info.NamespaceURI() != chat.NSDiscoInfo {
+		s.caps.known.Add(q.key, feats) // not asked again: no notifications for it
+		s.askEach(waiters, q)
+		return true
+	}
+	for _, f := range info.SelectElements("feature") {
+		feats[f.SelectAttrValue("var", "")] = true
+	}
+	if verify(q.hash, info) != q.ver {
+		s.opt.Log.Info().Str("jid", q.jid).Str("ver", q.ver).Msg("a client's disco#info does not match its caps hash: kept for it alone")
+		first := !s.caps.known.Contains(q.key)
+		s.caps.known.Add(q.key, feats)
+		if first {
+			s.sendLast(from, feats)
+		}
+		s.askEach(waiters, q)
+		return true
+	}
+	s.caps.known.Add(key, feats)
+	s.sendLast(from, feats)
 	for _, w := range waiters {
 		if sess := s.router.Lookup(w); sess != nil {
-			if f, ok := s.caps.known.Get(key); ok {
-				s.sendLast(sess, f)
-			}
+			s.sendLast(sess, feats)
 		}
 	}
 	return true
+}
+
+// askEach asks each of the waiters of q, still online, what its caps
+// mean, as the answer of q's session does not tell.
+func (s *Service) askEach(waiters []string, q *query) {
+	for _, w := range waiters {
+		if sess := s.router.Lookup(w); sess != nil {
+			s.ask(sess, jidKey(w, capsKey(q.hash, q.ver)), &query{jid: w, node: q.node, ver: q.ver, hash: q.hash})
+		}
+	}
 }
 
 // verify computes the XEP-0115 §5 verification string of a disco#info
