@@ -16,40 +16,40 @@ import (
 func (set *Setup) Listen() ([]net.Addr, error) {
 	addrs, err := set.Server.Listen()
 	if err != nil {
+		set.closeArchive()
 		return nil, err
 	}
-	if set.IRC != nil {
-		if _, err := set.IRC.Listen(); err != nil {
-			_ = set.Server.Shutdown(context.Background())
-			return nil, err
-		}
-	}
-	if err := set.listenProfilePorts(addrs); err != nil {
-		_ = set.Server.Shutdown(context.Background())
+	if err := set.listenOthers(addrs); err != nil {
+		ctx := context.Background()
+		_ = set.shutdownUpload(ctx)
+		_ = set.Server.Shutdown(ctx)
 		if set.IRC != nil {
-			_ = set.IRC.Shutdown(context.Background())
+			_ = set.IRC.Shutdown(ctx)
 		}
-		return nil, err
-	}
-	if err := set.listenUpload(); err != nil {
-		_ = set.Server.Shutdown(context.Background())
-		if set.IRC != nil {
-			_ = set.IRC.Shutdown(context.Background())
-		}
-		return nil, err
-	}
-	if err := set.listenStatus(); err != nil {
-		_ = set.shutdownUpload(context.Background())
-		_ = set.Server.Shutdown(context.Background())
-		if set.IRC != nil {
-			_ = set.IRC.Shutdown(context.Background())
-		}
+		set.closeArchive()
 		return nil, err
 	}
 	set.addrs = addrs
 	set.reload.success = time.Now()
 	set.registerGauges()
 	return addrs, nil
+}
+
+// listenOthers opens what listens besides the XMPP listeners; on an error
+// Listen closes all of it.
+func (set *Setup) listenOthers(addrs []net.Addr) error {
+	if set.IRC != nil {
+		if _, err := set.IRC.Listen(); err != nil {
+			return err
+		}
+	}
+	if err := set.listenProfilePorts(addrs); err != nil {
+		return err
+	}
+	if err := set.listenUpload(); err != nil {
+		return err
+	}
+	return set.listenStatus()
 }
 
 // Shutdown stops accepting, asks every XMPP connection to end its stream

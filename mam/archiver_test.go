@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ type recStore struct {
 	mu      sync.Mutex
 	writes  []store.ArchiveWrite
 	deleted []string
+	// expire, when set, is called by ExpireArchive.
+	expire func()
 }
 
 func (r *recStore) AppendArchive(writes []store.ArchiveWrite, max int) error {
@@ -36,8 +39,13 @@ func (r *recStore) DeleteArchive(owner string) error {
 func (r *recStore) QueryArchive(string, store.ArchiveQuery) (store.ArchivePage, error) {
 	return store.ArchivePage{}, nil
 }
-func (r *recStore) ExpireArchive(time.Time) (int, error) { return 0, nil }
-func (r *recStore) LastArchiveID() (uint64, error)       { return 0, nil }
+func (r *recStore) ExpireArchive(time.Time) (int, error) {
+	if r.expire != nil {
+		r.expire()
+	}
+	return 0, nil
+}
+func (r *recStore) LastArchiveID() (uint64, error) { return 0, nil }
 func (r *recStore) ArchivePrefs(string) (store.ArchivePrefs, bool, error) {
 	return store.ArchivePrefs{}, false, nil
 }
@@ -98,5 +106,34 @@ func TestDeleteIsOrdered(t *testing.T) {
 	defer st.mu.Unlock()
 	if !slices.Equal(st.deleted, []string{"room@conference.localhost@2"}) || len(st.writes) != 3 || st.writes[2].Entry.With != "b" {
 		t.Errorf("deleted %q, writes %+v", st.deleted, st.writes)
+	}
+}
+
+// TestCloseWaitsForExpiry: Close returns once the expiry, which uses the
+// store, has ended too (the store closes after it).
+func TestCloseWaitsForExpiry(t *testing.T) {
+	var inside atomic.Int32
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	st := &recStore{expire: func() {
+		inside.Add(1)
+		defer inside.Add(-1)
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-release
+	}}
+	s, err := New(Options{Domain: "localhost", Store: st, MaxMessages: 10, MaxPage: 50, Retention: time.Hour, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		close(release)
+	}()
+	s.Close()
+	if n := inside.Load(); n != 0 {
+		t.Errorf("Close returned with the expiry still in the store (%d)", n)
 	}
 }

@@ -51,15 +51,15 @@ type writer struct {
 
 	mu     sync.RWMutex // closed is set under mu; put holds it shared
 	closed bool
-	ended  chan struct{}
-	stop   chan struct{} // ends the expiry loop
+	done   sync.WaitGroup // run and expire: close waits for both
+	stop   chan struct{}  // ends the expiry loop
 }
 
 func startWriter(s *Service) *writer {
-	w := &writer{s: s, queue: make(chan job, queueLen), ended: make(chan struct{}), stop: make(chan struct{})}
-	go w.run()
+	w := &writer{s: s, queue: make(chan job, queueLen), stop: make(chan struct{})}
+	w.done.Go(w.run)
 	if s.opt.Retention > 0 {
-		go w.expire()
+		w.done.Go(w.expire)
 	}
 	return w
 }
@@ -87,7 +87,8 @@ func (w *writer) flush() {
 	<-done
 }
 
-// close drains the queue and waits for the writer to end.
+// close drains the queue and waits for the writer and the expiry to end
+// (the store closes after).
 func (w *writer) close() {
 	w.mu.Lock()
 	if w.closed {
@@ -98,11 +99,10 @@ func (w *writer) close() {
 	close(w.queue)
 	close(w.stop)
 	w.mu.Unlock()
-	<-w.ended
+	w.done.Wait()
 }
 
 func (w *writer) run() {
-	defer close(w.ended)
 	batch := make([]job, 0, batchMax)
 	for j := range w.queue {
 		size := j.serialize()
