@@ -231,7 +231,9 @@ func (c *Conn) ended() {
 	defer c.tcp.Close()
 	defer c.helper.stop()
 	if m := c.set.Metrics; m != nil {
-		defer m.Closed(c.Local(), c.dialect, c.reached())
+		// A closure: the dialect and phase are read as the connection has
+		// ended, after finish and the driver, not now.
+		defer func() { m.Closed(c.Local(), c.dialect, c.reached()) }()
 	}
 	defer c.observeClosed()
 	defer c.driver.Ended()
