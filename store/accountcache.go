@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"github.com/xdg-go/scram"
 
 	"jabberd/accounts"
 )
@@ -35,8 +37,8 @@ func (db *DB) SetAccountCache(n int) {
 	db.acache = &accountCache{lru: l}
 }
 
-// get returns a copy of the cached account and the generation a miss must
-// quote to add.
+// get returns a copy of the cached account (its keys too: Lookup promises
+// a fresh copy) and the generation a miss must quote to add.
 func (c *accountCache) get(name string) (*accounts.Account, uint64) {
 	if c == nil {
 		return nil, 0
@@ -44,12 +46,13 @@ func (c *accountCache) get(name string) (*accounts.Account, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if a, ok := c.lru.Get(name); ok {
-		return &a, c.gen
+		return deepCopy(a), c.gen
 	}
 	return nil, c.gen
 }
 
-// add remembers a (a copy) if nothing was written since gen.
+// add remembers a (a copy, keys too: the caller keeps a) if nothing was
+// written since gen.
 func (c *accountCache) add(a *accounts.Account, gen uint64) {
 	if c == nil {
 		return
@@ -57,7 +60,7 @@ func (c *accountCache) add(a *accounts.Account, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen == gen {
-		c.lru.Add(a.Name, *a)
+		c.lru.Add(a.Name, *deepCopy(*a))
 	}
 }
 
@@ -76,6 +79,18 @@ func (c *accountCache) forget(names ...string) {
 	for _, n := range names {
 		c.lru.Remove(n)
 	}
+}
+
+// deepCopy copies a with its credentials' key slices (the salt is a
+// string), so that nothing a caller changes reaches the cache.
+func deepCopy(a accounts.Account) *accounts.Account {
+	a.SHA1, a.SHA256 = copyCredentials(a.SHA1), copyCredentials(a.SHA256)
+	return &a
+}
+
+func copyCredentials(c scram.StoredCredentials) scram.StoredCredentials {
+	c.StoredKey, c.ServerKey = bytes.Clone(c.StoredKey), bytes.Clone(c.ServerKey)
+	return c
 }
 
 // Len returns the number of accounts cached (tests).

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -23,8 +24,18 @@ func TestAccountCacheFollowsWrites(t *testing.T) {
 	}
 	// A caller changing its copy changes nothing in the cache.
 	a.Disabled = true
-	if lookupT(t, db, "alice").Disabled {
+	a.SHA256.StoredKey[0] ^= 0xff
+	a.SHA256.ServerKey[0] ^= 0xff
+	a.SHA1.StoredKey[0] ^= 0xff
+	if b := lookupT(t, db, "alice"); b.Disabled || !b.CheckPassword("pw1") || bytes.Equal(b.SHA256.ServerKey, a.SHA256.ServerKey) {
 		t.Fatal("a caller's change leaked into the cache")
+	}
+	// Nor does a change to the copy a miss returned (it was added).
+	db.acache.forget("alice")
+	a = lookupT(t, db, "alice")
+	a.SHA256.StoredKey[0] ^= 0xff
+	if !lookupT(t, db, "alice").CheckPassword("pw1") {
+		t.Fatal("a change to a miss's copy leaked into the cache")
 	}
 
 	changed := mustAccount(t, "alice", "pw2")

@@ -143,6 +143,10 @@ func checkPrepared(name string) error {
 // accounts' roster items about it are the caller's to handle: the store
 // does not know the domain that makes a name a JID.
 func (db *DB) DeleteAccount(name string) error {
+	// Forgotten before, so that no login starting during the write is
+	// served the cached account, and after, for a miss that read it
+	// meanwhile (gen).
+	db.acache.forget(name)
 	defer db.acache.forget(name)
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		acc := tx.Bucket(bucketAccounts)
