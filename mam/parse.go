@@ -1,6 +1,7 @@
 package mam
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,6 +77,9 @@ func parseForm(x *etree.Element, req *request) *stanza.Error {
 					req.q.IDs = append(req.q.IDs, id)
 				}
 			}
+			// Sorted once, each ID once: the store looks each up.
+			slices.Sort(req.q.IDs)
+			req.q.IDs = slices.Compact(req.q.IDs)
 		default:
 			return bad("the archive has no field " + strconv.Quote(name) + " (ask for the form to see the fields)")
 		}

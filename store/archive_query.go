@@ -29,7 +29,8 @@ type ArchiveQuery struct {
 	// AfterID and BeforeID keep the messages strictly between two IDs
 	// (XEP-0313 #extended after-id, before-id; 0: open).
 	AfterID, BeforeID uint64
-	// IDs keeps only these messages (#extended ids; nil: any).
+	// IDs keeps only these messages (#extended ids; nil: any), each
+	// looked up: a query costs its IDs, not the archive's size.
 	IDs []uint64
 
 	// After pages forward from an ID (RSM <after>), Before backward from
@@ -112,6 +113,9 @@ func selectIDs(ob *bolt.Bucket, q ArchiveQuery) ([]uint64, error) {
 	if q.BeforeID != 0 {
 		hi = min(hi, q.BeforeID-1)
 	}
+	if q.IDs != nil {
+		return pickIDs(ob, q, lo, hi)
+	}
 	var ids []uint64
 	c := ob.Cursor()
 	for k, v := c.Seek(u64(lo)); k != nil; k, v = c.Next() {
@@ -122,21 +126,53 @@ func selectIDs(ob *bolt.Bucket, q ArchiveQuery) ([]uint64, error) {
 		if id > hi {
 			break
 		}
-		if q.IDs != nil && !slices.Contains(q.IDs, id) {
-			continue
+		keep, err := withKept(q.With, id, v)
+		if err != nil {
+			return nil, err
 		}
-		if q.With != "" {
-			h, _, err := decodeArchived(v, false)
-			if err != nil {
-				return nil, fmt.Errorf("ID %d: damaged record: %w", id, err)
-			}
-			if !WithMatches(q.With, h.With) {
-				continue
-			}
+		if keep {
+			ids = append(ids, id)
 		}
-		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// pickIDs is selectIDs for a query with an ids filter: each of them in
+// [lo, hi] that is in the archive (and passes the with filter), oldest
+// first, once.
+func pickIDs(ob *bolt.Bucket, q ArchiveQuery, lo, hi uint64) ([]uint64, error) {
+	want := slices.Clone(q.IDs)
+	slices.Sort(want)
+	var ids []uint64
+	for i, id := range want {
+		if id < lo || id > hi || (i > 0 && want[i-1] == id) {
+			continue
+		}
+		v := ob.Get(u64(id))
+		if v == nil {
+			continue
+		}
+		keep, err := withKept(q.With, id, v)
+		if err != nil {
+			return nil, err
+		}
+		if keep {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// withKept applies the with filter ("" keeps all) to the record v of id.
+func withKept(filter string, id uint64, v []byte) (bool, error) {
+	if filter == "" {
+		return true, nil
+	}
+	h, _, err := decodeArchived(v, false)
+	if err != nil {
+		return false, fmt.Errorf("ID %d: damaged record: %w", id, err)
+	}
+	return WithMatches(filter, h.With), nil
 }
 
 // WithMatches reports whether a message with the JID with is kept by the

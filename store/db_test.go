@@ -16,7 +16,7 @@ import (
 )
 
 // openT opens a fresh database in a temporary state directory.
-func openT(t *testing.T) (*DB, string) {
+func openT(t testing.TB) (*DB, string) {
 	t.Helper()
 	path := Path(t.TempDir())
 	db, err := Open(path)
