@@ -136,25 +136,31 @@ func (s *Service) get(from chat.Session, el, want *etree.Element, own string) {
 	_ = from.Deliver(res)
 }
 
-// set stores every element of the request in one transaction (or hands
-// it to its mirror); past MaxBytes nothing is stored and the answer is
-// resource-constraint.
+// set stores every element of the request in one transaction, then hands
+// the mirrored ones to their mirrors; past MaxBytes nothing is stored,
+// nothing mirrored, and the answer is resource-constraint.
 func (s *Service) set(from chat.Session, el *etree.Element, kids []*etree.Element, own string) {
 	local := chat.LocalPart(own, s.domain)
 	set := map[string][]byte{}
+	var mirrored []*etree.Element
 	for _, k := range kids {
 		key := Key(k)
-		if m := s.opt.Mirrors[key]; m != nil {
-			if err := m.Set(own, stanza.Detached(k)); err != nil {
-				s.failed(from, el, own, err)
-				return
-			}
+		if s.opt.Mirrors[key] != nil {
+			mirrored = append(mirrored, k)
 			continue
 		}
 		set[key] = stream.Marshal(stanza.Detached(k))
 	}
 	if len(set) > 0 {
 		if err := s.opt.Store.SetPrivateXML(local, set, s.opt.MaxBytes); err != nil {
+			s.failed(from, el, own, err)
+			return
+		}
+	}
+	// After the store: a refused set must not have changed the mirrored
+	// elements (the bookmarks) already.
+	for _, k := range mirrored {
+		if err := s.opt.Mirrors[Key(k)].Set(own, stanza.Detached(k)); err != nil {
 			s.failed(from, el, own, err)
 			return
 		}

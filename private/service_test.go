@@ -7,6 +7,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
 
+	"jabberd/store"
 	"jabberd/stream"
 )
 
@@ -79,5 +80,25 @@ func TestMirrorAndStore(t *testing.T) {
 	got = request(t, s, `<iq type='get' id='4' to='bob@example.com'><query xmlns='jabber:iq:private'><n xmlns='n'/></query></iq>`)
 	if len(got.got) != 1 || !strings.Contains(got.got[0], "<forbidden") {
 		t.Errorf("get of bob's answered %q", got.got)
+	}
+}
+
+type fullStore struct{ memStore }
+
+func (fullStore) SetPrivateXML(string, map[string][]byte, int) error { return store.ErrPrivateFull }
+
+// TestRefusedSetMirrorsNothing: a set of a mirrored element (bookmarks)
+// and another that the store refuses (full) is resource-constraint and
+// leaves the mirrored element as it was.
+func TestRefusedSetMirrorsNothing(t *testing.T) {
+	m := &mirror{}
+	s := New(Options{Domain: "example.com", Store: fullStore{memStore{}}, MaxBytes: 10, Log: zerolog.Nop(),
+		Mirrors: map[string]Mirror{"{storage:bookmarks}storage": m}})
+	got := request(t, s, `<iq type='set' id='1'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'><conference jid='r@c'/></storage><notes xmlns='n'/></query></iq>`)
+	if len(got.got) != 1 || !strings.Contains(got.got[0], "<resource-constraint") {
+		t.Fatalf("set answered %q", got.got)
+	}
+	if m.set != nil {
+		t.Errorf("the refused set changed the mirrored element: %s", stream.Marshal(m.set))
 	}
 }
