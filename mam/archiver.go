@@ -94,14 +94,15 @@ func StampID(el *etree.Element, by string, id uint64) {
 // the archives it went into (queued after it, so in that order).
 func (s *Service) Withdraw(t chat.ArchiveTicket) { s.w.put(job{ticket: t, withdraw: true}) }
 
-// Append queues stanza for owner's archive (a room's: preferences are not
+// Append queues msg for owner's archive (a room's: preferences are not
 // consulted) as a message with the JID with, and returns its ID for the
-// <stanza-id/> the owner puts on it.
-func (s *Service) Append(owner, with string, stanza []byte) uint64 {
+// <stanza-id/> the owner puts on it. The writer serializes msg: the
+// caller passes a copy it no longer touches.
+func (s *Service) Append(owner, with string, msg *etree.Element) uint64 {
 	s.queueMu.Lock()
 	defer s.queueMu.Unlock()
 	id := s.ids.next()
-	s.w.put(job{owner: owner, ticket: chat.ArchiveTicket{ID: id, From: with}, stanza: stanza})
+	s.w.put(job{owner: owner, ticket: chat.ArchiveTicket{ID: id, From: with}, msg: msg})
 	return id
 }
 

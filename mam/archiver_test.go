@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
 
 	"jabberd/store"
@@ -74,7 +75,7 @@ func TestAppendQueuesInIDOrder(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 2000 {
-				s.Append("room@conference.localhost", "room@conference.localhost/a", []byte("<message/>"))
+				s.Append("room@conference.localhost", "room@conference.localhost/a", etree.NewElement("message"))
 			}
 		})
 	}
@@ -97,10 +98,10 @@ func TestAppendQueuesInIDOrder(t *testing.T) {
 // account deleted with entries on their way, a room made again).
 func TestDeleteIsOrdered(t *testing.T) {
 	s, st := newRecService(t)
-	s.Append("room@conference.localhost", "a", []byte("<message/>"))
-	s.Append("room@conference.localhost", "a", []byte("<message/>"))
+	s.Append("room@conference.localhost", "a", etree.NewElement("message"))
+	s.Append("room@conference.localhost", "a", etree.NewElement("message"))
 	s.Delete("room@conference.localhost")
-	s.Append("room@conference.localhost", "b", []byte("<message/>"))
+	s.Append("room@conference.localhost", "b", etree.NewElement("message"))
 	s.Close()
 	st.mu.Lock()
 	defer st.mu.Unlock()

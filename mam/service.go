@@ -11,7 +11,7 @@
 // The store keys an archive by an owner JID (store.AppendArchive,
 // store.QueryArchive), and this service does not assume the owner is an
 // account: a multi-user chat room archives with Append(roomJID, with,
-// stanza), which hands out the ID for the room's <stanza-id by=roomJID/>
+// copy of the message), which hands out the ID for the room's <stanza-id by=roomJID/>
 // and goes through the same batching writer, and answers a query sent to
 // the room with Answer(session, iq, query, roomJID) once it has decided
 // that the sender may read the room's archive. Preferences apply only to
@@ -30,12 +30,16 @@
 // refused (offline storage full), which the writer applies in queue
 // order. A query waits for everything queued before it (flush), so an
 // account always finds in its archive what it was sent before it asked.
-// Shutdown (Close) drains the queue. Only a crash of the process can lose
-// archive entries, those queued and not yet committed (the last batch);
-// the messages themselves were delivered or stored in their own
-// transactions, so nothing accepted is lost, at worst missing from the
-// archive. An idle session costs nothing: the service keeps no
-// per-session state.
+// Shutdown (Close) drains the queue. Archive entries can be lost two
+// ways: a crash of the process loses those queued and not yet committed
+// (the last batch), and a batch the store fails to commit (a full disk, a
+// damaged database) is dropped with an error in the log; the messages
+// themselves were delivered or stored in their own transactions, so
+// nothing accepted is lost, at worst missing from the archive. Deleting an
+// archive (Delete: an account deleted, a room gone or made) is a job on
+// the same queue, after the owner's entries queued before it, so none of
+// them makes the archive again, and the caller waits for no I/O. An
+// idle session costs nothing: the service keeps no per-session state.
 package mam
 
 import (

@@ -22,7 +22,8 @@ type fakeArchive struct {
 	deleted  []string // owner@number of entries appended before
 }
 
-func (a *fakeArchive) Append(owner, with string, stanza []byte) uint64 {
+func (a *fakeArchive) Append(owner, with string, msg *etree.Element) uint64 {
+	stanza := stream.Marshal(msg)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.appended = append(a.appended, owner+" "+with+" "+string(stanza))
