@@ -125,8 +125,12 @@ func (s *Service) legacyToBookmarks(owner string) error {
 		return nil
 	}
 	var want []Item
+	seen := map[string]bool{}
 	for _, c := range st.SelectElements("conference") {
-		if jid := c.SelectAttrValue("jid", ""); jid != "" {
+		// One item per room (its id is the room's JID): the first
+		// conference of a JID listed twice.
+		if jid := c.SelectAttrValue("jid", ""); jid != "" && !seen[jid] {
+			seen[jid] = true
 			want = append(want, Item{ID: jid, Payload: string(stream.Marshal(conferenceTo402(c)))})
 		}
 	}
