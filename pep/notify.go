@@ -11,7 +11,8 @@ import (
 // that wants it: the owner's own, and (unless the node is the owner's
 // alone) those of the contacts with a subscription to the owner's
 // presence — each when its client's caps list NODE+notify (XEP-0163
-// §4.3). event makes the <event/> for one message.
+// §4.3). event makes the <event/>, once, at the first recipient (it may
+// parse a payload); each message carries a copy.
 func (s *Service) notify(owner, name string, cfg Config, event func() *etree.Element) {
 	if s.router == nil {
 		return
@@ -29,13 +30,17 @@ func (s *Service) notify(owner, name string, cfg Config, event func() *etree.Ele
 			}
 		}
 	}
+	var ev *etree.Element
 	for _, bare := range targets {
 		if bare != ownerBare && s.router.Blocked(ownerBare, bare) {
 			continue
 		}
 		for _, p := range s.router.Presences(bare) {
 			if feats, ok := s.caps.featuresOf(p); ok && feats[name+"+notify"] {
-				_ = p.Deliver(eventMessage(ownerBare, p.JID(), event()))
+				if ev == nil {
+					ev = event()
+				}
+				_ = p.Deliver(eventMessage(ownerBare, p.JID(), ev.Copy()))
 			}
 		}
 	}
