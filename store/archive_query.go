@@ -126,12 +126,8 @@ func selectIDs(ob *bolt.Bucket, q ArchiveQuery) ([]uint64, error) {
 		if id > hi {
 			break
 		}
-		keep, err := withKept(q.With, id, v)
-		if err != nil {
+		if ids, err = keepWith(ids, q.With, id, v); err != nil {
 			return nil, err
-		}
-		if keep {
-			ids = append(ids, id)
 		}
 	}
 	return ids, nil
@@ -152,27 +148,28 @@ func pickIDs(ob *bolt.Bucket, q ArchiveQuery, lo, hi uint64) ([]uint64, error) {
 		if v == nil {
 			continue
 		}
-		keep, err := withKept(q.With, id, v)
-		if err != nil {
+		var err error
+		if ids, err = keepWith(ids, q.With, id, v); err != nil {
 			return nil, err
-		}
-		if keep {
-			ids = append(ids, id)
 		}
 	}
 	return ids, nil
 }
 
-// withKept applies the with filter ("" keeps all) to the record v of id.
-func withKept(filter string, id uint64, v []byte) (bool, error) {
+// keepWith appends id to ids when its record v passes the with filter
+// ("" keeps all).
+func keepWith(ids []uint64, filter string, id uint64, v []byte) ([]uint64, error) {
 	if filter == "" {
-		return true, nil
+		return append(ids, id), nil
 	}
 	h, _, err := decodeArchived(v, false)
 	if err != nil {
-		return false, fmt.Errorf("ID %d: damaged record: %w", id, err)
+		return nil, fmt.Errorf("ID %d: damaged record: %w", id, err)
 	}
-	return WithMatches(filter, h.With), nil
+	if WithMatches(filter, h.With) {
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // WithMatches reports whether a message with the JID with is kept by the
