@@ -32,6 +32,8 @@ func TestDeletedAccountForgotten(t *testing.T) {
 	carol.expect("<iq id='b1' type='result' from='carol@localhost' to='carol@localhost/c'/>")
 	carol.send("<presence/>")
 	carol.expect("<presence from='carol@localhost/c' to='carol@localhost/c'><x xmlns='vcard-temp:x:update'><photo>" + hex.EncodeToString(sum[:]) + "</photo></x></presence>")
+	// In her archive (and alice's, offline), queued when she is deleted.
+	carol.send("<message to='alice@localhost' type='chat' id='m0'><body>before</body></message>")
 	carol.closeStream()
 	carol.expectEOF()
 
@@ -48,4 +50,8 @@ func TestDeletedAccountForgotten(t *testing.T) {
 	carol.expect("<iq id='v2' type='result' from='carol@localhost' to='carol@localhost/c'><vCard xmlns='vcard-temp'/></iq>")
 	bob.send("<message to='carol@localhost/c' type='chat' id='m1'><body>hello again</body></message>")
 	carol.expect("<message to='carol@localhost/c' type='chat' id='m1' from='bob@localhost/b'><body>hello again</body></message>")
+	// The old carol's archive went with her, after what was queued for it.
+	if got := h.archivedIDs(t, h.set.Store, "carol@localhost"); len(got) != 1 || got["m1"] == nil {
+		t.Errorf("the new carol's archive: %v", got)
+	}
 }
