@@ -21,8 +21,9 @@ import (
 // the transport gives into the driver's reader, once, outside its parser.
 // Call it only when the reader has nothing buffered.
 //
-// A busy session pays nothing for it: Fill waits for up to IdleGrace, the
-// one read the parser would have made. Only when the grace passes without
+// A busy session pays little for it: Fill waits for up to IdleGrace, the
+// one read the parser would have made, under one more read deadline (the
+// caller sets the full one again for the rest of a stanza). Only when the grace passes without
 // input is the session idle: the observer is told (Quieter, so that it can
 // pack what it keeps) and the wait goes on on the socket, in a shallow
 // frame, until the deadline. Whatever crypto/tls held buffered, Fill has
