@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -9,6 +10,15 @@ import (
 // NSStanzaID is XEP-0359's namespace: the archive ID the server puts on a
 // message it archived.
 const NSStanzaID = "urn:xmpp:sid:0"
+
+// StampStanzaID adds the XEP-0359 <stanza-id/> that archive by gave el
+// (an account's or a room's), in the decimal form queries use.
+func StampStanzaID(el *etree.Element, by string, id uint64) {
+	sid := el.CreateElement("stanza-id")
+	sid.CreateAttr("xmlns", NSStanzaID)
+	sid.CreateAttr("by", by)
+	sid.CreateAttr("id", strconv.FormatUint(id, 10))
+}
 
 // Archiver keeps the messages the router accepts between two accounts
 // (XEP-0313; package mam implements it). The router calls Archive before

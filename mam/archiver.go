@@ -77,17 +77,9 @@ func (s *Service) Archive(el *etree.Element, from, to string) (chat.ArchiveTicke
 	s.w.put(job{ticket: t, msg: msg})
 	s.queueMu.Unlock()
 	if t.KeepTo {
-		StampID(el, to, t.ID)
+		chat.StampStanzaID(el, to, t.ID)
 	}
 	return t, true
-}
-
-// StampID adds the XEP-0359 <stanza-id/> of the archive of by to el.
-func StampID(el *etree.Element, by string, id uint64) {
-	sid := el.CreateElement("stanza-id")
-	sid.CreateAttr("xmlns", chat.NSStanzaID)
-	sid.CreateAttr("by", by)
-	sid.CreateAttr("id", FormatID(id))
 }
 
 // Withdraw implements chat.Archiver: the writer takes the message out of

@@ -1,8 +1,6 @@
 package muc
 
 import (
-	"strconv"
-
 	"github.com/beevik/etree"
 
 	"jabberd/chat"
@@ -16,11 +14,8 @@ import (
 // lists urn:xmpp:mam:2 in its disco#info, and answers queries to the room's
 // JID from those who may read it.
 
-// Namespaces of XEP-0313 and XEP-0359.
-const (
-	NSMAM      = "urn:xmpp:mam:2"
-	NSStanzaID = "urn:xmpp:sid:0"
-)
+// NSMAM is XEP-0313's namespace.
+const NSMAM = "urn:xmpp:mam:2"
 
 // RoomArchive is the server's message archive as rooms use it;
 // *mam.Service implements it. IDs are written in decimal, as the archive
@@ -52,16 +47,13 @@ func (r *Room) logged() bool { return r.s.opt.Archive != nil && r.cfg.Logged }
 // text: a few allocations under the lock, not the message's size.
 func (r *Room) archive(out *etree.Element) {
 	id := r.s.opt.Archive.Append(r.jid, out.SelectAttrValue("from", ""), out.Copy())
-	sid := out.CreateElement("stanza-id")
-	sid.CreateAttr("xmlns", NSStanzaID)
-	sid.CreateAttr("by", r.jid)
-	sid.CreateAttr("id", strconv.FormatUint(id, 10))
+	chat.StampStanzaID(out, r.jid, id)
 }
 
 // ourStanzaID reports whether c is a <stanza-id/> in the room's name, which
 // a sender may not forge: the room drops it from what it relays.
 func (r *Room) ourStanzaID(c *etree.Element) bool {
-	return c.Tag == "stanza-id" && c.NamespaceURI() == NSStanzaID && bareOf(c.SelectAttrValue("by", "")) == r.jid
+	return c.Tag == "stanza-id" && c.NamespaceURI() == chat.NSStanzaID && bareOf(c.SelectAttrValue("by", "")) == r.jid
 }
 
 // mayReadArchive: an occupant may; otherwise anyone who could join without
