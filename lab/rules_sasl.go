@@ -34,6 +34,9 @@ const (
 func (t *Transcript) lastSASL() (saslMoment, bool) {
 	for i := len(t.records) - 1; i >= 0; i-- {
 		e := t.records[i]
+		if e.dir != dirEvent && e.dir != dirIn {
+			continue // what the server sent: not read (a packed record costs an inflate)
+		}
 		data := string(t.data(e))
 		switch {
 		case e.dir == dirEvent && strings.HasPrefix(data, authOKPrefix):
