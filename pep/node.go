@@ -78,9 +78,8 @@ func (n *node) last() *Item {
 func (it Item) element() *etree.Element {
 	el := etree.NewElement("item")
 	el.CreateAttr("id", it.ID)
-	doc := etree.NewDocument()
-	if err := doc.ReadFromString(it.Payload); err == nil && doc.Root() != nil {
-		el.AddChild(doc.Root())
+	if p := payloadOf(&it); p != nil {
+		el.AddChild(p)
 	}
 	return el
 }
