@@ -278,3 +278,29 @@ func TestBucketArithmetic(t *testing.T) {
 		t.Fatalf("after a second: %v tokens, want 50 (the burst)", lc.tokens)
 	}
 }
+
+// TestReadPastDeadlineReadsNothing: once the read deadline as set has come,
+// Read takes nothing from the socket, even when the socket (whose runtime
+// timer may not have run yet) would still hand over what it holds. Before,
+// a wait the deadline cut short let the rest of a slow client's input
+// through at full speed (TestRateLimitKeepsNegotiationTimeout, now and then).
+func TestReadPastDeadlineReadsNothing(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	now := time.Now()
+	lc := newLimitedConn(a, 100, 50)
+	lc.now = func() time.Time { return now }
+	// The limiter's deadline has come by its clock; the pipe's own is an
+	// hour away, so the pipe alone would deliver.
+	if err := lc.SetReadDeadline(now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
+	go func() { _, _ = b.Write([]byte("<message/>")) }()
+	buf := make([]byte, 10)
+	n, err := lc.Read(buf)
+	if n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read past the deadline = %d, %v; want 0, deadline exceeded", n, err)
+	}
+}

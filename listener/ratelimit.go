@@ -2,6 +2,7 @@ package listener
 
 import (
 	"net"
+	"os"
 	"sync"
 	"time"
 )
@@ -23,7 +24,7 @@ import (
 // timeouts still end a slow client on time, and a deadline set from another
 // goroutine (stopWith, shutdown) ends a wait at once. When the deadline
 // cuts a wait short, the bytes already read are returned and the debt
-// stays; the next Read then meets the deadline on the socket.
+// stays; the next Read then meets the deadline here, before the socket.
 type limitedConn struct {
 	net.Conn
 	rate  float64 // bytes per second
@@ -45,6 +46,13 @@ func newLimitedConn(nc net.Conn, rate, burst int) *limitedConn {
 }
 
 func (c *limitedConn) Read(p []byte) (int, error) {
+	if c.pastDeadline() {
+		// The socket may not know yet: the runtime marks a deadline passed
+		// from a timer of its own, and a wait the deadline cut short wakes
+		// at the same instant. Reading then would take what the kernel holds
+		// at full speed until that timer runs.
+		return 0, os.ErrDeadlineExceeded
+	}
 	if len(p) > c.burst {
 		p = p[:c.burst] // a read never takes more than the bucket holds
 	}
@@ -53,6 +61,13 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 		c.pay(n)
 	}
 	return n, err
+}
+
+// pastDeadline reports whether the read deadline as last set has come.
+func (c *limitedConn) pastDeadline() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.deadline.IsZero() && !c.now().Before(c.deadline)
 }
 
 // pay takes n tokens and waits until the balance is no longer negative, or
