@@ -103,7 +103,8 @@ type readResult struct {
 	at   time.Time
 }
 
-func (c *readerConn) Serve() {
+func (c *readerConn) Serve(done func()) {
+	defer done()
 	var buf bytes.Buffer
 	b := make([]byte, 4096)
 	for {

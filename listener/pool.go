@@ -21,8 +21,11 @@ import (
 
 // Conn is a connection the pool runs.
 type Conn interface {
-	// Serve runs the connection to its end, on its own goroutine.
-	Serve()
+	// Serve runs the connection, on its own goroutine, and calls done
+	// once it has ended. It may return before (transport parks an idle
+	// connection, which then goes on on other goroutines): only done says
+	// the connection is over.
+	Serve(done func())
 	// Stop asks it to end now (the server is stopping), in its protocol's
 	// words. Safe from any goroutine.
 	Stop()
@@ -134,10 +137,7 @@ func (p *Pool) accept(l net.Listener, newConn NewConn) {
 		}
 		backoff = 0
 		if c := p.add(nc, newConn); c != nil {
-			go func() {
-				defer p.forget(c)
-				c.Serve()
-			}()
+			go c.Serve(func() { p.forget(c) })
 		}
 	}
 }

@@ -20,7 +20,8 @@ type fakeConn struct {
 	hold    bool // a refused connection stays open until stopped
 }
 
-func (c *fakeConn) Serve() {
+func (c *fakeConn) Serve(done func()) {
+	defer done()
 	if c.refusal.Refused() && !c.hold {
 		c.nc.Close()
 		return

@@ -62,18 +62,42 @@ func (c *conn) Serve() {
 		c.run(negotiation.FaultEvent{Err: stream.Errorf(cond, "%s", c.refusal)})
 		return
 	}
+	c.loop()
+}
+
+// loop reads and runs events until the stream ends or the session is
+// parked. An idle session waits in awaitInput, called from here so that
+// read's frame is not under it, and is parked there where the platform
+// allows: this goroutine then returns, and Resume goes on on another.
+func (c *conn) loop() {
 	for c.m.State() != negotiation.Closed {
-		// An idle session parks in awaitInput, called from here so that
-		// read's frame is not under it.
 		deadline := c.readDeadline()
-		ev := c.read(deadline, c.awaitInput(deadline))
-		if h := c.srv.testHookEvent; h != nil && ev != nil {
-			h(ev)
+		err := c.awaitInput(deadline)
+		if err == transport.ErrParked {
+			return // the connection is no longer this goroutine's
 		}
-		if ev == nil || !c.run(ev) {
+		if !c.step(deadline, err) {
 			return
 		}
 	}
+}
+
+// Resume takes up a parked session's loop (transport.Resumer): err is the
+// outcome of its wait for input, deadline the read's.
+func (c *conn) Resume(deadline time.Time, err error) {
+	if c.step(deadline, err) {
+		c.loop()
+	}
+}
+
+// step reads one event (after a wait that ended with err) and runs it;
+// false: the connection ends.
+func (c *conn) step(deadline time.Time, err error) bool {
+	ev := c.read(deadline, err)
+	if h := c.srv.testHookEvent; h != nil && ev != nil {
+		h(ev)
+	}
+	return ev != nil && c.run(ev)
 }
 
 // Ended leaves the router once the core has closed the queue

@@ -23,6 +23,7 @@ import (
 	"jabberd/config"
 	"jabberd/internal/logtest"
 	"jabberd/internal/testserver"
+	"jabberd/server"
 )
 
 // ioTimeout bounds every client read and write: a broken server fails the
@@ -161,7 +162,8 @@ func (h *harness) waitConnCount(t testing.TB, want int) {
 
 // waitParkedReaders waits until n connection goroutines are parked in a
 // network read (the goroutine dump shows them in "IO wait" under
-// (*conn).read, or under (*conn).awaitInput for a bound session). Tests
+// (*conn).read, or under (*conn).awaitInput for a bound session), or parked
+// in the poller without a goroutine (a bound session past the idle grace). Tests
 // that stop connections use it so that the stop meets a connection blocked
 // in its read, not one between two reads.
 func (h *harness) waitParkedReaders(t testing.TB, n int) {
@@ -176,7 +178,9 @@ func (h *harness) waitParkedReaders(t testing.TB, n int) {
 				parked++
 			}
 		}
-		if parked == n {
+		// A bound session idle past the grace has no goroutine: it waits
+		// in transport's poller.
+		if parked+server.Parked(h.set.Server) == n {
 			return
 		}
 		if time.Now().After(deadline) {

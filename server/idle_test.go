@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"runtime"
 	"strings"
@@ -11,14 +12,18 @@ import (
 
 	"github.com/beevik/etree"
 
+	"jabberd/app"
 	"jabberd/config"
 	"jabberd/lab"
+	"jabberd/negotiation"
+	"jabberd/server"
 	"jabberd/transport"
 )
 
-// Idle sessions wait for their client's next burst in a shallow frame
-// (transport.AwaitInput), not in the XML decoder: these tests hold the
-// properties that must survive it.
+// Idle sessions wait for their client's next burst without a goroutine:
+// parked in transport's poller (transport.AwaitInput), taken up by a new
+// goroutine on input, the idle deadline, a stop, a replacement or a kill.
+// These tests hold the properties that must survive it.
 
 // holdConn is the client's socket with a switch: while held, writes are
 // kept and then sent in one write, so that the server reads several TLS
@@ -52,40 +57,59 @@ func (c *holdConn) flush(t testing.TB) {
 	c.buf = nil
 }
 
-// idleStack waits until the connection goroutine of a bound session is
-// parked in its idle wait on the socket (after the idle grace) and returns
-// its stack.
-func idleStack(t testing.TB) string {
+// waitPolled waits until n bound sessions of h are parked: idle past the
+// idle grace, handed to the poller, with no goroutine of their own.
+func waitPolled(t testing.TB, h *harness, n int) {
 	t.Helper()
 	deadline := time.Now().Add(ioTimeout)
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
-			if strings.Contains(g, "[IO wait") && strings.Contains(g, "jabberd/server.(*conn).awaitInput(") && strings.Contains(g, "transport.waitReadable") {
-				return g
-			}
-		}
+	for server.Parked(h.set.Server) != n {
 		if time.Now().After(deadline) {
-			t.Fatalf("no connection goroutine parked in awaitInput's socket wait after %v:\n%s", ioTimeout, buf[:n])
+			t.Fatalf("%d sessions parked after %v, want %d (idle grace %v)", server.Parked(h.set.Server), ioTimeout, n, transport.DefaultIdleGrace)
 		}
 		time.Sleep(time.Millisecond)
 	}
 }
 
-// TestIdleSessionParksShallow: a bound session with nothing to read parks,
-// once the idle grace has passed, on its socket outside the XML decoder
-// and crypto/tls (whose frames kept every idle session's stack at 8 KiB).
-func TestIdleSessionParksShallow(t *testing.T) {
-	h := start(t, nil)
-	alice := h.login(t, "alice", "a")
-	alice.ping()
-	g := idleStack(t)
-	for _, deep := range []string{"encoding/xml", "crypto/tls", "stream.(*Reader).Next"} {
-		if strings.Contains(g, deep) {
-			t.Errorf("the idle session is parked under %s:\n%s", deep, g)
+// connGoroutines returns the stacks of the goroutines that serve a
+// connection (under the XMPP driver or the connection core), not the
+// poller's own.
+func connGoroutines() []string {
+	buf := make([]byte, 4<<20)
+	n := runtime.Stack(buf, true)
+	var gs []string
+	for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+		if strings.Contains(g, "transport.(*poller).run") {
+			continue
+		}
+		if strings.Contains(g, "jabberd/server.(*conn)") || strings.Contains(g, "jabberd/transport.(*Conn)") {
+			gs = append(gs, g)
 		}
 	}
+	return gs
+}
+
+// TestIdleSessionsHaveNoGoroutine: bound sessions with nothing to read are
+// parked once the idle grace has passed, and none keeps a goroutine (each
+// kept one, with a 4 KiB stack at the least, before); they still answer.
+func TestIdleSessionsHaveNoGoroutine(t *testing.T) {
+	const n = 20
+	h := start(t, nil)
+	base := runtime.NumGoroutine()
+	clients := make([]*chatClient, n)
+	for i := range clients {
+		clients[i] = h.login(t, "alice", fmt.Sprintf("r%d", i))
+	}
+	waitPolled(t, h, n)
+	if gs := connGoroutines(); len(gs) != 0 {
+		t.Errorf("%d goroutines serve connections with %d sessions parked, want none:\n%s", len(gs), n, strings.Join(gs, "\n\n"))
+	}
+	if grown := runtime.NumGoroutine() - base; grown >= n {
+		t.Errorf("%d idle sessions added %d goroutines, want fewer than one each", n, grown)
+	}
+	for _, c := range clients {
+		c.ping()
+	}
+	waitPolled(t, h, n)
 }
 
 // TestBurstAfterIdle: after the session went quiet (its transcript
@@ -100,7 +124,7 @@ func TestBurstAfterIdle(t *testing.T) {
 	hc := &holdConn{Conn: c.tcp}
 	c.tcp, c.conn = hc, hc
 	alice := h.loginOn(t, c, "a")
-	idleStack(t)
+	waitPolled(t, h, 1)
 	tr := liveTranscript(t, h, alice.remote)
 	waitFor(t, "the transcript packed", func() bool { return tr.Packed() > 0 })
 
@@ -111,7 +135,7 @@ func TestBurstAfterIdle(t *testing.T) {
 	alice.expect("<iq id='p1' type='result' from='alice@localhost' to='" + alice.jid + "'/>")
 	alice.expect("<iq id='p2' type='result' from='alice@localhost' to='" + alice.jid + "'/>")
 
-	idleStack(t)
+	waitPolled(t, h, 1)
 	alice.send("<iq type='get' id='p3'><ping xmlns='urn:x")
 	time.Sleep(50 * time.Millisecond)
 	alice.send("mpp:ping'/></iq>")
@@ -138,7 +162,7 @@ func TestBurstAfterIdle(t *testing.T) {
 func TestIdleTimeoutWhileParked(t *testing.T) {
 	h := start(t, func(c *config.Config) { c.Limits.IdleTimeout = config.Duration{Duration: 1500 * time.Millisecond} })
 	alice := h.login(t, "alice", "a")
-	idleStack(t)
+	waitPolled(t, h, 1)
 	t0 := time.Now()
 	if got := streamErrorOf(alice.drain(nil)); got != "connection-timeout" {
 		t.Fatalf("an idle session ended with %q, want connection-timeout", got)
@@ -153,7 +177,7 @@ func TestIdleTimeoutWhileParked(t *testing.T) {
 func TestShutdownEndsParkedSessions(t *testing.T) {
 	h := start(t, nil)
 	alice := h.login(t, "alice", "a")
-	idleStack(t)
+	waitPolled(t, h, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 	defer cancel()
 	go func() { _ = h.shutdown(ctx) }()
@@ -197,4 +221,44 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestReplaceParkedSession: a new login with the same full JID reaches the
+// parked session at once: it resumes, says conflict and closes.
+func TestReplaceParkedSession(t *testing.T) {
+	h := start(t, nil)
+	first := h.login(t, "alice", "desk")
+	waitPolled(t, h, 1)
+	second := h.login(t, "alice", "desk")
+	if got := streamErrorOf(first.drain(nil)); got != "conflict" {
+		t.Fatalf("the parked session ended with %q, want conflict", got)
+	}
+	second.ping()
+}
+
+// TestPanicAfterParkEndsOnlyItsConnection: a panic on the goroutine that
+// took a parked session up is recovered there and ends that connection
+// only, with the log line and stack of any other panic.
+func TestPanicAfterParkEndsOnlyItsConnection(t *testing.T) {
+	h := startWith(t, nil, func(set *app.Setup) {
+		server.SetTestHookEvent(set.Server, func(ev negotiation.Event) {
+			if e, ok := ev.(negotiation.ElementEvent); ok && e.Element.Tag == "panic" {
+				panic("test hook: <panic/> received")
+			}
+		})
+	})
+	h.allowError(panicMsg)
+	alice := h.login(t, "alice", "a")
+	bob := h.login(t, "bob", "b")
+	waitPolled(t, h, 2)
+	alice.send("<panic/>")
+	if _, end := alice.drain(nil); end == "close" {
+		t.Fatalf("after the panic the stream was closed properly; want the socket cut")
+	}
+	e := h.logs.wait(t, h.chatMatch(alice, panicMsg))
+	if st := e.Str("stack"); !strings.Contains(st, "(*Conn).resume") {
+		t.Errorf("the panic's stack is not the resumed goroutine's:\n%s", st)
+	}
+	h.waitConnCount(t, 1)
+	bob.ping()
 }

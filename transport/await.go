@@ -27,7 +27,9 @@ import (
 // input is the session idle: the observer is told (Quieter, so that it can
 // pack what it keeps) and the wait goes on on the socket, in a shallow
 // frame, until the deadline. Whatever crypto/tls held buffered, Fill has
-// taken: what is left to come is on the socket.
+// taken: what is left to come is on the socket. Where it can (a Resumer
+// driver, Linux, a socket with a descriptor), the wait is no frame at all:
+// the connection is parked (see park.go) and AwaitInput returns ErrParked.
 func (c *Conn) AwaitInput(deadline time.Time, r Filler) error {
 	grace := deadline
 	if c.set.IdleGrace > 0 {
@@ -40,6 +42,9 @@ func (c *Conn) AwaitInput(deadline time.Time, r Filler) error {
 		return err // data, the end of the connection, or the deadline itself
 	}
 	c.quiet()
+	if rc, ok := c.canPark(); ok {
+		return c.parkUntil(deadline, rc)
+	}
 	return c.awaitSocket(deadline)
 }
 

@@ -68,7 +68,7 @@ type Settings struct {
 	// handshake ([lab] listen_after_failure; 0: it does not).
 	LateWindow time.Duration
 	// IdleGrace is how long a session's AwaitInput waits before it tells
-	// the observer the connection is quiet (0: it never does).
+	// the observer the connection is quiet and parks it (0: it never does).
 	IdleGrace time.Duration
 	// Log is the listener's logger; each connection adds its id and
 	// remote address.
@@ -76,6 +76,8 @@ type Settings struct {
 	// Metrics counts connections, handshakes and logins; nil counts
 	// nothing.
 	Metrics Metrics
+
+	parked atomic.Int64 // connections parked (Parked)
 }
 
 // Conn is one client connection. Only its own goroutine (the one running
@@ -107,6 +109,11 @@ type Conn struct {
 	tap    *inTap // what the current reader read, for obs
 
 	endReason atomic.Pointer[string] // why the connection ended, for the observer
+
+	park   park        // while parked: no goroutine (park.go)
+	lap    *lap        // the serving goroutine's turn; only that goroutine sets it
+	killed atomic.Bool // the socket was closed under the connection (cut)
+	done   func()      // the listener's: the connection has ended
 
 	// lateAfter, when set, says what ended the exchange (a failed
 	// handshake, a refused STARTTLS): the close then listens for what the
@@ -200,16 +207,19 @@ func (c *Conn) Secure() bool { return c.secure.Load() }
 // Context is the listener's: cancelled when the server shuts down.
 func (c *Conn) Context() context.Context { return c.set.Context }
 
-// Serve runs the connection to its end (listener.Conn). A panic is a bug
-// on some input: it is logged with its stack and ends this connection only.
-// Whoever ends it, a TLS connection ends with close_notify.
-func (c *Conn) Serve() {
+// Serve runs the connection (listener.Conn) until it ends, then calls
+// done; or until the driver parks it (ErrParked): Serve then returns, and
+// another goroutine takes it up later (park.go), to its end. A panic is a
+// bug on some input: it is logged with its stack and ends this connection
+// only. Whoever ends it, a TLS connection ends with close_notify.
+func (c *Conn) Serve(done func()) {
+	c.done = done
 	if m := c.set.Metrics; m != nil {
 		m.Opened(c.Local())
 	}
-	// Two deferred calls, not one per step: an idle session parks under
-	// this frame (see AwaitInput), and every byte of it counts.
-	defer c.ended()
+	l := &lap{}
+	c.lap = l
+	defer c.endUnlessParked(l)
 	defer c.recoverPanic()
 	c.logConnected()
 	c.driver.Serve()
@@ -228,6 +238,9 @@ func (c *Conn) recoverPanic() {
 // (finish), the driver leaves, the observer and the metrics are told, the
 // helper and the socket are closed.
 func (c *Conn) ended() {
+	if c.done != nil {
+		defer c.done()
+	}
 	defer c.tcp.Close()
 	defer c.helper.stop()
 	if m := c.set.Metrics; m != nil {
@@ -281,10 +294,12 @@ func (c *Conn) Note(n Note) {
 func (c *Conn) Observing() bool { return c.obs != nil }
 
 // StopWith asks the connection to end with err: the pending read returns
-// at once and the driver sees the reason (Stopping). The first reason wins.
+// at once, a parked connection resumes, and the driver sees the reason
+// (Stopping). The first reason wins.
 func (c *Conn) StopWith(err error) {
 	c.stop.CompareAndSwap(nil, &err)
 	_ = c.transport().SetReadDeadline(timeNow())
+	c.wake(0, c.Stopping())
 }
 
 // Stopping returns why the server ends the connection, nil while it does not.
@@ -300,7 +315,7 @@ func (c *Conn) Stop() { c.StopWith(c.set.Shutdown) }
 
 // Kill implements listener.Conn, and ends a client that cannot take what
 // is meant for it: it closes the socket under the connection.
-func (c *Conn) Kill() { c.tcp.Close() }
+func (c *Conn) Kill() { c.cut() }
 
 func (c *Conn) transport() net.Conn {
 	c.mu.Lock()

@@ -54,7 +54,7 @@ func (c *Conn) Enqueue(b []byte, item any) error {
 		q.overflow = true
 		c.Log().Info().Int("queued_bytes", q.bytes).Msg("the client does not read fast enough; closing")
 		c.EndReason("the client did not read what was sent to it")
-		c.tcp.Close()
+		c.cut()
 	}
 	q.items = append(q.items, queued{b, item})
 	q.bytes += len(b)

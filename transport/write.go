@@ -56,7 +56,7 @@ func (c *Conn) write(b []byte, segs []Segment, last bool) error {
 		c.broken = true
 		c.Log().Info().Err(err).Msg("write failed; closing")
 		c.EndReason("write failed: " + err.Error())
-		c.tcp.Close()
+		c.cut()
 	}
 	return err
 }
