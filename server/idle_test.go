@@ -12,10 +12,8 @@ import (
 
 	"github.com/beevik/etree"
 
-	"jabberd/app"
 	"jabberd/config"
 	"jabberd/lab"
-	"jabberd/negotiation"
 	"jabberd/server"
 	"jabberd/transport"
 )
@@ -240,14 +238,7 @@ func TestReplaceParkedSession(t *testing.T) {
 // took a parked session up is recovered there and ends that connection
 // only, with the log line and stack of any other panic.
 func TestPanicAfterParkEndsOnlyItsConnection(t *testing.T) {
-	h := startWith(t, nil, func(set *app.Setup) {
-		server.SetTestHookEvent(set.Server, func(ev negotiation.Event) {
-			if e, ok := ev.(negotiation.ElementEvent); ok && e.Element.Tag == "panic" {
-				panic("test hook: <panic/> received")
-			}
-		})
-	})
-	h.allowError(panicMsg)
+	h := startPanicking(t)
 	alice := h.login(t, "alice", "a")
 	bob := h.login(t, "bob", "b")
 	waitPolled(t, h, 2)

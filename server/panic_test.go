@@ -18,14 +18,7 @@ const panicMsg = "connection handler panicked; connection closed"
 // Case 12: a panic while serving one connection is recovered, logged with
 // its stack, and ends that connection only; the others and the listener go on.
 func TestPanicEndsOnlyItsConnection(t *testing.T) {
-	h := startWith(t, nil, func(set *app.Setup) {
-		server.SetTestHookEvent(set.Server, func(ev negotiation.Event) {
-			if e, ok := ev.(negotiation.ElementEvent); ok && e.Element.Tag == "panic" {
-				panic("test hook: <panic/> received")
-			}
-		})
-	})
-	h.allowError(panicMsg)
+	h := startPanicking(t)
 
 	good := h.dial(t)
 	goodID := good.legacyOpen()
@@ -83,4 +76,17 @@ func TestPanicEndsOnlyItsConnection(t *testing.T) {
 	if n := len(h.logs.all(t, match{msg: panicMsg})); n != 2 {
 		t.Errorf("%d panics logged, want 2", n)
 	}
+}
+
+// startPanicking starts a server whose connections panic on <panic/>.
+func startPanicking(t *testing.T) *harness {
+	h := startWith(t, nil, func(set *app.Setup) {
+		server.SetTestHookEvent(set.Server, func(ev negotiation.Event) {
+			if e, ok := ev.(negotiation.ElementEvent); ok && e.Element.Tag == "panic" {
+				panic("test hook: <panic/> received")
+			}
+		})
+	})
+	h.allowError(panicMsg)
+	return h
 }
