@@ -1,6 +1,7 @@
 package negotiation
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -55,10 +56,10 @@ func parseVersion(v string) (major, minor int, ok bool) {
 	return ma, mi, true
 }
 
-// serverHeader writes the answer to the client's header. Legacy headers echo
+// writeServerHeader writes the answer to the client's header. Legacy headers echo
 // the declarations of the features the client asked for and that are offered;
 // RFC 6120 headers carry version and xml:lang.
-func (m *Machine) serverHeader(h *stream.Header) []byte {
+func (m *Machine) writeServerHeader(b *bytes.Buffer, h *stream.Header) {
 	attrs := make([]stream.Attr, 0, 9) // the most a header has: no growth
 	attrs = append(attrs,
 		stream.Attr{Key: "xmlns", Value: stream.NSClient},
@@ -86,9 +87,9 @@ func (m *Machine) serverHeader(h *stream.Header) []byte {
 		// RFC 6120 §11.5: an XML declaration SHOULD precede the header,
 		// and some clients wait for it (gnutls-cli reads until "<?").
 		// Legacy streams get the header exactly as XEP-0035 shows it.
-		return append([]byte(xmlDecl), stream.OpenTag(attrs...)...)
+		b.WriteString(xmlDecl)
 	}
-	return stream.OpenTag(attrs...)
+	stream.WriteOpenTag(b, attrs...)
 }
 
 // errorHeader is sent before a stream error when no header was sent yet

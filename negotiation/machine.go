@@ -77,6 +77,11 @@ type Machine struct {
 	actions []Action
 }
 
+// negotiationOut is the room the machine's output starts with: the largest
+// of a login's writes (a header and the features after SASL) is about 500
+// bytes.
+const negotiationOut = 768
+
 // features are every machine's, in the order they are advertised. They
 // are values (what they do depends on the machine passed to them), made
 // once: a connection does not pay for its own copies.
@@ -170,7 +175,12 @@ func (m *Machine) onHeader(h *stream.Header) {
 	m.dialect = dialect
 	m.header = h
 	m.state = Negotiating
-	m.send(m.serverHeader(h))
+	if m.out.Cap() == 0 {
+		// A header and its features, then the TLS and SASL exchanges,
+		// fit: one allocation instead of a growth at each doubling.
+		m.out.Grow(negotiationOut)
+	}
+	m.writeServerHeader(&m.out, h)
 	m.sentOpen = true
 	if m.dialect == RFC6120 {
 		m.advertise()

@@ -28,18 +28,23 @@ var RFC6120 = Profile{}
 func (p Profile) open(b *bytes.Buffer, local string) {
 	b.WriteByte('<')
 	if p.Legacy {
-		b.WriteString(p.Prefix + ":" + local)
+		b.WriteString(p.Prefix)
+		b.WriteString(":")
+		b.WriteString(local)
 	} else {
-		b.WriteString(local + " xmlns='" + NS + "'")
+		b.WriteString(local)
+		b.WriteString(" xmlns='" + NS + "'") // a constant
 	}
 }
 
 func (p Profile) close(b *bytes.Buffer, local string) {
 	b.WriteString("</")
 	if p.Legacy {
-		b.WriteString(p.Prefix + ":")
+		b.WriteString(p.Prefix)
+		b.WriteString(":")
 	}
-	b.WriteString(local + ">")
+	b.WriteString(local)
+	b.WriteString(">")
 }
 
 // Mechanisms writes the list of offered mechanisms.
@@ -47,10 +52,19 @@ func (p Profile) Mechanisms(b *bytes.Buffer, names []string) {
 	p.open(b, "mechanisms")
 	b.WriteByte('>')
 	for _, n := range names {
+		// Piece by piece: a concatenation past 32 bytes is an allocation.
 		if p.Legacy {
-			b.WriteString("<" + p.Prefix + ":mechanism>" + n + "</" + p.Prefix + ":mechanism>")
+			b.WriteString("<")
+			b.WriteString(p.Prefix)
+			b.WriteString(":mechanism>")
+			b.WriteString(n)
+			b.WriteString("</")
+			b.WriteString(p.Prefix)
+			b.WriteString(":mechanism>")
 		} else {
-			b.WriteString("<mechanism>" + n + "</mechanism>")
+			b.WriteString("<mechanism>")
+			b.WriteString(n)
+			b.WriteString("</mechanism>")
 		}
 	}
 	p.close(b, "mechanisms")

@@ -73,20 +73,30 @@ func attrKey(n xml.Name) string {
 // Attr is one attribute of a header the server writes, in the order given.
 type Attr struct{ Key, Value string }
 
-// OpenTag writes the server's <stream:stream …> with attributes in order.
+// OpenTag returns the server's <stream:stream …> with attributes in order.
 // The tag is left open: it is closed by CloseTag when the stream ends.
 func OpenTag(attrs ...Attr) []byte {
 	var b bytes.Buffer
+	WriteOpenTag(&b, attrs...)
+	return b.Bytes()
+}
+
+// WriteOpenTag is OpenTag written onto b.
+func WriteOpenTag(b *bytes.Buffer, attrs ...Attr) {
+	n := len("<stream:stream>")
+	for _, a := range attrs {
+		n += len(" ='") + len(a.Key) + len(a.Value) + len("'")
+	}
+	b.Grow(n) // at most one allocation when nothing needs escaping
 	b.WriteString("<stream:stream")
 	for _, a := range attrs {
 		b.WriteByte(' ')
 		b.WriteString(a.Key)
 		b.WriteString("='")
-		escapeAttr(&b, a.Value)
+		escapeAttr(b, a.Value)
 		b.WriteByte('\'')
 	}
 	b.WriteByte('>')
-	return b.Bytes()
 }
 
 // CloseTag ends the XML stream.
