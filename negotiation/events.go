@@ -70,8 +70,8 @@ type TLSInfo struct {
 	// (XEP-0178). EXTERNAL is offered only when there is at least one.
 	ExternalIdentities []string
 	// Channel-binding data for SCRAM-*-PLUS.
-	Exporter       []byte // tls-exporter (RFC 9266); nil where the TLS version has none
-	ServerEndPoint []byte // tls-server-end-point (RFC 5929)
+	Exporter       func() []byte // tls-exporter (RFC 9266), derived when called; nil where the TLS version has none
+	ServerEndPoint []byte        // tls-server-end-point (RFC 5929)
 }
 
 // ActionKind says what the connection must do.

@@ -223,7 +223,10 @@ func (m *Machine) saslContext() *sasl.Context {
 		if m.tls.ClientVerified {
 			c.ExternalIdentities = m.tls.ExternalIdentities
 		}
-		c.TLSExporter, c.TLSServerEndPoint = m.tls.Exporter, m.tls.ServerEndPoint
+		c.TLSServerEndPoint = m.tls.ServerEndPoint
+		if m.tls.Exporter != nil && strings.HasSuffix(m.auth.mechanism, "-PLUS") {
+			c.TLSExporter = m.tls.Exporter() // only a -PLUS mechanism binds
+		}
 	}
 	if m.beh.DowngradeProtection {
 		c.DowngradeProtection = m.downgradeProtection()

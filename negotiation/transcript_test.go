@@ -328,7 +328,7 @@ func runTranscriptWith(t *testing.T, path string, setup labSetup) {
 				info := &TLSInfo{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256}
 				info.ClientVerified = strings.Contains(s.text, "verified")
 				if strings.Contains(s.text, " cb") {
-					info.Exporter = []byte("exporter-data-32-bytes-long.....")
+					info.Exporter = func() []byte { return []byte("exporter-data-32-bytes-long.....") }
 				}
 				for _, f := range strings.Fields(s.text) {
 					if v, ok := strings.CutPrefix(f, "ids="); ok {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -24,9 +25,12 @@ type Result struct {
 	ALPN        string
 	// PeerCertificates is the client's chain as sent (leaf first).
 	PeerCertificates []*x509.Certificate
-	// Exporter is tls-exporter channel-binding data (RFC 9266); nil when the
-	// connection has none (TLS 1.2 without extended master secret).
-	Exporter []byte
+	// Exporter returns tls-exporter channel-binding data (RFC 9266); nil
+	// when the connection has none (TLS 1.2 without extended master
+	// secret). Under TLS 1.3 the data is derived at the first call: only a
+	// SCRAM-*-PLUS login needs it, and deriving it is key-schedule work
+	// and some 2 KB of allocations that every other login would pay.
+	Exporter func() []byte
 	// ServerEndPoint is tls-server-end-point channel-binding data (RFC 5929).
 	ServerEndPoint []byte
 	// Skipped counts the leading bytes dropped before the handshake.
@@ -181,10 +185,43 @@ func describe(tc *tls.Conn) *Result {
 		ALPN:             cs.NegotiatedProtocol,
 		PeerCertificates: cs.PeerCertificates,
 	}
-	if ekm, err := cs.ExportKeyingMaterial("EXPORTER-Channel-Binding", nil, 32); err == nil {
-		r.Exporter = ekm
-	}
+	r.Exporter = exporter(tc, &cs)
 	return r
+}
+
+// exporter is Result.Exporter for the connection tc whose state is cs:
+// nil when it has no exporter.
+func exporter(tc *tls.Conn, cs *tls.ConnectionState) func() []byte {
+	if cs.Version >= tls.VersionTLS13 {
+		// TLS 1.3 always has one (RFC 8446 §7.5). What waits for the
+		// first call is small: a live session keeps it.
+		l := &lazyExporter{tc: tc}
+		return l.get
+	}
+	ekm, err := cs.ExportKeyingMaterial(exporterLabel, nil, 32) // TLS 1.2: with extended master secret only
+	if err != nil {
+		return nil
+	}
+	return func() []byte { return ekm }
+}
+
+// exporterLabel is RFC 9266's.
+const exporterLabel = "EXPORTER-Channel-Binding"
+
+// lazyExporter derives tls-exporter data once, when first asked.
+type lazyExporter struct {
+	once sync.Once
+	tc   *tls.Conn
+	ekm  []byte
+}
+
+func (l *lazyExporter) get() []byte {
+	l.once.Do(func() {
+		cs := l.tc.ConnectionState()
+		l.ekm, _ = cs.ExportKeyingMaterial(exporterLabel, nil, 32) // cannot fail under TLS 1.3
+		l.tc = nil
+	})
+	return l.ekm
 }
 
 // replayConn reads early first, then the connection, dropping leading

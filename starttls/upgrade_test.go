@@ -117,7 +117,7 @@ func TestEarlyBytesAreTheHandshake(t *testing.T) {
 		_ = tc.Handshake()
 		_, _ = tc.Write([]byte("x"))
 	})
-	if err != nil || res.Version != tls.VersionTLS13 || len(res.Exporter) != 32 || len(res.ServerEndPoint) != 32 {
+	if err != nil || res.Version != tls.VersionTLS13 || len(res.Exporter()) != 32 || len(res.ServerEndPoint) != 32 {
 		t.Fatalf("pipelined ClientHello: %+v, %v", res, err)
 	}
 
@@ -204,5 +204,33 @@ func TestCipherName(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(10, func() { _ = (&Result{CipherSuite: 0x1301}).CipherName() }); n != 0 {
 		t.Errorf("%v allocations per call", n)
+	}
+}
+
+// TestExporterIsTheClients: the tls-exporter data, derived only when asked
+// for (after the handshake, as a SCRAM-*-PLUS login asks), is what the
+// client derives on its side, and the same at every call.
+func TestExporterIsTheClients(t *testing.T) {
+	s, roots := testServer(t, 5*time.Second)
+	ccfg := &tls.Config{ServerName: "localhost", RootCAs: roots}
+	client := make(chan []byte, 1)
+	res, err := upgradeWith(t, s, nil, "", func(c net.Conn) {
+		tc := tls.Client(c, ccfg)
+		if tc.Handshake() != nil {
+			client <- nil
+			return
+		}
+		cs := tc.ConnectionState()
+		ekm, _ := cs.ExportKeyingMaterial("EXPORTER-Channel-Binding", nil, 32)
+		client <- ekm
+		_, _ = tc.Write([]byte("x"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := <-client
+	got := res.Exporter()
+	if len(want) != 32 || !bytes.Equal(got, want) || !bytes.Equal(res.Exporter(), want) {
+		t.Fatalf("server's tls-exporter %x, the client's %x", got, want)
 	}
 }
