@@ -37,6 +37,12 @@ type conn struct {
 	csi      atomic.Pointer[csiState]  // XEP-0352, once the client said <inactive/>
 	deadline time.Time                 // end of the negotiation
 	inLast   int64                     // end of the last event observed
+
+	// The negotiation's events go to the machine through these (handle),
+	// not through a closure per event: it cost three allocations each.
+	handleOff func()
+	pending   negotiation.Event
+	handled   []negotiation.Action
 }
 
 // Serve speaks XMPP until the stream ends (transport.Driver).
@@ -206,7 +212,12 @@ func (c *conn) run(ev negotiation.Event) bool {
 			// Negotiation runs off this goroutine's stack (see
 			// transport's offStack) until the session is bound; the
 			// stanzas of a bound session, the many, are handled here.
-			c.core.OffStack(func() { actions = c.m.Handle(ev) })
+			if c.handleOff == nil {
+				c.handleOff = c.handle
+			}
+			c.pending = ev
+			c.core.OffStack(c.handleOff)
+			actions, c.pending, c.handled = c.handled, nil, nil
 			if c.bound() {
 				c.core.EndOffStack()
 			}
@@ -226,6 +237,10 @@ func (c *conn) run(ev negotiation.Event) bool {
 	}
 	return true
 }
+
+// handle feeds the pending event to the machine (on the helper goroutine:
+// see run).
+func (c *conn) handle() { c.handled = c.m.Handle(c.pending) }
 
 // act performs one action; beforeClose marks the send that carries
 // </stream:stream>. It returns the event the action produced (the TLS
@@ -264,7 +279,8 @@ func (c *conn) act(a negotiation.Action, beforeClose bool) (negotiation.Event, b
 	case negotiation.TLSRefused:
 		c.core.Note(transport.Note{Kind: transport.NoteTLSRefused, Text: a.Reason, Offered: true})
 	case negotiation.Bind:
-		c.jid.Store(&a.JID)
+		jid := a.JID // &a.JID would move every action to the heap
+		c.jid.Store(&jid)
 		c.core.With("jid", a.JID)
 		c.core.Log().Info().Msg("session bound")
 		c.srv.router.Bind(c)
