@@ -42,9 +42,10 @@ func (t *Transcript) check(flag, result, reason string) {
 // that is not itself a verdict (two checks drawn from one input both point
 // at that input).
 func (t *Transcript) trigger() int {
+	w := walker{t: t}
 	for i := len(t.records) - 1; i >= 0; i-- {
 		e := t.records[i]
-		if e.dir == dirEvent && bytes.HasPrefix(t.data(e), []byte("verdict")) {
+		if e.dir == dirEvent && bytes.HasPrefix(w.data(e), []byte("verdict")) {
 			continue
 		}
 		return i + 1

@@ -58,14 +58,29 @@ func (t *Transcript) Quiet() {
 	}
 }
 
-// data returns the bytes of e, inflating its chunk if it was packed.
-func (t *Transcript) data(e entry) []byte {
+// A walker reads the data of records in one walk over them, back or
+// forth: it keeps the chunk it inflated last, so each chunk is inflated
+// once per walk however many of its records are read (a rule looking back
+// over a long session's input would otherwise inflate a chunk per record).
+// It lives as long as the walk, under the transcript's lock.
+type walker struct {
+	t  *Transcript
+	at chunk  // the chunk in
+	in []byte // at inflated; nil before the first
+}
+
+// data returns the bytes of e, inflating its chunk if it was packed and is
+// not the one read last.
+func (w *walker) data(e entry) []byte {
+	t := w.t
 	if e.start >= t.base {
 		return t.arena[e.start-t.base : e.end-t.base]
 	}
-	c := t.chunks[t.chunkOf(e.start)]
-	b := inflate(c.z, int(c.end-c.start))
-	return b[e.start-c.start : e.end-c.start]
+	if w.in == nil || e.start < w.at.start || e.start >= w.at.end {
+		w.at = t.chunks[t.chunkOf(e.start)]
+		w.in = t.inflate(w.at)
+	}
+	return w.in[e.start-w.at.start : e.end-w.at.start]
 }
 
 // chunkOf is the index of the chunk that holds the data at offset at.
@@ -82,16 +97,17 @@ func (t *Transcript) chunkOf(at int64) int {
 	return i
 }
 
-// inflate returns the n bytes deflated in z.
-func inflate(z []byte, n int) []byte {
-	src := bytes.NewReader(z)
+// inflate returns the bytes deflated in c, and counts it.
+func (t *Transcript) inflate(c chunk) []byte {
+	t.inflated++
+	src := bytes.NewReader(c.z)
 	r, _ := inflaters.Get().(io.ReadCloser)
 	if r == nil {
 		r = flate.NewReader(src)
 	} else {
 		_ = r.(flate.Resetter).Reset(src, nil)
 	}
-	out := make([]byte, n)
+	out := make([]byte, c.end-c.start)
 	_, err := io.ReadFull(r, out)
 	inflaters.Put(r)
 	if err != nil {

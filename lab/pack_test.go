@@ -51,3 +51,61 @@ func TestQuietPacksTranscript(t *testing.T) {
 		t.Errorf("JSONL of a packed transcript lacks its data:\n%s", j)
 	}
 }
+
+// TestWalkInflatesEachChunkOnce: the rules that walk back over the
+// client's records (lastSASL past a long session's input, then
+// inputTagsSince forward from the login) and the walk for the status page
+// (Records) inflate each packed chunk once per walk, not once per record
+// read.
+func TestWalkInflatesEachChunkOnce(t *testing.T) {
+	b := newBook(t, Options{Keep: 4})
+	tr := b.Start("c1", "xmpp", "127.0.0.1:1", "127.0.0.1")
+	auth := "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+	tr.InBytes([]byte(auth), len(auth), true, Input{Kind: "element"})
+	tr.Auth("PLAIN", "alice@localhost", true, "")
+	iq := "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>"
+	const perChunk = 20
+	for range 2 { // two chunks of client records after the login
+		for range perChunk {
+			tr.InBytes([]byte(iq), len(iq), false, Input{Kind: "element"})
+			tr.Out([]byte("<iq type='result' id='r1'/>"), false)
+		}
+		tr.Quiet()
+	}
+	if tr.Packed() != 2 {
+		t.Fatalf("%d chunks, want 2", tr.Packed())
+	}
+	// inflations runs walk under the lock, as the rules run, and counts
+	// the chunks it inflated.
+	inflations := func(walk func() bool) (int, bool) {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		before := tr.inflated
+		ok := walk()
+		return tr.inflated - before, ok
+	}
+	n, ok := inflations(func() bool { m, ok := tr.lastSASL(); return ok && m.state == "ok" })
+	if !ok || n != 2 {
+		t.Errorf("lastSASL: found the login %v, inflated %d chunks; want true, 2 (the login is in the first)", ok, n)
+	}
+	n, ok = inflations(func() bool {
+		m, _ := tr.lastSASL()
+		tags := tr.inputTagsSince(m.at)
+		return len(tags) == 2*perChunk && tags[0] == "iq"
+	})
+	if !ok || n != 4 {
+		t.Errorf("lastSASL, then inputTagsSince: read the tags %v, inflated %d chunks; want true, 4 (2 each walk)", ok, n)
+	}
+	tr.mu.Lock()
+	before := tr.inflated
+	tr.mu.Unlock()
+	if got := len(tr.Records()); got != 3+4*perChunk { // the open, the <auth/>, the outcome, the session
+		t.Errorf("Records: %d records, want %d", got, 3+4*perChunk)
+	}
+	tr.mu.Lock()
+	n = tr.inflated - before
+	tr.mu.Unlock()
+	if n != 2 {
+		t.Errorf("Records inflated %d chunks, want 2", n)
+	}
+}

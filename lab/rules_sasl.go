@@ -32,12 +32,13 @@ const (
 // lastSASL finds the latest login attempt: an outcome event, or an <auth/>
 // the client sent since.
 func (t *Transcript) lastSASL() (saslMoment, bool) {
+	w := walker{t: t}
 	for i := len(t.records) - 1; i >= 0; i-- {
 		e := t.records[i]
 		if e.dir != dirEvent && e.dir != dirIn {
-			continue // what the server sent: not read (a packed record costs an inflate)
+			continue // what the server sent: not read
 		}
-		data := string(t.data(e))
+		data := string(w.data(e))
 		switch {
 		case e.dir == dirEvent && strings.HasPrefix(data, authOKPrefix):
 			_, mech, _ := strings.Cut(data, " with ")
@@ -57,9 +58,10 @@ func (t *Transcript) lastSASL() (saslMoment, bool) {
 // after record at (a header is "stream", the close "/stream").
 func (t *Transcript) inputTagsSince(at int) []string {
 	var out []string
+	w := walker{t: t}
 	for _, e := range t.records[at+1:] {
 		if e.dir == dirIn {
-			out = append(out, tagLocal(string(t.data(e))))
+			out = append(out, tagLocal(string(w.data(e))))
 		}
 	}
 	return out

@@ -32,6 +32,7 @@ type Transcript struct {
 	// (pack.go).
 	base     int64
 	chunks   []chunk
+	inflated int // chunks inflated so far: what reading packed records cost
 	size     int // bytes of c2s and s2c data kept
 	phase    string
 	verdict  verdict
@@ -334,19 +335,9 @@ func (t *Transcript) Records() []Record {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	out := make([]Record, len(t.records))
-	var in []byte // the chunk being read, inflated once
-	var at chunk
+	w := walker{t: t}
 	for i, e := range t.records {
-		var data []byte
-		if e.start >= t.base {
-			data = t.arena[e.start-t.base : e.end-t.base]
-		} else {
-			if e.start < at.start || e.start >= at.end || in == nil {
-				at = t.chunks[t.chunkOf(e.start)]
-				in = inflate(at.z, int(at.end-at.start))
-			}
-			data = in[e.start-at.start : e.end-at.start]
-		}
+		data := w.data(e)
 		out[i] = Record{
 			Seq: i + 1, Time: time.Unix(0, e.at), Dir: dirNames[e.dir], Phase: phaseNames[e.phase],
 			Offset: e.offset, Len: int(e.n), Data: string(data), Redacted: e.redacted,
