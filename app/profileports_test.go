@@ -2,11 +2,15 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,19 +22,17 @@ import (
 )
 
 // freeBase finds a base port with room for every XMPP and IRC profile
-// port (it can still be taken between the check and the listen: retried).
+// port. It looks below the kernel's ephemeral range: the ports there are
+// taken only by listeners, while those inside it are the local ends of
+// whatever connections the machine has (thousands, when other tests and
+// benchmarks run), and a range of 2n ports next to an ephemeral one was
+// often not free. A port can still be taken between the check and the
+// listen: the caller retries.
 func freeBase(t *testing.T, n int) int {
 	t.Helper()
-	for try := 0; try < 20; try++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if base+app.IRCPortOffset+n > 65535 {
-			continue
-		}
+	lo, hi := 10000, ephemeralLow()-app.IRCPortOffset-n
+	for try := 0; try < 50 && hi > lo; try++ {
+		base := lo + rand.IntN(hi-lo)
 		ok := true
 		for _, p := range []int{0, app.IRCPortOffset} {
 			for i := 0; i < n && ok; i++ {
@@ -50,27 +52,53 @@ func freeBase(t *testing.T, n int) int {
 	return 0
 }
 
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's
+// default when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if lo, err := strconv.Atoi(f[0]); err == nil {
+				return lo
+			}
+		}
+	}
+	return 32768
+}
+
 // TestProfilePorts: [lab] profile_ports opens profile i on base+i (IRC on
 // base+100+i; an IRC-only profile has no XMPP port), each connection there
 // meets that profile chosen by the listener, and the ports are listed with
 // their bound addresses.
 func TestProfilePorts(t *testing.T) {
 	profiles := lab.Profiles()
-	base := freeBase(t, len(profiles))
-	cfg := config.Default()
-	cfg.StateDir = t.TempDir()
-	cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: "optional"}}
-	cfg.IRC.Enabled, cfg.IRC.Address = true, "127.0.0.1:0"
-	cfg.Lab.ProfilePorts = base
-	set, err := app.FromConfig(cfg, zerolog.New(io.Discard))
-	if err != nil {
-		t.Fatal(err)
+	var (
+		set   *app.Setup
+		addrs []net.Addr
+		base  int
+	)
+	for try := 0; ; try++ {
+		base = freeBase(t, len(profiles))
+		cfg := config.Default()
+		cfg.StateDir = t.TempDir()
+		cfg.Listen = []config.Listener{{Address: "127.0.0.1:0", TLS: "optional"}}
+		cfg.IRC.Enabled, cfg.IRC.Address = true, "127.0.0.1:0"
+		cfg.Lab.ProfilePorts = base
+		var err error
+		if set, err = app.FromConfig(cfg, zerolog.New(io.Discard)); err != nil {
+			t.Fatal(err)
+		}
+		addrs, err = set.Listen()
+		if err == nil {
+			break
+		}
+		set.Store.Close()
+		if !errors.Is(err, syscall.EADDRINUSE) || try == 4 {
+			t.Fatal(err)
+		}
+		t.Logf("base %d: %v; another", base, err) // taken since freeBase looked
 	}
 	defer set.Store.Close()
-	addrs, err := set.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
