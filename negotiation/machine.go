@@ -312,6 +312,16 @@ func (m *Machine) send(b []byte) { m.out.Write(b) }
 
 // flush turns buffered output into one Send action, so that a header and
 // its features leave in one write.
+// Release lets go of the machine's scratch between events (the actions of
+// the last one, which the caller has performed): a session that waits long
+// for its client keeps none of it.
+func (m *Machine) Release() {
+	m.actions = nil
+	if m.out.Len() == 0 {
+		m.out = bytes.Buffer{}
+	}
+}
+
 func (m *Machine) flush() {
 	if m.out.Len() == 0 {
 		return

@@ -174,7 +174,17 @@ func (c *conn) awaitInput(deadline time.Time) error {
 	if !c.bound() || c.r.Buffered() > 0 {
 		return nil
 	}
-	return c.core.AwaitInput(deadline, c.r)
+	return c.core.AwaitInput(deadline, c)
+}
+
+// Fill reads the session's next input into its reader (transport.Filler).
+func (c *conn) Fill() error { return c.r.Fill() }
+
+// Release lets the reader and the machine let go of what they hold between
+// two stanzas, for a session about to be parked (transport.Releaser).
+func (c *conn) Release() bool {
+	c.m.Release()
+	return c.r.Release()
 }
 
 // stopEvent turns the core's stop reason into the stream error that ends

@@ -57,8 +57,11 @@ type Limits struct {
 // Reader tokenizes one XML stream. Start a new Reader on every stream
 // restart and on the TLS connection after STARTTLS.
 type Reader struct {
-	src    *source
-	dec    *xml.Decoder
+	src    *source      // nil while released (Release)
+	dec    *xml.Decoder // nil while released
+	in     io.Reader    // what src reads
+	size   int          // src's buffer size
+	base   int64        // input offset where the current decoder started
 	lim    Limits
 	ns     scope
 	tokens int      // top-level tokens read; the XML declaration must be the first
@@ -74,21 +77,62 @@ func NewReader(r io.Reader, lim Limits, bufSize int) *Reader {
 	if bufSize <= 0 {
 		bufSize = 4096
 	}
-	src := newSource(r, bufSize)
-	dec := xml.NewDecoder(src)
-	dec.Strict = true
-	return &Reader{src: src, dec: dec, lim: lim}
+	rd := &Reader{in: r, size: bufSize, lim: lim}
+	rd.reopen()
+	return rd
 }
+
+// reopen makes the source and the decoder again after Release (or the
+// first time): the decoder is stateless between events, since every event
+// ends on a '>' and the stream's own state (the header, the namespaces in
+// scope) is the Reader's.
+func (r *Reader) reopen() {
+	if r.src != nil {
+		return
+	}
+	r.src = newSource(r.in, r.size)
+	r.dec = xml.NewDecoder(r.src)
+	r.dec.Strict = true
+}
+
+// Release lets go of the decoder and the read buffer between events while
+// nothing is buffered: a session that waits a long time for its client (a
+// parked one) then holds neither, about 2 KiB (BENCHMARKS.md). The next
+// Fill or Next makes them again. It reports whether it let go: not with
+// input buffered, a byte the decoder read ahead, or a broken stream.
+func (r *Reader) Release() bool {
+	if r.src == nil {
+		return true
+	}
+	if r.err != nil || r.Buffered() > 0 || r.src.err != nil || r.dec.InputOffset() != r.src.consumed {
+		return false
+	}
+	r.base += r.src.consumed
+	r.src.release()
+	r.src, r.dec = nil, nil
+	return true
+}
+
+// offset is how far into the input the decoder has parsed.
+func (r *Reader) offset() int64 { return r.base + r.dec.InputOffset() }
 
 // Rest returns the bytes received after the last event that the tokenizer
 // has not parsed: after a STARTTLS request they belong to the TLS handshake.
 // Call it only right after an event, before Next.
-func (r *Reader) Rest() []byte { return r.src.rest(r.dec.InputOffset()) }
+func (r *Reader) Rest() []byte {
+	r.reopen()
+	return r.src.rest(r.dec.InputOffset())
+}
 
 // Buffered is how many bytes were read from the input and not parsed yet.
 // Between events with nothing buffered, the next event starts with bytes
 // the input has yet to give (see Fill).
-func (r *Reader) Buffered() int { return r.src.end - r.src.pos }
+func (r *Reader) Buffered() int {
+	if r.src == nil {
+		return 0
+	}
+	return r.src.end - r.src.pos
+}
 
 // Fill reads once from the input into the empty buffer, outside the XML
 // decoder: a connection waits for a client's next burst in Fill's shallow
@@ -99,6 +143,7 @@ func (r *Reader) Fill() error {
 	if r.err != nil {
 		return r.err
 	}
+	r.reopen()
 	return r.src.fill()
 }
 
@@ -119,6 +164,7 @@ func (r *Reader) next() (Event, error) {
 	if r.closed {
 		return Event{}, io.EOF
 	}
+	r.reopen()
 	if r.lim.MaxBytes > 0 {
 		r.src.limit = r.src.consumed + int64(r.lim.MaxBytes)
 	}
@@ -157,7 +203,7 @@ func (r *Reader) next() (Event, error) {
 				return Event{}, Errorf(NotWellFormed, "</%s> does not close <%s>", qname(t.Name), qname(r.stream))
 			}
 			r.closed = true
-			return Event{Kind: KindClose, End: r.dec.InputOffset()}, nil
+			return Event{Kind: KindClose, End: r.offset()}, nil
 		case xml.StartElement:
 			if !r.opened {
 				return r.header(t)
@@ -200,7 +246,7 @@ func (r *Reader) header(t xml.StartElement) (Event, error) {
 	}
 	r.opened = true
 	r.stream = t.Name
-	return Event{Kind: KindHeader, Header: h, End: r.dec.InputOffset()}, nil
+	return Event{Kind: KindHeader, Header: h, End: r.offset()}, nil
 }
 
 // element reads one depth-1 element completely into a tree. Declarations the
@@ -257,7 +303,7 @@ func (r *Reader) element(start xml.StartElement) (Event, error) {
 			return Event{}, Errorf(RestrictedXML, "XML comments are not allowed in XMPP")
 		}
 	}
-	return Event{Kind: KindElement, Element: root, Space: space, End: r.dec.InputOffset()}, nil
+	return Event{Kind: KindElement, Element: root, Space: space, End: r.offset()}, nil
 }
 
 // open makes the etree element for a start tag at depth, pushing its

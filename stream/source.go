@@ -101,6 +101,16 @@ func (s *source) ReadByte() (byte, error) {
 	return c, nil
 }
 
+// release gives a pooled buffer back (Reader.Release): the source is
+// done with.
+func (s *source) release() {
+	if s.pool != nil && len(s.buf) != smallBufSize {
+		b := s.buf
+		s.pool.Put(&b)
+	}
+	s.buf = nil
+}
+
 // rest returns a copy of the bytes received but not part of any token up to
 // offset: the last `consumed-offset` consumed bytes (at most one, a byte the
 // decoder read ahead) followed by everything still buffered.

@@ -43,6 +43,7 @@ func (c *Conn) AwaitInput(deadline time.Time, r Filler) error {
 	}
 	c.quiet()
 	if rc, ok := c.canPark(); ok {
+		c.release(r)
 		return c.parkUntil(deadline, rc)
 	}
 	return c.awaitSocket(deadline)
@@ -73,6 +74,24 @@ type Filler interface {
 	// read that ran into its deadline (os.ErrDeadlineExceeded) can be
 	// tried again.
 	Fill() error
+}
+
+// Releaser is a Filler that can let go of its buffers and parser while it
+// waits a long time for input (stream.Reader), making them again when it
+// reads; it does not when something is buffered.
+type Releaser interface {
+	Release() bool
+}
+
+// release lets the reader and the observer's tap let go of what they hold
+// for a connection about to be parked.
+func (c *Conn) release(r Filler) {
+	if rl, ok := r.(Releaser); ok {
+		rl.Release()
+	}
+	if c.tap != nil {
+		c.tap.release()
+	}
 }
 
 // Quieter is an Observer that packs what it keeps when its connection goes

@@ -127,3 +127,10 @@ func (t *inTap) take(n int) []byte {
 	}
 	return b
 }
+
+// release lets go of the buffer once everything read was taken.
+func (t *inTap) release() {
+	if t.start == len(t.buf) {
+		t.buf, t.start = nil, 0
+	}
+}
