@@ -15,6 +15,7 @@ const NSStanzaID = "urn:xmpp:sid:0"
 // (an account's or a room's), in the decimal form queries use.
 func StampStanzaID(el *etree.Element, by string, id uint64) {
 	sid := el.CreateElement("stanza-id")
+	sid.Attr = make([]etree.Attr, 0, 3) // one array, not three
 	sid.CreateAttr("xmlns", NSStanzaID)
 	sid.CreateAttr("by", by)
 	sid.CreateAttr("id", strconv.FormatUint(id, 10))

@@ -9,6 +9,7 @@ import (
 	"github.com/beevik/etree"
 
 	"jabberd/chat"
+	"jabberd/stream"
 )
 
 // idSource hands out archive IDs: microseconds since 1970, strictly
@@ -66,16 +67,13 @@ func (s *Service) Archive(el *etree.Element, from, to string) (chat.ArchiveTicke
 	if !t.KeepTo && !t.KeepFrom {
 		return chat.ArchiveTicket{}, false
 	}
-	// The writer serializes a copy, away from the sender's goroutine: a
-	// copy shares the text (Go strings), so it costs a few allocations
-	// where serializing a large message would cost its size.
-	msg := el.Copy()
+	// Serialized here, before the stamp (the archive keeps the message
+	// as it was sent), on the sender's goroutine: the writer, one
+	// goroutine for every sender, is left the store's work, and the
+	// queue holds bytes, which the collector does not scan.
 	t.To = to
 	t.With = with
-	s.queueMu.Lock()
-	t.ID = s.ids.next()
-	s.w.put(job{ticket: t, msg: msg})
-	s.queueMu.Unlock()
+	t.ID, _ = s.w.put(job{ticket: t, stanza: stream.Marshal(el)}, true)
 	if t.KeepTo {
 		chat.StampStanzaID(el, to, t.ID)
 	}
@@ -84,17 +82,13 @@ func (s *Service) Archive(el *etree.Element, from, to string) (chat.ArchiveTicke
 
 // Withdraw implements chat.Archiver: the writer takes the message out of
 // the archives it went into (queued after it, so in that order).
-func (s *Service) Withdraw(t chat.ArchiveTicket) { s.w.put(job{ticket: t, withdraw: true}) }
+func (s *Service) Withdraw(t chat.ArchiveTicket) { s.w.put(job{ticket: t, withdraw: true}, false) }
 
-// Append queues msg for owner's archive (a room's: preferences are not
+// Append queues stanza for owner's archive (a room's: preferences are not
 // consulted) as a message with the JID with, and returns its ID for the
-// <stanza-id/> the owner puts on it. The writer serializes msg: the
-// caller passes a copy it no longer touches.
-func (s *Service) Append(owner, with string, msg *etree.Element) uint64 {
-	s.queueMu.Lock()
-	defer s.queueMu.Unlock()
-	id := s.ids.next()
-	s.w.put(job{owner: owner, ticket: chat.ArchiveTicket{ID: id, From: with}, msg: msg})
+// <stanza-id/> the owner puts on it.
+func (s *Service) Append(owner, with string, stanza []byte) uint64 {
+	id, _ := s.w.put(job{owner: owner, ticket: chat.ArchiveTicket{From: with}, stanza: stanza}, true)
 	return id
 }
 
@@ -102,9 +96,12 @@ func (s *Service) Append(owner, with string, msg *etree.Element) uint64 {
 // in lower case (the router's comparison), the resource as it is.
 func normalJID(jid string) string {
 	bare, res, ok := strings.Cut(jid, "/")
-	bare = strings.ToLower(bare)
-	if !ok {
-		return bare
+	lower := strings.ToLower(bare)
+	switch {
+	case lower == bare:
+		return jid // no copy
+	case !ok:
+		return lower
 	}
-	return bare + "/" + res
+	return lower + "/" + res
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beevik/etree"
 	"github.com/rs/zerolog"
 
 	"jabberd/store"
@@ -21,10 +20,17 @@ type recStore struct {
 	deleted []string
 	// expire, when set, is called by ExpireArchive.
 	expire func()
+	// gate, when set, holds every commit until it can receive.
+	gate    chan struct{}
+	batches []int // each commit's number of writes
 }
 
 func (r *recStore) AppendArchive(writes []store.ArchiveWrite, max int) error {
+	if r.gate != nil {
+		<-r.gate
+	}
 	r.mu.Lock()
+	r.batches = append(r.batches, len(writes))
 	defer r.mu.Unlock()
 	r.writes = append(r.writes, writes...)
 	return nil
@@ -75,7 +81,7 @@ func TestAppendQueuesInIDOrder(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 2000 {
-				s.Append("room@conference.localhost", "room@conference.localhost/a", etree.NewElement("message"))
+				s.Append("room@conference.localhost", "room@conference.localhost/a", []byte("<message/>"))
 			}
 		})
 	}
@@ -98,10 +104,10 @@ func TestAppendQueuesInIDOrder(t *testing.T) {
 // account deleted with entries on their way, a room made again).
 func TestDeleteIsOrdered(t *testing.T) {
 	s, st := newRecService(t)
-	s.Append("room@conference.localhost", "a", etree.NewElement("message"))
-	s.Append("room@conference.localhost", "a", etree.NewElement("message"))
+	s.Append("room@conference.localhost", "a", []byte("<message/>"))
+	s.Append("room@conference.localhost", "a", []byte("<message/>"))
 	s.Delete("room@conference.localhost")
-	s.Append("room@conference.localhost", "b", etree.NewElement("message"))
+	s.Append("room@conference.localhost", "b", []byte("<message/>"))
 	s.Close()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -136,5 +142,65 @@ func TestCloseWaitsForExpiry(t *testing.T) {
 	s.Close()
 	if n := inside.Load(); n != 0 {
 		t.Errorf("Close returned with the expiry still in the store (%d)", n)
+	}
+}
+
+// TestQueueBoundsAndBatches: while a commit is under way the queue takes
+// up to queueLen entries and then holds the sender; once the disk is
+// back, the queue goes out in batches of at most batchMax entries and
+// batchBytes of stanzas, in order.
+func TestQueueBoundsAndBatches(t *testing.T) {
+	st := &recStore{gate: make(chan struct{})}
+	s, err := New(Options{Domain: "localhost", Store: st, MaxMessages: 1 << 20, MaxPage: 50, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const owner = "room@conference.localhost"
+	s.Append(owner, "a", []byte("<message/>"))                 // the commit the gate holds
+	for taken := false; !taken; time.Sleep(time.Millisecond) { // the writer takes it
+		s.w.mu.Lock()
+		taken = len(s.w.pending) == 0
+		s.w.mu.Unlock()
+	}
+	big := make([]byte, batchBytes/3+1) // two fit in a batch, not three
+	for range 8 {
+		s.Append(owner, "big", big)
+	}
+	for range queueLen - 8 {
+		s.Append(owner, "a", []byte("<message/>"))
+	}
+	queued := make(chan struct{})
+	go func() {
+		s.Append(owner, "last", []byte("<message/>"))
+		close(queued)
+	}()
+	select {
+	case <-queued:
+		t.Fatal("a sender was queued past queueLen")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(st.gate)
+	<-queued
+	s.Close()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.writes) != queueLen+2 {
+		t.Fatalf("%d writes, want %d", len(st.writes), queueLen+2)
+	}
+	if !slices.Equal(st.batches[:5], []int{1, 2, 2, 2, batchMax}) {
+		t.Errorf("first batches %v, want 1, then the large stanzas two by two, then batchMax", st.batches[:5])
+	}
+	for i, n := range st.batches {
+		if n > batchMax {
+			t.Errorf("batch %d: %d writes, past batchMax", i, n)
+		}
+	}
+	for i := 1; i < len(st.writes); i++ {
+		if a, b := st.writes[i-1].Entry.ID, st.writes[i].Entry.ID; b <= a {
+			t.Fatalf("entry %d: ID %d committed after %d", i, b, a)
+		}
+	}
+	if w := st.writes[len(st.writes)-1]; w.Entry.With != "last" {
+		t.Errorf("last write is %q's", w.Entry.With)
 	}
 }

@@ -19,12 +19,16 @@
 //
 // # Writes, and what a crash can lose
 //
-// Archiving is off the hot path: Archive queues a copy of the message (a
-// few allocations: the copy shares its text) and one writer goroutine
-// serializes and commits whatever is queued in one bbolt transaction (up
-// to batchMax messages or batchBytes), so a burst costs one fsync per
-// batch, not per message, and no transaction holds bbolt's one writer
-// lock (which offline storage also needs) for long. Ordering: the router queues a message's archive entry before
+// Archiving is off the hot path: Archive serializes the message (the
+// sender's goroutine pays for its own message) and queues the bytes, and
+// one writer goroutine commits whatever is queued in one bbolt
+// transaction (up to batchMax messages or batchBytes), so a burst costs
+// one fsync per batch, not per message, and no transaction holds bbolt's
+// one writer lock (which offline storage also needs) for long. The queue
+// (queueLen entries, queueBytes of stanzas) is large enough to outlast a
+// slow fsync at the rates the server carries: a sender waits for the
+// disk only when the disk is behind by more than that. Ordering: the
+// router queues a message's archive entry before
 // it delivers the message (to a session, or to offline storage in its own
 // transaction), and queues a withdrawal after it when the message was
 // refused (offline storage full), which the writer applies in queue
@@ -32,7 +36,8 @@
 // account always finds in its archive what it was sent before it asked.
 // Shutdown (Close) drains the queue. Archive entries can be lost two
 // ways: a crash of the process loses those queued and not yet committed
-// (the last batch), and a batch the store fails to commit (a full disk, a
+// (what arrived during the last fsync, at most queueLen entries and the
+// batch being committed), and a batch the store fails to commit (a full disk, a
 // damaged database) is dropped with an error in the log; the messages
 // themselves were delivered or stored in their own transactions, so
 // nothing accepted is lost, at worst missing from the archive. Deleting an
@@ -44,7 +49,6 @@ package mam
 
 import (
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -100,13 +104,8 @@ type Options struct {
 type Service struct {
 	opt    Options
 	domain string
-	ids    idSource
-	// queueMu is held over handing out an ID and queueing its entry, so
-	// that the queue is in ID order: a query's flush never commits an ID
-	// while a smaller one is still on its way to the queue (a client
-	// syncing with after-id would skip it for good).
-	queueMu sync.Mutex
-	w       *writer
+	ids    idSource // handed out under the writer's queue lock
+	w      *writer
 	// prefs: account bare JID → its preferences, so that routing a
 	// message reads the store once per account in a while.
 	prefs *lru.Cache[string, store.ArchivePrefs]
@@ -180,7 +179,7 @@ func (s *Service) Forget(bare string) { s.prefs.Remove(bare) }
 // queued before it, so none of them makes the archive again, and before
 // those of a new owner of the same name. It waits for no I/O: a caller
 // may hold its own locks.
-func (s *Service) Delete(owner string) { s.w.put(job{owner: owner, drop: true}) }
+func (s *Service) Delete(owner string) { s.w.put(job{owner: owner, drop: true}, false) }
 
 // isLocal reports whether owner is an account of this server.
 func (s *Service) isLocal(owner string) bool {

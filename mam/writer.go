@@ -5,22 +5,25 @@ import (
 	"sync"
 	"time"
 
-	"github.com/beevik/etree"
-
 	"jabberd/chat"
 	"jabberd/store"
-	"jabberd/stream"
 )
 
-// Queue bounds: queueLen messages may wait (Archive blocks past that: a
-// slow disk slows senders rather than dropping entries), and a batch
-// commits at most batchMax of them, or batchBytes of stanzas, in one
-// transaction: bbolt has one writer at a time, and offline storage waits
-// for it, so a transaction must stay short.
+// Queue bounds. Senders wait only when queueLen entries or queueBytes of
+// stanzas are queued: the queue must outlast one commit at the rates the
+// server carries (an fsync on a busy disk takes 50-200 ms, during which
+// 40 000 messages a second keep coming), or every sender, a round trip
+// included, waits for the disk. A batch commits at most batchMax entries,
+// or batchBytes of stanzas, in one transaction: bbolt has one writer at a
+// time, and offline storage waits for it, so a transaction stays short
+// (batchMax entries cost the writer about 10 ms of CPU), yet a batch must
+// be large enough that one fsync per batch keeps up with the senders
+// (batchMax over an fsync's time is the writer's rate).
 const (
-	queueLen   = 4096
-	batchMax   = 512
-	batchBytes = 256 << 10
+	queueLen   = 16384
+	queueBytes = 8 << 20
+	batchMax   = 4096
+	batchBytes = 1 << 20
 )
 
 // job is one queued write: a message between accounts (owner empty), its
@@ -28,35 +31,33 @@ const (
 // whole archive (drop), or a flush (done set).
 type job struct {
 	ticket   chat.ArchiveTicket
-	msg      *etree.Element // the message's copy, serialized by the writer into stanza
-	stanza   []byte
+	stanza   []byte // the message as routed, serialized by its sender
 	owner    string
 	withdraw bool
 	drop     bool
 	done     chan struct{}
 }
 
-// serialize fills j.stanza from j.msg and returns its size.
-func (j *job) serialize() int {
-	if j.msg != nil {
-		j.stanza, j.msg = stream.Marshal(j.msg), nil
-	}
-	return len(j.stanza)
-}
-
 // writer is the goroutine that commits the queue in batches.
 type writer struct {
-	s     *Service
-	queue chan job
+	s *Service
 
-	mu     sync.RWMutex // closed is set under mu; put holds it shared
-	closed bool
-	done   sync.WaitGroup // run and expire: close waits for both
-	stop   chan struct{}  // ends the expiry loop
+	// mu guards the queue: pending in queue order, its stanzas' size,
+	// and closed. The writer waits on more, senders past the bounds on
+	// room.
+	mu           sync.Mutex
+	more, room   sync.Cond
+	pending      []job
+	pendingBytes int
+	closed       bool
+
+	done sync.WaitGroup // run and expire: close waits for both
+	stop chan struct{}  // ends the expiry loop
 }
 
 func startWriter(s *Service) *writer {
-	w := &writer{s: s, queue: make(chan job, queueLen), stop: make(chan struct{})}
+	w := &writer{s: s, stop: make(chan struct{})}
+	w.more.L, w.room.L = &w.mu, &w.mu
 	w.done.Go(w.run)
 	if s.opt.Retention > 0 {
 		w.done.Go(w.expire)
@@ -64,27 +65,37 @@ func startWriter(s *Service) *writer {
 	return w
 }
 
-// put queues j; after close it is dropped (the server no longer routes).
-func (w *writer) put(j job) {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	if w.closed {
-		return
+// put queues j, first giving it the next archive ID when newID is set
+// (under the queue's lock, so that the queue is in ID order: a query's
+// flush never commits an ID while a smaller one is still on its way to
+// the queue, and a client syncing with after-id would skip it for good).
+// It waits while the queue is full. After close j is dropped (the server
+// no longer routes; the ID is still handed out) and queued is false.
+func (w *writer) put(j job, newID bool) (id uint64, queued bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for !w.closed && (len(w.pending) >= queueLen || w.pendingBytes >= queueBytes) {
+		w.room.Wait()
 	}
-	w.queue <- j
+	if newID {
+		j.ticket.ID = w.s.ids.next()
+	}
+	if w.closed {
+		return j.ticket.ID, false
+	}
+	w.pending = append(w.pending, j)
+	w.pendingBytes += len(j.stanza)
+	w.more.Signal()
+	return j.ticket.ID, true
 }
 
-// flush waits until everything queued before it is committed.
+// flush waits until everything queued before it is committed (the writer
+// drains the queue before it ends, so a queued flush is always released).
 func (w *writer) flush() {
 	done := make(chan struct{})
-	w.mu.RLock()
-	if w.closed {
-		w.mu.RUnlock()
-		return
+	if _, queued := w.put(job{done: done}, false); queued {
+		<-done
 	}
-	w.queue <- job{done: done}
-	w.mu.RUnlock()
-	<-done
 }
 
 // close drains the queue and waits for the writer and the expiry to end
@@ -96,32 +107,49 @@ func (w *writer) close() {
 		return
 	}
 	w.closed = true
-	close(w.queue)
 	close(w.stop)
+	w.more.Broadcast()
+	w.room.Broadcast()
 	w.mu.Unlock()
 	w.done.Wait()
 }
 
 func (w *writer) run() {
-	batch := make([]job, 0, batchMax)
-	for j := range w.queue {
-		size := j.serialize()
-		batch = append(batch[:0], j)
-	more:
-		for len(batch) < batchMax && size < batchBytes {
-			select {
-			case j, ok := <-w.queue:
-				if !ok {
-					break more
-				}
-				size += j.serialize()
-				batch = append(batch, j)
-			default:
-				break more
-			}
+	var batch []job
+	for {
+		w.mu.Lock()
+		for len(w.pending) == 0 && !w.closed {
+			w.more.Wait()
 		}
+		if len(w.pending) == 0 {
+			w.mu.Unlock()
+			return
+		}
+		batch = w.take(batch[:0])
+		w.room.Broadcast()
+		w.mu.Unlock()
 		w.commit(batch)
+		clear(batch) // the stanzas are garbage once committed
 	}
+}
+
+// take moves the next batch from the front of the queue into batch
+// (w.mu held): at least one entry, then up to batchMax or batchBytes.
+func (w *writer) take(batch []job) []job {
+	n, size := 0, 0
+	for n < len(w.pending) && n < batchMax && (n == 0 || size+len(w.pending[n].stanza) <= batchBytes) {
+		size += len(w.pending[n].stanza)
+		n++
+	}
+	batch = append(batch, w.pending[:n]...)
+	rest := copy(w.pending, w.pending[n:])
+	clear(w.pending[rest:])
+	w.pending = w.pending[:rest]
+	w.pendingBytes -= size
+	if rest == 0 && cap(w.pending) > batchMax {
+		w.pending = nil // a burst's array goes back to the heap
+	}
+	return batch
 }
 
 // commit writes one batch in queue order (a deletion of an archive after

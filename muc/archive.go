@@ -5,6 +5,7 @@ import (
 
 	"jabberd/chat"
 	"jabberd/stanza"
+	"jabberd/stream"
 )
 
 // The room's message archive (XEP-0313 on the room, §6 of XEP-0313): a
@@ -21,10 +22,9 @@ const NSMAM = "urn:xmpp:mam:2"
 // *mam.Service implements it. IDs are written in decimal, as the archive
 // writes them.
 type RoomArchive interface {
-	// Append queues a message for owner's archive, as sent by with, and
-	// returns its ID. The archive serializes msg on its own goroutine:
-	// the room passes a copy.
-	Append(owner, with string, msg *etree.Element) uint64
+	// Append queues a message (serialized) for owner's archive, as sent
+	// by with, and returns its ID.
+	Append(owner, with string, stanza []byte) uint64
 	// Answer runs the query q of IQ el over owner's archive, sending the
 	// results and the IQ result to from.
 	Answer(from chat.Session, el, q *etree.Element, owner string)
@@ -43,10 +43,9 @@ func (r *Room) logged() bool { return r.s.opt.Archive != nil && r.cfg.Logged }
 
 // archive puts out (a groupchat message as relayed: from the sender's
 // occupant JID, no to) in the room's archive and stamps it with its ID
-// (r.mu held). The archive's writer serializes a copy, which shares the
-// text: a few allocations under the lock, not the message's size.
+// (r.mu held).
 func (r *Room) archive(out *etree.Element) {
-	id := r.s.opt.Archive.Append(r.jid, out.SelectAttrValue("from", ""), out.Copy())
+	id := r.s.opt.Archive.Append(r.jid, out.SelectAttrValue("from", ""), stream.Marshal(out))
 	chat.StampStanzaID(out, r.jid, id)
 }
 

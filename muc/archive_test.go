@@ -22,8 +22,7 @@ type fakeArchive struct {
 	deleted  []string // owner@number of entries appended before
 }
 
-func (a *fakeArchive) Append(owner, with string, msg *etree.Element) uint64 {
-	stanza := stream.Marshal(msg)
+func (a *fakeArchive) Append(owner, with string, stanza []byte) uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.appended = append(a.appended, owner+" "+with+" "+string(stanza))

@@ -61,14 +61,34 @@ type archiveHeader struct {
 	With string `json:"with"`
 }
 
-// encodeArchived makes the record of a message.
+// encodeArchived makes the record of a message. A with of plain
+// characters (every JID the router hands out is one) is written as it is;
+// any other goes through encoding/json.
 func encodeArchived(e ArchiveEntry) ([]byte, error) {
-	h, err := json.Marshal(archiveHeader{With: e.With})
-	if err != nil {
-		return nil, err
+	const head, tail = `{"with":"`, "\"}\n"
+	if !plainJSON(e.With) {
+		h, err := json.Marshal(archiveHeader{With: e.With})
+		if err != nil {
+			return nil, err
+		}
+		v := make([]byte, 0, len(h)+1+len(e.Stanza))
+		return append(append(append(v, h...), '\n'), e.Stanza...), nil
 	}
-	v := make([]byte, 0, len(h)+1+len(e.Stanza))
-	return append(append(append(v, h...), '\n'), e.Stanza...), nil
+	v := make([]byte, 0, len(head)+len(e.With)+len(tail)+len(e.Stanza))
+	return append(append(append(append(v, head...), e.With...), tail...), e.Stanza...), nil
+}
+
+// plainJSON reports whether s needs no escaping in a JSON string:
+// printable ASCII but for the quote, the backslash and the characters
+// encoding/json escapes for HTML (<, >, &).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // decodeArchived reads a record's header and stanza (a copy: bbolt's
@@ -141,11 +161,15 @@ func (db *DB) AppendArchive(writes []ArchiveWrite, max int) error {
 	})
 }
 
-// ownerBatch is one owner's archive during a batch: its bucket and count.
+// ownerBatch is one owner's archive during a batch: its bucket and count,
+// and its highest ID (0: empty), so that a new message, which has the
+// highest ID yet (package mam hands them out in order), costs no lookup
+// to learn that it replaces nothing.
 type ownerBatch struct {
 	name string
 	b    *bolt.Bucket
 	n    uint64
+	last uint64
 }
 
 func batchOf(owners map[string]*ownerBatch, top, counts *bolt.Bucket, name string) (*ownerBatch, error) {
@@ -164,6 +188,11 @@ func batchOf(owners map[string]*ownerBatch, top, counts *bolt.Bucket, name strin
 		return nil, fmt.Errorf("archive count of %q: %w", name, err)
 	}
 	o := &ownerBatch{name: name, b: b, n: n}
+	if k, _ := b.Cursor().Last(); k != nil {
+		if o.last, err = readU64(k); err != nil {
+			return nil, fmt.Errorf("archive of %q: %w", name, err)
+		}
+	}
 	owners[name] = o
 	return o, nil
 }
@@ -171,7 +200,7 @@ func batchOf(owners map[string]*ownerBatch, top, counts *bolt.Bucket, name strin
 // apply stores or deletes one message.
 func (o *ownerBatch) apply(w ArchiveWrite) error {
 	key := u64(w.Entry.ID)
-	there := o.b.Get(key) != nil
+	there := w.Entry.ID <= o.last && o.b.Get(key) != nil
 	if w.Delete {
 		if !there {
 			return nil
@@ -192,19 +221,44 @@ func (o *ownerBatch) apply(w ArchiveWrite) error {
 	if !there {
 		o.n++
 	}
+	o.last = max(o.last, w.Entry.ID)
 	return nil
 }
 
 // trim drops the owner's oldest messages past max.
 func (o *ownerBatch) trim(max int) error {
-	c := o.b.Cursor()
-	for k, _ := c.First(); k != nil && o.n > uint64(max); k, _ = c.First() {
-		if err := c.Delete(); err != nil {
-			return fmt.Errorf("archive of %q: %w", o.name, err)
-		}
-		o.n--
+	if o.n <= uint64(max) {
+		return nil
+	}
+	gone, err := dropFirst(o.b, int(o.n-uint64(max)), nil)
+	o.n -= uint64(gone)
+	if err != nil {
+		return fmt.Errorf("archive of %q: %w", o.name, err)
 	}
 	return nil
+}
+
+// dropFirst deletes the first n keys of b, or fewer: those below limit
+// when it is set. The keys are collected first, then deleted one by one:
+// deleting under a cursor skips keys, and a First after each deletion
+// walks every leaf emptied so far (the tree is rebalanced only at the
+// commit), which made trimming a batch quadratic in its size.
+func dropFirst(b *bolt.Bucket, n int, limit []byte) (int, error) {
+	var flat []byte // the keys' bytes, one after another (ends[i] is where key i ends)
+	var ends []int
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil && len(ends) < n && (limit == nil || bytes.Compare(k, limit) < 0); k, _ = c.Next() {
+		flat = append(flat, k...)
+		ends = append(ends, len(flat))
+	}
+	start := 0
+	for i, end := range ends {
+		if err := b.Delete(flat[start:end]); err != nil {
+			return i, err
+		}
+		start = end
+	}
+	return len(ends), nil
 }
 
 // ExpireArchive deletes every archived message older than before, in

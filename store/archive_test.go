@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -200,6 +201,79 @@ func BenchmarkArchiveQueryIDs(b *testing.B) {
 	for b.Loop() {
 		if p, err := db.QueryArchive(owner, q); err != nil || p.Count != 200 {
 			b.Fatal(p.Count, err)
+		}
+	}
+}
+
+// TestArchiveTrimsABatch: a batch as large as the writer's largest into
+// an archive at its bound drops exactly as many of the oldest, over many
+// leaves of the tree, and keeps the count.
+func TestArchiveTrimsABatch(t *testing.T) {
+	db, _ := openT(t)
+	const max = 3000
+	var ws []ArchiveWrite
+	for i := range max + 4096 {
+		ws = append(ws, ArchiveWrite{Owner: owner, Entry: ArchiveEntry{ID: base + uint64(i), With: "bob@example.com", Stanza: fmt.Appendf(nil, "<message><body>%d</body></message>", i)}})
+	}
+	if err := db.AppendArchive(ws[:max], max); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendArchive(ws[max:], max); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.CountArchive(owner); n != max {
+		t.Fatalf("count = %d, want %d", n, max)
+	}
+	p, err := db.QueryArchive(owner, ArchiveQuery{Max: max + 1})
+	if err != nil || len(p.Entries) != max {
+		t.Fatalf("query: %d entries, %v", len(p.Entries), err)
+	}
+	for i, e := range p.Entries {
+		if want := ws[4096+i]; e.ID != want.Entry.ID || string(e.Stanza) != string(want.Entry.Stanza) {
+			t.Fatalf("entry %d: %d %q, want %d %q", i, e.ID, e.Stanza, want.Entry.ID, want.Entry.Stanza)
+		}
+	}
+}
+
+// TestArchiveRecord: a record's header is the JSON encoding/json writes,
+// whether with is written as it is or escaped, and reads back.
+func TestArchiveRecord(t *testing.T) {
+	for _, with := range []string{"bob@example.com/phone", `bob@example.com/"quoted"`, `a\b@example.com`, "bob@example.com/<&>", "bob@example.com/tab\there", "bøb@example.com/☎", ""} {
+		v, err := encodeArchived(ArchiveEntry{ID: 1, With: with, Stanza: []byte("<message/>")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _ := json.Marshal(archiveHeader{With: with})
+		if want := string(h) + "\n<message/>"; string(v) != want {
+			t.Errorf("record for %q: %q, want %q", with, v, want)
+		}
+		got, stanza, err := decodeArchived(v, true)
+		if err != nil || got.With != with || string(stanza) != "<message/>" {
+			t.Errorf("read back %q: %+v %q %v", with, got, stanza, err)
+		}
+	}
+}
+
+// BenchmarkArchiveAppendAtBound: the writer's steady state under load,
+// a batch of 512 messages into an archive at its bound (as many dropped).
+func BenchmarkArchiveAppendAtBound(b *testing.B) {
+	db, _ := openT(b)
+	const max = 10000
+	next := base
+	batch := func(n int) []ArchiveWrite {
+		ws := make([]ArchiveWrite, n)
+		for i := range ws {
+			next++
+			ws[i] = ArchiveWrite{Owner: owner, Entry: ArchiveEntry{ID: next, With: "bob@example.com/phone", Stanza: []byte("<message from='bob@example.com/phone' to='alice@example.com' type='chat' id='x'><body>hello there</body></message>")}}
+		}
+		return ws
+	}
+	if err := db.AppendArchive(batch(max), max); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := db.AppendArchive(batch(512), max); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
