@@ -261,39 +261,74 @@ func dropFirst(b *bolt.Bucket, n int, limit []byte) (int, error) {
 	return len(ends), nil
 }
 
+// ExpireChunk is how many messages ExpireArchive deletes in one
+// transaction: bbolt has one writer at a time, and the archive's writer
+// (and offline storage) waits for it, so an expiry with a backlog (a
+// retention shortened, a server started after a long stop) commits in
+// chunks rather than holding the lock for its whole length.
+const ExpireChunk = 2048
+
 // ExpireArchive deletes every archived message older than before, in
 // every archive, and returns how many went. Keys are times, so each
-// archive is cut from its first key.
+// archive is cut from its first key. It commits every ExpireChunk
+// messages; what a crash interrupts is picked up by the next expiry.
 func (db *DB) ExpireArchive(before time.Time) (int, error) {
 	limit := u64(ArchiveIDFromTime(before))
 	gone := 0
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	var from []byte // the owner to go on with
+	for {
+		n, next, err := db.expireChunk(limit, from, ExpireChunk)
+		gone += n
+		if err != nil || next == nil {
+			return gone, err
+		}
+		from = next
+	}
+}
+
+// expireChunk is one transaction of ExpireArchive: it deletes up to
+// budget messages below limit, going through the archives in owner order
+// from from (nil: the first), and returns the owner to go on with (nil:
+// the last archive is done).
+func (db *DB) expireChunk(limit, from []byte, budget int) (gone int, next []byte, err error) {
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		gone, next = 0, nil
 		top, counts := tx.Bucket(bucketArchive), tx.Bucket(bucketArchiveCounts)
 		if top == nil || counts == nil {
 			return nil
 		}
-		return top.ForEachBucket(func(owner []byte) error {
-			ob := top.Bucket(owner)
-			c := ob.Cursor()
-			n := 0
-			for k, _ := c.First(); k != nil && string(k) < string(limit); k, _ = c.First() {
-				if err := c.Delete(); err != nil {
-					return fmt.Errorf("expire archive of %q: %w", owner, err)
-				}
-				n++
+		c := top.Cursor()
+		for owner, v := c.Seek(from); owner != nil; owner, v = c.Next() {
+			if v != nil {
+				continue // not an archive
+			}
+			if gone == budget {
+				next = bytes.Clone(owner)
+				return nil
+			}
+			n, err := dropFirst(top.Bucket(owner), budget-gone, limit)
+			if err != nil {
+				return fmt.Errorf("expire archive of %q: %w", owner, err)
 			}
 			if n == 0 {
-				return nil
+				continue
 			}
 			gone += n
 			have, err := readU64(counts.Get(owner))
 			if err != nil {
 				return fmt.Errorf("archive count of %q: %w", owner, err)
 			}
-			return counts.Put(owner, u64(have-min(have, uint64(n))))
-		})
+			if err := counts.Put(owner, u64(have-min(have, uint64(n)))); err != nil {
+				return err
+			}
+			if gone == budget {
+				next = bytes.Clone(owner) // it may have more
+				return nil
+			}
+		}
+		return nil
 	})
-	return gone, err
+	return gone, next, err
 }
 
 // DeleteArchive drops owner's archive and preferences (the account or the

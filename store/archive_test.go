@@ -277,3 +277,76 @@ func BenchmarkArchiveAppendAtBound(b *testing.B) {
 		}
 	}
 }
+
+// TestArchiveExpireInChunks: one expiry transaction deletes at most its
+// budget and says where to go on (within an archive, or the next one);
+// ExpireArchive goes on until every archive is done.
+func TestArchiveExpireInChunks(t *testing.T) {
+	db, _ := openT(t)
+	owners := []string{"a@example.com", "b@example.com", "c@example.com"}
+	var ws []ArchiveWrite
+	for _, o := range owners {
+		for i := range 10 {
+			ws = append(ws, ArchiveWrite{Owner: o, Entry: ArchiveEntry{ID: base + uint64(i), With: "x@example.com"}})
+		}
+	}
+	if err := db.AppendArchive(ws, 0); err != nil {
+		t.Fatal(err)
+	}
+	limit := u64(base + 7) // 7 of each archive are older
+	type step struct {
+		gone int
+		next string
+	}
+	var steps []step
+	var from []byte
+	for range 10 {
+		n, next, err := db.expireChunk(limit, from, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, step{n, string(next)})
+		if next == nil {
+			break
+		}
+		from = next
+	}
+	want := []step{{5, "a@example.com"}, {5, "b@example.com"}, {5, "c@example.com"}, {5, "c@example.com"}, {1, ""}}
+	if !slices.Equal(steps, want) {
+		t.Fatalf("chunks %v, want %v", steps, want)
+	}
+	for _, o := range owners {
+		if n, _ := db.CountArchive(o); n != 3 {
+			t.Errorf("%s: count %d, want 3", o, n)
+		}
+		if p, _ := db.QueryArchive(o, ArchiveQuery{Max: 100}); !slices.Equal(pageIDs(p), []uint64{base + 7, base + 8, base + 9}) {
+			t.Errorf("%s keeps %v", o, pageIDs(p))
+		}
+	}
+	if err := db.AppendArchive(ws, 0); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := db.ExpireArchive(time.UnixMicro(int64(base + 7))); err != nil || gone != 21 {
+		t.Fatalf("ExpireArchive = %d, %v; want 21", gone, err)
+	}
+}
+
+// BenchmarkArchiveExpireBacklog: an expiry that finds 20 000 messages to
+// delete in four archives.
+func BenchmarkArchiveExpireBacklog(b *testing.B) {
+	db, _ := openT(b)
+	for b.Loop() {
+		b.StopTimer()
+		var ws []ArchiveWrite
+		for i := range 20000 {
+			ws = append(ws, ArchiveWrite{Owner: fmt.Sprintf("u%d@example.com", i%4), Entry: ArchiveEntry{ID: base + uint64(i), With: "bob@example.com", Stanza: []byte("<message><body>hello there</body></message>")}})
+		}
+		if err := db.AppendArchive(ws, 0); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if gone, err := db.ExpireArchive(time.UnixMicro(int64(base + 20000))); err != nil || gone != 20000 {
+			b.Fatal(gone, err)
+		}
+	}
+}
