@@ -16,7 +16,7 @@ import (
 func (set *Setup) Listen() ([]net.Addr, error) {
 	addrs, err := set.Server.Listen()
 	if err != nil {
-		set.closeArchive()
+		set.closeWriters()
 		return nil, err
 	}
 	if err := set.listenOthers(addrs); err != nil {
@@ -26,7 +26,7 @@ func (set *Setup) Listen() ([]net.Addr, error) {
 		if set.IRC != nil {
 			_ = set.IRC.Shutdown(ctx)
 		}
-		set.closeArchive()
+		set.closeWriters()
 		return nil, err
 	}
 	set.addrs = addrs
@@ -55,25 +55,29 @@ func (set *Setup) listenOthers(addrs []net.Addr) error {
 // Shutdown stops accepting, asks every XMPP connection to end its stream
 // with system-shutdown and every IRC connection with an ERROR line, and
 // waits for them until ctx ends; then it closes what is left, and drains
-// the message archive's queue. It returns ctx's error if connections had
+// the queues of the message archive and the rooms' history. It returns ctx's error if connections had
 // to be cut. The store stays open: close it after.
 func (set *Setup) Shutdown(ctx context.Context) error {
 	statusErr := errors.Join(set.shutdownStatus(ctx), set.shutdownUpload(ctx))
 	if set.IRC == nil {
 		err := set.Server.Shutdown(ctx)
-		set.closeArchive()
+		set.closeWriters()
 		return errors.Join(err, statusErr)
 	}
 	ircErr := make(chan error, 1)
 	go func() { ircErr <- set.IRC.Shutdown(ctx) }()
 	err := set.Server.Shutdown(ctx)
-	set.closeArchive()
+	set.closeWriters()
 	return errors.Join(err, <-ircErr, statusErr)
 }
 
-// closeArchive drains the archive's queue into the store, once nothing
+// closeWriters drains the queues of the store's writers (the message
+// archive's, the persistent rooms' history) into the store, once nothing
 // routes any more.
-func (set *Setup) closeArchive() {
+func (set *Setup) closeWriters() {
+	if set.MUC != nil {
+		set.MUC.Close()
+	}
 	if set.Archive != nil {
 		set.Archive.Close()
 	}

@@ -139,7 +139,7 @@ func FromConfig(cfg *config.Config, log zerolog.Logger) (*Setup, error) {
 	}
 	set.Store, set.tagged = db, tagged
 	if err := set.serverFromConfig(cfg, lt, accts, names, log); err != nil {
-		set.closeArchive() // its writer (and expiry) started, and use db
+		set.closeWriters() // its writer (and expiry) started, and use db
 		db.Close()
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"jabberd/chat"
+	"jabberd/internal/batchq"
 	"jabberd/store"
 )
 
@@ -40,25 +41,18 @@ type job struct {
 
 // writer is the goroutine that commits the queue in batches.
 type writer struct {
-	s *Service
-
-	// mu guards the queue: pending in queue order, its stanzas' size,
-	// and closed. The writer waits on more, senders past the bounds on
-	// room.
-	mu           sync.Mutex
-	more, room   sync.Cond
-	pending      []job
-	pendingBytes int
-	closed       bool
-
-	done sync.WaitGroup // run and expire: close waits for both
-	stop chan struct{}  // ends the expiry loop
+	s     *Service
+	queue *batchq.Queue[job]
+	done  sync.WaitGroup // run and expire: close waits for both
+	stop  chan struct{}  // ends the expiry loop
+	once  sync.Once      // close's
 }
 
 func startWriter(s *Service) *writer {
-	w := &writer{s: s, stop: make(chan struct{})}
-	w.more.L, w.room.L = &w.mu, &w.mu
-	w.done.Go(w.run)
+	w := &writer{s: s, stop: make(chan struct{}), queue: batchq.New(batchq.Bounds{
+		Len: queueLen, Bytes: queueBytes, BatchLen: batchMax, BatchBytes: batchBytes,
+	}, func(j job) int { return len(j.stanza) })}
+	w.done.Go(func() { w.queue.Run(w.commit) })
 	if s.opt.Retention > 0 {
 		w.done.Go(w.expire)
 	}
@@ -72,21 +66,12 @@ func startWriter(s *Service) *writer {
 // It waits while the queue is full. After close j is dropped (the server
 // no longer routes; the ID is still handed out) and queued is false.
 func (w *writer) put(j job, newID bool) (id uint64, queued bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for !w.closed && (len(w.pending) >= queueLen || w.pendingBytes >= queueBytes) {
-		w.room.Wait()
-	}
+	var first func(*job)
 	if newID {
-		j.ticket.ID = w.s.ids.next()
+		first = func(j *job) { j.ticket.ID = w.s.ids.next(); id = j.ticket.ID }
 	}
-	if w.closed {
-		return j.ticket.ID, false
-	}
-	w.pending = append(w.pending, j)
-	w.pendingBytes += len(j.stanza)
-	w.more.Signal()
-	return j.ticket.ID, true
+	queued = w.queue.Put(j, first)
+	return id, queued
 }
 
 // flush waits until everything queued before it is committed (the writer
@@ -101,55 +86,11 @@ func (w *writer) flush() {
 // close drains the queue and waits for the writer and the expiry to end
 // (the store closes after).
 func (w *writer) close() {
-	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return
-	}
-	w.closed = true
-	close(w.stop)
-	w.more.Broadcast()
-	w.room.Broadcast()
-	w.mu.Unlock()
+	w.once.Do(func() {
+		close(w.stop)
+		w.queue.Close()
+	})
 	w.done.Wait()
-}
-
-func (w *writer) run() {
-	var batch []job
-	for {
-		w.mu.Lock()
-		for len(w.pending) == 0 && !w.closed {
-			w.more.Wait()
-		}
-		if len(w.pending) == 0 {
-			w.mu.Unlock()
-			return
-		}
-		batch = w.take(batch[:0])
-		w.room.Broadcast()
-		w.mu.Unlock()
-		w.commit(batch)
-		clear(batch) // the stanzas are garbage once committed
-	}
-}
-
-// take moves the next batch from the front of the queue into batch
-// (w.mu held): at least one entry, then up to batchMax or batchBytes.
-func (w *writer) take(batch []job) []job {
-	n, size := 0, 0
-	for n < len(w.pending) && n < batchMax && (n == 0 || size+len(w.pending[n].stanza) <= batchBytes) {
-		size += len(w.pending[n].stanza)
-		n++
-	}
-	batch = append(batch, w.pending[:n]...)
-	rest := copy(w.pending, w.pending[n:])
-	clear(w.pending[rest:])
-	w.pending = w.pending[:rest]
-	w.pendingBytes -= size
-	if rest == 0 && cap(w.pending) > batchMax {
-		w.pending = nil // a burst's array goes back to the heap
-	}
-	return batch
 }
 
 // commit writes one batch in queue order (a deletion of an archive after

@@ -20,6 +20,7 @@ import (
 
 	"jabberd/chat"
 	"jabberd/stanza"
+	"jabberd/store"
 )
 
 // Namespaces of XEP-0045.
@@ -39,8 +40,10 @@ type Store interface {
 	SaveRoom(domain, name string, rec []byte) error
 	DeleteRoom(domain, name string) error
 	Rooms(domain string) (map[string][]byte, error)
-	// AppendRoomHistory adds a message and keeps the newest keep.
-	AppendRoomHistory(domain, name string, rec []byte, keep int) error
+	// AppendRoomHistories applies messages and deletions of rooms'
+	// histories in order, in one transaction, and keeps each room's
+	// newest keep.
+	AppendRoomHistories(writes []store.RoomHistoryWrite, keep int) error
 	RoomHistory(domain, name string) ([][]byte, error)
 }
 
@@ -88,6 +91,8 @@ type Service struct {
 	rooms map[string]*Room
 	// creators counts the rooms each bare JID created that still exist.
 	creators map[string]int
+	// hist writes the persistent rooms' history (nil without a store).
+	hist *historyWriter
 }
 
 // New returns a service and loads its persistent rooms from the store.
@@ -126,6 +131,7 @@ func New(opt Options) (*Service, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.hist = startHistoryWriter(s)
 		for name, b := range recs {
 			var rec record
 			if err := json.Unmarshal(b, &rec); err != nil {
@@ -150,6 +156,22 @@ func New(opt Options) (*Service, error) {
 		}
 	}
 	return s, nil
+}
+
+// Close drains the queue of the persistent rooms' history into the store
+// and stops its writer: call it once the service no longer gets stanzas,
+// before the store closes.
+func (s *Service) Close() {
+	if s.hist != nil {
+		s.hist.close()
+	}
+}
+
+// Flush waits until the history queued before it is in the store.
+func (s *Service) Flush() {
+	if s.hist != nil {
+		s.hist.flush()
+	}
 }
 
 // Domain is the service's JID.

@@ -66,6 +66,7 @@ func newService(t *testing.T, opt Options) (*Service, *sink) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	k := &sink{}
 	s.Attach(k)
 	return s, k

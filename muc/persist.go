@@ -6,6 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"jabberd/store"
 	"jabberd/stream"
 )
 
@@ -48,20 +49,18 @@ func (r *Room) save() {
 	}
 }
 
-// saveHistory appends h to a persistent room's stored history (r.mu held),
-// so the order in the store is the order occupants saw.
+// saveHistory queues h for a persistent room's stored history (r.mu
+// held), so the order in the store is the order occupants saw.
 func (r *Room) saveHistory(h histItem) {
-	st := r.s.opt.Store
-	if st == nil || !r.cfg.Persistent {
+	if r.s.hist == nil || !r.cfg.Persistent {
 		return
 	}
 	b, err := json.Marshal(histRecord{Stamp: h.stamp.UTC(), Size: h.size, XML: string(stream.Marshal(h.el))})
-	if err == nil {
-		err = st.AppendRoomHistory(r.s.opt.Domain, r.name, b, r.s.opt.MaxHistory)
-	}
 	if err != nil {
 		r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("saving a room message failed")
+		return
 	}
+	r.s.hist.put(store.RoomHistoryWrite{Service: r.s.opt.Domain, Name: r.name, Rec: b})
 }
 
 // loadHistory reads a persistent room's history back at start-up, at most
@@ -90,10 +89,14 @@ func (r *Room) loadHistory() {
 	}
 }
 
+// unsave deletes a stored room (r.mu held): its record at once, and its
+// history also after the messages still queued for it, which would
+// otherwise bring it back.
 func (r *Room) unsave() {
 	if st := r.s.opt.Store; st != nil {
 		if err := st.DeleteRoom(r.s.opt.Domain, r.name); err != nil {
 			r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("deleting a stored room failed")
 		}
+		r.s.hist.put(store.RoomHistoryWrite{Service: r.s.opt.Domain, Name: r.name, Drop: true})
 	}
 }

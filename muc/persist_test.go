@@ -28,6 +28,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 	join(t, s, alice, "Alice")
 	send(t, s, alice, `<message to='`+room+`' type='groupchat'><body>1</body></message>`)
 	send(t, s, alice, `<message to='`+room+`' type='groupchat'><body>2</body></message>`)
+	s.Flush()
 	if len(st.history) != 0 {
 		t.Fatalf("a temporary room's history was stored: %q", st.history)
 	}
@@ -37,6 +38,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 	}
 	send(t, s, alice, `<message to='`+room+`' type='groupchat'><subject>no body, no history</subject></message>`)
 	k.reset()
+	s.Close() // a shutdown: the queue drains into the store
 
 	s2, k2 := newService(t, Options{MaxHistory: 3, Store: st})
 	join(t, s2, bob, "Bob")
@@ -75,6 +77,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 	}
 
 	send(t, s2, alice, `<iq type='set' id='d' to='`+room+`'><query xmlns='http://jabber.org/protocol/muc#owner'><destroy/></query></iq>`)
+	s2.Flush()
 	if h, _ := st.RoomHistory("conference.localhost", "team"); len(h) != 0 {
 		t.Errorf("history of a destroyed room: %q", h)
 	}

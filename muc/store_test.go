@@ -3,6 +3,8 @@ package muc
 import (
 	"strings"
 	"sync"
+
+	"jabberd/store"
 )
 
 // memStore is the Store of the tests: the rooms and their histories in
@@ -11,6 +13,8 @@ type memStore struct {
 	mu      sync.Mutex
 	rooms   map[string][]byte
 	history map[string][][]byte
+	// gate, when set, holds every batch of history until it can receive.
+	gate chan struct{}
 }
 
 func (m *memStore) SaveRoom(domain, name string, rec []byte) error {
@@ -55,6 +59,24 @@ func (m *memStore) AppendRoomHistory(domain, name string, rec []byte, keep int) 
 		h = h[n:]
 	}
 	m.history[domain+" "+name] = h
+	return nil
+}
+
+func (m *memStore) AppendRoomHistories(writes []store.RoomHistoryWrite, keep int) error {
+	if m.gate != nil {
+		<-m.gate
+	}
+	for _, w := range writes {
+		if w.Drop {
+			m.mu.Lock()
+			delete(m.history, w.Service+" "+w.Name)
+			m.mu.Unlock()
+			continue
+		}
+		if err := m.AppendRoomHistory(w.Service, w.Name, w.Rec, keep); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

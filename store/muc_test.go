@@ -2,6 +2,7 @@ package store
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +83,34 @@ func TestRoomHistoryBoundedAndReopened(t *testing.T) {
 	}
 	if got, _ = db.RoomHistory("conference.localhost", "other"); len(got) != 1 {
 		t.Fatalf("another room's history: %q", got)
+	}
+}
+
+// TestRoomHistoriesBatch: one batch of several rooms' messages and a
+// deletion among them applies them in order: the deletion removes what
+// came before it, not what comes after, and every room keeps its newest
+// keep.
+func TestRoomHistoriesBatch(t *testing.T) {
+	db, _ := openT(t)
+	w := func(name, rec string) RoomHistoryWrite {
+		return RoomHistoryWrite{Service: "conference.localhost", Name: name, Rec: []byte(rec)}
+	}
+	batch := []RoomHistoryWrite{
+		w("team", "1"), w("other", "a"), w("team", "2"),
+		{Service: "conference.localhost", Name: "team", Drop: true},
+		w("team", "3"), w("other", "b"), w("team", "4"), w("other", "c"), w("other", "d"),
+	}
+	if err := db.AppendRoomHistories(batch, 3); err != nil {
+		t.Fatal(err)
+	}
+	for room, want := range map[string]string{"team": "3,4", "other": "b,c,d"} {
+		got, err := db.RoomHistory("conference.localhost", room)
+		var s []string
+		for _, g := range got {
+			s = append(s, string(g))
+		}
+		if err != nil || strings.Join(s, ",") != want {
+			t.Errorf("%s: %q %v, want %s", room, s, err, want)
+		}
 	}
 }
