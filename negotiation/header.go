@@ -14,7 +14,7 @@ func (m *Machine) checkHeader(h *stream.Header) (Dialect, *stream.Error) {
 	if h.Local != "stream" || h.Space != stream.NSStreams {
 		return 0, stream.Errorf(stream.InvalidNamespace, "the stream must open with <stream:stream> in namespace %s", stream.NSStreams)
 	}
-	switch ns := h.Decls[""]; ns {
+	switch ns, _ := h.Decls.Get(""); ns {
 	case stream.NSClient:
 	case "":
 		return 0, stream.Errorf(stream.InvalidNamespace, "the stream header declares no content namespace; this port expects xmlns='%s'", stream.NSClient)

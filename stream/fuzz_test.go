@@ -113,7 +113,7 @@ func roundTrip(t *testing.T, h *Header, ev Event) {
 	out := Marshal(ev.Element)
 	var in bytes.Buffer
 	in.WriteString("<stream:stream xmlns:stream='" + NSStreams + "'")
-	if def, ok := h.Decls[""]; ok {
+	if def, ok := h.Decls.Get(""); ok {
 		in.WriteString(" xmlns='")
 		escapeAttr(&in, def)
 		in.WriteString("'")

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 )
 
@@ -13,8 +14,51 @@ type Header struct {
 	Local  string // local name, normally "stream"
 	Space  string // namespace URI the prefix resolved to
 	Attrs  []xml.Attr
-	Decls  map[string]string
+	Decls  Decls
 }
+
+// Decls are a header's namespace declarations, prefix → URI ("" for the
+// default namespace), in the order given. A slice, not a map: the header
+// stays with a session for its lifetime, and a map of two or three
+// entries cost a few hundred bytes more per session.
+type Decls []Decl
+
+// Decl is one namespace declaration.
+type Decl struct{ Prefix, URI string }
+
+// Get returns the URI bound to prefix.
+func (d Decls) Get(prefix string) (string, bool) {
+	for _, x := range d {
+		if x.Prefix == prefix {
+			return x.URI, true
+		}
+	}
+	return "", false
+}
+
+// set binds prefix to uri, replacing an earlier binding of it.
+func (d *Decls) set(prefix, uri string) {
+	for i, x := range *d {
+		if x.Prefix == prefix {
+			(*d)[i].URI = uri
+			return
+		}
+	}
+	*d = append(*d, Decl{prefix, uri})
+}
+
+// Map returns the declarations as a map (the debug log, tests).
+func (d Decls) Map() map[string]string {
+	m := make(map[string]string, len(d))
+	for _, x := range d {
+		m[x.Prefix] = x.URI
+	}
+	return m
+}
+
+// MarshalJSON writes the declarations as an object, prefix → URI, as the
+// map they were before.
+func (d Decls) MarshalJSON() ([]byte, error) { return json.Marshal(d.Map()) }
 
 // Attr returns the value of a plain attribute given as "name" or
 // "prefix:name" (e.g. "xml:lang"), or "".
@@ -39,8 +83,8 @@ func (h *Header) HasAttr(name string) bool {
 
 // Declares reports whether any prefix (or the default) is bound to uri.
 func (h *Header) Declares(uri string) bool {
-	for _, u := range h.Decls {
-		if u == uri {
+	for _, d := range h.Decls {
+		if d.URI == uri {
 			return true
 		}
 	}
@@ -51,13 +95,13 @@ func (h *Header) Declares(uri string) bool {
 // otherwise the first in byte order, so that the answer (which the server
 // echoes) does not depend on map order. The default namespace has no prefix.
 func (h *Header) PrefixFor(uri, want string) (string, bool) {
-	if u, ok := h.Decls[want]; ok && want != "" && u == uri {
+	if u, ok := h.Decls.Get(want); ok && want != "" && u == uri {
 		return want, true
 	}
 	best, found := "", false
-	for p, u := range h.Decls {
-		if u == uri && p != "" && (!found || p < best) {
-			best, found = p, true
+	for _, d := range h.Decls {
+		if d.URI == uri && d.Prefix != "" && (!found || d.Prefix < best) {
+			best, found = d.Prefix, true
 		}
 	}
 	return best, found

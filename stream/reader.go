@@ -218,17 +218,17 @@ func (r *Reader) header(t xml.StartElement) (Event, error) {
 	if err := checkNames(t); err != nil {
 		return Event{}, err
 	}
-	h := &Header{Prefix: t.Name.Space, Local: t.Name.Local, Decls: map[string]string{}}
+	h := &Header{Prefix: t.Name.Space, Local: t.Name.Local}
 	for _, a := range t.Attr {
 		switch {
 		case a.Name.Space == "xmlns":
 			if a.Value == "" {
 				return Event{}, Errorf(NotWellFormed, "the prefix %q cannot be bound to the empty namespace", a.Name.Local)
 			}
-			h.Decls[a.Name.Local] = a.Value
+			h.Decls.set(a.Name.Local, a.Value)
 			r.ns.push(a.Name.Local, a.Value, 0)
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
-			h.Decls[""] = a.Value
+			h.Decls.set("", a.Value)
 			r.ns.push("", a.Value, 0)
 		default:
 			h.Attrs = append(h.Attrs, a)
