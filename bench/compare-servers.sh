@@ -13,6 +13,8 @@
 #
 # SERVERS (default "jabberd ejabberd prosody") chooses the servers and their
 # order in a round; "jabberd-noarchive" is jabberd with chat.archive = false;
+# "jabberd-ref" is the binary $JABBERD_REF (an older build, to compare
+# before and after in the same run) with jabberd's configuration;
 # "ejabberd-nobusywait" is ejabberd with the Erlang
 # schedulers' busy waiting off (+sbwt none +sbwtdcpu none +sbwtdio none),
 # which a machine shared with other work may favour.
@@ -76,9 +78,9 @@ wait_port() { # port
 	return 1
 }
 
-run_jabberd() { # label config
+run_jabberd() { # label config [binary]
 	rm -f jabberd-state/jabberd.db
-	"$JABBERD" -config "$2" > jabberd.log 2>&1 & pid=$!
+	"${3:-$JABBERD}" -config "$2" > jabberd.log 2>&1 & pid=$!
 	wait_port 5322
 	run_bench "$1" 5322 "$pid"
 	kill "$pid"
@@ -124,6 +126,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		case $server in
 		jabberd) run_jabberd jabberd jabberd.toml ;;
 		jabberd-noarchive) run_jabberd "$server" jabberd-noarchive.toml ;;
+		jabberd-ref) run_jabberd "$server" jabberd.toml "$(realpath "$JABBERD_REF")" ;;
 		ejabberd) run_ejabberd ejabberd ;;
 		ejabberd-nobusywait) run_ejabberd "$server" "+sbwt none +sbwtdcpu none +sbwtdio none" ;;
 		prosody) run_prosody ;;
