@@ -94,6 +94,9 @@ func TestHistoryInTheStore(t *testing.T) {
 	if got := strings.Join(storedBodies(t, db), ","); got != seq(0, 300) {
 		t.Errorf("after a clean shutdown the store has %q", got)
 	}
+	if recs, _ := db.RoomHistory("conference.localhost", "team"); len(recs) == 0 || !strings.Contains(string(recs[0]), `"xml":"<message `) {
+		t.Errorf("a stored record escapes its XML (or there is none): %d records, %.100q", len(recs), append(recs, nil)[0])
+	}
 	db.Close()
 
 	crashDir := t.TempDir()

@@ -1,6 +1,7 @@
 package muc
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -55,12 +56,26 @@ func (r *Room) saveHistory(h histItem) {
 	if r.s.hist == nil || !r.cfg.Persistent {
 		return
 	}
-	b, err := json.Marshal(histRecord{Stamp: h.stamp.UTC(), Size: h.size, XML: string(stream.Marshal(h.el))})
+	b, err := encodeHistRecord(histRecord{Stamp: h.stamp.UTC(), Size: h.size, XML: string(stream.Marshal(h.el))})
 	if err != nil {
 		r.s.opt.Log.Error().Err(err).Str("room", r.jid).Msg("saving a room message failed")
 		return
 	}
 	r.s.hist.put(store.RoomHistoryWrite{Service: r.s.opt.Domain, Name: r.name, Rec: b})
+}
+
+// encodeHistRecord is a history record's JSON without encoding/json's
+// HTML escaping: the XML's every < and > would otherwise take six bytes
+// (\u003c) in the store, and the room's lock is held while it is made.
+// json.Unmarshal reads both forms.
+func encodeHistRecord(h histRecord) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(h); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
 }
 
 // loadHistory reads a persistent room's history back at start-up, at most
