@@ -51,13 +51,10 @@ func (t *Transcript) Quiet() {
 		deflaters.Put(w)
 		end := t.base + int64(len(t.arena))
 		t.chunks = append(t.chunks, chunk{start: t.base, end: end, z: bytes.Clone(buf.Bytes())})
-		putArena(t.arena)
 		t.base, t.arena = end, nil
 	}
 	if cap(t.records)-len(t.records) > 4 {
-		old := t.records
 		t.records = slices.Clone(t.records) // room for a login's worth is let go
-		putRecords(old)
 	}
 }
 

@@ -115,10 +115,10 @@ func (b *Recorder) Open(o Origin) *Transcript {
 		return nil
 	}
 	id, listener, remote, ip := o.ID, o.Listener, o.Remote, o.IP
-	// Room for a whole login's records and bytes from the start, taken
-	// from the connections that ended or went quiet (room.go).
+	// Room for a whole login's records and bytes from the start: one
+	// allocation each instead of a series of growths.
 	t := &Transcript{rec: b, ip: ip, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes,
-		records: getRecords(), arena: getArena(), done: make(chan struct{})}
+		records: make([]entry, 0, 32), arena: make([]byte, 0, 4096), done: make(chan struct{})}
 	t.sum = Summary{ID: id, Listener: listener, Local: o.Local, PortOf: o.CorrelateAs, Label: b.opt.Label, Remote: remote, Started: time.Now(), Live: true,
 		SelectedBy: ByListener, TLS: "none", ClientCert: "none", Verdict: NotExercised, Reason: "nothing decided yet: the connection is live"}
 	switch {

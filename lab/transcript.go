@@ -309,7 +309,6 @@ func (t *Transcript) End(reason string) {
 	t.add(Record{Dir: DirEvent, Data: "closed: " + reason})
 	t.verdict.end(t, reason)
 	t.conclude()
-	t.settle()
 	close(t.done)
 	t.mu.Unlock()
 	if t.rec != nil {
