@@ -26,6 +26,7 @@ type conn struct {
 	srv     *Server
 	m       *negotiation.Machine
 	r       *stream.Reader
+	in      activity         // what r reads (keepalive.go)
 	refusal listener.Refusal // over a connection limit: refused at once
 	direct  bool             // XEP-0368: TLS before any XML
 	choice  *lab.Choice      // the lab profile in force
@@ -77,6 +78,7 @@ func (c *conn) Serve() {
 func (c *conn) loop() {
 	for c.m.State() != negotiation.Closed {
 		deadline := c.readDeadline()
+		c.in.data = false // the deadline is armed again from here
 		err := c.awaitInput(deadline)
 		if err == transport.ErrParked {
 			return // the connection is no longer this goroutine's
@@ -111,7 +113,8 @@ func (c *conn) Ended() { c.unbind() }
 
 func (c *conn) newReader() {
 	c.inLast = 0
-	c.r = stream.NewReader(c.core.Source(), c.srv.streamLimits(), readBufferSize)
+	c.in = activity{r: c.core.Source(), c: c}
+	c.r = stream.NewReader(&c.in, c.srv.streamLimits(), readBufferSize)
 }
 
 // readDeadline is the deadline of the next read: before a session is

@@ -261,3 +261,22 @@ func TestPanicAfterParkEndsOnlyItsConnection(t *testing.T) {
 	h.waitConnCount(t, 1)
 	bob.ping()
 }
+
+// TestWhitespaceKeepsSessionAlive: limits.idle_timeout is the silence
+// allowed. A client that sends only whitespace keepalives (RFC 6120
+// §4.6.1), each well within it, keeps its session past it; once it falls
+// silent, the session ends with connection-timeout after it.
+func TestWhitespaceKeepsSessionAlive(t *testing.T) {
+	const idle = 3 * time.Second
+	h := start(t, func(c *config.Config) { c.Limits.IdleTimeout = config.Duration{Duration: idle} })
+	alice := h.login(t, "alice", "a")
+	t0 := time.Now()
+	for time.Since(t0) < 2*idle {
+		time.Sleep(500 * time.Millisecond)
+		alice.send(" ")
+	}
+	alice.ping()
+	if got := streamErrorOf(alice.drain(nil)); got != "connection-timeout" {
+		t.Fatalf("a session silent after its keepalives ended with %q, want connection-timeout", got)
+	}
+}

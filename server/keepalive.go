@@ -1,0 +1,35 @@
+package server
+
+import (
+	"io"
+	"time"
+)
+
+// activity is the reader's input for a session: it makes limits.idle_timeout
+// the silence allowed, not the time allowed for one stanza. A client that
+// sends only whitespace keepalives (RFC 6120 §4.6.1) or a stanza in slow
+// pieces is not silent, but the decoder waits for a whole event under the
+// deadline the read loop armed: without this the keepalives were ignored
+// and the session was cut at idle_timeout. Once a read has brought bytes,
+// the next read of a bound session waits idle_timeout from now. The
+// negotiation's deadline stays absolute. The read loop clears the mark at
+// each event, so that AwaitInput's shorter grace is not overridden.
+type activity struct {
+	r    io.Reader
+	c    *conn
+	data bool // a read brought bytes since the loop last armed the deadline
+}
+
+func (a *activity) Read(p []byte) (int, error) {
+	if a.data && a.c.bound() {
+		a.data = false
+		if err := a.c.core.Arm(time.Now().Add(a.c.srv.cfg.Limits.IdleTimeout.Duration)); err != nil {
+			return 0, err // the server ends the connection
+		}
+	}
+	n, err := a.r.Read(p)
+	if n > 0 {
+		a.data = true
+	}
+	return n, err
+}
