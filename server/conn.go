@@ -83,6 +83,9 @@ func (c *conn) loop() {
 		if err == transport.ErrParked {
 			return // the connection is no longer this goroutine's
 		}
+		if err == stream.ErrKeepalive {
+			continue // whitespace only: wait again, from now, and park again
+		}
 		if !c.step(deadline, err) {
 			return
 		}
@@ -90,11 +93,15 @@ func (c *conn) loop() {
 }
 
 // Resume takes up a parked session's loop (transport.Resumer): err is the
-// outcome of its wait for input, deadline the read's.
+// outcome of its wait for input, deadline the read's. Input goes through
+// the loop's wait, which finds it at once: a whitespace keepalive is taken
+// there and the session parks again, where the decoder would wait for the
+// next element.
 func (c *conn) Resume(deadline time.Time, err error) {
-	if c.step(deadline, err) {
-		c.loop()
+	if err != nil && !c.step(deadline, err) {
+		return
 	}
+	c.loop()
 }
 
 // step reads one event (after a wait that ended with err) and runs it;

@@ -280,3 +280,27 @@ func TestWhitespaceKeepsSessionAlive(t *testing.T) {
 		t.Fatalf("a session silent after its keepalives ended with %q, want connection-timeout", got)
 	}
 }
+
+// TestKeepaliveParksAgain: a whitespace keepalive wakes a parked session,
+// which takes it and parks again after the idle grace, instead of waiting
+// in the XML decoder (with a goroutine and its deep stack) for the next
+// element; the session still answers, and what it reads after the
+// keepalives is parsed at the right offsets (the transcript's event ends).
+func TestKeepaliveParksAgain(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("sessions are parked on Linux only (epoll)")
+	}
+	h := start(t, nil)
+	alice := h.login(t, "alice", "a")
+	waitPolled(t, h, 1)
+	for range 2 {
+		alice.send(" \n")
+		time.Sleep(transport.DefaultIdleGrace / 4)
+		waitPolled(t, h, 1)
+		if gs := connGoroutines(); len(gs) != 0 {
+			t.Fatalf("after a keepalive %d goroutines serve the session, want none:\n%s", len(gs), strings.Join(gs, "\n\n"))
+		}
+	}
+	alice.ping()
+	waitPolled(t, h, 1)
+}

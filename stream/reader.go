@@ -6,6 +6,7 @@ package stream
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 
 	"github.com/beevik/etree"
@@ -134,17 +135,38 @@ func (r *Reader) Buffered() int {
 	return r.src.end - r.src.pos
 }
 
+// ErrKeepalive is what Fill returns when the read brought only whitespace
+// between two elements: a keepalive (RFC 6120 §4.6.1), taken and counted
+// in the offsets, with nothing left for Next. The caller waits again (a
+// session that pings with whitespace stays idle); had it called Next, the
+// decoder would have waited for the next element deep in its frames.
+var ErrKeepalive = errors.New("stream: whitespace keepalive")
+
 // Fill reads once from the input into the empty buffer, outside the XML
 // decoder: a connection waits for a client's next burst in Fill's shallow
 // frame rather than deep in the decoder. A read that ran into its deadline
 // (os.ErrDeadlineExceeded) leaves the Reader as it was; any other error is
-// kept for Next, as Next's own would be.
+// kept for Next, as Next's own would be. A read of whitespace alone between
+// elements of an open stream is taken here: ErrKeepalive.
 func (r *Reader) Fill() error {
 	if r.err != nil {
 		return r.err
 	}
 	r.reopen()
-	return r.src.fill()
+	if err := r.src.fill(); err != nil {
+		return err
+	}
+	if !r.opened || r.closed || r.dec.InputOffset() != r.src.consumed {
+		return nil // before the header, after the close, or a byte read ahead
+	}
+	in := r.src.buf[r.src.pos:r.src.end]
+	if len(bytes.Trim(in, xmlSpace)) > 0 {
+		return nil
+	}
+	// The decoder never sees these bytes: the offsets count them in base.
+	r.base += int64(len(in))
+	r.src.pos = r.src.end
+	return ErrKeepalive
 }
 
 // Next returns the next event. Protocol faults are returned as *Error with
