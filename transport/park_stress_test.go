@@ -22,17 +22,9 @@ import (
 // stressDriver echoes like echoDriver but never blocks on a channel: many
 // of them park and resume at once. It counts its own ends.
 type stressDriver struct {
-	c     *Conn
-	src   io.Reader
-	buf   [64]byte
-	n     int
+	c *Conn
+	echoInput
 	ended atomic.Int32
-}
-
-func (d *stressDriver) Fill() error {
-	n, err := d.src.Read(d.buf[:])
-	d.n = n
-	return err
 }
 
 func (d *stressDriver) Serve() { d.src = d.c.Source(); d.loop() }
@@ -45,28 +37,10 @@ func (d *stressDriver) Resume(deadline time.Time, err error) {
 	}
 }
 
-func (d *stressDriver) loop() {
-	for {
-		deadline := time.Now().Add(time.Minute)
-		err := d.c.AwaitInput(deadline, d)
-		if err == ErrParked {
-			return
-		}
-		if !d.step(deadline, err) {
-			return
-		}
-	}
-}
+func (d *stressDriver) loop() { parkLoop(d.c, time.Minute, d, d.step) }
 
 func (d *stressDriver) step(deadline time.Time, err error) bool {
-	if err == nil && d.n == 0 {
-		if err = d.c.Arm(deadline); err == nil {
-			d.n, err = d.src.Read(d.buf[:])
-		}
-	}
-	if err == nil && d.n == 0 {
-		err = io.EOF
-	}
+	in, err := d.take(d.c, deadline, err)
 	if err != nil {
 		if d.c.ReadFailed(err) == Stopped {
 			_ = d.c.WriteLast([]byte("bye"), nil)
@@ -74,9 +48,7 @@ func (d *stressDriver) step(deadline time.Time, err error) bool {
 		}
 		return false
 	}
-	b := append([]byte(nil), d.buf[:d.n]...)
-	d.n = 0
-	return d.c.Write(b, nil) == nil
+	return d.c.Write([]byte(in), nil) == nil
 }
 
 // TestParkStress: many connections of one listener pool park and resume

@@ -23,11 +23,9 @@ import (
 // echoDriver echoes each read back; "panic" panics, and a read that fails
 // is reported with what ReadFailed made of it.
 type echoDriver struct {
-	c       *Conn
-	idle    time.Duration
-	src     io.Reader
-	buf     [64]byte
-	n       int           // what Fill read
+	c    *Conn
+	idle time.Duration
+	echoInput
 	resumed chan error    // each Resume's err
 	ends    chan ReadEnd  // how the read loop ended
 	ended   atomic.Int32  // Ended calls
@@ -35,10 +33,34 @@ type echoDriver struct {
 	done    chan struct{} // closed by the listener's done
 }
 
-func (d *echoDriver) Fill() error {
-	n, err := d.src.Read(d.buf[:])
-	d.n = n
+// echoInput is a test driver's input: what Fill read, or the read after a
+// wait that found nothing buffered.
+type echoInput struct {
+	src io.Reader
+	buf [64]byte
+	n   int // what Fill read
+}
+
+func (in *echoInput) Fill() error {
+	n, err := in.src.Read(in.buf[:])
+	in.n = n
 	return err
+}
+
+// take returns the input a wait that ended with err brought (reading it
+// under deadline if Fill did not), and empties the buffer.
+func (in *echoInput) take(c *Conn, deadline time.Time, err error) (string, error) {
+	if err == nil && in.n == 0 {
+		if err = c.Arm(deadline); err == nil {
+			in.n, err = in.src.Read(in.buf[:])
+		}
+	}
+	if err == nil && in.n == 0 {
+		err = io.EOF
+	}
+	got := string(in.buf[:in.n])
+	in.n = 0
+	return got, err
 }
 
 func (d *echoDriver) Serve() {
@@ -55,28 +77,23 @@ func (d *echoDriver) Resume(deadline time.Time, err error) {
 	}
 }
 
-func (d *echoDriver) loop() {
+func (d *echoDriver) loop() { parkLoop(d.c, d.idle, d, d.step) }
+
+// parkLoop is a test driver's read loop: wait for input (parking where the
+// platform allows), then step, until step ends the connection or the
+// connection is parked (its Resume goes on from there).
+func parkLoop(c *Conn, idle time.Duration, f Filler, step func(time.Time, error) bool) {
 	for {
-		deadline := time.Now().Add(d.idle)
-		err := d.c.AwaitInput(deadline, d)
-		if err == ErrParked {
-			return
-		}
-		if !d.step(deadline, err) {
+		deadline := time.Now().Add(idle)
+		err := c.AwaitInput(deadline, f)
+		if err == ErrParked || !step(deadline, err) {
 			return
 		}
 	}
 }
 
 func (d *echoDriver) step(deadline time.Time, err error) bool {
-	if err == nil && d.n == 0 {
-		if err = d.c.Arm(deadline); err == nil {
-			d.n, err = d.src.Read(d.buf[:])
-		}
-	}
-	if err == nil && d.n == 0 {
-		err = io.EOF
-	}
+	in, err := d.take(d.c, deadline, err)
 	if err != nil {
 		end := d.c.ReadFailed(err)
 		d.ends <- end
@@ -85,8 +102,6 @@ func (d *echoDriver) step(deadline time.Time, err error) bool {
 		}
 		return false
 	}
-	in := string(d.buf[:d.n])
-	d.n = 0
 	if in == "panic" {
 		panic("echo: asked to")
 	}
