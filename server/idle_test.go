@@ -304,3 +304,20 @@ func TestKeepaliveParksAgain(t *testing.T) {
 	alice.ping()
 	waitPolled(t, h, 1)
 }
+
+// TestSlowStanzaKeepsSessionAlive: a stanza that arrives in pieces, each
+// well within limits.idle_timeout but all of them together past it, is not
+// silence: the session reads it whole and answers (the deadline is armed
+// again after each read that brought bytes, server/keepalive.go).
+func TestSlowStanzaKeepsSessionAlive(t *testing.T) {
+	const idle = 2 * time.Second
+	h := start(t, func(c *config.Config) { c.Limits.IdleTimeout = config.Duration{Duration: idle} })
+	alice := h.login(t, "alice", "a")
+	alice.send("<iq type='get' id='slow' to='localhost'><ping xmlns='" + nsPing + "'/>")
+	for t0 := time.Now(); time.Since(t0) < 2*idle; {
+		time.Sleep(idle / 4)
+		alice.send(" ")
+	}
+	alice.send("</iq>")
+	alice.expect("<iq id='slow' type='result' from='localhost' to='alice@localhost/a'/>")
+}
