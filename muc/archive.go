@@ -52,7 +52,8 @@ func (r *Room) archive(out *etree.Element) {
 // ourStanzaID reports whether c is a <stanza-id/> in the room's name, which
 // a sender may not forge: the room drops it from what it relays.
 func (r *Room) ourStanzaID(c *etree.Element) bool {
-	return c.Tag == "stanza-id" && c.NamespaceURI() == chat.NSStanzaID && bareOf(c.SelectAttrValue("by", "")) == r.jid
+	by, ok := chat.StanzaIDBy(c)
+	return ok && bareOf(by) == r.jid
 }
 
 // mayReadArchive: an occupant may; otherwise anyone who could join without
