@@ -3,21 +3,38 @@ package app
 import (
 	"os"
 	"runtime/debug"
+	"sync"
 
 	"github.com/rs/zerolog"
 
 	"jabberd/config"
+	"jabberd/internal/gcfloor"
 )
 
-// ApplyMemory sets the runtime's collector target and soft memory limit
-// from [memory], each unless its environment variable (GOGC, GOMEMLIMIT)
-// is set: the operator's explicit choice for this process wins. The binary
-// calls it at start-up, and Reload with the new values (both apply live).
+// pacer is the process's collector pacer (gcfloor): one runtime, one
+// pacer, made by the first ApplyMemory and changed by the later ones.
+var pacer struct {
+	sync.Mutex
+	p *gcfloor.Pacer
+}
+
+// ApplyMemory sets the runtime's collector target, the floor under its
+// headroom and its soft memory limit from [memory], each unless its
+// environment variable (GOGC, GOMEMLIMIT) is set: the operator's explicit
+// choice for this process wins, and GOGC takes the floor with it. The
+// binary calls it at start-up, and Reload with the new values (all apply
+// live).
 func ApplyMemory(m config.Memory, log zerolog.Logger) {
 	ev := log.Info()
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(m.GCPercent)
-		ev = ev.Int("gc_percent", m.GCPercent)
+		pacer.Lock()
+		if pacer.p == nil {
+			pacer.p = gcfloor.Start(m.GCPercent, m.MinHeadroom)
+		} else {
+			pacer.p.Set(m.GCPercent, m.MinHeadroom)
+		}
+		pacer.Unlock()
+		ev = ev.Int("gc_percent", m.GCPercent).Int64("min_headroom", m.MinHeadroom)
 	} else {
 		ev = ev.Str("gc_percent", "GOGC="+os.Getenv("GOGC"))
 	}

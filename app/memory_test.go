@@ -10,7 +10,7 @@ import (
 	"jabberd/internal/testserver"
 )
 
-// TestReloadAppliesMemory: memory.gc_percent and memory.limit are
+// TestReloadAppliesMemory: memory.gc_percent, min_headroom and limit are
 // reloadable, and a reload of a setup that owns the process's runtime
 // (Setup.Memory, as the binary sets it) puts them in force.
 func TestReloadAppliesMemory(t *testing.T) {
@@ -23,13 +23,18 @@ func TestReloadAppliesMemory(t *testing.T) {
 	set := srv.Set
 	set.Memory = true
 	c := *srv.Cfg
-	c.Memory = config.Memory{GCPercent: 70, Limit: 3 << 30}
+	c.Memory = config.Memory{GCPercent: 70, Limit: 3 << 30, MinHeadroom: 0}
 	rep, err := set.Reload(&c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(rep.Applied, "memory.gc_percent") || !slices.Contains(rep.Applied, "memory.limit") || len(rep.Restart) != 0 {
-		t.Errorf("reload report %+v, want both memory keys applied and nothing waiting for a restart", rep)
+	for _, k := range []string{"memory.gc_percent", "memory.limit", "memory.min_headroom"} {
+		if !slices.Contains(rep.Applied, k) {
+			t.Errorf("reload report %+v does not apply %s", rep, k)
+		}
+	}
+	if len(rep.Restart) != 0 {
+		t.Errorf("reload report %+v, want nothing waiting for a restart", rep)
 	}
 	if p := debug.SetGCPercent(100); p != 70 {
 		t.Errorf("gc percent after the reload = %d, want 70", p)

@@ -21,7 +21,7 @@ var Reloadable = []string{
 	"tls.cert", "tls.key", "tls.client_cas", "tls.client_certs", "tls.min_version",
 	"lab.client_choice", "lab.slow_handshake_delay",
 	"log.level",
-	"memory.gc_percent", "memory.limit",
+	"memory.gc_percent", "memory.limit", "memory.min_headroom",
 }
 
 // ReloadReport is what a reload did.

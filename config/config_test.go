@@ -52,7 +52,7 @@ func wantDefault() *Config {
 			MaxConns:           50000,
 			MaxBytesBurst:      65536,
 		},
-		Memory: Memory{GCPercent: 50},
+		Memory: Memory{GCPercent: 50, MinHeadroom: 16 << 20},
 		Log:    Log{Level: "info", Format: "console"},
 		IRC: IRC{
 			Address: ":6667", TLS: tlspolicy.Optional, Network: "jabberd",

@@ -17,6 +17,14 @@ type Memory struct {
 	// GCPercent says (0: none). The GOMEMLIMIT environment variable, when
 	// set, wins.
 	Limit int64 `toml:"limit"`
+	// MinHeadroom is a floor under GCPercent's headroom, in bytes: the
+	// heap may always grow this much past what is live before a
+	// collection (0: GCPercent alone). On a server holding few sessions
+	// GCPercent of its few megabytes is a collection every few dozen
+	// logins; with many sessions GCPercent is above the floor and the
+	// floor changes nothing. GOGC in the environment turns it off with
+	// GCPercent.
+	MinHeadroom int64 `toml:"min_headroom"`
 }
 
 // validateMemory checks the [memory] table.
@@ -26,5 +34,8 @@ func (c *Config) validateMemory(bad badFunc) {
 	}
 	if l := c.Memory.Limit; l != 0 && l < 64<<20 {
 		bad("memory.limit", "must be 0 (none) or at least 67108864 (64 MiB): a lower one makes the collector run without pause")
+	}
+	if h := c.Memory.MinHeadroom; h < 0 || h > 1<<30 {
+		bad("memory.min_headroom", "must be between 0 (none) and 1073741824 (1 GiB)")
 	}
 }
