@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"jabberd/internal/workers"
 	"net"
 	"sync"
 	"time"
@@ -137,7 +138,7 @@ func (p *Pool) accept(l net.Listener, newConn NewConn) {
 		}
 		backoff = 0
 		if c := p.add(nc, newConn); c != nil {
-			go c.Serve(func() { p.forget(c) })
+			workers.Go(func() { c.Serve(func() { p.forget(c) }) })
 		}
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"math/rand"
 	"net"
 	"os"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -134,7 +133,7 @@ func TestKilledClientsLeaveNoTrace(t *testing.T) {
 	hsLen := handshakeBytes(t, h)
 	const warmUps = 2
 	h.waitConnCount(t, 0)
-	baseG := settled(runtime.NumGoroutine)
+	baseG := settled(busyGoroutines)
 	baseFD := settled(func() int { return openFDs(t) })
 	t.Logf("baseline: %d goroutines, %d open descriptors; a whole client handshake writes %d bytes", baseG, baseFD, hsLen)
 
@@ -209,7 +208,7 @@ func TestKilledClientsLeaveNoTrace(t *testing.T) {
 	var g, fds, conns, sessions int
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		g, fds = runtime.NumGoroutine(), openFDs(t)
+		g, fds = busyGoroutines(), openFDs(t)
 		conns, sessions = h.set.Server.ConnCount(), h.set.Server.Router().Count()
 		if (g <= baseG+tolerance && fds <= baseFD+tolerance && conns == 0 && sessions == 0) || time.Now().After(deadline) {
 			break

@@ -100,7 +100,7 @@ func TestIdleSessionsHaveNoGoroutine(t *testing.T) {
 	}
 	const n = 20
 	h := start(t, nil)
-	base := runtime.NumGoroutine()
+	base := busyGoroutines()
 	clients := make([]*chatClient, n)
 	for i := range clients {
 		clients[i] = h.login(t, "alice", fmt.Sprintf("r%d", i))
@@ -109,7 +109,7 @@ func TestIdleSessionsHaveNoGoroutine(t *testing.T) {
 	if gs := connGoroutines(); len(gs) != 0 {
 		t.Errorf("%d goroutines serve connections with %d sessions parked, want none:\n%s", len(gs), n, strings.Join(gs, "\n\n"))
 	}
-	if grown := runtime.NumGoroutine() - base; grown >= n {
+	if grown := busyGoroutines() - base; grown >= n {
 		t.Errorf("%d idle sessions added %d goroutines, want fewer than one each", n, grown)
 	}
 	for _, c := range clients {

@@ -1,5 +1,7 @@
 package transport
 
+import "jabberd/internal/workers"
+
 // A goroutine's stack grows to the deepest call it ever made and stays near
 // that size while the goroutine lives (the runtime halves it only when less
 // than a quarter is in use). Negotiation is the deepest thing a connection
@@ -30,7 +32,8 @@ func (c *Conn) EndOffStack() { c.helper.stop() }
 func (o *offStack) run(f func()) {
 	if o.calls == nil {
 		o.calls, o.done = make(chan func()), make(chan any)
-		go o.serve(o.calls, o.done)
+		calls, done := o.calls, o.done
+		workers.Go(func() { o.serve(calls, done) })
 	}
 	o.calls <- f
 	if v := <-o.done; v != nil {

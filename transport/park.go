@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"jabberd/internal/workers"
 	"os"
 	"sync"
 	"syscall"
@@ -120,7 +121,7 @@ func (c *Conn) wake(id uint64, err error) {
 	p.mu.Unlock()
 	timer.Stop()
 	c.set.parked.Add(-1)
-	go c.resume(id, rc, until, err)
+	workers.Go(func() { c.resume(id, rc, until, err) })
 }
 
 // resume is a parked connection's new goroutine: the registration is

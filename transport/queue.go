@@ -1,6 +1,10 @@
 package transport
 
-import "sync"
+import (
+	"sync"
+
+	"jabberd/internal/workers"
+)
 
 // DefaultMaxQueued bounds what waits for one client that reads slowly: past
 // it the client is disconnected and what it could not take goes to
@@ -63,7 +67,7 @@ func (c *Conn) Enqueue(b []byte, item any) error {
 	q.draining = true
 	q.mu.Unlock()
 	if start {
-		go c.drain()
+		workers.Go(c.drain)
 	}
 	return nil
 }
