@@ -32,7 +32,7 @@ func (t *Transcript) check(flag, result, reason string) {
 		evidence = append(evidence, n)
 	}
 	t.push(Record{Dir: DirEvent, Data: "verdict: " + flag + " (" + result + "): " + reason})
-	evidence = append(evidence, len(t.records))
+	evidence = append(evidence, t.numRecords())
 	t.sum.Flags = append(t.sum.Flags, flag)
 	t.sum.Checks = append(t.sum.Checks, Check{Flag: flag, Result: result, Reason: reason, Evidence: evidence})
 	t.conclude()
@@ -43,8 +43,8 @@ func (t *Transcript) check(flag, result, reason string) {
 // at that input).
 func (t *Transcript) trigger() int {
 	w := walker{t: t}
-	for i := len(t.records) - 1; i >= 0; i-- {
-		e := t.records[i]
+	for i := t.numRecords() - 1; i >= 0; i-- {
+		e := w.entry(i)
 		if e.dir == dirEvent && bytes.HasPrefix(w.data(e), []byte("verdict")) {
 			continue
 		}

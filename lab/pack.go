@@ -11,14 +11,15 @@ import (
 // A live session keeps its transcript for as long as it lasts, and most
 // sessions spend that time idle: the bytes of a login (headers, features,
 // the SASL exchange, the bind) sat uncompressed in every idle session's
-// arena, about 4 KiB each. When the connection goes quiet (Quiet, called
-// by the connection core after its idle grace) the data recorded since the
-// last time is deflated into a chunk of its own and the arena let go. The
-// chunks are never rewritten: a session that is busy now and then deflates
-// only what is new each time, never its whole history. Reading a record in
-// a chunk inflates that chunk (the status page, the lab's rules, which look
-// back at the login); the entries, small and read by the verdicts, stay as
-// they are.
+// arena, about 4 KiB each, and its entries beside them (40 bytes a record,
+// about 20 for a login). When the connection goes quiet (Quiet, called by
+// the connection core after its idle grace) the records made since the
+// last time, their entries and their data, are deflated into a chunk of
+// their own and the arena and the entries let go. The chunks are never
+// rewritten: a session that is busy now and then deflates only what is new
+// each time, never its whole history. Reading a record in a chunk inflates
+// that chunk (the status page, the lab's rules, which look back at the
+// login); a walk over the records inflates each chunk once (walker).
 
 // minPack is the least new data worth a chunk of its own. Chunks are
 // deflated with a preset dictionary of XMPP's login vocabulary
@@ -28,16 +29,19 @@ const minPack = 256
 // packLevel is deflate's level for chunks. compress/flate's BestSpeed
 // ignores a preset dictionary; with packDict a login's chunk takes about
 // the same time at this level as at 2, and no more than BestSpeed took
-// without one (BenchmarkQuietLogin; the chunk 181 bytes at 6, 197 at 2,
+// without one (BenchmarkQuietLogin; the data 181 bytes at 6, 197 at 2,
 // 853 with BestSpeed and no dictionary).
 const packLevel = 6
 
 // dict is packDict as bytes, for the deflaters and the inflaters.
 var dict = []byte(packDict)
 
-// chunk is deflated arena data: the logical arena bytes [start, end).
+// chunk is deflated records: the entries rec, rec+1, … and their data, the
+// logical arena bytes [start, end). z inflates to the data, then the
+// entries (appendEntries).
 type chunk struct {
 	start, end int64
+	rec        int // the index of its first entry among all the records
 	z          []byte
 }
 
@@ -54,31 +58,55 @@ var (
 func (t *Transcript) Quiet() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.arena) >= minPack {
-		var buf bytes.Buffer
-		w := deflaters.Get().(*flate.Writer)
-		w.Reset(&buf)
-		_, _ = w.Write(t.arena) // a bytes.Buffer does not fail
-		_ = w.Close()
-		deflaters.Put(w)
-		end := t.base + int64(len(t.arena))
-		t.chunks = append(t.chunks, chunk{start: t.base, end: end, z: bytes.Clone(buf.Bytes())})
-		t.base, t.arena = end, nil
+	if len(t.arena) < minPack {
+		if cap(t.records)-len(t.records) > 4 {
+			t.records = slices.Clone(t.records) // room for a login's worth is let go
+		}
+		return
 	}
-	if cap(t.records)-len(t.records) > 4 {
-		t.records = slices.Clone(t.records) // room for a login's worth is let go
-	}
+	var buf bytes.Buffer
+	w := deflaters.Get().(*flate.Writer)
+	w.Reset(&buf)
+	_, _ = w.Write(t.arena) // a bytes.Buffer does not fail
+	_, _ = w.Write(appendEntries(nil, t.base, t.records))
+	_ = w.Close()
+	deflaters.Put(w)
+	end := t.base + int64(len(t.arena))
+	t.chunks = append(t.chunks, chunk{start: t.base, end: end, rec: t.packedRecs, z: bytes.Clone(buf.Bytes())})
+	t.packedRecs += len(t.records)
+	t.base, t.arena, t.records = end, nil, nil
 }
 
-// A walker reads the data of records in one walk over them, back or
-// forth: it keeps the chunk it inflated last, so each chunk is inflated
-// once per walk however many of its records are read (a rule looking back
-// over a long session's input would otherwise inflate a chunk per record).
-// It lives as long as the walk, under the transcript's lock.
+// numRecords is how many records the transcript holds, packed or not.
+func (t *Transcript) numRecords() int { return t.packedRecs + len(t.records) }
+
+// A walker reads records in one walk over them, back or forth: it keeps
+// the chunk it inflated last, so each chunk is inflated once per walk
+// however many of its records are read (a rule looking back over a long
+// session's input would otherwise inflate a chunk per record). It lives as
+// long as the walk, under the transcript's lock.
 type walker struct {
-	t  *Transcript
-	at chunk  // the chunk in
-	in []byte // at inflated; nil before the first
+	t    *Transcript
+	at   chunk   // the chunk in
+	in   []byte  // at's data, inflated; nil before the first
+	ents []entry // at's entries
+}
+
+// entry returns record i (0-based), inflating its chunk if it was packed
+// and is not the one read last.
+func (w *walker) entry(i int) entry {
+	t := w.t
+	if i >= t.packedRecs {
+		return t.records[i-t.packedRecs]
+	}
+	if w.in == nil || i < w.at.rec || i >= w.at.rec+len(w.ents) {
+		k, _ := slices.BinarySearchFunc(t.chunks, i, func(c chunk, i int) int { return c.rec - i })
+		if k == len(t.chunks) || t.chunks[k].rec > i {
+			k-- // chunk k-1 starts before i: i is in it
+		}
+		w.load(t.chunks[k])
+	}
+	return w.ents[i-w.at.rec]
 }
 
 // data returns the bytes of e, inflating its chunk if it was packed and is
@@ -88,11 +116,22 @@ func (w *walker) data(e entry) []byte {
 	if e.start >= t.base {
 		return t.arena[e.start-t.base : e.end-t.base]
 	}
-	if w.in == nil || e.start < w.at.start || e.start >= w.at.end {
-		w.at = t.chunks[t.chunkOf(e.start)]
-		w.in = t.inflate(w.at)
+	if w.in == nil || e.start < w.at.start || e.end > w.at.end {
+		w.load(t.chunks[t.chunkOf(e.start)])
 	}
 	return w.in[e.start-w.at.start : e.end-w.at.start]
+}
+
+// load inflates c into the walker.
+func (w *walker) load(c chunk) {
+	all := w.t.inflate(c)
+	w.at, w.in = c, all[:c.end-c.start]
+	ents, err := readEntries(all[c.end-c.start:], c.start)
+	if err != nil {
+		// Only this package encoded them, into memory: they cannot be corrupt.
+		panic("lab: the entries of a packed transcript chunk do not decode: " + err.Error())
+	}
+	w.ents = ents
 }
 
 // chunkOf is the index of the chunk that holds the data at offset at.
@@ -119,12 +158,11 @@ func (t *Transcript) inflate(c chunk) []byte {
 	} else {
 		_ = r.(flate.Resetter).Reset(src, dict)
 	}
-	out := make([]byte, c.end-c.start)
-	_, err := io.ReadFull(r, out)
+	out, err := io.ReadAll(r)
 	inflaters.Put(r)
-	if err != nil {
+	if err != nil || int64(len(out)) < c.end-c.start {
 		// Only this package deflated z, into memory: it cannot be corrupt.
-		panic("lab: a packed transcript chunk does not inflate: " + err.Error())
+		panic("lab: a packed transcript chunk does not inflate")
 	}
 	return out
 }

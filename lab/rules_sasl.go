@@ -33,8 +33,8 @@ const (
 // the client sent since.
 func (t *Transcript) lastSASL() (saslMoment, bool) {
 	w := walker{t: t}
-	for i := len(t.records) - 1; i >= 0; i-- {
-		e := t.records[i]
+	for i := t.numRecords() - 1; i >= 0; i-- {
+		e := w.entry(i)
 		if e.dir != dirEvent && e.dir != dirIn {
 			continue // what the server sent: not read
 		}
@@ -59,8 +59,8 @@ func (t *Transcript) lastSASL() (saslMoment, bool) {
 func (t *Transcript) inputTagsSince(at int) []string {
 	var out []string
 	w := walker{t: t}
-	for _, e := range t.records[at+1:] {
-		if e.dir == dirIn {
+	for i := at + 1; i < t.numRecords(); i++ {
+		if e := w.entry(i); e.dir == dirIn {
 			out = append(out, tagLocal(string(w.data(e))))
 		}
 	}

@@ -22,7 +22,10 @@ type Transcript struct {
 	mu      sync.Mutex
 	sum     Summary
 	profile *Profile // in force; sum.Profile is its name
-	records []entry
+	// records are the entries made since the transcript was last packed,
+	// records packedRecs on (pack.go); the earlier ones are in chunks.
+	records    []entry
+	packedRecs int
 	// arena holds the data of every record, one after the other: a
 	// transcript is two allocations that grow, not one per record, and
 	// neither holds pointers for the collector to follow.
@@ -334,9 +337,10 @@ func (t *Transcript) Summary() Summary {
 func (t *Transcript) Records() []Record {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make([]Record, len(t.records))
+	out := make([]Record, t.numRecords())
 	w := walker{t: t}
-	for i, e := range t.records {
+	for i := range out {
+		e := w.entry(i)
 		data := w.data(e)
 		out[i] = Record{
 			Seq: i + 1, Time: time.Unix(0, e.at), Dir: dirNames[e.dir], Phase: phaseNames[e.phase],
