@@ -122,7 +122,7 @@ var legacyPrefixes = map[string]string{
 // then the usual one. ok is false when the client did not declare it.
 func (m *Machine) legacyPrefix(uri string) (string, bool) {
 	def := legacyPrefixes[uri]
-	p, ok := m.header.PrefixFor(uri, def)
+	p, ok := m.decls.PrefixFor(uri, def)
 	if !ok {
 		return "", false
 	}

@@ -37,7 +37,7 @@ func iqAuth() *Feature {
 }
 
 // saslStream reports whether the client's header asked for XEP-0034 SASL.
-func (m *Machine) saslStream() bool { return m.header.Declares(sasl.NSLegacy) }
+func (m *Machine) saslStream() bool { return m.decls.Declares(sasl.NSLegacy) }
 
 func (m *Machine) onIQAuth(el *etree.Element) {
 	q := iqChild(el, NSIQAuth, "query")

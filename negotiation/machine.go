@@ -64,8 +64,8 @@ type Machine struct {
 	facts    Facts
 	tls      *TLSInfo
 	streamID string
-	header   *stream.Header // the client's current header
-	sentOpen bool           // our header for the current stream is out
+	decls    stream.Decls // the namespaces the client's current header declared
+	sentOpen bool         // our header for the current stream is out
 
 	auth authState
 	jid  string // the bound full JID
@@ -173,7 +173,7 @@ func (m *Machine) onHeader(h *stream.Header) {
 		return
 	}
 	m.dialect = dialect
-	m.header = h
+	m.decls = h.Decls // what the session reads of its header from now on
 	m.state = Negotiating
 	if m.out.Cap() == 0 {
 		// A header and its features, then the TLS and SASL exchanges,

@@ -45,7 +45,7 @@ func smFeature() *Feature {
 			if m.cfg.SM == nil {
 				return false
 			}
-			return m.dialect == RFC6120 || (m.dialect == Legacy && m.header.Declares(NSSM))
+			return m.dialect == RFC6120 || (m.dialect == Legacy && m.decls.Declares(NSSM))
 		},
 		Refusal: func(m *Machine) string {
 			switch {

@@ -82,26 +82,32 @@ func (h *Header) HasAttr(name string) bool {
 }
 
 // Declares reports whether any prefix (or the default) is bound to uri.
-func (h *Header) Declares(uri string) bool {
-	for _, d := range h.Decls {
-		if d.URI == uri {
+func (h *Header) Declares(uri string) bool { return h.Decls.Declares(uri) }
+
+// PrefixFor returns a prefix the client bound to uri, preferring want;
+// otherwise the first in byte order, so that the answer (which the server
+// echoes) does not depend on map order. The default namespace has no prefix.
+func (h *Header) PrefixFor(uri, want string) (string, bool) { return h.Decls.PrefixFor(uri, want) }
+
+// Declares reports whether any prefix (or the default) is bound to uri.
+func (d Decls) Declares(uri string) bool {
+	for _, x := range d {
+		if x.URI == uri {
 			return true
 		}
 	}
 	return false
 }
 
-// PrefixFor returns a prefix the client bound to uri, preferring want;
-// otherwise the first in byte order, so that the answer (which the server
-// echoes) does not depend on map order. The default namespace has no prefix.
-func (h *Header) PrefixFor(uri, want string) (string, bool) {
-	if u, ok := h.Decls.Get(want); ok && want != "" && u == uri {
+// PrefixFor is Header.PrefixFor.
+func (d Decls) PrefixFor(uri, want string) (string, bool) {
+	if u, ok := d.Get(want); ok && want != "" && u == uri {
 		return want, true
 	}
 	best, found := "", false
-	for _, d := range h.Decls {
-		if d.URI == uri && d.Prefix != "" && (!found || d.Prefix < best) {
-			best, found = d.Prefix, true
+	for _, x := range d {
+		if x.URI == uri && x.Prefix != "" && (!found || x.Prefix < best) {
+			best, found = x.Prefix, true
 		}
 	}
 	return best, found

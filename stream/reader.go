@@ -247,11 +247,13 @@ func (r *Reader) header(t xml.StartElement) (Event, error) {
 			if a.Value == "" {
 				return Event{}, Errorf(NotWellFormed, "the prefix %q cannot be bound to the empty namespace", a.Name.Local)
 			}
-			h.Decls.set(a.Name.Local, a.Value)
-			r.ns.push(a.Name.Local, a.Value, 0)
+			prefix, uri := intern(a.Name.Local), intern(a.Value)
+			h.Decls.set(prefix, uri)
+			r.ns.push(prefix, uri, 0)
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
-			h.Decls.set("", a.Value)
-			r.ns.push("", a.Value, 0)
+			uri := intern(a.Value)
+			h.Decls.set("", uri)
+			r.ns.push("", uri, 0)
 		default:
 			h.Attrs = append(h.Attrs, a)
 		}
@@ -267,7 +269,7 @@ func (r *Reader) header(t xml.StartElement) (Event, error) {
 		}
 	}
 	r.opened = true
-	r.stream = t.Name
+	r.stream = xml.Name{Space: intern(t.Name.Space), Local: intern(t.Name.Local)}
 	return Event{Kind: KindHeader, Header: h, End: r.offset()}, nil
 }
 

@@ -1,0 +1,39 @@
+package stream
+
+import (
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// TestHeaderKeepsConstants: the declarations a session keeps from its
+// header, and the stream's name, are the package's constants, not the
+// decoder's copies: an idle session then holds no string of its header
+// (the machine keeps the declarations, the reader the namespaces in scope
+// and the name).
+func TestHeaderKeepsConstants(t *testing.T) {
+	in := "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:sm='urn:xmpp:sm:3' to='localhost' version='1.0'>"
+	r := NewReader(strings.NewReader(in), testLimits, 2048)
+	ev, err := r.Next()
+	if err != nil || ev.Kind != KindHeader {
+		t.Fatalf("Next = %v, %v; want the header", ev, err)
+	}
+	same := func(a, b string) bool { return a == b && unsafe.StringData(a) == unsafe.StringData(b) }
+	want := map[string]string{"": NSClient, "stream": NSStreams, "sm": "urn:xmpp:sm:3"}
+	for _, d := range ev.Header.Decls {
+		if !same(d.URI, intern(want[d.Prefix])) || (d.Prefix != "" && !same(d.Prefix, intern(d.Prefix))) {
+			t.Errorf("declaration %q=%q: not the constant", d.Prefix, d.URI)
+		}
+	}
+	if len(ev.Header.Decls) != len(want) {
+		t.Errorf("declarations %v, want %v", ev.Header.Decls, want)
+	}
+	for _, b := range r.ns.bindings {
+		if !same(b.uri, want[b.prefix]) {
+			t.Errorf("namespace in scope %q=%q: not the constant", b.prefix, b.uri)
+		}
+	}
+	if !same(r.stream.Space, "stream") || !same(r.stream.Local, "stream") {
+		t.Errorf("the stream's name %v: not the constants", r.stream)
+	}
+}
