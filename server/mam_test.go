@@ -238,6 +238,11 @@ func TestMAMPrefsAndBounds(t *testing.T) {
 	if el := alice.nextElement(); el.SelectAttrValue("id", "") != "m8" || el.SelectAttrValue("type", "") != "error" {
 		t.Fatalf("alice: want m8 refused, got %s", stream.Marshal(el))
 	}
+	// The refusal is written before the withdrawal is queued, on alice's
+	// goroutine, which handles her next stanza only after both: once her
+	// ping is answered, the withdrawal is queued and Flush waits for it.
+	alice.send("<iq type='get' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>")
+	alice.expect("<iq id='sync' type='result' from='alice@localhost' to='alice@localhost/a'/>")
 	got = h.archivedIDs(t, h.set.Store, "alice@localhost")
 	if _, ok := got["m8"]; ok || len(got["m7"]) != 1 {
 		t.Errorf("alice's archive after m7 stored and m8 refused: %v", got)
