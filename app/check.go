@@ -5,8 +5,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
-	"syscall"
 	"time"
 
 	"jabberd/certs"
@@ -117,10 +117,13 @@ func checkExpiry(cfg *config.Config, now time.Time, w func(string, ...any)) {
 }
 
 // checkFileLimit compares the open-file limit with what max_connections
-// needs: one descriptor per connection and pool, and some to spare.
+// needs: one descriptor per connection and pool, and some to spare. Where
+// the limit cannot be read (openFileLimit: not a Unix system), it says so.
 func checkFileLimit(cfg *config.Config, w func(string, ...any)) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	cur, ok := openFileLimit()
+	if !ok {
+		w("the open-file limit cannot be checked on %s: make sure it allows one file per connection and listener pool (limits.max_connections = %d), plus some to spare",
+			runtime.GOOS, cfg.Limits.MaxConns)
 		return
 	}
 	pools := 1
@@ -128,13 +131,13 @@ func checkFileLimit(cfg *config.Config, w func(string, ...any)) {
 		pools = 2
 	}
 	if cfg.Limits.MaxConns == 0 {
-		w("limits.max_connections = 0 (no limit): connections are bounded only by the open-file limit, %d here", lim.Cur)
+		w("limits.max_connections = 0 (no limit): connections are bounded only by the open-file limit, %d here", cur)
 		return
 	}
 	need := uint64(cfg.Limits.MaxConns*pools + 64)
-	if lim.Cur < need {
+	if cur < need {
 		w("the open-file limit is %d, below the %d that limits.max_connections = %d needs (per pool: XMPP%s, plus some to spare): raise it (ulimit -n, LimitNOFILE= in the unit) or lower max_connections",
-			lim.Cur, need, cfg.Limits.MaxConns, map[bool]string{true: " and IRC", false: ""}[pools == 2])
+			cur, need, cfg.Limits.MaxConns, map[bool]string{true: " and IRC", false: ""}[pools == 2])
 	}
 }
 

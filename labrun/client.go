@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"syscall"
 	"time"
 )
 
@@ -52,11 +51,7 @@ func runClient(args []string, timeout time.Duration) clientRun {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Stdin = nil
-	// The client runs in its own process group, and a timeout kills the
-	// group: `sh -c '… | openssl …'` must not leave openssl holding the
-	// connection after sh is gone.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	killGroupOnCancel(cmd)
 	cmd.WaitDelay = 2 * time.Second // a client's children may hold the pipes
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	start := time.Now()

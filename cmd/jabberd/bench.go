@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -296,17 +295,4 @@ func loadRoots(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("%s holds no certificate", path)
 	}
 	return p, nil
-}
-
-// raiseFileLimit lifts the soft open-file limit to the hard one: thousands
-// of sessions need thousands of descriptors.
-func raiseFileLimit(stderr io.Writer) {
-	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || lim.Cur >= lim.Max {
-		return
-	}
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		fmt.Fprintf(stderr, "jabberd bench: could not raise the open-file limit: %v\n", err)
-	}
 }
