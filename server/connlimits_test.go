@@ -49,8 +49,11 @@ func TestRateLimitKeepsNegotiationTimeout(t *testing.T) {
 		c.Limits.MaxBytesPerSecond = 20
 		c.Limits.MaxBytesBurst = 20
 	})
-	c := h.dial(t)
+	// The server's deadline runs from its accept, which can come before
+	// dial returns here: the clock starts before the dial, or a loaded
+	// machine that delays this goroutine makes the cut look early.
 	began := time.Now()
+	c := h.dial(t)
 	c.send("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' x='" + strings.Repeat("a", 2000) + "'>")
 	c.expectHeader(errorHeader)
 	c.expect(streamError("connection-timeout", "no data while waiting for stream negotiation to finish"))
