@@ -2,8 +2,8 @@ package server_test
 
 // Helpers of TestRestartUnderMessageLoad (faults_restart_test.go): its
 // assertions on what the recipients received, the senders' records, the
-// filler's padding, finding connection goroutines parked in a given state
-// in a goroutine dump, and waiting for workers.
+// filler's padding, waiting for the senders, finding connection goroutines
+// parked in a given state in a goroutine dump, and waiting for workers.
 
 import (
 	"regexp"
@@ -231,6 +231,39 @@ func waitParked(t *testing.T, conn, state, method, what string) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// waitSenders waits until every load sender had loadStopAfter pings
+// answered; they go on writing. A loaded machine may take its time: what
+// fails is no ping answered for 2*ioTimeout (a hang), not a slow run.
+func (r *restartRun) waitSenders() {
+	t := r.t
+	answered := func() (n int) {
+		for _, s := range r.ss[:loadSenders] {
+			s.mu.Lock()
+			n += s.answered
+			s.mu.Unlock()
+		}
+		return n
+	}
+	last, lastAt := 0, time.Now()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for range loadSenders {
+		for waiting := true; waiting; {
+			select {
+			case <-r.ready:
+				waiting = false
+			case <-tick.C:
+				if n := answered(); n != last {
+					last, lastAt = n, time.Now()
+				} else if time.Since(lastAt) > 2*ioTimeout {
+					t.Fatalf("no ping answered for %v (%d answered of the %d the senders wait for)", 2*ioTimeout, n, loadSenders*loadStopAfter)
+				}
+			}
+		}
+	}
+	t.Logf("the senders had %d pings answered each %v after the first server started", loadStopAfter, time.Since(r.began).Round(time.Millisecond))
 }
 
 // waitGroup waits for wg, failing the test after 2*ioTimeout (every client
