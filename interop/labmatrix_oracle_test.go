@@ -1308,7 +1308,8 @@ var (
 // encrypted" once its TLS handshake succeeded), and how the script saw it
 // end. irssi verifies the certificate after the handshake (tls_verify):
 // "Could not verify TLS servers certificate: …" then "Connection lost" is
-// its refusal; a failed handshake is "SSL handshake failed: …".
+// its refusal; a failed handshake is "SSL handshake failed: …", or "SSL
+// read error: …" when the failure came up in a read.
 func observeIrssi(out clientOutput) seen {
 	s := seen{hung: out.timedOut}
 	var window []string
@@ -1381,7 +1382,12 @@ func observeIrssi(out clientOutput) seen {
 	for _, w := range window {
 		switch {
 		case strings.Contains(w, "Could not verify TLS servers certificate"), strings.Contains(w, "SSL handshake failed"),
-			strings.Contains(w, "TLS handshake failed"), strings.Contains(w, "None of the Subject Alt Names"):
+			strings.Contains(w, "TLS handshake failed"), strings.Contains(w, "None of the Subject Alt Names"),
+			// The same refusal met by a read: irssi's handshake goes on
+			// inside its reads, and on a loaded machine OpenSSL's error
+			// surfaces there ("SSL read error: legacy sigalg disallowed
+			// or unsupported" for TLS 1.1) before "Now talking encrypted".
+			strings.Contains(w, "SSL read error") && !encrypted:
 			if s.refused == "" {
 				s.refused = quote(w)
 			}
