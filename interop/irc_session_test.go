@@ -91,11 +91,19 @@ func (p *ircPeer) waitFor(text string) string {
 	}
 }
 
-// joinAfter makes the peer join channel once the server logged client's
-// JOIN of it, so that the client is the channel's operator (and may set
-// its topic on the +t channel).
+// joinAfter makes the peer join channel once the client's JOIN of it is
+// done, so that the client is the channel's operator (and may set its
+// topic on the +t channel). Done is the end of the NAMES the server sent
+// the client for it: a JOIN merely received may still be behind the
+// peer's, which would then make the channel and be its operator. The
+// client, started just before, gets its own bound (clientTimeout) to get
+// that far: a loaded machine starts weechat slowly.
 func (p *ircPeer) joinAfter(s *jabberd, channel string) {
-	s.waitLog(p.t, 1, fields{"message": "received", "proto": "irc", "in": "JOIN " + channel})
+	p.t.Helper()
+	s.log.WaitN(p.t, clientTimeout, 1, "the end of NAMES "+channel+" sent to the client that joined it first", func(e logEntry) bool {
+		out := e.Str("out")
+		return e.Str("message") == "sent" && e.Str("proto") == "irc" && strings.Contains(out, " 366 ") && strings.Contains(out, " "+channel+" ")
+	})
 	p.send("JOIN " + channel)
 }
 
