@@ -62,7 +62,7 @@ func TestEntryState(t *testing.T) {
 	r := newTestRouter(t)
 	s := nopSession("alice@example.com/1")
 	r.Bind(s)
-	e := r.byBare["alice@example.com"]["1"]
+	e := r.byBare["alice@example.com"].get("1")
 	if e.available || e.roster || e.presence != nil || e.directed != nil {
 		t.Fatalf("a new entry has state: %+v", e)
 	}

@@ -97,7 +97,7 @@ type Router struct {
 	blockLists *blockCache
 
 	mu     sync.Mutex
-	byBare map[string]map[string]*entry
+	byBare map[string]resources
 	// turn numbers presence changes. With it a contact's presence reaches
 	// a session once, by exactly one of two paths: the contact's broadcast
 	// (for sessions that came online before the change) or the probe the
@@ -112,6 +112,7 @@ type Router struct {
 // entry is a bound session and its presence, as the server tracks it.
 type entry struct {
 	s         Session
+	res       string         // the resource it is bound to
 	available bool           // sent initial presence, not yet unavailable
 	priority  int            // of the last available presence
 	presence  *etree.Element // the last broadcast available presence
@@ -134,7 +135,7 @@ func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Route
 	if opt.BlocklistCache <= 0 {
 		opt.BlocklistCache = 10000
 	}
-	r := &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]map[string]*entry{},
+	r := &Router{domain: strings.ToLower(domain), data: data, opt: opt, log: log, byBare: map[string]resources{},
 		blockLists: newBlockCache(opt.BlocklistCache)}
 	for _, c := range opt.Components {
 		c.Attach(r)
@@ -155,13 +156,8 @@ func NewRouter(domain string, data Data, opt Options, log zerolog.Logger) *Route
 func (r *Router) Bind(s Session) {
 	bare, res := split(s.JID())
 	r.mu.Lock()
-	m := r.byBare[bare]
-	if m == nil {
-		m = map[string]*entry{}
-		r.byBare[bare] = m
-	}
-	old := m[res]
-	m[res] = &entry{s: s}
+	old := r.byBare[bare].get(res)
+	r.byBare[bare] = r.byBare[bare].put(&entry{s: s, res: res})
 	r.mu.Unlock()
 	if old != nil && old.s != s {
 		old.s.Replace()
@@ -179,13 +175,14 @@ func (r *Router) Bind(s Session) {
 func (r *Router) Unbind(s Session) {
 	bare, res := split(s.JID())
 	r.mu.Lock()
-	e := r.byBare[bare][res]
+	e := r.byBare[bare].get(res)
 	if e == nil || e.s != s {
 		r.mu.Unlock()
 		return
 	}
-	delete(r.byBare[bare], res)
-	if len(r.byBare[bare]) == 0 {
+	if rest := r.byBare[bare].without(res); len(rest) > 0 {
+		r.byBare[bare] = rest
+	} else {
 		delete(r.byBare, bare)
 	}
 	r.mu.Unlock()
@@ -200,7 +197,7 @@ func (r *Router) Lookup(full string) Session {
 	bare, res := split(full)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if e := r.byBare[bare][res]; e != nil {
+	if e := r.byBare[bare].get(res); e != nil {
 		return e.s
 	}
 	return nil
@@ -233,7 +230,7 @@ func (r *Router) Count() int {
 // with r.mu held.
 func (r *Router) entryOf(s Session) *entry {
 	bare, res := split(s.JID())
-	if e := r.byBare[bare][res]; e != nil && e.s == s {
+	if e := r.byBare[bare].get(res); e != nil && e.s == s {
 		return e
 	}
 	return nil
