@@ -72,13 +72,13 @@ func (t *Transcript) Quiet() {
 	_ = w.Close()
 	deflaters.Put(w)
 	end := t.base + int64(len(t.arena))
-	t.chunks = append(t.chunks, chunk{start: t.base, end: end, rec: t.packedRecs, z: bytes.Clone(buf.Bytes())})
-	t.packedRecs += len(t.records)
+	t.chunks = append(t.chunks, chunk{start: t.base, end: end, rec: int(t.packedRecs), z: bytes.Clone(buf.Bytes())})
+	t.packedRecs += int32(len(t.records))
 	t.base, t.arena, t.records = end, nil, nil
 }
 
 // numRecords is how many records the transcript holds, packed or not.
-func (t *Transcript) numRecords() int { return t.packedRecs + len(t.records) }
+func (t *Transcript) numRecords() int { return int(t.packedRecs) + len(t.records) }
 
 // A walker reads records in one walk over them, back or forth: it keeps
 // the chunk it inflated last, so each chunk is inflated once per walk
@@ -96,8 +96,8 @@ type walker struct {
 // and is not the one read last.
 func (w *walker) entry(i int) entry {
 	t := w.t
-	if i >= t.packedRecs {
-		return t.records[i-t.packedRecs]
+	if p := int(t.packedRecs); i >= p {
+		return t.records[i-p]
 	}
 	if w.in == nil || i < w.at.rec || i >= w.at.rec+len(w.ents) {
 		k, _ := slices.BinarySearchFunc(t.chunks, i, func(c chunk, i int) int { return c.rec - i })

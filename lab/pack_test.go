@@ -82,7 +82,7 @@ func TestWalkInflatesEachChunkOnce(t *testing.T) {
 		defer tr.mu.Unlock()
 		before := tr.inflated
 		ok := walk()
-		return tr.inflated - before, ok
+		return int(tr.inflated - before), ok
 	}
 	n, ok := inflations(func() bool { m, ok := tr.lastSASL(); return ok && m.state == "ok" })
 	if !ok || n != 2 {
@@ -103,7 +103,7 @@ func TestWalkInflatesEachChunkOnce(t *testing.T) {
 		t.Errorf("Records: %d records, want %d", got, 3+4*perChunk)
 	}
 	tr.mu.Lock()
-	n = tr.inflated - before
+	n = int(tr.inflated - before)
 	tr.mu.Unlock()
 	if n != 2 {
 		t.Errorf("Records inflated %d chunks, want 2", n)

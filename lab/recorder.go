@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,17 +118,17 @@ func (b *Recorder) Open(o Origin) *Transcript {
 	id, listener, remote, ip := o.ID, o.Listener, o.Remote, o.IP
 	// Room for a whole login's records and bytes from the start: one
 	// allocation each instead of a series of growths.
-	t := &Transcript{rec: b, ip: ip, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes,
-		records: make([]entry, 0, 32), arena: make([]byte, 0, 4096), done: make(chan struct{})}
+	t := &Transcript{rec: b, phase: PhasePlaintext, maxBytes: b.opt.MaxBytes,
+		records: make([]entry, 0, 32), arena: make([]byte, 0, 4096)}
 	t.sum = Summary{ID: id, Listener: listener, Local: o.Local, PortOf: o.CorrelateAs, Label: b.opt.Label, Remote: remote, Started: time.Now(), Live: true,
 		SelectedBy: ByListener, TLS: "none", ClientCert: "none", Verdict: NotExercised, Reason: "nothing decided yet: the connection is live"}
 	switch {
 	case b.opt.Label != "":
 		local := o.correlation()
-		t.key, t.keyDesc = "label "+b.opt.Label+"|"+local+"|"+ip, "label "+b.opt.Label+", port "+local
+		t.key = "label " + b.opt.Label + "|" + local + "|" + ip
 	case o.Dedicated:
 		local := o.correlation()
-		t.key, t.keyDesc = "port "+local+"|"+ip, "port "+local
+		t.key = "port " + local + "|" + ip
 	}
 	where := " on the " + listener + " listener"
 	if o.Local != "" {
@@ -259,4 +260,17 @@ func (b *Recorder) priorFailure(key string, started time.Time) (failureNote, boo
 		return failureNote{}, false
 	}
 	return f, true
+}
+
+// keyDesc says a correlation key (Open's) in words: "port 127.0.0.1:5223",
+// or "label run1, port 127.0.0.1:5223". The key ends with the port and
+// the address, each after a '|' (neither has one), so it is cut from the
+// right: the label is whatever comes before them.
+func keyDesc(key string) string {
+	rest := key[:max(strings.LastIndexByte(key, '|'), 0)]
+	cut := strings.LastIndexByte(rest, '|')
+	if label, ok := strings.CutPrefix(rest[:max(cut, 0)], "label "); ok && cut >= 0 {
+		return "label " + label + ", port " + rest[cut+1:]
+	}
+	return rest
 }

@@ -11,13 +11,16 @@ import (
 
 // Transcript records one connection. Its methods are safe for concurrent
 // use (the connection writes, the status page reads).
+//
+// A live session keeps its Transcript for as long as it lasts: its fields
+// are kept to what is read (the struct is in the 768-byte size class).
 type Transcript struct {
 	rec *Recorder
-	ip  string
 	// key correlates this connection with the same client's others: the
 	// per-profile port or label and the address ("" when there is nothing
-	// to correlate by). Set at Open, never written again.
-	key, keyDesc string
+	// to correlate by; keyDesc says it in words). Set at Open, never
+	// written again.
+	key string
 
 	mu      sync.Mutex
 	sum     Summary
@@ -25,7 +28,8 @@ type Transcript struct {
 	// records are the entries made since the transcript was last packed,
 	// records packedRecs on (pack.go); the earlier ones are in chunks.
 	records    []entry
-	packedRecs int
+	packedRecs int32
+	inflated   int32 // chunks inflated so far: what reading packed records cost
 	// arena holds the data of every record, one after the other: a
 	// transcript is two allocations that grow, not one per record, and
 	// neither holds pointers for the collector to follow.
@@ -35,16 +39,28 @@ type Transcript struct {
 	// (pack.go).
 	base     int64
 	chunks   []chunk
-	inflated int // chunks inflated so far: what reading packed records cost
 	size     int // bytes of c2s and s2c data kept
 	phase    string
 	verdict  verdict
 	maxBytes int
-	done     chan struct{} // closed by End
+	done     chan struct{} // closed by End; made when first asked for (Done)
 }
 
+// closed is the Done of a transcript that ended before anyone asked.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
 // Done is closed when the connection has ended and its verdict is final.
-func (t *Transcript) Done() <-chan struct{} { return t.done }
+func (t *Transcript) Done() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done == nil {
+		if !t.sum.Live {
+			return closed
+		}
+		t.done = make(chan struct{})
+	}
+	return t.done
+}
 
 // Phase returns the current phase.
 func (t *Transcript) Phase() string {
@@ -312,7 +328,9 @@ func (t *Transcript) End(reason string) {
 	t.add(Record{Dir: DirEvent, Data: "closed: " + reason})
 	t.verdict.end(t, reason)
 	t.conclude()
-	close(t.done)
+	if t.done != nil {
+		close(t.done)
+	}
 	t.mu.Unlock()
 	if t.rec != nil {
 		t.rec.ended(t)

@@ -162,7 +162,7 @@ func (t *Transcript) correlateFallback() {
 	}
 	t.sum.Correlated = prior.id
 	t.fail(FlagFallbackToPlaintext, "correlated with "+prior.id+" (it began "+
-		t.sum.Started.Sub(prior.started).Round(1e6).String()+" earlier and "+prior.what+"; same client on "+t.keyDesc+"): this connection went on in plaintext: "+t.verdict.plainWent)
+		t.sum.Started.Sub(prior.started).Round(1e6).String()+" earlier and "+prior.what+"; same client on "+keyDesc(t.key)+"): this connection went on in plaintext: "+t.verdict.plainWent)
 }
 
 // describe names a piece of input for a reason sentence.
