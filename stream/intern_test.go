@@ -37,3 +37,26 @@ func TestHeaderKeepsConstants(t *testing.T) {
 		t.Errorf("the stream's name %v: not the constants", r.stream)
 	}
 }
+
+// TestReleaseShrinksScope: the namespaces in scope grow while the elements
+// that declare their own are read, and Release lets that room go: what a
+// parked session keeps is the header's declarations.
+func TestReleaseShrinksScope(t *testing.T) {
+	in := hdr + "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind' xmlns:a='urn:a' xmlns:b='urn:b'><resource>r</resource></bind></iq>"
+	r := NewReader(strings.NewReader(in), testLimits, 2048)
+	for range 2 {
+		if _, err := r.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	header := len(r.ns.bindings)
+	if cap(r.ns.bindings) <= header {
+		t.Fatalf("the element's declarations took no room past the header's %d (cap %d): the test reads nothing", header, cap(r.ns.bindings))
+	}
+	if !r.Release() {
+		t.Fatal("Release with nothing buffered did not let go")
+	}
+	if len(r.ns.bindings) != header || cap(r.ns.bindings) != header {
+		t.Errorf("after Release: %d bindings with room for %d, want the header's %d and no more", len(r.ns.bindings), cap(r.ns.bindings), header)
+	}
+}

@@ -1,5 +1,7 @@
 package stream
 
+import "slices"
+
 // Namespaces the stream layer itself needs to know.
 const (
 	NSStreams = "http://etherx.jabber.org/streams"
@@ -23,6 +25,15 @@ type scope struct {
 
 func (s *scope) push(prefix, uri string, depth int) {
 	s.bindings = append(s.bindings, binding{prefix, uri, depth})
+}
+
+// shrink lets go of the room the elements' declarations took (and the
+// strings the popped ones still referenced there): between elements what
+// is left is the header's, kept for the rest of the stream.
+func (s *scope) shrink() {
+	if cap(s.bindings) > len(s.bindings) {
+		s.bindings = slices.Clone(s.bindings)
+	}
 }
 
 // pop drops the declarations made at depth or deeper.

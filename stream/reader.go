@@ -98,7 +98,8 @@ func (r *Reader) reopen() {
 
 // Release lets go of the decoder and the read buffer between events while
 // nothing is buffered: a session that waits a long time for its client (a
-// parked one) then holds neither, about 2 KiB (BENCHMARKS.md). The next
+// parked one) then holds neither, about 2 KiB (BENCHMARKS.md), nor the
+// room its elements' namespace declarations took in scope. The next
 // Fill or Next makes them again. It reports whether it let go: not with
 // input buffered, a byte the decoder read ahead, or a broken stream.
 func (r *Reader) Release() bool {
@@ -111,6 +112,7 @@ func (r *Reader) Release() bool {
 	r.base += r.src.consumed
 	r.src.release()
 	r.src, r.dec = nil, nil
+	r.ns.shrink()
 	return true
 }
 
