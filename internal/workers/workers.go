@@ -45,6 +45,10 @@ func work(f func()) {
 	var w chan func()
 	for {
 		f()
+		// f is dead from here until the next job is received (the
+		// compiler's liveness), so what the job's closure holds (a
+		// connection, its TLS state) is not kept by a goroutine that only
+		// waits; TestWaitingLetsTheJobGo checks it.
 		idle.Lock()
 		if len(idle.ws) >= maxIdle {
 			idle.Unlock()

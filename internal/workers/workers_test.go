@@ -96,3 +96,29 @@ func BenchmarkDeepJob(b *testing.B) {
 		}
 	})
 }
+
+// TestWaitingLetsTheJobGo: what a finished job's closure held can be
+// collected while its goroutine waits for the next job.
+func TestWaitingLetsTheJobGo(t *testing.T) {
+	type conn struct{ buf [1 << 10]byte }
+	collected := make(chan struct{})
+	done := make(chan struct{})
+	func() {
+		c := &conn{}
+		runtime.AddCleanup(c, func(struct{}) { close(collected) }, struct{}{})
+		Go(func() { c.buf[0] = 1; close(done) })
+	}()
+	<-done
+	waitIdle(t, 1)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		runtime.GC()
+		select {
+		case <-collected:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the finished job's closure is still reachable 5 s later: a waiting goroutine holds it")
+		}
+	}
+}
