@@ -83,6 +83,25 @@ func TestIdleRegister(t *testing.T) {
 	}
 }
 
+// TestIdleKeepalives: with the server's idle timeout at 1.5 s and sessions
+// held for 3.5 s, sessions that send a whitespace keepalive every 400 ms
+// all answer the disco query at the end, and sessions that send nothing
+// are all found lost: the check at the end tells the two apart.
+func TestIdleKeepalives(t *testing.T) {
+	tg, _, _ := startServerWith(t, func(c *config.Config) {
+		c.Limits.IdleTimeout = config.Duration{Duration: 1500 * time.Millisecond}
+	})
+	const n = 6
+	r := IdleWith(context.Background(), tg, IdleOptions{Keepalive: 400 * time.Millisecond}, n, 3, 3500*time.Millisecond, 0, nil)
+	if r.Opened != n || r.Errors != 0 || r.Alive != n || r.Lost != 0 || r.KeepaliveErrors != 0 || r.Keepalives < 3*n {
+		t.Fatalf("with keepalives: %+v, want %d sessions alive after at least %d keepalives, none failed", r, n, 3*n)
+	}
+	r = IdleWith(context.Background(), tg, IdleOptions{}, n, 3, 3500*time.Millisecond, 0, nil)
+	if r.Opened != n || r.Keepalives != 0 || r.Alive != 0 || r.Lost != n {
+		t.Fatalf("without keepalives: %+v, want all %d sessions lost to the 1.5 s idle timeout", r, n)
+	}
+}
+
 // TestScenarios runs every scenario briefly: they must complete work with
 // no error, and read the server's CPU and memory when given a pid (here the
 // test process, which is the server).
@@ -101,7 +120,7 @@ func TestScenarios(t *testing.T) {
 		t.Fatalf("tlsraw: %+v %v", raw, err)
 	}
 	idle := Idle(ctx, tg, 20, 4, 10*time.Millisecond, pid, nil)
-	if idle.Opened != 20 || idle.Errors != 0 || idle.RSSBefore <= 0 || idle.RSSAfter <= 0 {
+	if idle.Opened != 20 || idle.Errors != 0 || idle.RSSBefore <= 0 || idle.RSSAfter <= 0 || idle.Alive != 20 || idle.Lost != 0 {
 		t.Fatalf("idle: %+v", idle)
 	}
 	m, err := Messages(ctx, tg, 2, 8, 2*time.Second, pid, func(int64, int64) {})

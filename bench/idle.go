@@ -16,6 +16,12 @@ type IdleResult struct {
 	RSSBefore      int64 // bytes; -1 without a pid
 	RSSAfter       int64
 	Elapsed        time.Duration
+	// Keepalives are the whitespace keepalives sent during the hold and
+	// how many of them failed; Alive the sessions that answered a disco
+	// query after the memory was read, Lost the ones that did not.
+	Keepalives, KeepaliveErrors int64
+	Alive, Lost                 int64
+	FirstLost                   string
 }
 
 // PerSession is the server memory each open session costs.
@@ -37,6 +43,10 @@ type IdleOptions struct {
 	// deliveries, which is not what an idle server costs.
 	Register bool
 	Prefix   string // "idle" when empty
+	// Keepalive, when set, has every session send a whitespace keepalive
+	// (RFC 6120 §4.6.1) this often during the hold, the sessions in turn
+	// so that the keepalives are spread evenly, as many clients do.
+	Keepalive time.Duration
 }
 
 // Idle opens n sessions (login, bind, initial presence), holds them while
@@ -98,10 +108,10 @@ func IdleWith(ctx context.Context, t Target, opt IdleOptions, n, concurrency int
 	close(stop)
 	res.Elapsed = time.Since(start)
 	// Let the server settle (initial presence, GC) before reading memory.
-	select {
-	case <-time.After(hold):
-	case <-ctx.Done():
-	}
+	holdCtx, cancel := context.WithTimeout(ctx, hold)
+	res.Keepalives, res.KeepaliveErrors = keepalives(holdCtx, clients, opt.Keepalive)
+	<-holdCtx.Done()
+	cancel()
 	if pid > 0 {
 		if v, err := procRSS(pid); err == nil {
 			res.RSSAfter = v
@@ -111,6 +121,7 @@ func IdleWith(ctx context.Context, t Target, opt IdleOptions, n, concurrency int
 	if v := firstErr.Load(); v != nil {
 		res.FirstError = fmt.Sprint(v)
 	}
+	res.Alive, res.Lost, res.FirstLost = stillAlive(ctx, t, clients, concurrency)
 	for _, cl := range clients {
 		if cl != nil {
 			cl.c.Close()
@@ -130,4 +141,73 @@ func tickProgress(stop chan struct{}, f func()) {
 			return
 		}
 	}
+}
+
+// keepalives sends each open session a single space every interval until
+// ctx ends, the sessions one after the other, evenly spread over the
+// interval (caught up every 10 ms, so that a slow write does not lower the
+// rate), and counts what it sent and what failed. No interval: none.
+func keepalives(ctx context.Context, clients []*client, interval time.Duration) (sent, failed int64) {
+	var open []*client
+	for _, cl := range clients {
+		if cl != nil {
+			open = append(open, cl)
+		}
+	}
+	if interval <= 0 || len(open) == 0 {
+		return 0, 0
+	}
+	step := min(max(interval/time.Duration(len(open)), time.Microsecond), 10*time.Millisecond)
+	tick := time.NewTicker(step)
+	defer tick.Stop()
+	start := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return sent, failed
+		case <-tick.C:
+		}
+		due := int64(time.Since(start) * time.Duration(len(open)) / interval)
+		for ; sent < due && ctx.Err() == nil; sent++ {
+			if open[sent%int64(len(open))].send(" ") != nil {
+				failed++
+			}
+		}
+	}
+}
+
+// stillAlive asks every open session for the server's disco#info and
+// counts the sessions that answered: a server that dropped a session while
+// it was idle (or sent whitespace) is found out here.
+func stillAlive(ctx context.Context, t Target, clients []*client, concurrency int) (alive, lost int64, first string) {
+	var next, na, nl atomic.Int64
+	var firstLost atomic.Value
+	query := "<iq type='get' id='alive' to='" + t.Domain + "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+	var wg sync.WaitGroup
+	for range max(concurrency, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(clients) {
+					return
+				}
+				if clients[i] == nil {
+					continue
+				}
+				if err := clients[i].exchange(query, "</iq>"); err != nil {
+					nl.Add(1)
+					firstLost.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				na.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if v := firstLost.Load(); v != nil {
+		first = fmt.Sprint(v)
+	}
+	return na.Load(), nl.Load(), first
 }

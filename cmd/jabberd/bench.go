@@ -30,7 +30,9 @@ const benchUsage = `usage: jabberd bench [flags] login|tlsraw|idle|messages
             accounts in turn (USER0…USERN-1, made first by in-band registration)
   idle      open -n sessions (login, bind, initial presence) and hold them; server RSS
             per session (give -pid of a freshly started server); with -register each
-            session has its own account (server: auth.in_band_registration = true)
+            session has its own account (server: auth.in_band_registration = true);
+            with -keepalive D each sends a whitespace keepalive every D while held; at the
+            end every session is asked for disco#info (exit 1 when one does not answer)
   tlsraw    the tlsraw reference alone (with -tlsraw-addr: against a server half already
             running, e.g. under valgrind: jabberd bench tlsraw-server prints its address
             and serves until its standard input closes)
@@ -116,6 +118,7 @@ type benchFlags struct {
 	setup                               *bool
 	dur, hold                           *time.Duration
 	register                            *bool
+	keepalive                           *time.Duration
 }
 
 func newBenchFlags(stderr io.Writer) (*flag.FlagSet, *benchFlags) {
@@ -137,6 +140,7 @@ func newBenchFlags(stderr io.Writer) (*flag.FlagSet, *benchFlags) {
 		window:     fs.Int("window", 64, "messages: messages in flight per pair"),
 		tlsVer:     fs.String("tls", "1.3", "TLS version for clients and the reference: 1.2 or 1.3"),
 		hold:       fs.Duration("hold", 2*time.Second, "idle: how long the sessions are held open before the server's memory is read (the server settles; a heap profile can be taken meanwhile)"),
+		keepalive:  fs.Duration("keepalive", 0, "idle: every session sends a whitespace keepalive this often during the hold, the sessions in turn (0: none)"),
 		register:   fs.Bool("register", false, "idle: one account per session, idle0…idleN-1 with -password, made by XEP-0077 in-band registration (the server needs auth.in_band_registration = true)"),
 		src:        fs.String("src", "", "comma-separated local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2: about 28 000 connections each)"),
 		curves:     fs.String("curves", "x25519", "key exchanges the clients offer and the tlsraw server accepts, comma-separated: x25519, x25519mlkem768, p256, p384 (the same for logins and the reference)"),
@@ -239,16 +243,24 @@ func (r benchRun) printResults(results ...bench.LoginResult) {
 // idle runs the idle scenario and prints the server's memory per session.
 func (r benchRun) idle() int {
 	f := r.f
-	res := bench.IdleWith(context.Background(), r.t, bench.IdleOptions{Register: *f.register}, *f.n, *f.conc, *f.hold, *f.pid, r.progress("idle"))
+	opt := bench.IdleOptions{Register: *f.register, Keepalive: *f.keepalive}
+	res := bench.IdleWith(context.Background(), r.t, opt, *f.n, *f.conc, *f.hold, *f.pid, r.progress("idle"))
 	fmt.Fprintln(r.stderr)
-	fmt.Fprintln(r.tw, "sessions\terrors\topen time\tRSS before\tRSS after\tper session")
+	fmt.Fprintln(r.tw, "sessions\terrors\topen time\tRSS before\tRSS after\tper session\tkeepalives (failed)\talive after")
 	per := "n/a (give -pid)"
 	if p := res.PerSession(); p >= 0 {
 		per = fmt.Sprintf("%.1f KiB", float64(p)/1024)
 	}
-	fmt.Fprintf(r.tw, "%d\t%d\t%v\t%s\t%s\t%s\n", res.Opened, res.Errors, res.Elapsed.Round(time.Millisecond), mib(res.RSSBefore), mib(res.RSSAfter), per)
+	fmt.Fprintf(r.tw, "%d\t%d\t%v\t%s\t%s\t%s\t%d (%d)\t%d\n", res.Opened, res.Errors, res.Elapsed.Round(time.Millisecond),
+		mib(res.RSSBefore), mib(res.RSSAfter), per, res.Keepalives, res.KeepaliveErrors, res.Alive)
 	if res.FirstError != "" {
 		fmt.Fprintf(r.tw, "first error\t%s\n", res.FirstError)
+	}
+	if res.FirstLost != "" {
+		fmt.Fprintf(r.tw, "first lost\t%s\n", res.FirstLost)
+	}
+	if res.Lost > 0 || res.KeepaliveErrors > 0 {
+		return 1
 	}
 	return 0
 }
