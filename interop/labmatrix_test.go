@@ -334,6 +334,7 @@ func TestLabMatrix(t *testing.T) {
 			if err != nil {
 				t.Fatalf("labrun.Run: %v", err)
 			}
+			results = rerunStopped(t, c, opt, results)
 			t.Logf("%s (%s): %d profiles in %v", c.name, version, len(results), time.Since(start).Round(time.Millisecond))
 			var got []string
 			for _, res := range results {
@@ -406,8 +407,7 @@ func checkCell(t *testing.T, c matrixClient, res labrun.Result, card *reportCard
 	if !ok || p == nil {
 		t.Fatalf("unknown profile %q", res.Profile)
 	}
-	out := clientOutput{exit: res.Client.ExitCode, timedOut: res.Client.TimedOut, startErr: res.Client.Error, text: res.Client.Output}
-	want, why := expect(p, c.observe(out), matrixDomain, matrixSlow, time.Now())
+	out, want, why := clientVerdict(c, p, res)
 	if dir := os.Getenv(matrixTranscriptsEnv); dir != "" {
 		keepClientOutput(t, filepath.Join(dir, c.name, res.Profile+".client.json"), c.name, res, out)
 	}
