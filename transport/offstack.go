@@ -8,13 +8,16 @@ import "jabberd/internal/workers"
 // does — the TLS handshake (key exchange, signature), SASL, PRECIS, the
 // account store — and happens a few times per connection: run on the
 // connection's own goroutine, it left every idle session with a 16 KiB stack
-// for the rest of its life. So negotiation runs on a helper goroutine of the
-// connection, started at the first call and ended once the session is
-// established (EndOffStack) or the connection ends: its stack is freed with
-// it, and the connection's goroutine keeps only what reading an established
-// session needs (8 KiB measured at 10 000 sessions, from 16). One helper for
-// the whole negotiation rather than a goroutine per call: a fresh goroutine
-// grows its stack from 2 KiB again every time, which cost 27 µs per login.
+// for the rest of its life. So negotiation runs on a helper of the
+// connection, a job on a kept goroutine (internal/workers) started at the
+// first call and ended once the session is established (EndOffStack) or the
+// connection ends: its goroutine, grown stack and all, then waits for the
+// next job (the next connection's negotiation), and the connection's
+// goroutine keeps only what reading an established session needs (8 KiB
+// measured at 10 000 sessions, from 16). One helper for the whole
+// negotiation rather than a job per call: each call would be a hand-over
+// between goroutines (and a goroutine made new grows its stack from 2 KiB
+// again, which cost 27 µs per login).
 type offStack struct {
 	calls chan func()
 	done  chan any // what the call panicked with, or nil
@@ -25,8 +28,8 @@ type offStack struct {
 // recover handles it. Only the connection's goroutine calls it.
 func (c *Conn) OffStack(f func()) { c.helper.run(f) }
 
-// EndOffStack ends the helper goroutine: negotiation is over (a later
-// OffStack starts a new one).
+// EndOffStack ends the helper's job: negotiation is over (a later OffStack
+// starts a new one).
 func (c *Conn) EndOffStack() { c.helper.stop() }
 
 func (o *offStack) run(f func()) {
