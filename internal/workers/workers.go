@@ -63,7 +63,8 @@ func work(f func()) {
 	}
 }
 
-// Idle is how many goroutines wait for a job (for tests and the status).
+// Idle is how many goroutines wait for a job (tests subtract it when they
+// count goroutines).
 func Idle() int {
 	idle.Lock()
 	defer idle.Unlock()
