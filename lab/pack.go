@@ -26,12 +26,13 @@ import (
 // (packdict.go).
 const minPack = 256
 
-// packLevel is deflate's level for chunks. compress/flate's BestSpeed
-// ignores a preset dictionary; with packDict a login's chunk takes about
-// the same time at this level as at 2, and no more than BestSpeed took
-// without one (BenchmarkQuietLogin; the data 181 bytes at 6, 197 at 2,
-// 853 with BestSpeed and no dictionary).
-const packLevel = 6
+// packLevel is deflate's level for chunks: the lowest that reads a preset
+// dictionary (compress/flate's BestSpeed ignores one). Every such level
+// clears a 512 KiB hash table and hashes the dictionary at each reset:
+// packing a login costs about 489 k instructions at 2, 576 k at 6, 347 k
+// with BestSpeed and no dictionary, for a chunk of 384 bytes at 2 and 366
+// at 6, both in the 384-byte size class (BENCHMARKS.md).
+const packLevel = 2
 
 // dict is packDict as bytes, for the deflaters and the inflaters.
 var dict = []byte(packDict)
