@@ -191,6 +191,7 @@ func (m *Machine) nonSASLLogin(el, q *etree.Element, name string) bool {
 func (m *Machine) bind(resource string) {
 	m.jid = m.auth.user + "@" + m.cfg.Domain + "/" + resource
 	m.facts |= Bound
+	m.tls = nil // only SASL reads it: a session lets its channel-binding state go
 	m.flush()
 	m.actions = append(m.actions, Action{Kind: Bind, JID: m.jid})
 }

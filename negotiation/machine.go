@@ -62,7 +62,7 @@ type Machine struct {
 	state    State
 	dialect  Dialect
 	facts    Facts
-	tls      *TLSInfo
+	tls      *TLSInfo // what SASL needs of TLS (channel binding, EXTERNAL); nil before TLS and once bound
 	streamID string
 	decls    stream.Decls // the namespaces the client's current header declared
 	sentOpen bool         // our header for the current stream is out
@@ -113,9 +113,6 @@ func (m *Machine) StreamID() string { return m.streamID }
 
 // JID returns the bound full JID, or "".
 func (m *Machine) JID() string { return m.jid }
-
-// TLS returns the established TLS layer, or nil.
-func (m *Machine) TLS() *TLSInfo { return m.tls }
 
 // Handle feeds one event to the machine and returns what the connection must
 // do, in order. The returned slice is valid until the next call.

@@ -135,5 +135,6 @@ func (m *Machine) onResumed(ev ResumeEvent) {
 	// The connection has written <resumed/> and what was unacknowledged.
 	m.jid = ev.JID
 	m.facts |= Bound
+	m.tls = nil // as at bind
 	m.smOn, m.smIn = true, ev.In
 }

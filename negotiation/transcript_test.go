@@ -345,6 +345,9 @@ func runTranscriptWith(t *testing.T, path string, setup labSetup) {
 		}
 	}
 	check(len(steps) + 1)
+	if m.Facts()&Bound != 0 && m.tls != nil {
+		t.Errorf("the bound session still holds its TLS state for SASL (%+v)", m.tls)
+	}
 	close(tk.req)
 }
 
