@@ -234,7 +234,6 @@ func (c *conn) startTLS() Event {
 	early := c.r.Rest()
 	c.r = nil // nothing may parse the plaintext stream again
 	f, err := c.core.StartTLS(c.srv.opt.TLS, early, "", c.choice.Upgrader())
-	c.core.EndOffStack() // the handshake is IRC's only deep call
 	if err != nil {
 		return TLSEvent{Err: err}
 	}

@@ -25,7 +25,6 @@ import (
 // returns false when the connection is over.
 func (c *conn) directTLS() bool {
 	f, err := c.core.StartTLS(c.srv.opt.TLS, nil, "", c.choice.Upgrader())
-	c.core.EndOffStack() // the handshake is IRC's only deep call
 	if err == nil {
 		c.m.StartSecure(tlsInfo(f))
 		return true

@@ -29,23 +29,7 @@ func (c *conn) run(ev negotiation.Event) bool {
 				c.choice.Username(negotiation.ClaimedUsername(e.Element, e.Space))
 			}
 		}
-		var actions []negotiation.Action
-		if !c.bound() {
-			// Negotiation runs off this goroutine's stack (see
-			// transport's offStack) until the session is bound; the
-			// stanzas of a bound session, the many, are handled here.
-			if c.handleOff == nil {
-				c.handleOff = c.handle
-			}
-			c.pending = ev
-			c.core.OffStack(c.handleOff)
-			actions, c.pending, c.handled = c.handled, nil, nil
-			if c.bound() {
-				c.core.EndOffStack()
-			}
-		} else {
-			actions = c.m.Handle(ev)
-		}
+		actions := c.m.Handle(ev)
 		ev = nil
 		for i, a := range actions {
 			next, ok := c.act(a, i+1 < len(actions) && actions[i+1].Kind == negotiation.Close)
@@ -59,10 +43,6 @@ func (c *conn) run(ev negotiation.Event) bool {
 	}
 	return true
 }
-
-// handle feeds the pending event to the machine (on the helper goroutine:
-// see run).
-func (c *conn) handle() { c.handled = c.m.Handle(c.pending) }
 
 // act performs one action; beforeClose marks the send that carries
 // </stream:stream>. It returns the event the action produced (the TLS

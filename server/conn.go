@@ -37,12 +37,6 @@ type conn struct {
 	csi      atomic.Pointer[csiState]  // XEP-0352, once the client said <inactive/>
 	deadline time.Time                 // end of the negotiation
 	inLast   int64                     // end of the last event observed
-
-	// The negotiation's events go to the machine through these (handle),
-	// not through a closure per event: it cost three allocations each.
-	handleOff func()
-	pending   negotiation.Event
-	handled   []negotiation.Action
 }
 
 // Serve speaks XMPP until the stream ends (transport.Driver).

@@ -5,9 +5,8 @@
 // hand-off (the bytes buffered past the request replayed into the
 // handshake, its deadline, a catcher for plaintext where the ClientHello
 // belongs), the TLS facts (the client certificate verified and mapped to
-// accounts), a helper goroutine that keeps negotiation off the
-// connection's stack, the bounded outbound queue, and the Observer the lab
-// watches through.
+// accounts), the bounded outbound queue, and the Observer the lab watches
+// through.
 //
 //	listener (package listener) ─▶ Conn (this package) ◀──▶ Driver (XMPP, IRC)
 //	                        socket, TLS, writes,      reader, pure machine,
@@ -104,9 +103,8 @@ type Conn struct {
 
 	stop atomic.Pointer[error] // why the server ends this connection
 
-	queue  outQueue
-	helper offStack
-	tap    *inTap // what the current reader read, for obs
+	queue outQueue
+	tap   *inTap // what the current reader read, for obs
 
 	endReason atomic.Pointer[string] // why the connection ended, for the observer
 
@@ -236,13 +234,12 @@ func (c *Conn) recoverPanic() {
 
 // ended runs as Serve ends, however it ends: close_notify and the queue
 // (finish), the driver leaves, the observer and the metrics are told, the
-// helper and the socket are closed.
+// socket is closed.
 func (c *Conn) ended() {
 	if c.done != nil {
 		defer c.done()
 	}
 	defer c.tcp.Close()
-	defer c.helper.stop()
 	if m := c.set.Metrics; m != nil {
 		// A closure: the dialect and phase are read as the connection has
 		// ended, after finish and the driver, not now.

@@ -43,8 +43,12 @@ func (f *Facts) ClientCert() string {
 // between its request and the handshake (XML whitespace). choose lets a lab
 // profile bend this one handshake (nil: the server's own configuration).
 //
-// The handshake runs on the helper goroutine (see offStack) under its
-// deadline. On success TLS is the transport from now on and the driver
+// The handshake runs on the connection's goroutine under its deadline. (It
+// once ran on a helper goroutine, to keep the deep stack it grows off the
+// connection's: a hand-over per event woke a second thread each time and
+// cost a login about a tenth of its CPU, and the stack is no longer kept —
+// a session parks without a goroutine after IdleGrace, and the collector
+// shrinks the stack of one that does not.) On success TLS is the transport from now on and the driver
 // starts a fresh reader on Source. On failure the connection is over; the
 // observer has been told what the client sent where its ClientHello
 // belonged, if that was not TLS.
@@ -62,9 +66,7 @@ func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose s
 	if c.obs != nil {
 		choose = noteServerName(choose, &sni)
 	}
-	var res *starttls.Result
-	var err error
-	c.OffStack(func() { res, err = up.UpgradeWith(c.set.Context, under, early, skip, choose) })
+	res, err := up.UpgradeWith(c.set.Context, under, early, skip, choose)
 	// The catcher stays under the TLS connection for its life: what it
 	// caught is let go now, or every session would keep its handshake.
 	first := caught.stop()
