@@ -45,13 +45,13 @@ func (f *Facts) ClientCert() string {
 //
 // The handshake runs on the connection's goroutine under its deadline. (It
 // once ran on a helper goroutine, to keep the deep stack it grows off the
-// connection's: a hand-over per event woke a second thread each time and
-// cost a login about a tenth of its CPU, and the stack is no longer kept —
-// a session parks without a goroutine after IdleGrace, and the collector
-// shrinks the stack of one that does not.) On success TLS is the transport from now on and the driver
-// starts a fresh reader on Source. On failure the connection is over; the
-// observer has been told what the client sent where its ClientHello
-// belonged, if that was not TLS.
+// connection's; each hand-over to the helper could wake a second thread,
+// and the stack is no longer kept anyway: a session parks without a
+// goroutine after IdleGrace, and the collector shrinks the stack of one
+// that does not.) On success TLS is the transport from now on and the
+// driver starts a fresh reader on Source. On failure the connection is
+// over; the observer has been told what the client sent where its
+// ClientHello belonged, if that was not TLS.
 func (c *Conn) StartTLS(up *starttls.Server, early []byte, skip string, choose starttls.Choose) (*Facts, error) {
 	c.tap = nil // nothing read so far may be observed as protocol input again
 	if c.obs != nil {
