@@ -124,8 +124,8 @@ func (c *Choice) Upgrader() func(*tls.ClientHelloInfo) (*tls.Config, error) {
 // chooseTLS: SNI may choose a profile that acts in the handshake or after
 // it (its first label names it, as in cert-expired.localhost); one that
 // acted before TLS is recorded as asked for too late. Else the profile in
-// force decides. It runs
-// inside the handshake, on the connection's goroutine.
+// force decides. It runs inside the handshake, on the connection's
+// goroutine.
 func (c *Choice) chooseTLS(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	if c.opt.ClientChoice {
 		switch p, ok := FromSNI(hello.ServerName); {
