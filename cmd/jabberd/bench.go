@@ -27,7 +27,9 @@ const benchUsage = `usage: jabberd bench [flags] login|tlsraw|idle|messages
             same concurrency, TLS version and -curves, its server half in a child process),
             the ratio login/tlsraw of the rates and the ratio of the server CPU per login
             to the server half's CPU per handshake; with -accounts N the logins go to N
-            accounts in turn (USER0…USERN-1, made first by in-band registration)
+            accounts in turn (USER0…USERN-1, made first by in-band registration); with
+            -rounds N both are measured N times, alternately, and the medians of the two
+            ratios printed with their ranges
   idle      open -n sessions (login, bind, initial presence) and hold them; server RSS
             per session (give -pid of a freshly started server); with -register each
             session has its own account (server: auth.in_band_registration = true);
@@ -114,7 +116,7 @@ type benchFlags struct {
 	flow, tlsVer, src, cpuProfile       *string
 	curves, tlsrawAddr                  *string
 	conc, pid, n, pairs, window         *int
-	accounts                            *int
+	accounts, rounds                    *int
 	setup                               *bool
 	dur, hold                           *time.Duration
 	register                            *bool
@@ -145,6 +147,7 @@ func newBenchFlags(stderr io.Writer) (*flag.FlagSet, *benchFlags) {
 		src:        fs.String("src", "", "comma-separated local addresses to connect from, in turn (e.g. 127.0.0.1,127.0.0.2: about 28 000 connections each)"),
 		curves:     fs.String("curves", "x25519", "key exchanges the clients offer and the tlsraw server accepts, comma-separated: x25519, x25519mlkem768, p256, p384 (the same for logins and the reference)"),
 		accounts:   fs.Int("accounts", 0, "login: spread the logins over this many accounts, -user followed by 0…N-1 with -password, made (or found taken) by in-band registration before measuring; 0: every login is -user"),
+		rounds:     fs.Int("rounds", 1, "login: measure the logins and the tlsraw reference this many times, alternately, and print each round and the medians of the two ratios (one run's ratio moves by several per cent on a shared machine)"),
 		setup:      fs.Bool("setup", true, "login with -accounts: make the accounts and log each in once before measuring; false when they exist and the server has seen them (a second run against the same server)"),
 		tlsrawAddr: fs.String("tlsraw-addr", "", "the tlsraw reference's server half already running at this address (`jabberd bench tlsraw-server` prints it, e.g. under valgrind), instead of a child process; its CPU is then not read"),
 		cpuProfile: fs.String("cpuprofile", "", "write the bench client's own CPU profile to this file (to see what the load generator costs)"),
@@ -212,22 +215,28 @@ func (r benchRun) login() int {
 			return 1
 		}
 	}
-	login := bench.Login(ctx, r.t, *f.flow, *f.conc, *f.dur, *f.pid, r.progress("login "+*f.flow))
-	fmt.Fprintln(r.stderr)
-	raw, err := r.runReference()
-	if err != nil {
-		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
-		return 1
+	var rounds loginRounds
+	for i := range max(*f.rounds, 1) {
+		login := bench.Login(ctx, r.t, *f.flow, *f.conc, *f.dur, *f.pid, r.progress("login "+*f.flow))
+		fmt.Fprintln(r.stderr)
+		raw, err := r.runReference()
+		if err != nil {
+			fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
+			return 1
+		}
+		if *f.rounds > 1 {
+			login.Name = fmt.Sprintf("%s #%d", login.Name, i+1)
+			raw.Name = fmt.Sprintf("%s #%d", raw.Name, i+1)
+		}
+		r.printResults(login, raw)
+		rounds.add(login, raw)
+		rounds.printRound(r.tw, len(rounds.rate)-1)
+		if login.FirstError != "" {
+			fmt.Fprintf(r.tw, "first login error\t%s\n", login.FirstError)
+		}
 	}
-	r.printResults(login, raw)
-	if raw.Rate() > 0 {
-		fmt.Fprintf(r.tw, "ratio login/tlsraw\t%.2f\t\t\t\t\t\n", login.Rate()/raw.Rate())
-	}
-	if l, h := login.CPUPer(), raw.CPUPer(); l > 0 && h > 0 {
-		fmt.Fprintf(r.tw, "CPU login/server half\t%.2f\t\t\t\t\t\n", float64(l)/float64(h))
-	}
-	if login.FirstError != "" {
-		fmt.Fprintf(r.tw, "first login error\t%s\n", login.FirstError)
+	if *f.rounds > 1 {
+		rounds.printMedians(r.tw)
 	}
 	return 0
 }
