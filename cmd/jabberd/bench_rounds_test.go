@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
-	"net"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"testing"
 
-	"jabberd/bench"
 	"jabberd/certs"
 	"jabberd/config"
 	"jabberd/internal/testserver"
@@ -30,14 +28,9 @@ func TestBenchLoginRounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go bench.ServeTLSRaw(l, &tls.Config{Certificates: []tls.Certificate{cert}, CurvePreferences: []tls.CurveID{tls.X25519}})
+	ref := serveTLSRawRef(t, cert)
 	run := func(extra ...string) string {
-		args := append([]string{"-addr", s.Addr(), "-state", s.StateDir(), "-tlsraw-addr", l.Addr().String(), "-c", "2", "-d", "200ms"}, extra...)
+		args := append([]string{"-addr", s.Addr(), "-state", s.StateDir(), "-tlsraw-addr", ref, "-c", "2", "-d", "200ms"}, extra...)
 		var out, errOut bytes.Buffer
 		if code := runBench(append(args, "login"), &out, &errOut); code != 0 {
 			t.Fatalf("%v: exit %d, stderr %q", extra, code, errOut.String())

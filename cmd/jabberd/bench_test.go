@@ -22,19 +22,13 @@ func TestBenchTLSRawAddr(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go bench.ServeTLSRaw(l, &tls.Config{Certificates: []tls.Certificate{st.Server.TLSCertificate()},
-		CurvePreferences: []tls.CurveID{tls.X25519}})
+	addr := serveTLSRawRef(t, st.Server.TLSCertificate())
 	for _, c := range []struct {
 		curves string
 		ok     bool
 	}{{"x25519", true}, {"p256", false}} {
 		var out, errOut bytes.Buffer
-		code := runBench([]string{"-state", dir, "-tlsraw-addr", l.Addr().String(), "-curves", c.curves, "-c", "2", "-d", "300ms", "tlsraw"}, &out, &errOut)
+		code := runBench([]string{"-state", dir, "-tlsraw-addr", addr, "-curves", c.curves, "-c", "2", "-d", "300ms", "tlsraw"}, &out, &errOut)
 		m := regexp.MustCompile(`(?m)^tlsraw\s+(\d+)\s+(\d+)`).FindStringSubmatch(out.String())
 		if code != 0 || m == nil {
 			t.Fatalf("-curves %s: exit %d, output %q, stderr %q", c.curves, code, out.String(), errOut.String())
@@ -49,4 +43,17 @@ func TestBenchTLSRawAddr(t *testing.T) {
 	if code := runBench([]string{"-state", dir, "-curves", "x448", "tlsraw"}, &bytes.Buffer{}, &errOut); code != 2 || !bytes.Contains(errOut.Bytes(), []byte("unknown key exchange")) {
 		t.Errorf("-curves x448: exit %d, %q", code, errOut.String())
 	}
+}
+
+// serveTLSRawRef runs the tlsraw reference's server half in-process with
+// cert, accepting X25519 only as the bench's default -curves offers, until
+// the test ends, and returns its address.
+func serveTLSRawRef(t *testing.T, cert tls.Certificate) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go bench.ServeTLSRaw(l, &tls.Config{Certificates: []tls.Certificate{cert}, CurvePreferences: []tls.CurveID{tls.X25519}})
+	return l.Addr().String()
 }
