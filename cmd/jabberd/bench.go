@@ -230,7 +230,7 @@ func (r benchRun) login() int {
 		}
 		r.printResults(login, raw)
 		rounds.add(login, raw)
-		rounds.printRound(r.tw, len(rounds.rate)-1)
+		rounds.printRound(r.tw, i)
 		if login.FirstError != "" {
 			fmt.Fprintf(r.tw, "first login error\t%s\n", login.FirstError)
 		}
