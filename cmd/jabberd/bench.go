@@ -28,8 +28,12 @@ const benchUsage = `usage: jabberd bench [flags] login|tlsraw|idle|messages
             the ratio login/tlsraw of the rates and the ratio of the server CPU per login
             to the server half's CPU per handshake; with -accounts N the logins go to N
             accounts in turn (USER0…USERN-1, made first by in-band registration); with
-            -rounds N both are measured N times, alternately, and the medians of the two
-            ratios printed with their ranges
+            -rounds N both are measured N times, alternately, and the medians of the
+            ratios printed with their ranges; with -floor each round also logs in to the
+            floor reference (the least a Go server does for the same logins: the same
+            round trips, handshake and close, no XML parser, accounts, transcript or log;
+            its server half in a child process) and prints CPU login/floor (what jabberd's
+            own code costs) and CPU floor/server half (what the round trips cost)
   idle      open -n sessions (login, bind, initial presence) and hold them; server RSS
             per session (give -pid of a freshly started server); with -register each
             session has its own account (server: auth.in_band_registration = true);
@@ -37,7 +41,8 @@ const benchUsage = `usage: jabberd bench [flags] login|tlsraw|idle|messages
             end every session is asked for disco#info (exit 1 when one does not answer)
   tlsraw    the tlsraw reference alone (with -tlsraw-addr: against a server half already
             running, e.g. under valgrind: jabberd bench tlsraw-server prints its address
-            and serves until its standard input closes)
+            and serves until its standard input closes; jabberd bench floor-server
+            likewise for -floor-addr, reading the password as its first line of input)
   messages  -pairs sender/receiver pairs streaming chat messages with -window in flight,
             plus a ping-pong pair for the round trip under load
 
@@ -84,8 +89,11 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	defer tw.Flush()
 	r := benchRun{f: f, t: t, ver: ver, tw: tw, stderr: stderr}
-	if fs.Arg(0) == tlsrawServerScenario {
+	switch fs.Arg(0) {
+	case tlsrawServerScenario:
 		return r.serveTLSRaw(os.Stdin, stdout)
+	case floorServerScenario:
+		return r.serveFloor(os.Stdin, stdout)
 	}
 	if clientTLS.RootCAs, err = loadRoots(filepath.Join(*f.state, certs.CACertFile)); err != nil {
 		fmt.Fprintf(stderr, "jabberd bench: %v\n", err)
@@ -114,10 +122,10 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 type benchFlags struct {
 	addr, domain, state, user, password *string
 	flow, tlsVer, src, cpuProfile       *string
-	curves, tlsrawAddr                  *string
+	curves, tlsrawAddr, floorAddr       *string
 	conc, pid, n, pairs, window         *int
 	accounts, rounds                    *int
-	setup                               *bool
+	setup, floor                        *bool
 	dur, hold                           *time.Duration
 	register                            *bool
 	keepalive                           *time.Duration
@@ -149,6 +157,8 @@ func newBenchFlags(stderr io.Writer) (*flag.FlagSet, *benchFlags) {
 		accounts:   fs.Int("accounts", 0, "login: spread the logins over this many accounts, -user followed by 0…N-1 with -password, made (or found taken) by in-band registration before measuring; 0: every login is -user"),
 		rounds:     fs.Int("rounds", 1, "login: measure the logins and the tlsraw reference this many times, alternately, and print each round and the medians of the two ratios (one run's ratio moves by several per cent on a shared machine)"),
 		setup:      fs.Bool("setup", true, "login with -accounts: make the accounts and log each in once before measuring; false when they exist and the server has seen them (a second run against the same server)"),
+		floor:      fs.Bool("floor", false, "login: in each round also measure the floor reference (the least a Go server does for the same logins: the same round trips, handshake and close, no XML parser, accounts, transcript or log; its server half in a child process) and print the CPU ratios login/floor and floor/server half"),
+		floorAddr:  fs.String("floor-addr", "", "login: the floor reference's server half already running at this address (`jabberd bench floor-server` prints it; the password is the first line of its input), instead of a child process; implies -floor; its CPU is then not read"),
 		tlsrawAddr: fs.String("tlsraw-addr", "", "the tlsraw reference's server half already running at this address (`jabberd bench tlsraw-server` prints it, e.g. under valgrind), instead of a child process; its CPU is then not read"),
 		cpuProfile: fs.String("cpuprofile", "", "write the bench client's own CPU profile to this file (to see what the load generator costs)"),
 	}
@@ -203,8 +213,9 @@ func (r benchRun) progress(label string) func(done, errs int64) {
 	}
 }
 
-// login runs the login scenario and then the tlsraw reference, whose
-// server half runs in a child process, and prints both with their ratios.
+// login runs the login scenario and then the tlsraw reference (and with
+// -floor the floor reference), whose server halves run in child
+// processes, and prints them with their ratios.
 func (r benchRun) login() int {
 	ctx, f := context.Background(), r.f
 	if r.t.Accounts > 0 && *f.setup {
@@ -215,7 +226,7 @@ func (r benchRun) login() int {
 			return 1
 		}
 	}
-	var rounds loginRounds
+	rounds := newLoginRounds()
 	for i := range max(*f.rounds, 1) {
 		login := bench.Login(ctx, r.t, *f.flow, *f.conc, *f.dur, *f.pid, r.progress("login "+*f.flow))
 		fmt.Fprintln(r.stderr)
@@ -224,15 +235,28 @@ func (r benchRun) login() int {
 			fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
 			return 1
 		}
-		if *f.rounds > 1 {
-			login.Name = fmt.Sprintf("%s #%d", login.Name, i+1)
-			raw.Name = fmt.Sprintf("%s #%d", raw.Name, i+1)
+		results := []bench.LoginResult{login, raw}
+		if *f.floor || *f.floorAddr != "" {
+			floor, err := r.runFloor()
+			if err != nil {
+				fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
+				return 1
+			}
+			results = append(results, floor)
 		}
-		r.printResults(login, raw)
-		rounds.add(login, raw)
+		if *f.rounds > 1 {
+			for j := range results {
+				results[j].Name = fmt.Sprintf("%s #%d", results[j].Name, i+1)
+			}
+		}
+		r.printResults(results...)
+		rounds.add(results)
 		rounds.printRound(r.tw, i)
 		if login.FirstError != "" {
 			fmt.Fprintf(r.tw, "first login error\t%s\n", login.FirstError)
+		}
+		if len(results) > 2 && results[2].FirstError != "" {
+			fmt.Fprintf(r.tw, "first floor error\t%s\n", results[2].FirstError)
 		}
 	}
 	if *f.rounds > 1 {

@@ -8,50 +8,84 @@ import (
 	"jabberd/bench"
 )
 
-// loginRounds are the two ratios of each round of `jabberd bench login`
+// loginRounds are the ratios of each round of `jabberd bench login`
 // (-rounds): a login's CPU against the reference's moves by several per
 // cent between runs of the same binaries on a shared machine, more than
 // many a change moves it, so a verdict against a goal wants the median
-// of several rounds, the login and its reference measured alternately.
+// of several rounds, the login and its references measured alternately.
 type loginRounds struct {
-	rate, cpu []float64 // login/tlsraw rates; CPU per login / server half (0: not read)
+	// series in the order they are printed; a ratio not measured in a
+	// round (no -pid, no -floor) is 0 and not printed.
+	series []ratioSeries
 }
 
-// add notes one round's ratios.
-func (lr *loginRounds) add(login, raw bench.LoginResult) {
-	rate, cpu := 0.0, 0.0
+// ratioSeries is one ratio over the rounds.
+type ratioSeries struct {
+	label string
+	xs    []float64
+}
+
+// The ratios, by their index in series.
+const (
+	rateRatio      = iota // login/tlsraw rates
+	cpuRatio              // CPU per login / the tlsraw server half's per handshake
+	floorRatio            // CPU per login / the floor's per login
+	floorHalfRatio        // the floor's CPU per login / the server half's
+)
+
+func newLoginRounds() *loginRounds {
+	return &loginRounds{series: []ratioSeries{
+		{label: "ratio login/tlsraw"}, {label: "CPU login/server half"},
+		{label: "CPU login/floor"}, {label: "CPU floor/server half"},
+	}}
+}
+
+// add notes one round's ratios from its results: the logins, the
+// tlsraw reference and, with -floor, the floor reference.
+func (lr *loginRounds) add(results []bench.LoginResult) {
+	xs := make([]float64, len(lr.series))
+	login, raw := results[0], results[1]
 	if raw.Rate() > 0 {
-		rate = login.Rate() / raw.Rate()
+		xs[rateRatio] = login.Rate() / raw.Rate()
 	}
-	if l, h := login.CPUPer(), raw.CPUPer(); l > 0 && h > 0 {
-		cpu = float64(l) / float64(h)
+	xs[cpuRatio] = cpuRatioOf(login, raw)
+	if len(results) > 2 {
+		floor := results[2]
+		xs[floorRatio], xs[floorHalfRatio] = cpuRatioOf(login, floor), cpuRatioOf(floor, raw)
 	}
-	lr.rate, lr.cpu = append(lr.rate, rate), append(lr.cpu, cpu)
+	for i, x := range xs {
+		lr.series[i].xs = append(lr.series[i].xs, x)
+	}
+}
+
+// cpuRatioOf is a's server CPU per operation over b's; 0 when either was
+// not read.
+func cpuRatioOf(a, b bench.LoginResult) float64 {
+	if x, y := a.CPUPer(), b.CPUPer(); x > 0 && y > 0 {
+		return float64(x) / float64(y)
+	}
+	return 0
 }
 
 // printRound writes round i's ratios, those that were measured.
 func (lr *loginRounds) printRound(w io.Writer, i int) {
-	if lr.rate[i] > 0 {
-		fmt.Fprintf(w, "ratio login/tlsraw\t%.2f\t\t\t\t\t\n", lr.rate[i])
-	}
-	if lr.cpu[i] > 0 {
-		fmt.Fprintf(w, "CPU login/server half\t%.2f\t\t\t\t\t\n", lr.cpu[i])
+	for _, s := range lr.series {
+		if s.xs[i] > 0 {
+			fmt.Fprintf(w, "%s\t%.2f\t\t\t\t\t\n", s.label, s.xs[i])
+		}
 	}
 }
 
 // printMedians writes the median of each ratio over the rounds, with its
 // range.
 func (lr *loginRounds) printMedians(w io.Writer) {
-	for _, r := range []struct {
-		label string
-		xs    []float64
-	}{{"median ratio login/tlsraw", lr.rate}, {"median CPU login/server half", lr.cpu}} {
-		xs := slices.DeleteFunc(slices.Clone(r.xs), func(x float64) bool { return x <= 0 })
+	for _, s := range lr.series {
+		xs := slices.DeleteFunc(slices.Clone(s.xs), func(x float64) bool { return x <= 0 })
 		if len(xs) == 0 {
 			continue
 		}
 		slices.Sort(xs)
-		fmt.Fprintf(w, "%s\t%.2f\t(%d rounds, %.2f–%.2f)\t\t\t\t\n", r.label, median(xs), len(xs), xs[0], xs[len(xs)-1])
+		fmt.Fprintf(w, "median %s\t%.2f\t(%d rounds, %.2f–%.2f)\t\t\t\t\n", s.label, median(xs), len(xs), xs[0], xs[len(xs)-1])
 	}
 }
 

@@ -57,3 +57,16 @@ func serveTLSRawRef(t *testing.T, cert tls.Certificate) string {
 	go bench.ServeTLSRaw(l, &tls.Config{Certificates: []tls.Certificate{cert}, CurvePreferences: []tls.CurveID{tls.X25519}})
 	return l.Addr().String()
 }
+
+// serveFloorRef runs the floor reference's server half in-process with
+// cert and the password bench-pw until the test ends, and returns its
+// address.
+func serveFloorRef(t *testing.T, cert tls.Certificate) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go bench.ServeFloor(l, &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert}, "bench-pw")
+	return l.Addr().String()
+}

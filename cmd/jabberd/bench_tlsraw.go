@@ -17,7 +17,7 @@ import (
 )
 
 // tlsrawServerScenario is the hidden scenario a child process runs: the
-// server half of the tlsraw reference (see startTLSRawServer).
+// server half of the tlsraw reference (see startReferenceServer).
 const tlsrawServerScenario = "tlsraw-server"
 
 // parseCurves turns -curves into the key exchanges offered and accepted.
@@ -50,21 +50,26 @@ func (r benchRun) rawServerTLS() (*tls.Config, error) {
 		CurvePreferences: r.t.TLS.CurvePreferences}, nil
 }
 
-// serveTLSRaw is the child's side: it listens on a loopback port, writes
-// the address as one line to stdout and serves handshakes until its stdin
-// closes (the parent ended or died).
+// serveTLSRaw is the tlsraw child's side (see serveReference).
 func (r benchRun) serveTLSRaw(stdin io.Reader, stdout io.Writer) int {
 	cfg, err := r.rawServerTLS()
 	if err != nil {
 		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
 		return 1
 	}
+	return r.serveReference(stdin, stdout, func(l net.Listener) { bench.ServeTLSRaw(l, cfg) })
+}
+
+// serveReference is a reference child's side: it listens on a loopback
+// port, writes the address as one line to stdout and serves until its
+// stdin closes (the parent ended or died).
+func (r benchRun) serveReference(stdin io.Reader, stdout io.Writer, serve func(net.Listener)) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
 		return 1
 	}
-	go bench.ServeTLSRaw(l, cfg)
+	go serve(l)
 	fmt.Fprintln(stdout, l.Addr().String())
 	_, _ = io.Copy(io.Discard, stdin)
 	l.Close()
@@ -76,7 +81,7 @@ func (r benchRun) serveTLSRaw(stdin io.Reader, stdout io.Writer) int {
 func (r benchRun) runReference() (bench.LoginResult, error) {
 	addr, pid, stop := *r.f.tlsrawAddr, 0, func() {}
 	if addr == "" {
-		child, err := r.startTLSRawServer()
+		child, err := r.startReferenceServer(tlsrawServerScenario)
 		if err != nil {
 			return bench.LoginResult{}, err
 		}
@@ -99,22 +104,25 @@ func (r benchRun) reference() int {
 	return 0
 }
 
-// tlsrawChild is the reference's server half running in a child process:
-// its address, its pid (whose CPU is the server half's) and how to stop it.
-type tlsrawChild struct {
+// referenceChild is a reference's server half running in a child
+// process: its address, its pid (whose CPU is the server half's) and how
+// to stop it.
+type referenceChild struct {
 	addr string
 	pid  int
 	stop func()
 }
 
-// startTLSRawServer starts this binary again as the tlsraw server, with
-// the same state directory, TLS version and curves.
-func (r benchRun) startTLSRawServer() (*tlsrawChild, error) {
+// startReferenceServer starts this binary again as a reference's server
+// (scenario tlsraw-server or floor-server), with the same state
+// directory, TLS version and curves (and for the floor the password, as
+// the first line of its stdin).
+func (r benchRun) startReferenceServer(scenario string) (*referenceChild, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "bench", "-state", *r.f.state, "-tls", *r.f.tlsVer, "-curves", *r.f.curves, tlsrawServerScenario)
+	cmd := exec.Command(exe, "bench", "-state", *r.f.state, "-tls", *r.f.tlsVer, "-curves", *r.f.curves, scenario)
 	cmd.Stderr = r.stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -127,12 +135,15 @@ func (r benchRun) startTLSRawServer() (*tlsrawChild, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	if scenario == floorServerScenario {
+		_, _ = io.WriteString(in, *r.f.password+"\n") // off the command line, which any user can read
+	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		in.Close()
 		_ = cmd.Wait()
-		return nil, fmt.Errorf("the tlsraw server did not start")
+		return nil, fmt.Errorf("the %s did not start", scenario)
 	}
-	return &tlsrawChild{addr: strings.TrimSpace(line), pid: cmd.Process.Pid,
+	return &referenceChild{addr: strings.TrimSpace(line), pid: cmd.Process.Pid,
 		stop: func() { in.Close(); _ = cmd.Wait() }}, nil
 }
