@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"jabberd/internal/workers"
 )
 
 // ServeFloor is the server half of the floor reference: the least a Go
@@ -18,23 +20,25 @@ import (
 // answer and close_notify, a half-close, what the client still sends
 // drained), and nothing of a server's own: it reads raw bytes up to the
 // answer's marker instead of parsing XML, checks PLAIN against the one
-// password, keeps no session, no transcript and no log. So a login's CPU
-// over the floor's is what jabberd's own code costs, and the floor's over
-// the tlsraw reference's server half is what the protocol's round trips
-// cost in Go on the machine. It returns when l is closed.
+// password, keeps no session, no transcript and no log. Its connections
+// run on kept goroutines (internal/workers), as jabberd's do, so that
+// neither pays a fresh goroutine's stack growth. So a login's CPU over
+// the floor's is what jabberd's own code costs, and the floor's over the
+// tlsraw reference's server half is what the protocol's round trips cost
+// in Go on the machine. It returns when l is closed.
 func ServeFloor(l net.Listener, cfg *tls.Config, password string) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			return
 		}
-		go func() {
+		workers.Go(func() {
 			defer c.Close()
 			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 			if floorLogin(c, cfg, password) == nil {
 				floorLinger(c)
 			}
-		}()
+		})
 	}
 }
 
