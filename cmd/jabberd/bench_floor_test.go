@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +75,35 @@ func TestLoginRoundsFloorRatios(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), "CPU login/floor"); n != 2 {
 		t.Errorf("CPU login/floor printed %d times, want 2 (round 1 and its median):\n%s", n, out.String())
+	}
+}
+
+// TestBenchFloorChild: the built binary's `bench -floor` starts the floor's
+// server half as a child process of its own (the password on its stdin),
+// logs in to it after the logins and the tlsraw reference, and with -pid
+// prints both CPU ratios of the round.
+func TestBenchFloorChild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	s := startServer(t, "-user", "bench:bench-pw")
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "bench", "-addr", s.addr, "-state", s.state, "-pid", strconv.Itoa(s.cmd.Process.Pid),
+		"-c", "2", "-d", "400ms", "-floor", "login")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !regexp.MustCompile(`(?m)^floor rfc6120\s+[1-9]\d*\s+0\s`).Match(out) {
+		t.Errorf("no floor row with logins and no errors:\n%s", out)
+	}
+	for _, ratio := range []string{"CPU login/floor", "CPU floor/server half"} {
+		m := regexp.MustCompile(`(?m)^` + ratio + `\s+([0-9.]+)`).FindSubmatch(out)
+		if m == nil || string(m[1]) == "0.00" {
+			t.Errorf("no %s in:\n%s", ratio, out)
+		}
 	}
 }

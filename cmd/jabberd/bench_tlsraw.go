@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"jabberd/bench"
 	"jabberd/certs"
@@ -113,6 +114,9 @@ type referenceChild struct {
 	stop func()
 }
 
+// referenceStartTimeout bounds the wait for a reference child's address.
+const referenceStartTimeout = 10 * time.Second
+
 // startReferenceServer starts this binary again as a reference's server
 // (scenario tlsraw-server or floor-server), with the same state
 // directory, TLS version and curves (and for the floor the password, as
@@ -138,12 +142,22 @@ func (r benchRun) startReferenceServer(scenario string) (*referenceChild, error)
 	if scenario == floorServerScenario {
 		_, _ = io.WriteString(in, *r.f.password+"\n") // off the command line, which any user can read
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
+	addr := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		addr <- strings.TrimSpace(line)
+	}()
+	var line string
+	select {
+	case line = <-addr:
+	case <-time.After(referenceStartTimeout):
+		_ = cmd.Process.Kill()
+	}
+	if line == "" {
 		in.Close()
 		_ = cmd.Wait()
 		return nil, fmt.Errorf("the %s did not start", scenario)
 	}
-	return &referenceChild{addr: strings.TrimSpace(line), pid: cmd.Process.Pid,
+	return &referenceChild{addr: line, pid: cmd.Process.Pid,
 		stop: func() { in.Close(); _ = cmd.Wait() }}, nil
 }
