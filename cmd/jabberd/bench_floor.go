@@ -40,19 +40,11 @@ func (r benchRun) serveFloor(stdin io.Reader, stdout io.Writer) int {
 // -floor-addr, or against a child process started for it (whose CPU is
 // then read).
 func (r benchRun) runFloor() (bench.LoginResult, error) {
-	addr, pid, stop := *r.f.floorAddr, 0, func() {}
-	if addr == "" {
-		child, err := r.startReferenceServer(floorServerScenario)
-		if err != nil {
-			return bench.LoginResult{}, err
-		}
-		addr, pid, stop = child.addr, child.pid, child.stop
-	}
-	t := r.t
-	t.Addr, t.SourceIPs = addr, nil
-	res := bench.Login(context.Background(), t, *r.f.flow, *r.f.conc, *r.f.dur, pid, r.progress("floor "+*r.f.flow))
-	stop()
-	fmt.Fprintln(r.stderr)
+	res, err := r.againstReference(*r.f.floorAddr, floorServerScenario, func(addr string, pid int) bench.LoginResult {
+		t := r.t
+		t.Addr, t.SourceIPs = addr, nil
+		return bench.Login(context.Background(), t, *r.f.flow, *r.f.conc, *r.f.dur, pid, r.progress("floor "+*r.f.flow))
+	})
 	res.Name = "floor " + *r.f.flow
-	return res, nil
+	return res, err
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"crypto/tls"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,23 +11,13 @@ import (
 	"time"
 
 	"jabberd/bench"
-	"jabberd/certs"
-	"jabberd/config"
-	"jabberd/internal/testserver"
 )
 
 // TestBenchLoginFloor: with -floor-addr every round also logs in to the
 // floor reference in the same flow and prints its row, numbered with the
 // round; the CPU ratios need -pid and the floor's own CPU, so none here.
 func TestBenchLoginFloor(t *testing.T) {
-	s := testserver.Start(t, testserver.Options{Configure: func(cfg *config.Config) {
-		cfg.Users = []config.User{{Name: "bench", Password: "bench-pw"}}
-		cfg.Log.Level = "warn"
-	}})
-	cert, err := tls.LoadX509KeyPair(filepath.Join(s.StateDir(), certs.ServerCertFile), filepath.Join(s.StateDir(), certs.ServerKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, cert := startBenchServer(t)
 	ref, floor := serveTLSRawRef(t, cert), serveFloorRef(t, cert)
 	for _, flow := range []string{"rfc6120", "legacy"} {
 		args := []string{"-addr", s.Addr(), "-state", s.StateDir(), "-tlsraw-addr", ref, "-floor-addr", floor,

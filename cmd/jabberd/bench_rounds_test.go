@@ -2,17 +2,11 @@ package main
 
 import (
 	"bytes"
-	"crypto/tls"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"testing"
-
-	"jabberd/certs"
-	"jabberd/config"
-	"jabberd/internal/testserver"
 )
 
 // TestBenchLoginRounds: `jabberd bench -rounds 3 login` measures the
@@ -20,14 +14,7 @@ import (
 // number with its ratio, and ends with the median of the printed ratios
 // and their range; without -rounds, one unnumbered round and no median.
 func TestBenchLoginRounds(t *testing.T) {
-	s := testserver.Start(t, testserver.Options{Configure: func(cfg *config.Config) {
-		cfg.Users = []config.User{{Name: "bench", Password: "bench-pw"}}
-		cfg.Log.Level = "warn"
-	}})
-	cert, err := tls.LoadX509KeyPair(filepath.Join(s.StateDir(), certs.ServerCertFile), filepath.Join(s.StateDir(), certs.ServerKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, cert := startBenchServer(t)
 	ref := serveTLSRawRef(t, cert)
 	run := func(extra ...string) string {
 		args := append([]string{"-addr", s.Addr(), "-state", s.StateDir(), "-tlsraw-addr", ref, "-c", "2", "-d", "200ms"}, extra...)

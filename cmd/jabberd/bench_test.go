@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"crypto/tls"
 	"net"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
 
 	"jabberd/bench"
 	"jabberd/certs"
+	"jabberd/config"
+	"jabberd/internal/testserver"
 )
 
 // TestBenchTLSRawAddr: `jabberd bench -tlsraw-addr ADDR tlsraw` drives a
@@ -69,4 +72,19 @@ func serveFloorRef(t *testing.T, cert tls.Certificate) string {
 	t.Cleanup(func() { l.Close() })
 	go bench.ServeFloor(l, &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert}, "bench-pw")
 	return l.Addr().String()
+}
+
+// startBenchServer runs an in-process jabberd with the account
+// bench/bench-pw, logging warnings only, and returns it with its server
+// certificate (for the references' server halves).
+func startBenchServer(t *testing.T) (*testserver.Server, tls.Certificate) {
+	s := testserver.Start(t, testserver.Options{Configure: func(cfg *config.Config) {
+		cfg.Users = []config.User{{Name: "bench", Password: "bench-pw"}}
+		cfg.Log.Level = "warn"
+	}})
+	cert, err := tls.LoadX509KeyPair(filepath.Join(s.StateDir(), certs.ServerCertFile), filepath.Join(s.StateDir(), certs.ServerKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, cert
 }

@@ -80,18 +80,27 @@ func (r benchRun) serveReference(stdin io.Reader, stdout io.Writer, serve func(n
 // runReference runs the tlsraw reference's clients against -tlsraw-addr,
 // or against a child process started for it (whose CPU is then read).
 func (r benchRun) runReference() (bench.LoginResult, error) {
-	addr, pid, stop := *r.f.tlsrawAddr, 0, func() {}
+	return r.againstReference(*r.f.tlsrawAddr, tlsrawServerScenario, func(addr string, pid int) bench.LoginResult {
+		return bench.TLSRawClients(context.Background(), addr, r.t.TLS, *r.f.conc, *r.f.dur, pid, r.progress("tlsraw"))
+	})
+}
+
+// againstReference runs measure against a reference's server half: the
+// one at addr when given (its pid unknown: 0), else a child process
+// running scenario, stopped after.
+func (r benchRun) againstReference(addr, scenario string, measure func(addr string, pid int) bench.LoginResult) (bench.LoginResult, error) {
+	pid, stop := 0, func() {}
 	if addr == "" {
-		child, err := r.startReferenceServer(tlsrawServerScenario)
+		child, err := r.startReferenceServer(scenario)
 		if err != nil {
 			return bench.LoginResult{}, err
 		}
 		addr, pid, stop = child.addr, child.pid, child.stop
 	}
-	raw := bench.TLSRawClients(context.Background(), addr, r.t.TLS, *r.f.conc, *r.f.dur, pid, r.progress("tlsraw"))
+	res := measure(addr, pid)
 	stop()
 	fmt.Fprintln(r.stderr)
-	return raw, nil
+	return res, nil
 }
 
 // reference is the tlsraw scenario: the reference alone.
