@@ -94,7 +94,6 @@ func floorLogin(c net.Conn, cfg *tls.Config, password string) error {
 	if _, err := io.WriteString(out, first); err != nil {
 		return err
 	}
-	var tc *tls.Conn
 	for _, s := range steps {
 		got, err := in.until(s.marker)
 		if err != nil {
@@ -107,17 +106,17 @@ func floorLogin(c net.Conn, cfg *tls.Config, password string) error {
 			return err
 		}
 		if s.upgrade {
-			tc = tls.Server(c, cfg)
+			tc := tls.Server(c, cfg)
 			if err := tc.Handshake(); err != nil {
 				return err
 			}
 			in.r, in.buf, out = tc, in.buf[:0], tc
 		}
 	}
-	if tc == nil {
-		return nil
+	if tc, ok := out.(*tls.Conn); ok { // both flows upgrade
+		return tc.CloseWrite() // close_notify
 	}
-	return tc.CloseWrite() // close_notify
+	return nil
 }
 
 // plainMatches reports whether the base64 PLAIN answer ending got (after
