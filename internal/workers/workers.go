@@ -6,10 +6,11 @@
 // deeper: a TLS handshake or record, the XML reader, the account store.
 // The jobs of a connection — serving it until it parks (negotiation
 // included), resuming it, draining its queue — each did that on a fresh
-// goroutine, a twentieth of a login's CPU. A kept goroutine keeps its grown stack for
-// the next job. At most maxIdle wait at a time, so an idle server keeps a
-// bounded few (and the collector halves the stacks of those that wait); a
-// burst beyond them gets new goroutines, which end with their job.
+// goroutine, a twentieth of a login's CPU. A kept goroutine keeps its
+// grown stack for the next job. At most maxIdle wait at a time, so an
+// idle server keeps a bounded few (and the collector halves the stacks of
+// those that wait); a burst beyond them gets new goroutines, which end
+// with their job.
 package workers
 
 import "sync"
