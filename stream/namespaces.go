@@ -63,24 +63,3 @@ func (s *scope) lookup(prefix string) (uri string, depth int, ok bool) {
 	}
 	return "", 0, false
 }
-
-// intern returns the constant for a name or namespace a stream header
-// usually carries, else s. The header's declarations and name stay with
-// the session for as long as it lasts (the namespaces in scope, the name
-// only the closing tag may use, the machine's prefixes); as constants they
-// share one copy, and the decoder's strings go with the header.
-func intern(s string) string {
-	switch s {
-	case "stream":
-		return "stream"
-	case NSStreams:
-		return NSStreams
-	case NSClient:
-		return NSClient
-	case "sm":
-		return "sm"
-	case "urn:xmpp:sm:3":
-		return "urn:xmpp:sm:3"
-	}
-	return s
-}

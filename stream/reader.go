@@ -59,7 +59,8 @@ type Limits struct {
 // restart and on the TLS connection after STARTTLS.
 type Reader struct {
 	src    *source      // nil while released (Release)
-	dec    *xml.Decoder // nil while released
+	dec    *xml.Decoder // made on the first event the scanner leaves to it; nil while released
+	scan   *scanner     // while an event the scanner took is read
 	in     io.Reader    // what src reads
 	size   int          // src's buffer size
 	base   int64        // input offset where the current decoder started
@@ -83,17 +84,72 @@ func NewReader(r io.Reader, lim Limits, bufSize int) *Reader {
 	return rd
 }
 
-// reopen makes the source and the decoder again after Release (or the
-// first time): the decoder is stateless between events, since every event
-// ends on a '>' and the stream's own state (the header, the namespaces in
-// scope) is the Reader's.
+// reopen makes the source again after Release (or the first time); the
+// decoder comes with the first event the scanner cannot take. Both are
+// stateless between events, since every event ends on a '>' and the
+// stream's own state (the header, the namespaces in scope) is the Reader's.
 func (r *Reader) reopen() {
-	if r.src != nil {
-		return
+	if r.src == nil {
+		r.src = newSource(r.in, r.size)
 	}
-	r.src = newSource(r.in, r.size)
-	r.dec = xml.NewDecoder(r.src)
-	r.dec.Strict = true
+}
+
+// token returns the next token of the event being read: the scanner's
+// while it has any, else the decoder's.
+func (r *Reader) token() (xml.Token, error) {
+	if r.scan != nil && r.scan.next < len(r.scan.toks) {
+		r.scan.next++
+		return r.scan.toks[r.scan.next-1], nil
+	}
+	if r.dec == nil {
+		r.dec = xml.NewDecoder(r.src)
+		r.dec.Strict = true
+	}
+	return r.dec.RawToken()
+}
+
+// noScan sends every event through the decoder (the tests that hold the
+// scanner to the decoder's results).
+var noScan bool
+
+// scanBuffered lets the scanner take the next event from the buffered
+// bytes when it can: only on a source the decoder has not read from (a
+// decoder holds state the scanner cannot see, such as the end tag it owes
+// for a self-closed element), and within the event's byte budget. The
+// scanned bytes are taken from the buffer at once, counted in base as the
+// decoder never sees them. With nothing buffered it reads first, as the
+// decoder would; the read's error is the event's.
+func (r *Reader) scanBuffered() error {
+	if noScan || r.dec != nil {
+		return nil
+	}
+	if r.Buffered() == 0 {
+		if err := r.src.fill(); err != nil {
+			return err
+		}
+	}
+	in := r.src.buf[r.src.pos:r.src.end]
+	if r.lim.MaxBytes > 0 && len(in) > r.lim.MaxBytes {
+		in = in[:r.lim.MaxBytes]
+	}
+	s := scanners.Get().(*scanner)
+	if !s.event(in, r.opened, r.tokens == 0) {
+		s.put()
+		return nil
+	}
+	r.scan = s
+	r.src.pos += s.i
+	r.base += int64(s.i)
+	return nil
+}
+
+// parsed is how far into the source the decoder has parsed: the bytes it
+// consumed, less one it may have read ahead.
+func (r *Reader) parsed() int64 {
+	if r.dec == nil {
+		return r.src.consumed
+	}
+	return r.dec.InputOffset()
 }
 
 // Release lets go of the decoder and the read buffer between events while
@@ -106,7 +162,7 @@ func (r *Reader) Release() bool {
 	if r.src == nil {
 		return true
 	}
-	if r.err != nil || r.Buffered() > 0 || r.src.err != nil || r.dec.InputOffset() != r.src.consumed {
+	if r.err != nil || r.Buffered() > 0 || r.src.err != nil || r.parsed() != r.src.consumed {
 		return false
 	}
 	r.base += r.src.consumed
@@ -117,14 +173,14 @@ func (r *Reader) Release() bool {
 }
 
 // offset is how far into the input the decoder has parsed.
-func (r *Reader) offset() int64 { return r.base + r.dec.InputOffset() }
+func (r *Reader) offset() int64 { return r.base + r.parsed() }
 
 // Rest returns the bytes received after the last event that the tokenizer
 // has not parsed: after a STARTTLS request they belong to the TLS handshake.
 // Call it only right after an event, before Next.
 func (r *Reader) Rest() []byte {
 	r.reopen()
-	return r.src.rest(r.dec.InputOffset())
+	return r.src.rest(r.parsed())
 }
 
 // Buffered is how many bytes were read from the input and not parsed yet.
@@ -158,7 +214,7 @@ func (r *Reader) Fill() error {
 	if err := r.src.fill(); err != nil {
 		return err
 	}
-	if !r.opened || r.closed || r.dec.InputOffset() != r.src.consumed {
+	if !r.opened || r.closed || r.parsed() != r.src.consumed {
 		return nil // before the header, after the close, or a byte read ahead
 	}
 	in := r.src.buf[r.src.pos:r.src.end]
@@ -181,6 +237,10 @@ func (r *Reader) Next() (Event, error) {
 	if err != nil {
 		r.err = err
 	}
+	if r.scan != nil { // the event's tokens are in the tree and the header now
+		r.scan.put()
+		r.scan = nil
+	}
 	return ev, err
 }
 
@@ -192,8 +252,11 @@ func (r *Reader) next() (Event, error) {
 	if r.lim.MaxBytes > 0 {
 		r.src.limit = r.src.consumed + int64(r.lim.MaxBytes)
 	}
+	if err := r.scanBuffered(); err != nil {
+		return Event{}, err
+	}
 	for {
-		tok, err := r.dec.RawToken()
+		tok, err := r.token()
 		if err != nil {
 			return Event{}, r.translate(err)
 		}
@@ -243,6 +306,16 @@ func (r *Reader) header(t xml.StartElement) (Event, error) {
 		return Event{}, err
 	}
 	h := &Header{Prefix: t.Name.Space, Local: t.Name.Local}
+	// The header is kept for the session's life: room for exactly what it has.
+	decls := 0
+	for _, a := range t.Attr {
+		if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+			decls++
+		}
+	}
+	h.Decls = make(Decls, 0, decls)
+	h.Attrs = make([]xml.Attr, 0, len(t.Attr)-decls)
+	r.ns.bindings = make([]binding, 0, decls)
 	for _, a := range t.Attr {
 		switch {
 		case a.Name.Space == "xmlns":
@@ -285,7 +358,7 @@ func (r *Reader) element(start xml.StartElement) (Event, error) {
 	}
 	cur, depth := root, 1
 	for depth > 0 {
-		tok, err := r.dec.RawToken()
+		tok, err := r.token()
 		if err != nil {
 			if err = r.translate(err); err == io.EOF {
 				// Between two tokens of an unfinished element.

@@ -46,8 +46,7 @@ func newSource(r io.Reader, size int) *source {
 	s := &source{r: r, limit: -1, size: size}
 	s.buf = s.small[:]
 	if size > smallBufSize {
-		p, _ := pools.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
-		s.pool = p.(*sync.Pool)
+		s.pool = poolFor(size)
 	} else {
 		s.buf = s.small[:size]
 	}
@@ -99,6 +98,16 @@ func (s *source) ReadByte() (byte, error) {
 	s.pos++
 	s.consumed++
 	return c, nil
+}
+
+// poolFor returns the pool of buffers of size bytes, made the first time:
+// looked up before it is made, as a source starts with every stream.
+func poolFor(size int) *sync.Pool {
+	if p, ok := pools.Load(size); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := pools.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
+	return p.(*sync.Pool)
 }
 
 // release gives a pooled buffer back (Reader.Release): the source is
