@@ -6,8 +6,8 @@ package stream
 // may use, the machine's prefixes): as constants they share one copy, and
 // the decoder's strings go with the header. The scanner takes every name
 // and value it reads from here when it can, and allocates none for them.
-var constants = func() map[string]string {
-	m := make(map[string]string)
+var constants = func() *[internSlots]string {
+	var t [internSlots]string
 	for _, s := range []string{
 		// stream headers
 		"stream", NSStreams, NSClient, "sm", "urn:xmpp:sm:3", "xmlns", "xml", "lang",
@@ -25,14 +25,42 @@ var constants = func() map[string]string {
 		"query", "jabber:iq:roster", "urn:xmpp:ping", "ping", "c", "hash", "node", "ver", "sha-1",
 		"http://jabber.org/protocol/caps", "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
 	} {
-		m[s] = s
+		for h := internHash(s); ; h = (h + 1) % internSlots {
+			if t[h] == "" {
+				t[h] = s
+				break
+			}
+		}
 	}
-	return m
+	return &t
 }()
+
+// internSlots is the size of the open-addressed table of constants, a few
+// times their number so that a lookup seldom compares more than once.
+const internSlots = 512
+
+// internHash is cheap rather than good: the length and two bytes tell the
+// constants apart well enough.
+func internHash[T string | []byte](s T) int {
+	if len(s) == 0 {
+		return 0
+	}
+	return (len(s)*131 + int(s[0])*31 + int(s[len(s)-1])) % internSlots
+}
+
+// lookup finds the constant equal to s; a string(b) compared is not made.
+func lookup[T string | []byte](s T) (string, bool) {
+	for h := internHash(s); constants[h] != ""; h = (h + 1) % internSlots {
+		if constants[h] == string(s) {
+			return constants[h], true
+		}
+	}
+	return "", false
+}
 
 // intern returns the constant equal to s, else s.
 func intern(s string) string {
-	if c, ok := constants[s]; ok {
+	if c, ok := lookup(s); ok {
 		return c
 	}
 	return s
@@ -40,7 +68,7 @@ func intern(s string) string {
 
 // internBytes returns the constant equal to b, else a new string of it.
 func internBytes(b []byte) string {
-	if c, ok := constants[string(b)]; ok {
+	if c, ok := lookup(b); ok {
 		return c
 	}
 	return string(b)

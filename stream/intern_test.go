@@ -60,3 +60,34 @@ func TestReleaseShrinksScope(t *testing.T) {
 		t.Errorf("after Release: %d bindings with room for %d, want the header's %d and no more", len(r.ns.bindings), cap(r.ns.bindings), header)
 	}
 }
+
+// TestInternFindsEveryConstant: every constant in the table is found, as
+// the very string kept, from a string and from bytes, without an
+// allocation; anything else comes back as a copy of its own.
+func TestInternFindsEveryConstant(t *testing.T) {
+	n := 0
+	for _, c := range constants {
+		if c == "" {
+			continue
+		}
+		n++
+		b := []byte(c)
+		if got := internBytes(b); got != c || unsafe.StringData(got) != unsafe.StringData(c) {
+			t.Errorf("internBytes(%q) is not the constant", c)
+		}
+		if got := intern(strings.Clone(c)); unsafe.StringData(got) != unsafe.StringData(c) {
+			t.Errorf("intern(%q) is not the constant", c)
+		}
+		if a := testing.AllocsPerRun(10, func() { internBytes(b) }); a != 0 {
+			t.Errorf("internBytes(%q) allocates %v times", c, a)
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d constants in the table", n)
+	}
+	for _, s := range []string{"", "x", "jabber:clienT", "streams", "bench@localhost"} {
+		if got := internBytes([]byte(s)); got != s {
+			t.Errorf("internBytes(%q) = %q", s, got)
+		}
+	}
+}

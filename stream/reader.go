@@ -96,7 +96,7 @@ func (r *Reader) reopen() {
 
 // token returns the next token of the event being read: the scanner's
 // while it has any, else the decoder's.
-func (r *Reader) token() (xml.Token, error) {
+func (r *Reader) token() (token, error) {
 	if r.scan != nil && r.scan.next < len(r.scan.toks) {
 		r.scan.next++
 		return r.scan.toks[r.scan.next-1], nil
@@ -105,7 +105,8 @@ func (r *Reader) token() (xml.Token, error) {
 		r.dec = xml.NewDecoder(r.src)
 		r.dec.Strict = true
 	}
-	return r.dec.RawToken()
+	t, err := r.dec.RawToken()
+	return fromXML(t), err
 }
 
 // noScan sends every event through the decoder (the tests that hold the
@@ -261,41 +262,39 @@ func (r *Reader) next() (Event, error) {
 			return Event{}, r.translate(err)
 		}
 		r.tokens++
-		switch t := tok.(type) {
-		case xml.ProcInst:
+		switch t := &tok; t.kind {
+		case tokProcInst:
 			// The XML declaration may open the stream; nothing else may.
-			if t.Target == "xml" && !r.opened && r.tokens == 1 {
+			if t.target == "xml" && !r.opened && r.tokens == 1 {
 				continue
 			}
-			return Event{}, Errorf(RestrictedXML, "processing instructions are not allowed in XMPP (<?%s …?>)", t.Target)
-		case xml.Directive:
-			return Event{}, Errorf(RestrictedXML, "a DTD or other <!…> declaration is not allowed in XMPP")
-		case xml.Comment:
-			return Event{}, Errorf(RestrictedXML, "XML comments are not allowed in XMPP")
-		case xml.CharData:
-			if len(bytes.Trim(t, xmlSpace)) > 0 {
-				return Event{}, Errorf(BadFormat, "text outside of any element: %q", abbreviate(string(t)))
+			return Event{}, t.refused()
+		case tokDirective, tokComment:
+			return Event{}, t.refused()
+		case tokText:
+			if len(bytes.Trim(t.text, xmlSpace)) > 0 {
+				return Event{}, Errorf(BadFormat, "text outside of any element: %q", abbreviate(string(t.text)))
 			}
 			// Whitespace between elements is a keepalive: ignore it, and do
 			// not charge it to the next element's size budget.
 			if r.lim.MaxBytes > 0 {
 				r.src.limit = r.src.consumed + int64(r.lim.MaxBytes)
 			}
-		case xml.EndElement:
+		case tokEnd:
 			// The only end tag seen at this level is the stream's own.
 			if !r.opened {
-				return Event{}, Errorf(NotWellFormed, "closing tag </%s> before the stream was opened", qname(t.Name))
+				return Event{}, Errorf(NotWellFormed, "closing tag </%s> before the stream was opened", qname(t.name))
 			}
-			if t.Name != r.stream {
-				return Event{}, Errorf(NotWellFormed, "</%s> does not close <%s>", qname(t.Name), qname(r.stream))
+			if t.name != r.stream {
+				return Event{}, Errorf(NotWellFormed, "</%s> does not close <%s>", qname(t.name), qname(r.stream))
 			}
 			r.closed = true
 			return Event{Kind: KindClose, End: r.offset()}, nil
-		case xml.StartElement:
+		case tokStart:
 			if !r.opened {
-				return r.header(t)
+				return r.header(t.start())
 			}
-			return r.element(t)
+			return r.element(t.start())
 		}
 	}
 }
@@ -366,40 +365,36 @@ func (r *Reader) element(start xml.StartElement) (Event, error) {
 			}
 			return Event{}, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t := &tok; t.kind {
+		case tokStart:
 			if r.lim.MaxDepth > 0 && depth >= r.lim.MaxDepth {
 				return Event{}, Errorf(PolicyViolation, "elements nested deeper than %d levels", r.lim.MaxDepth)
 			}
 			depth++
-			child, _, err := r.open(t, root, depth)
+			child, _, err := r.open(t.start(), root, depth)
 			if err != nil {
 				return Event{}, err
 			}
 			cur.AddChild(child)
 			cur = child
-		case xml.EndElement:
-			if t.Name.Space != cur.Space || t.Name.Local != cur.Tag {
-				return Event{}, Errorf(NotWellFormed, "</%s> does not close <%s>", qname(t.Name), cur.FullTag())
+		case tokEnd:
+			if t.name.Space != cur.Space || t.name.Local != cur.Tag {
+				return Event{}, Errorf(NotWellFormed, "</%s> does not close <%s>", qname(t.name), cur.FullTag())
 			}
 			r.ns.pop(depth)
 			depth--
 			if p := cur.Parent(); p != nil {
 				cur = p
 			}
-		case xml.CharData:
+		case tokText:
 			// An empty CDATA section is no text: kept, it would make the
 			// element serialize with an end tag that reads back as a
 			// different (self-closing) element.
-			if len(t) > 0 {
-				cur.CreateText(string(t))
+			if len(t.text) > 0 {
+				cur.CreateText(string(t.text))
 			}
-		case xml.ProcInst:
-			return Event{}, Errorf(RestrictedXML, "processing instructions are not allowed in XMPP (<?%s …?>)", t.Target)
-		case xml.Directive:
-			return Event{}, Errorf(RestrictedXML, "a DTD or other <!…> declaration is not allowed in XMPP")
-		case xml.Comment:
-			return Event{}, Errorf(RestrictedXML, "XML comments are not allowed in XMPP")
+		case tokProcInst, tokDirective, tokComment:
+			return Event{}, t.refused()
 		}
 	}
 	return Event{Kind: KindElement, Element: root, Space: space, End: r.offset()}, nil

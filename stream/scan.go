@@ -30,13 +30,13 @@ import (
 type scanner struct {
 	in    []byte
 	i     int
-	toks  []xml.Token
+	toks  []token
 	next  int // the first of toks the Reader has yet to take
 	attrs []xml.Attr
 }
 
 var scanners = sync.Pool{New: func() any {
-	return &scanner{toks: make([]xml.Token, 0, 16), attrs: make([]xml.Attr, 0, 8)}
+	return &scanner{toks: make([]token, 0, 16), attrs: make([]xml.Attr, 0, 8)}
 }}
 
 // put returns s to the pool, holding nothing of the event it read.
@@ -80,12 +80,12 @@ func (s *scanner) event(in []byte, opened, first bool) bool {
 		if !ok || empty { // a header closed at once: the decoder's case
 			return false
 		}
-		s.emit(xml.StartElement{Name: name, Attr: attr})
+		s.emit(token{kind: tokStart, name: name, attr: attr})
 		return true
 	case s.in[s.i+1] == '/':
 		name, ok := s.endTag()
 		if ok {
-			s.emit(xml.EndElement{Name: name})
+			s.emit(token{kind: tokEnd, name: name})
 		}
 		return ok
 	}
@@ -96,7 +96,7 @@ func (s *scanner) event(in []byte, opened, first bool) bool {
 func (s *scanner) decl() bool {
 	for _, d := range xmlDecls {
 		if bytes.HasPrefix(s.in, []byte(d)) {
-			s.emit(xml.ProcInst{Target: "xml", Inst: s.in[len("<?xml ") : len(d)-len("?>")]})
+			s.emit(token{kind: tokProcInst, target: "xml"})
 			s.i = len(d)
 			return true
 		}
@@ -117,7 +117,7 @@ func (s *scanner) element() bool {
 			if !ok {
 				return false
 			}
-			s.emit(xml.EndElement{Name: name})
+			s.emit(token{kind: tokEnd, name: name})
 			depth--
 		case '!', '?': // comments, CDATA, processing instructions
 			return false
@@ -126,9 +126,9 @@ func (s *scanner) element() bool {
 			if !ok {
 				return false
 			}
-			s.emit(xml.StartElement{Name: name, Attr: attr})
+			s.emit(token{kind: tokStart, name: name, attr: attr})
 			if empty {
-				s.emit(xml.EndElement{Name: name})
+				s.emit(token{kind: tokEnd, name: name})
 			} else {
 				depth++
 			}
@@ -141,12 +141,12 @@ func (s *scanner) element() bool {
 			return false
 		}
 		if s.i > start {
-			s.emit(xml.CharData(s.in[start:s.i]))
+			s.emit(token{kind: tokText, text: s.in[start:s.i]})
 		}
 	}
 }
 
-func (s *scanner) emit(t xml.Token) { s.toks = append(s.toks, t) }
+func (s *scanner) emit(t token) { s.toks = append(s.toks, t) }
 
 // space skips what the decoder skips inside tags and between elements.
 func (s *scanner) space() {
@@ -269,27 +269,39 @@ func isNameByte(b byte) bool {
 func (s *scanner) text(quote int) bool {
 	for s.i < len(s.in) {
 		b := s.in[s.i]
+		if !textSpecial[b] {
+			s.i++
+			continue
+		}
 		switch {
 		case quote < 0 && b == '<', quote >= 0 && int(b) == quote:
 			return true
-		case b == '&', b == '\r', b == '<':
-			return false
-		case b == ']' && quote < 0 && bytes.HasPrefix(s.in[s.i:], []byte("]]>")):
-			return false
-		case b < 0x20 && b != '\t' && b != '\n':
-			return false
+		case b == '\'' || b == '"' || b == ']' && (quote >= 0 || !bytes.HasPrefix(s.in[s.i:], []byte("]]>"))):
+			s.i++
 		case b >= utf8.RuneSelf:
 			r, size := utf8.DecodeRune(s.in[s.i:])
 			if r == utf8.RuneError && size == 1 || !inCharacterRange(r) {
 				return false
 			}
 			s.i += size
-			continue
+		default: // '&', '\r', '<' in a value, "]]>" in text, a control character
+			return false
 		}
-		s.i++
 	}
 	return false
 }
+
+// textSpecial marks the bytes text must look at: the ends of text and of
+// values, what the decoder rewrites or refuses, and the start of "]]>".
+var textSpecial = func() (t [256]bool) {
+	for b := range 256 {
+		t[b] = b < 0x20 && b != '\t' && b != '\n' || b >= utf8.RuneSelf
+	}
+	for _, b := range []byte("<&'\"]") {
+		t[b] = true
+	}
+	return t
+}()
 
 // inCharacterRange is XML 1.0's Char production for what is not ASCII.
 func inCharacterRange(r rune) bool {
