@@ -1,5 +1,8 @@
 package stream
 
+// The tokens the Reader reads, and where they come from: the scanner for
+// the events it can take whole from the buffer, else the decoder.
+
 import "encoding/xml"
 
 // token is one XML token as the Reader reads it, from the scanner or from
@@ -56,4 +59,63 @@ func (t *token) refused() error {
 		return Errorf(RestrictedXML, "a DTD or other <!…> declaration is not allowed in XMPP")
 	}
 	return Errorf(RestrictedXML, "XML comments are not allowed in XMPP")
+}
+
+// token returns the next token of the event being read: the scanner's
+// while it has any, else the decoder's.
+func (r *Reader) token() (token, error) {
+	if r.scan != nil && r.scan.next < len(r.scan.toks) {
+		r.scan.next++
+		return r.scan.toks[r.scan.next-1], nil
+	}
+	if r.dec == nil {
+		r.dec = xml.NewDecoder(r.src)
+		r.dec.Strict = true
+	}
+	t, err := r.dec.RawToken()
+	return fromXML(t), err
+}
+
+// noScan sends every event through the decoder (the tests that hold the
+// scanner to the decoder's results).
+var noScan bool
+
+// scanBuffered lets the scanner take the next event from the buffered
+// bytes when it can: only on a source the decoder has not read from (a
+// decoder holds state the scanner cannot see, such as the end tag it owes
+// for a self-closed element), and within the event's byte budget. The
+// scanned bytes are taken from the buffer at once, counted in base as the
+// decoder never sees them. With nothing buffered it reads first, as the
+// decoder would; the read's error is the event's.
+func (r *Reader) scanBuffered() error {
+	if noScan || r.dec != nil {
+		return nil
+	}
+	if r.Buffered() == 0 {
+		if err := r.src.fill(); err != nil {
+			return err
+		}
+	}
+	in := r.src.buf[r.src.pos:r.src.end]
+	if r.lim.MaxBytes > 0 && len(in) > r.lim.MaxBytes {
+		in = in[:r.lim.MaxBytes]
+	}
+	s := scanners.Get().(*scanner)
+	if !s.event(in, r.opened, r.tokens == 0) {
+		s.put()
+		return nil
+	}
+	r.scan = s
+	r.src.pos += s.i
+	r.base += int64(s.i)
+	return nil
+}
+
+// parsed is how far into the source the decoder has parsed: the bytes it
+// consumed, less one it may have read ahead.
+func (r *Reader) parsed() int64 {
+	if r.dec == nil {
+		return r.src.consumed
+	}
+	return r.dec.InputOffset()
 }
