@@ -63,7 +63,7 @@ type Reader struct {
 	scan   *scanner     // while an event the scanner took is read
 	in     io.Reader    // what src reads
 	size   int          // src's buffer size
-	base   int64        // input offset where the current decoder started
+	base   int64        // input offset of what the decoder counts from: bytes it never saw (released sources, keepalives, the scanner's events) are counted here
 	lim    Limits
 	ns     scope
 	tokens int      // top-level tokens read; the XML declaration must be the first
@@ -114,7 +114,7 @@ func (r *Reader) Release() bool {
 	return true
 }
 
-// offset is how far into the input the decoder has parsed.
+// offset is how far into the input the Reader has parsed.
 func (r *Reader) offset() int64 { return r.base + r.parsed() }
 
 // Rest returns the bytes received after the last event that the tokenizer

@@ -62,7 +62,8 @@ func (t *token) refused() error {
 }
 
 // token returns the next token of the event being read: the scanner's
-// while it has any, else the decoder's.
+// while it has any, else the decoder's. A scanned event's tokens are all of
+// that event's, so the decoder is never asked in the middle of one.
 func (r *Reader) token() (token, error) {
 	if r.scan != nil && r.scan.next < len(r.scan.toks) {
 		r.scan.next++
