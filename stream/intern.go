@@ -4,8 +4,9 @@ package stream
 // carries. A header's declarations and name stay with the session for as
 // long as it lasts (the namespaces in scope, the name only the closing tag
 // may use, the machine's prefixes): as constants they share one copy, and
-// the decoder's strings go with the header. The scanner takes every name
-// and value it reads from here when it can, and allocates none for them.
+// the strings the header was read into go with it. The scanner takes every
+// name and value it reads from here when it can, and allocates none for
+// them.
 var constants = func() *[internSlots]string {
 	var t [internSlots]string
 	for _, s := range []string{

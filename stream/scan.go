@@ -15,7 +15,8 @@ package stream
 // XML's character range, the XML declaration in its usual forms. On
 // anything else — or an event not wholly buffered — it gives up having
 // consumed nothing, and the decoder reads the same bytes from the start
-// (and the rest of that source's, see scanBuffered). FuzzScannerAgrees holds the two paths to the same events and errors.
+// (and the rest of that source's, see scanBuffered). FuzzScannerAgrees
+// holds the two paths to the same events and errors.
 
 import (
 	"bytes"
@@ -148,7 +149,8 @@ func (s *scanner) element() bool {
 
 func (s *scanner) emit(t token) { s.toks = append(s.toks, t) }
 
-// space skips what the decoder skips inside tags and between elements.
+// space skips what the decoder skips inside tags and between elements:
+// the bytes of xmlSpace.
 func (s *scanner) space() {
 	for s.i < len(s.in) && isSpace(s.in[s.i]) {
 		s.i++

@@ -3,6 +3,7 @@ package stream
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -174,7 +175,7 @@ func TestScannerTakesALogin(t *testing.T) {
 		"<iq id='b' type='set'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r\u00e9</resource></bind></iq></stream:stream>"
 	r := NewReader(strings.NewReader(login), testLimits, 2048)
 	evs, err := drain(r)
-	if err.Error() != "EOF" || len(evs) != 3 {
+	if err != io.EOF || len(evs) != 3 {
 		t.Fatalf("events %v, %v; want header, element, close", evs, err)
 	}
 	if r.dec != nil {
