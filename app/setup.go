@@ -357,7 +357,7 @@ func ircFromConfig(cfg *config.Config, up *starttls.Server, verify starttls.Veri
 		TLS: up, VerifyClient: verify, Identities: mapper,
 		Mechanisms: mechs, MaxFailures: cfg.Auth.MaxFailures, MaxConnsPerIP: cfg.Limits.MaxConnsPerIP,
 		MaxConns: cfg.Limits.MaxConns, MaxBytesPerSecond: cfg.Limits.MaxBytesPerSecond, MaxBytesBurst: cfg.Limits.MaxBytesBurst,
-		Version: Version, Log: log,
+		TCPKeepAlive: cfg.Limits.TCPKeepAlive.Duration, Version: Version, Log: log,
 		Lab: book, LabTLS: labTLS, Profile: cfg.IRC.Profile, ClientChoice: cfg.Lab.ClientChoice,
 		LateWindow: cfg.Lab.ListenAfterFailure.Duration, Metrics: met,
 		PlaintextPasswords: cfg.Auth.InsecureAllowPasswordsWithoutTLS,

@@ -165,6 +165,11 @@ type Limits struct {
 	// MaxBytesBurst bytes at once (a token bucket); 0 means no limit.
 	MaxBytesPerSecond int `toml:"max_bytes_per_second"`
 	MaxBytesBurst     int `toml:"max_bytes_burst"`
+	// TCPKeepAlive is the TCP keepalive period of accepted connections
+	// (idle time before the first probe and between probes); 0 turns TCP
+	// keepalive off. XMPP's and IRC's idle timeouts already end a silent
+	// peer's connection.
+	TCPKeepAlive Duration `toml:"tcp_keepalive"`
 }
 
 // IRC is the optional IRC listener with the IRCv3 tls capability

@@ -281,6 +281,7 @@ func TestInvalidValues(t *testing.T) {
 		{"[limits]\nmax_connections = -1\n", "limits.max_connections", "must not be negative"},
 		{"[limits]\nmax_bytes_per_second = -1\n", "limits.max_bytes_per_second", "must not be negative"},
 		{"[limits]\nmax_bytes_per_second = 100\nmax_bytes_burst = 0\n", "limits.max_bytes_burst", "must be at least 1"},
+		{"[limits]\ntcp_keepalive = \"-1s\"\n", "limits.tcp_keepalive", "must not be negative"},
 		{"[auth]\npassword_cache_ttl = \"-1s\"\n", "auth.password_cache_ttl", "must not be negative"},
 		{"[auth]\npassword_cache_size = -1\n", "auth.password_cache_size", "must not be negative"},
 		{"[auth]\naccount_cache_size = -1\n", "auth.account_cache_size", "must not be negative"},

@@ -181,6 +181,9 @@ func (c *Config) validateLimits(bad badFunc) {
 	if l.MaxBytesPerSecond < 0 {
 		bad("limits.max_bytes_per_second", "must not be negative (0 means no limit)")
 	}
+	if l.TCPKeepAlive.Duration < 0 {
+		bad("limits.tcp_keepalive", "must not be negative (0 turns TCP keepalive off)")
+	}
 	if l.MaxBytesPerSecond > 0 && l.MaxBytesBurst < 1 {
 		bad("limits.max_bytes_burst", "must be at least 1 while limits.max_bytes_per_second is on")
 	}

@@ -43,7 +43,7 @@ const (
 // STARTTLS's).
 func (s *Server) listenTLS() (net.Addr, error) {
 	address := s.opt.Config.TLSAddress
-	l, err := net.Listen("tcp", address)
+	l, err := listener.Listen(address, s.opt.TCPKeepAlive)
 	if err != nil {
 		return nil, fmt.Errorf("irc: listen on %s (irc.tls_address): %w", address, err)
 	}
@@ -65,7 +65,7 @@ func (s *Server) plainPort(l net.Listener, profile *lab.Profile, dedicated bool)
 	host, _, err := net.SplitHostPort(l.Addr().String())
 	if err == nil {
 		var bad net.Listener
-		if bad, err = net.Listen("tcp", net.JoinHostPort(host, "0")); err == nil {
+		if bad, err = listener.Listen(net.JoinHostPort(host, "0"), s.opt.TCPKeepAlive); err == nil {
 			s.servePort(bad, &listenPort{profile: profile, dedicated: true, direct: true, name: listenerDirect, correlateAs: l.Addr().String()})
 			p.stsBadPort = bad.Addr().(*net.TCPAddr).Port
 			return p

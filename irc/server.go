@@ -57,8 +57,11 @@ type Options struct {
 	MaxConns          int
 	MaxBytesPerSecond int
 	MaxBytesBurst     int
-	Version           string
-	Log               zerolog.Logger
+	// TCPKeepAlive is the accepted connections' TCP keepalive period
+	// (limits.tcp_keepalive); 0: none.
+	TCPKeepAlive time.Duration
+	Version      string
+	Log          zerolog.Logger
 
 	// Lab records each connection's transcript (nil: none).
 	Lab *lab.Recorder
@@ -166,7 +169,7 @@ func (s *Server) SetLab(clientChoice bool, labTLS *lab.TLS) {
 // [irc] tls_address is set, and accepts in the background. It returns the
 // plaintext address (TLSAddr is the other).
 func (s *Server) Listen() (net.Addr, error) {
-	l, err := net.Listen("tcp", s.opt.Config.Address)
+	l, err := listener.Listen(s.opt.Config.Address, s.opt.TCPKeepAlive)
 	if err != nil {
 		return nil, fmt.Errorf("irc: listen on %s: %w", s.opt.Config.Address, err)
 	}
@@ -191,7 +194,7 @@ func (s *Server) Serve(l net.Listener) {
 // ListenProfile opens a port of its own for profile p (a per-profile
 // port, [lab] profile_ports) and accepts on it in the background.
 func (s *Server) ListenProfile(address string, p *lab.Profile) (net.Addr, error) {
-	l, err := net.Listen("tcp", address)
+	l, err := listener.Listen(address, s.opt.TCPKeepAlive)
 	if err != nil {
 		return nil, fmt.Errorf("irc: listen on %s: %w", address, err)
 	}

@@ -158,7 +158,7 @@ func (s *Server) SetLab(clientChoice bool, labTLS *lab.TLS) {
 func (s *Server) Listen() ([]net.Addr, error) {
 	var addrs []net.Addr
 	for _, lc := range s.cfg.Listen {
-		l, err := net.Listen("tcp", lc.Address)
+		l, err := listener.Listen(lc.Address, s.cfg.Limits.TCPKeepAlive.Duration)
 		if err != nil {
 			s.pool.CloseListeners()
 			return nil, fmt.Errorf("listen on %s: %w", lc.Address, err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"jabberd/bench"
+	"jabberd/listener"
 )
 
 // floorServerScenario is the hidden scenario a child process runs: the
@@ -33,7 +34,10 @@ func (r benchRun) serveFloor(stdin io.Reader, stdout io.Writer) int {
 		return 1
 	}
 	password = strings.TrimSuffix(password, "\n")
-	return r.serveReference(in, stdout, func(l net.Listener) { bench.ServeFloor(l, cfg, password) })
+	// jabberd's listener as shipped (limits.tcp_keepalive = "0s"): the
+	// floor accepts as jabberd does.
+	return r.serveReference(in, stdout, func() (net.Listener, error) { return listener.Listen("127.0.0.1:0", 0) },
+		func(l net.Listener) { bench.ServeFloor(l, cfg, password) })
 }
 
 // runFloor runs the logins of -flow against the floor reference at

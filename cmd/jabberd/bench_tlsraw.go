@@ -58,14 +58,17 @@ func (r benchRun) serveTLSRaw(stdin io.Reader, stdout io.Writer) int {
 		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
 		return 1
 	}
-	return r.serveReference(stdin, stdout, func(l net.Listener) { bench.ServeTLSRaw(l, cfg) })
+	// Go's listener as it comes (TCP keepalive set on every connection):
+	// the reference is a plain TLS server.
+	return r.serveReference(stdin, stdout, func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") },
+		func(l net.Listener) { bench.ServeTLSRaw(l, cfg) })
 }
 
 // serveReference is a reference child's side: it listens on a loopback
 // port, writes the address as one line to stdout and serves until its
 // stdin closes (the parent ended or died).
-func (r benchRun) serveReference(stdin io.Reader, stdout io.Writer, serve func(net.Listener)) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func (r benchRun) serveReference(stdin io.Reader, stdout io.Writer, listen func() (net.Listener, error), serve func(net.Listener)) int {
+	l, err := listen()
 	if err != nil {
 		fmt.Fprintf(r.stderr, "jabberd bench: %v\n", err)
 		return 1

@@ -1,0 +1,70 @@
+package listener
+
+import (
+	"net"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// keepAliveOf accepts one connection on l and reads its SO_KEEPALIVE and
+// TCP_KEEPIDLE (seconds) from the kernel.
+func keepAliveOf(t *testing.T, l net.Listener) (on bool, idle int) {
+	t.Helper()
+	defer l.Close()
+	client, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ka int
+	var gerr error
+	if err := rc.Control(func(fd uintptr) {
+		ka, gerr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE)
+		if gerr == nil {
+			idle, gerr = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	return ka != 0, idle
+}
+
+func TestListenKeepAlive(t *testing.T) {
+	// What net.Listen does, so that the check below is seen to see it.
+	std, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on, idle := keepAliveOf(t, std); !on || idle != 15 {
+		t.Fatalf("net.Listen's connection: keepalive %v, idle %d s; want on, 15 s (Go's default)", on, idle)
+	}
+
+	off, err := Listen("127.0.0.1:0", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on, _ := keepAliveOf(t, off); on {
+		t.Fatal("Listen with 0: the accepted connection has TCP keepalive on")
+	}
+
+	set, err := Listen("127.0.0.1:0", 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on, idle := keepAliveOf(t, set); !on || idle != 90 {
+		t.Fatalf("Listen with 90s: keepalive %v, idle %d s; want on, 90 s", on, idle)
+	}
+}
