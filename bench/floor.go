@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"jabberd/internal/workers"
+	"jabberd/listener"
 )
 
 // ServeFloor is the server half of the floor reference: the least a Go
@@ -57,7 +58,8 @@ const (
 // The answers are those jabberd as shipped gives the bench's client (its
 // lab transcripts), so that the kernel and the ciphers carry about the
 // same bytes. One difference costs the floor: its close writes the last
-// answer and close_notify in two writes, jabberd's in one.
+// answer and close_notify in two writes, jabberd's in one (both then
+// leave in one segment with the FIN: listener.JoinFIN).
 var (
 	rfc6120Floor = []floorStep{
 		{marker: "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", answer: "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", upgrade: true},
@@ -94,13 +96,16 @@ func floorLogin(c net.Conn, cfg *tls.Config, password string) error {
 	if _, err := io.WriteString(out, first); err != nil {
 		return err
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		got, err := in.until(s.marker)
 		if err != nil {
 			return err
 		}
 		if s.check && !plainMatches(got[:len(got)-len(s.marker)], password) {
 			return errFloorRefused
+		}
+		if i == len(steps)-1 {
+			listener.JoinFIN(c) // the last words leave with the FIN, as jabberd's do
 		}
 		if _, err := io.WriteString(out, s.answer); err != nil {
 			return err

@@ -288,12 +288,19 @@ func LingerKeep(nc net.Conn, window time.Duration, max int64) []byte {
 // TCP socket itself; draining through the rate limit would only slow the
 // close down.
 func halfClose(nc net.Conn) *net.TCPConn {
+	tcp := tcpOf(nc)
+	if tcp == nil || tcp.CloseWrite() != nil {
+		return nil
+	}
+	return tcp
+}
+
+// tcpOf is the TCP socket under nc (past the rate limit), nil when there
+// is none.
+func tcpOf(nc net.Conn) *net.TCPConn {
 	if l, ok := nc.(*limitedConn); ok {
 		nc = l.Conn
 	}
-	tcp, ok := nc.(*net.TCPConn)
-	if !ok || tcp.CloseWrite() != nil {
-		return nil
-	}
+	tcp, _ := nc.(*net.TCPConn)
 	return tcp
 }

@@ -40,6 +40,11 @@ func (c *Conn) write(b []byte, segs []Segment, last bool) error {
 	}
 	c.logSent(b, segs)
 	_ = nc.SetWriteDeadline(timeNow().Add(WriteTimeout))
+	if last {
+		// The close that follows half-closes the socket at once (Close,
+		// Linger): the last words wait for its FIN and leave with it.
+		listener.JoinFIN(c.tcp)
+	}
 	var err error
 	if tc, ok := nc.(*tls.Conn); ok && last && !c.notified {
 		err = c.writeLastTLS(tc, b)

@@ -1,0 +1,61 @@
+package listener
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// After JoinFIN, what the server writes stays in the kernel until the
+// half-close and then arrives with the end of the stream: the client sees
+// nothing before Linger, then the bytes and EOF.
+func TestJoinFINHoldsTheLastWordsForTheHalfClose(t *testing.T) {
+	l, err := Listen("127.0.0.1:0", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	client, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+
+	// Not corked yet: a write arrives at once.
+	if _, err := server.Write([]byte("hello ")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := client.Read(buf); err != nil || string(buf[:n]) != "hello " {
+		t.Fatalf("before JoinFIN: read %q, %v", buf[:n], err)
+	}
+
+	JoinFIN(server)
+	if _, err := server.Write([]byte("bye")); err != nil {
+		t.Fatal(err)
+	}
+	// TCP_CORK holds a partial segment for up to 200 ms.
+	_ = client.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if n, err := client.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after JoinFIN the last words left before the half-close: read %q, %v", buf[:n], err)
+	}
+
+	done := make(chan struct{})
+	go func() { Linger(server); close(done) }()
+	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.ReadAll(client) // the bytes, then EOF: the FIN came
+	if err != nil || string(got) != "bye" {
+		t.Fatalf("after the half-close: read %q, %v; want \"bye\" and EOF", got, err)
+	}
+	client.Close() // Linger drains until the client's end
+	<-done
+}
