@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"jabberd/config"
-	"jabberd/internal/testserver"
+	"jabberd/internal/sockettest"
 )
 
 // The IRC listener's connections follow limits.tcp_keepalive as the XMPP
@@ -18,7 +18,7 @@ func TestTCPKeepAliveOfAcceptedConnections(t *testing.T) {
 		want      string
 	}{
 		{"default", 0, "00"},
-		{"90s", 90 * time.Second, "02"},
+		{"90s", 90 * time.Second, "02"}, // and not Go's 15 s: checked below
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := start(t, func(c *config.Config) { c.Limits.TCPKeepAlive.Duration = tc.keepAlive }, nil)
@@ -27,8 +27,12 @@ func TestTCPKeepAliveOfAcceptedConnections(t *testing.T) {
 			if l := c.line(); !strings.Contains(l, "CAP * LS") {
 				t.Fatalf("CAP LS answered %q", l)
 			}
-			if got := testserver.TCPTimer(t, h.addr, c.tcp.LocalAddr().String()); got != tc.want {
+			got, in := sockettest.TCPTimer(t, h.addr, c.tcp.LocalAddr().String())
+			if got != tc.want {
 				t.Fatalf("server side's pending timer %q, want %q (02 = keepalive)", got, tc.want)
+			}
+			if tc.keepAlive > 0 && (in <= 15*time.Second || in > tc.keepAlive) {
+				t.Fatalf("keepalive fires in %v, want within %v and after Go's default 15 s", in, tc.keepAlive)
 			}
 		})
 	}

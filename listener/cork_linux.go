@@ -8,10 +8,11 @@ import (
 // JoinFIN makes what is written on nc from now on wait in the kernel for
 // the half-close that Linger (or LingerKeep) sends next, so that the last
 // words and the FIN leave in one segment instead of two: one transmission
-// and one wake-up of the client fewer per connection. It sets TCP_CORK,
-// which also lets the data go after at most 200 ms should the half-close
-// not come, and close(2) sends it too: nothing written is held for long.
-// Without a TCP socket under nc it does nothing.
+// and one wake-up of the client fewer per connection. The caller must
+// half-close at once: TCP_CORK lets held data go on its own only after
+// about a retransmission timeout (200 ms at least), and close(2) with
+// unread input resets the connection instead of sending it. Without a TCP
+// socket under nc it does nothing.
 func JoinFIN(nc net.Conn) {
 	tcp := tcpOf(nc)
 	if tcp == nil {

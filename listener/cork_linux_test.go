@@ -1,12 +1,12 @@
 package listener
 
 import (
-	"errors"
 	"io"
 	"net"
-	"os"
 	"testing"
 	"time"
+
+	"jabberd/internal/sockettest"
 )
 
 // After JoinFIN, what the server writes stays in the kernel until the
@@ -39,14 +39,16 @@ func TestJoinFINHoldsTheLastWordsForTheHalfClose(t *testing.T) {
 		t.Fatalf("before JoinFIN: read %q, %v", buf[:n], err)
 	}
 
+	if n := sockettest.Unsent(t, server.(*net.TCPConn)); n != 0 {
+		t.Fatalf("before JoinFIN: %d bytes held unsent, want 0", n)
+	}
+
 	JoinFIN(server)
 	if _, err := server.Write([]byte("bye")); err != nil {
 		t.Fatal(err)
 	}
-	// TCP_CORK holds a partial segment for up to 200 ms.
-	_ = client.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	if n, err := client.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("after JoinFIN the last words left before the half-close: read %q, %v", buf[:n], err)
+	if n := sockettest.Unsent(t, server.(*net.TCPConn)); n != 3 {
+		t.Fatalf("after JoinFIN: %d bytes held unsent, want the 3 last words held for the FIN", n)
 	}
 
 	done := make(chan struct{})

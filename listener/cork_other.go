@@ -4,6 +4,7 @@ package listener
 
 import "net"
 
-// JoinFIN is TCP_CORK's, which only Linux has: elsewhere the last words
-// and the FIN leave as two segments.
+// JoinFIN sets Linux's TCP_CORK; elsewhere (the BSDs' TCP_NOPUSH is not
+// used) it does nothing, and the last words and the FIN leave as two
+// segments.
 func JoinFIN(net.Conn) {}

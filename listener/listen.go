@@ -17,9 +17,11 @@ import (
 // irc.idle_timeout) already end the connection of a peer that went away, so
 // jabberd's default is none.
 func Listen(address string, keepAlive time.Duration) (net.Listener, error) {
-	lc := net.ListenConfig{KeepAlive: keepAlive}
-	if keepAlive <= 0 {
-		lc.KeepAlive = -1 // net's "off"; its 0 means the 15 s default
+	lc := net.ListenConfig{KeepAlive: -1} // net's "off"; its 0 means the 15 s default
+	if keepAlive > 0 {
+		// KeepAlive alone would set only the first wait, the probes
+		// following every 15 s; Count 0 keeps the usual 9.
+		lc.KeepAliveConfig = net.KeepAliveConfig{Enable: true, Idle: keepAlive, Interval: keepAlive}
 	}
 	return lc.Listen(context.Background(), "tcp", address)
 }

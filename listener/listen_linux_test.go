@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// keepAliveOf accepts one connection on l and reads its SO_KEEPALIVE and
-// TCP_KEEPIDLE (seconds) from the kernel.
-func keepAliveOf(t *testing.T, l net.Listener) (on bool, idle int) {
+// keepAliveOf accepts one connection on l and reads its SO_KEEPALIVE,
+// TCP_KEEPIDLE and TCP_KEEPINTVL (seconds) from the kernel.
+func keepAliveOf(t *testing.T, l net.Listener) (on bool, idle, interval int) {
 	t.Helper()
 	defer l.Close()
 	client, err := net.Dial("tcp", l.Addr().String())
@@ -33,13 +33,16 @@ func keepAliveOf(t *testing.T, l net.Listener) (on bool, idle int) {
 		if gerr == nil {
 			idle, gerr = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE)
 		}
+		if gerr == nil {
+			interval, gerr = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_KEEPINTVL)
+		}
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if gerr != nil {
 		t.Fatal(gerr)
 	}
-	return ka != 0, idle
+	return ka != 0, idle, interval
 }
 
 func TestListenKeepAlive(t *testing.T) {
@@ -48,15 +51,15 @@ func TestListenKeepAlive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if on, idle := keepAliveOf(t, std); !on || idle != 15 {
-		t.Fatalf("net.Listen's connection: keepalive %v, idle %d s; want on, 15 s (Go's default)", on, idle)
+	if on, idle, interval := keepAliveOf(t, std); !on || idle != 15 || interval != 15 {
+		t.Fatalf("net.Listen's connection: keepalive %v, idle %d s, interval %d s; want on, 15 s, 15 s (Go's default)", on, idle, interval)
 	}
 
 	off, err := Listen("127.0.0.1:0", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if on, _ := keepAliveOf(t, off); on {
+	if on, _, _ := keepAliveOf(t, off); on {
 		t.Fatal("Listen with 0: the accepted connection has TCP keepalive on")
 	}
 
@@ -64,7 +67,7 @@ func TestListenKeepAlive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if on, idle := keepAliveOf(t, set); !on || idle != 90 {
-		t.Fatalf("Listen with 90s: keepalive %v, idle %d s; want on, 90 s", on, idle)
+	if on, idle, interval := keepAliveOf(t, set); !on || idle != 90 || interval != 90 {
+		t.Fatalf("Listen with 90s: keepalive %v, idle %d s, interval %d s; want on, 90 s between probes too", on, idle, interval)
 	}
 }

@@ -28,7 +28,9 @@ var timeNow = time.Now
 func (c *Conn) Write(b []byte, segs []Segment) error { return c.write(b, segs, false) }
 
 // WriteLast writes b, which ends the protocol's stream: after it nothing
-// more is written, and deliveries are refused.
+// more is written, and deliveries are refused. Close must follow at once:
+// b waits in the kernel for its half-close, to leave with the FIN
+// (listener.JoinFIN).
 func (c *Conn) WriteLast(b []byte, segs []Segment) error { return c.write(b, segs, true) }
 
 func (c *Conn) write(b []byte, segs []Segment, last bool) error {
