@@ -2,7 +2,6 @@ package listener
 
 import (
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -10,24 +9,14 @@ import (
 )
 
 // After JoinFIN, what the server writes stays in the kernel until the
-// half-close and then arrives with the end of the stream: the client sees
-// nothing before Linger, then the bytes and EOF.
+// half-close and then arrives with the end of the stream: the socket holds
+// it unsent until Linger, and the client then reads the bytes and EOF.
 func TestJoinFINHoldsTheLastWordsForTheHalfClose(t *testing.T) {
 	l, err := Listen("127.0.0.1:0", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	client, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
+	client, server := sockettest.Connect(t, l)
 
 	// Not corked yet: a write arrives at once.
 	if _, err := server.Write([]byte("hello ")); err != nil {
@@ -39,7 +28,7 @@ func TestJoinFINHoldsTheLastWordsForTheHalfClose(t *testing.T) {
 		t.Fatalf("before JoinFIN: read %q, %v", buf[:n], err)
 	}
 
-	if n := sockettest.Unsent(t, server.(*net.TCPConn)); n != 0 {
+	if n := sockettest.Unsent(t, server); n != 0 {
 		t.Fatalf("before JoinFIN: %d bytes held unsent, want 0", n)
 	}
 
@@ -47,7 +36,7 @@ func TestJoinFINHoldsTheLastWordsForTheHalfClose(t *testing.T) {
 	if _, err := server.Write([]byte("bye")); err != nil {
 		t.Fatal(err)
 	}
-	if n := sockettest.Unsent(t, server.(*net.TCPConn)); n != 3 {
+	if n := sockettest.Unsent(t, server); n != 3 {
 		t.Fatalf("after JoinFIN: %d bytes held unsent, want the 3 last words held for the FIN", n)
 	}
 

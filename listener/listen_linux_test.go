@@ -5,24 +5,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"jabberd/internal/sockettest"
 )
 
 // keepAliveOf accepts one connection on l and reads its SO_KEEPALIVE,
 // TCP_KEEPIDLE and TCP_KEEPINTVL (seconds) from the kernel.
 func keepAliveOf(t *testing.T, l net.Listener) (on bool, idle, interval int) {
 	t.Helper()
-	defer l.Close()
-	client, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	c, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	rc, err := c.(*net.TCPConn).SyscallConn()
+	_, server := sockettest.Connect(t, l)
+	rc, err := server.SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -17,22 +16,8 @@ import (
 // them unsent, after Close the client reads them and the end of the stream.
 // An ordinary write leaves at once.
 func TestLastWordsLeaveWithTheFIN(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	cl, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	sc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcp := sc.(*net.TCPConn)
-	c := New(&Settings{Context: context.Background(), Log: zerolog.Nop()}, sc, "t1", "127.0.0.1")
+	cl, tcp := sockettest.Connect(t, sockettest.Listen(t))
+	c := New(&Settings{Context: context.Background(), Log: zerolog.Nop()}, tcp, "t1", "127.0.0.1")
 
 	if err := c.Write([]byte("hello "), nil); err != nil {
 		t.Fatal(err)

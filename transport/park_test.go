@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"jabberd/internal/sockettest"
 )
 
 // The parking of an idle connection, on real loopback sockets, under a
@@ -114,20 +116,7 @@ func startEcho(t *testing.T, set *Settings, idle time.Duration) (*echoDriver, ne
 	if sharedPoller() == nil {
 		t.Skip("no poller on this platform: connections keep their goroutine")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	client, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	nc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, nc := sockettest.Connect(t, sockettest.Listen(t))
 	c := New(set, nc, "e1", "127.0.0.1")
 	d := &echoDriver{c: c, idle: idle, resumed: make(chan error, 8), ends: make(chan ReadEnd, 1), done: make(chan struct{})}
 	c.Run(d)

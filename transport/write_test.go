@@ -17,6 +17,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"jabberd/internal/sockettest"
 	"jabberd/starttls"
 )
 
@@ -37,20 +38,7 @@ func (c *countingConn) Write(p []byte) (int, error) {
 // end of the TLS stream (io.EOF while the socket is still open: only
 // close_notify gives that).
 func TestLastWriteCarriesCloseNotify(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	cl, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	sc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl, sc := sockettest.Connect(t, sockettest.Listen(t))
 	counted := &countingConn{Conn: sc}
 	c := New(&Settings{Context: context.Background(), Log: zerolog.Nop()}, counted, "t1", "127.0.0.1")
 	up, err := starttls.NewServer(&tls.Config{Certificates: []tls.Certificate{selfSigned(t)}, MinVersion: tls.VersionTLS13}, 5*time.Second)

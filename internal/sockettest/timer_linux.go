@@ -63,3 +63,24 @@ func procTimer(t testing.TB, local, remote string) (string, time.Duration) {
 	t.Fatalf("no socket %s → %s in /proc/net/tcp", local, remote)
 	return "", 0
 }
+
+// KeepAlivePeriods are the limits.tcp_keepalive settings a listener's test
+// tries: none (the default) and a period that is not Go's 15 s.
+var KeepAlivePeriods = []time.Duration{0, 90 * time.Second}
+
+// CheckKeepAlive fails the test unless the server-side socket from local to
+// remote has the TCP keepalive that the setting keepAlive asks for: no
+// keepalive timer for 0, else one that fires within keepAlive and later
+// than Go's 15 s default would.
+func CheckKeepAlive(t testing.TB, local, remote string, keepAlive time.Duration) {
+	t.Helper()
+	kind, in := TCPTimer(t, local, remote)
+	switch {
+	case keepAlive == 0 && kind != "00":
+		t.Fatalf("server side's pending timer %q, want none (00; 02 is keepalive)", kind)
+	case keepAlive > 0 && kind != "02":
+		t.Fatalf("server side's pending timer %q, want keepalive (02)", kind)
+	case keepAlive > 0 && (in <= 15*time.Second || in > keepAlive):
+		t.Fatalf("keepalive fires in %v, want within %v and after Go's default 15 s", in, keepAlive)
+	}
+}
