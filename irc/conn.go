@@ -150,11 +150,17 @@ func (c *conn) run(ev Event) bool {
 		ev = nil
 		var out []byte
 		var segs []transport.Segment
-		flush := func() bool {
+		// flush writes the pending lines; last ones (a Close follows)
+		// leave with close_notify and the FIN, as XMPP's last words do.
+		flush := func(last bool) bool {
 			if len(out) == 0 {
 				return true
 			}
-			err := c.core.Write(out, segs)
+			write := c.core.Write
+			if last {
+				write = c.core.WriteLast
+			}
+			err := write(out, segs)
 			out, segs = out[:0], segs[:0]
 			return err == nil
 		}
@@ -164,7 +170,7 @@ func (c *conn) run(ev Event) bool {
 				segs = append(segs, transport.Segment{End: len(out), Redact: a.Redact})
 				continue
 			}
-			if !flush() {
+			if !flush(a.Kind == Close) {
 				return false
 			}
 			switch a.Kind {
@@ -180,7 +186,7 @@ func (c *conn) run(ev Event) bool {
 				c.noteAction(a)
 			}
 		}
-		if !flush() {
+		if !flush(false) {
 			return false
 		}
 	}
